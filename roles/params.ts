@@ -1,0 +1,720 @@
+import { Type, type Static, type StringOptions, type IntegerOptions } from '@sinclair/typebox';
+
+// Every schema here is plain JSON Schema (TypeBox adds only symbol keys), so ajv validates it as is.
+// Objects leave additionalProperties open: Pigsty ignores keys it does not know, and so do we.
+// A `description` on a schema is the phrase validation prints as "expected ...", so it is worded that way.
+
+const IPV4 = '(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])';
+
+const Str = (options?: StringOptions) => Type.String(options);
+const Bool = () => Type.Boolean();
+const Int = (options?: IntegerOptions) => Type.Integer(options);
+const Count = () => Type.Integer({ minimum: 0 });
+const Port = () => Type.Integer({ minimum: 1, maximum: 65535 });
+const Ratio = () => Type.Number({ minimum: 0, maximum: 1 });
+const StrList = () => Type.Array(Type.String());
+const StrMap = () => Type.Record(Type.String(), Type.String());
+const Scalar = () => Type.Union([Type.String(), Type.Number(), Type.Boolean()]);
+const ScalarMap = () => Type.Record(Type.String(), Scalar());
+const IntOrStr = () => Type.Union([Type.Integer(), Type.String()]);
+
+/** A string enum as JSON Schema `enum` (one ajv error naming every allowed value, unlike a union of literals). */
+function Enum<const T extends string>(values: readonly T[]): ReturnType<typeof Type.Unsafe<T>> {
+  return Type.Unsafe<T>({ type: 'string', enum: [...values] });
+}
+
+const Ipv4 = () => Str({ pattern: `^${IPV4}$`, description: 'an IPv4 address' });
+const Ipv4Cidr = () => Str({ pattern: `^${IPV4}/(?:[0-9]|[12][0-9]|3[0-2])$`, description: 'an IPv4 address with a /mask, e.g. 10.10.10.2/24' });
+
+export const PG_ROLES = ['primary', 'replica', 'standby', 'offline', 'delayed'] as const;
+export type PgRole = (typeof PG_ROLES)[number];
+
+const PoolMode = () => Enum(['transaction', 'session', 'statement']);
+const ObjectState = () => Enum(['create', 'absent']);
+
+//------------------------------------------------------------------ object shapes
+
+const PgRoleMembership = Type.Union([
+  Str(),
+  Type.Object({
+    name: Str(),
+    state: Type.Optional(Enum(['grant', 'revoke', 'absent'])),
+    admin: Type.Optional(Bool()),
+    set: Type.Optional(Bool()),
+    inherit: Type.Optional(Bool()),
+  }),
+]);
+
+/** One entry of pg_users / pg_default_roles. */
+export const PgUser = Type.Object({
+  name: Str({ pattern: '^[a-z_][a-z0-9_]{0,62}$', description: 'a role name of lowercase letters, digits and _ (at most 63)' }),
+  state: Type.Optional(ObjectState()),
+  password: Type.Optional(Str()),
+  login: Type.Optional(Bool()),
+  superuser: Type.Optional(Bool()),
+  createdb: Type.Optional(Bool()),
+  createrole: Type.Optional(Bool()),
+  inherit: Type.Optional(Bool()),
+  replication: Type.Optional(Bool()),
+  bypassrls: Type.Optional(Bool()),
+  pgbouncer: Type.Optional(Bool()),
+  connlimit: Type.Optional(Int({ minimum: -1 })),
+  expire_in: Type.Optional(Int()),
+  expire_at: Type.Optional(Str({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}', description: 'a date YYYY-MM-DD' })),
+  comment: Type.Optional(Str()),
+  roles: Type.Optional(Type.Array(PgRoleMembership)),
+  parameters: Type.Optional(ScalarMap()),
+  pool_mode: Type.Optional(PoolMode()),
+  pool_connlimit: Type.Optional(Int({ minimum: -1 })),
+});
+export type PgUser = Static<typeof PgUser>;
+
+const PgSchemaItem = Type.Union([
+  Str(),
+  Type.Object({ name: Str(), owner: Type.Optional(Str()), state: Type.Optional(ObjectState()) }),
+]);
+
+const PgExtensionItem = Type.Union([
+  Str(),
+  Type.Object({
+    name: Str(),
+    schema: Type.Optional(Str()),
+    version: Type.Optional(IntOrStr()),
+    state: Type.Optional(ObjectState()),
+  }),
+]);
+
+/** One entry of pg_databases. */
+export const PgDatabase = Type.Object({
+  name: Str({ minLength: 1 }),
+  state: Type.Optional(Enum(['create', 'absent', 'recreate'])),
+  baseline: Type.Optional(Str()),
+  pgbouncer: Type.Optional(Bool()),
+  schemas: Type.Optional(Type.Array(PgSchemaItem)),
+  extensions: Type.Optional(Type.Array(PgExtensionItem)),
+  comment: Type.Optional(Str()),
+  owner: Type.Optional(Str()),
+  template: Type.Optional(Str()),
+  strategy: Type.Optional(Enum(['FILE_COPY', 'WAL_LOG'])),
+  encoding: Type.Optional(Str()),
+  locale: Type.Optional(Str()),
+  lc_collate: Type.Optional(Str()),
+  lc_ctype: Type.Optional(Str()),
+  locale_provider: Type.Optional(Enum(['libc', 'icu', 'builtin'])),
+  icu_locale: Type.Optional(Str()),
+  icu_rules: Type.Optional(Str()),
+  builtin_locale: Type.Optional(Str()),
+  tablespace: Type.Optional(Str()),
+  is_template: Type.Optional(Bool()),
+  allowconn: Type.Optional(Bool()),
+  revokeconn: Type.Optional(Bool()),
+  register_datasource: Type.Optional(Bool()),
+  connlimit: Type.Optional(Int({ minimum: -1 })),
+  parameters: Type.Optional(ScalarMap()),
+  pool_auth_user: Type.Optional(Str()),
+  pool_mode: Type.Optional(PoolMode()),
+  pool_size: Type.Optional(Count()),
+  pool_size_min: Type.Optional(Count()),
+  pool_reserve: Type.Optional(Count()),
+  pool_connlimit: Type.Optional(Int({ minimum: -1 })),
+});
+export type PgDatabase = Static<typeof PgDatabase>;
+
+export const HBA_ADDR_ALIASES = ['local', 'localhost', 'admin', 'infra', 'cluster', 'intra', 'intranet', 'world', 'all'] as const;
+export const HBA_AUTH_METHODS = [
+  'pwd', 'ssl', 'sha', 'md5', 'ssl-md5', 'ssl-sha', 'cert', 'deny', 'reject', 'trust', 'ident', 'os', 'peer', 'scram-sha-256',
+] as const;
+
+/** One entry of pg_hba_rules / pgb_hba_rules and their defaults. */
+export const HbaRule = Type.Object({
+  user: Type.Optional(Str()),
+  db: Type.Optional(Str()),
+  addr: Type.Optional(
+    Str({
+      pattern: `^(?:${HBA_ADDR_ALIASES.join('|')}|${IPV4}(?:/(?:[0-9]|[12][0-9]|3[0-2]))?)$`,
+      description: `one of ${HBA_ADDR_ALIASES.join(', ')} or an IPv4 address[/mask]`,
+    }),
+  ),
+  auth: Type.Optional(Enum(HBA_AUTH_METHODS)),
+  title: Type.Optional(Str()),
+  order: Type.Optional(Int()),
+  role: Type.Optional(Enum(['default', 'common', ...PG_ROLES])),
+  rules: Type.Optional(StrList()),
+});
+export type HbaRule = Static<typeof HbaRule>;
+
+/** One entry of pg_services / pg_default_services. */
+export const PgService = Type.Object({
+  name: Str({ minLength: 1 }),
+  port: Port(),
+  ip: Type.Optional(Str()),
+  selector: Type.Optional(Str()),
+  backup: Type.Optional(Str()),
+  dest: Type.Optional(Type.Union([Enum(['default', 'postgres', 'pgbouncer']), Port()])),
+  check: Type.Optional(Str()),
+  maxconn: Type.Optional(Count()),
+  balance: Type.Optional(Str()),
+  options: Type.Optional(Str()),
+});
+export type PgService = Static<typeof PgService>;
+
+/** One entry of haproxy_services. */
+export const HaproxyService = Type.Object({
+  name: Str({ minLength: 1 }),
+  port: Port(),
+  ip: Type.Optional(Str()),
+  protocol: Type.Optional(Enum(['tcp', 'http'])),
+  maxconn: Type.Optional(Count()),
+  balance: Type.Optional(Str()),
+  options: Type.Optional(StrList()),
+  default: Type.Optional(Str()),
+  servers: Type.Array(
+    Type.Object({
+      name: Str(),
+      ip: Str(),
+      port: Port(),
+      backup: Type.Optional(Bool()),
+      weight: Type.Optional(Int({ minimum: 0, maximum: 255 })),
+      options: Type.Optional(Str()),
+    }),
+  ),
+});
+export type HaproxyService = Static<typeof HaproxyService>;
+
+/** One value of juice_instances (keyed by filesystem name). */
+export const JuiceInstance = Type.Object({
+  path: Str({ minLength: 1 }),
+  meta: Str({ minLength: 1 }),
+  data: Type.Optional(Str()),
+  unit: Type.Optional(Str()),
+  mount: Type.Optional(Str()),
+  port: Type.Optional(Port()),
+  owner: Type.Optional(Str()),
+  group: Type.Optional(Str()),
+  mode: Type.Optional(Str({ pattern: '^0?[0-7]{3,4}$', description: 'an octal file mode string such as 0755' })),
+  state: Type.Optional(ObjectState()),
+});
+export type JuiceInstance = Static<typeof JuiceInstance>;
+
+const RepoUpstream = Type.Object({
+  name: Str(),
+  description: Type.Optional(Str()),
+  module: Str(),
+  releases: Type.Array(Int()),
+  arch: Type.Array(Enum(['x86_64', 'aarch64'])),
+  baseurl: StrMap(),
+  meta: Type.Optional(ScalarMap()),
+});
+
+const PortalEntry = Type.Object({
+  domain: Type.Optional(Str()),
+  endpoint: Type.Optional(Str()),
+  path: Type.Optional(Str()),
+  conf: Type.Optional(Str()),
+  scheme: Type.Optional(Enum(['http', 'https'])),
+  websocket: Type.Optional(Bool()),
+  auth: Type.Optional(Bool()),
+  cert: Type.Optional(Str()),
+  key: Type.Optional(Str()),
+  certbot: Type.Optional(Str()),
+  enforce_https: Type.Optional(Bool()),
+});
+
+const HomeLink = Type.Object({ name: Str(), url: Str(), desc: Type.Optional(Str()), icon: Type.Optional(Str()) });
+
+// The RTO plan row: five Patroni timings in seconds, then five HAProxy check settings.
+const RtoPlanRow = Type.Tuple([Int(), Int(), Int(), Int(), Int(), Str(), Str(), Str(), Int(), Int()]);
+
+const RemotePg = Type.Object({
+  pg_cluster: Str(),
+  pg_seq: Count(),
+  pg_host: Str(),
+  pg_port: Type.Optional(Port()),
+  pg_databases: Type.Optional(Type.Array(Type.Object({ name: Str() }))),
+});
+
+//------------------------------------------------------------------ parameters by module
+
+const NodeIdParams = {
+  nodename: Str(),
+  node_cluster: Str(),
+  nodename_overwrite: Bool(),
+  nodename_exchange: Bool(),
+  node_id_from_pg: Bool(),
+};
+
+const NodeParams = {
+  node_write_etc_hosts: Bool(),
+  node_default_etc_hosts: StrList(),
+  node_etc_hosts: StrList(),
+  node_dns_method: Enum(['add', 'none', 'overwrite']),
+  node_dns_servers: StrList(),
+  node_dns_options: StrList(),
+  node_repo_modules: Str(),
+  node_repo_remove: Bool(),
+  node_packages: StrList(),
+  node_default_packages: StrList(),
+  node_uv_env: Str(),
+  node_pip_packages: Str(),
+  node_selinux_mode: Enum(['disabled', 'permissive', 'enforcing']),
+  node_firewall_mode: Enum(['off', 'none', 'zone']),
+  node_firewall_intranet: StrList(),
+  node_firewall_public_port: Type.Array(Port()),
+  node_disable_numa: Bool(),
+  node_disable_swap: Bool(),
+  node_static_network: Bool(),
+  node_disk_prefetch: Bool(),
+  node_kernel_modules: StrList(),
+  node_hugepage_count: Count(),
+  node_hugepage_ratio: Ratio(),
+  node_overcommit_ratio: Type.Number({ minimum: 0 }),
+  node_tune: Enum(['oltp', 'olap', 'tiny', 'crit', 'none']),
+  node_sysctl_params: Type.Record(Str(), Type.Union([Str(), Type.Number()])),
+  node_data: Str(),
+  node_admin_enabled: Bool(),
+  node_admin_uid: Count(),
+  node_admin_username: Str(),
+  node_admin_sudo: Enum(['all', 'nopass', 'limit']),
+  node_admin_ssh_exchange: Bool(),
+  node_admin_pk_current: Bool(),
+  node_admin_pk_list: StrList(),
+  node_aliases: StrMap(),
+  node_timezone: Str(),
+  node_ntp_enabled: Bool(),
+  node_ntp_servers: StrList(),
+  node_crontab_overwrite: Bool(),
+  node_crontab: StrList(),
+};
+
+const VipParams = {
+  vip_enabled: Bool(),
+  vip_address: Ipv4(),
+  vip_vrid: Int({ minimum: 1, maximum: 254 }),
+  vip_role: Enum(['master', 'backup']),
+  vip_preempt: Bool(),
+  vip_interface: Str(),
+  vip_dns_suffix: Str(),
+  vip_auth_pass: Str(),
+  vip_exporter_port: Port(),
+};
+
+const NodeMonitorParams = {
+  node_exporter_enabled: Bool(),
+  node_exporter_port: Port(),
+  node_exporter_options: Str(),
+  vector_enabled: Bool(),
+  vector_clean: Bool(),
+  vector_data: Str(),
+  vector_port: Port(),
+  vector_read_from: Enum(['beginning', 'end']),
+  vector_log_endpoint: StrList(),
+};
+
+const HaproxyParams = {
+  haproxy_enabled: Bool(),
+  haproxy_clean: Bool(),
+  haproxy_reload: Bool(),
+  haproxy_auth_enabled: Bool(),
+  haproxy_admin_username: Str(),
+  haproxy_admin_password: Str(),
+  haproxy_exporter_port: Port(),
+  haproxy_client_timeout: Str(),
+  haproxy_server_timeout: Str(),
+  haproxy_services: Type.Array(HaproxyService),
+};
+
+const InfraParams = {
+  version: Str(),
+  admin_ip: Ipv4(),
+  region: Str(),
+  language: Enum(['en', 'zh']),
+  proxy_env: StrMap(),
+  ca_create: Bool(),
+  ca_cn: Str(),
+  cert_validity: Str({ pattern: '^[0-9]+d$', description: 'a number of days such as 7300d' }),
+  infra_seq: Count(),
+  infra_portal: Type.Record(Str(), PortalEntry),
+  infra_data: Str(),
+  infra_services: Type.Array(HomeLink),
+  infra_extra_services: Type.Array(HomeLink),
+  infra_packages: StrList(),
+  repo_enabled: Bool(),
+  repo_home: Str(),
+  repo_name: Str(),
+  repo_endpoint: Str(),
+  repo_remove: Bool(),
+  repo_modules: Str(),
+  repo_upstream: Type.Array(RepoUpstream),
+  repo_packages: StrList(),
+  repo_extra_packages: StrList(),
+  repo_url_packages: Type.Array(Type.Union([Str(), ScalarMap()])),
+  nginx_enabled: Bool(),
+  nginx_clean: Bool(),
+  nginx_exporter_enabled: Bool(),
+  nginx_exporter_port: Port(),
+  nginx_sslmode: Enum(['disable', 'enable', 'enforce']),
+  nginx_cert_validity: Str({ pattern: '^[0-9]+d$', description: 'a number of days such as 397d' }),
+  nginx_home: Str(),
+  nginx_data: Str(),
+  nginx_users: StrMap(),
+  nginx_port: Port(),
+  nginx_ssl_port: Port(),
+  certbot_sign: Bool(),
+  certbot_email: Str(),
+  certbot_options: Str(),
+  dns_enabled: Bool(),
+  dns_port: Port(),
+  dns_records: StrList(),
+  vmetrics_enabled: Bool(),
+  vmetrics_clean: Bool(),
+  vmetrics_port: Port(),
+  vmetrics_scrape_interval: Str(),
+  vmetrics_scrape_timeout: Str(),
+  vmetrics_options: Str(),
+  vlogs_enabled: Bool(),
+  vlogs_clean: Bool(),
+  vlogs_port: Port(),
+  vlogs_options: Str(),
+  vtraces_enabled: Bool(),
+  vtraces_clean: Bool(),
+  vtraces_port: Port(),
+  vtraces_options: Str(),
+  vmalert_enabled: Bool(),
+  vmalert_port: Port(),
+  vmalert_options: Str(),
+  blackbox_enabled: Bool(),
+  blackbox_port: Port(),
+  blackbox_options: Str(),
+  alertmanager_enabled: Bool(),
+  alertmanager_port: Port(),
+  alertmanager_options: Str(),
+  exporter_metrics_path: Str(),
+  grafana_enabled: Bool(),
+  grafana_port: Port(),
+  grafana_clean: Bool(),
+  grafana_admin_username: Str(),
+  grafana_admin_password: Str(),
+  grafana_auth_proxy: Bool(),
+  grafana_pgurl: Str(),
+  grafana_view_password: Str(),
+};
+
+const EtcdParams = {
+  etcd_seq: Count(),
+  etcd_cluster: Str({ minLength: 1 }),
+  etcd_learner: Bool(),
+  etcd_data: Str(),
+  etcd_port: Port(),
+  etcd_peer_port: Port(),
+  etcd_init: Enum(['new', 'existing']),
+  etcd_election_timeout: Count(),
+  etcd_heartbeat_interval: Count(),
+  etcd_root_password: Str(),
+  etcd_safeguard: Bool(),
+  etcd_clean: Bool(),
+  etcd_rm_data: Bool(),
+  etcd_rm_pkg: Bool(),
+};
+
+const MinioParams = {
+  minio_seq: Count(),
+  minio_cluster: Str(),
+  minio_clean: Bool(),
+  minio_user: Str(),
+  minio_https: Bool(),
+  minio_node: Str(),
+  minio_data: Str(),
+  minio_volumes: Str(),
+  minio_domain: Str(),
+  minio_port: Port(),
+  minio_admin_port: Port(),
+  minio_access_key: Str(),
+  minio_secret_key: Str(),
+  minio_extra_vars: Str(),
+  minio_provision: Bool(),
+  minio_alias: Str(),
+  minio_endpoint: Str(),
+  minio_buckets: Type.Array(
+    Type.Object({ name: Str({ minLength: 1 }), versioning: Type.Optional(Bool()), lock: Type.Optional(Bool()) }),
+  ),
+  minio_users: Type.Array(Type.Object({ access_key: Str({ minLength: 1 }), secret_key: Str(), policy: Str() })),
+  minio_safeguard: Bool(),
+  minio_rm_data: Bool(),
+  minio_rm_pkg: Bool(),
+};
+
+const PgIdParams = {
+  pg_cluster: Str(),
+  pg_seq: Count(),
+  pg_role: Enum(PG_ROLES),
+  pg_upstream: Str(),
+  pg_shard: Str(),
+  pg_group: Count(),
+  pg_mode: Enum(['pgsql', 'citus', 'gpsql', 'mssql', 'mysql', 'ivory', 'polar', 'oracle', 'oriole', 'agens', 'pgtde', 'pgedge']),
+  pg_offline_query: Bool(),
+  pg_weight: Int({ minimum: 0, maximum: 255 }),
+};
+
+const PgBusinessParams = {
+  pg_users: Type.Array(PgUser),
+  pg_databases: Type.Array(PgDatabase),
+  pg_services: Type.Array(PgService),
+  pg_hba_rules: Type.Array(HbaRule),
+  pgb_hba_rules: Type.Array(HbaRule),
+  pg_crontab: StrList(),
+  pg_dbsu_password: Str(),
+  pg_replication_username: Str(),
+  pg_replication_password: Str(),
+  pg_admin_username: Str(),
+  pg_admin_password: Str(),
+  pg_monitor_username: Str(),
+  pg_monitor_password: Str(),
+};
+
+const PgInstallParams = {
+  pg_dbsu: Str({ minLength: 1 }),
+  pg_dbsu_uid: Count(),
+  pg_dbsu_sudo: Enum(['none', 'limit', 'all', 'nopass']),
+  pg_dbsu_home: Str(),
+  pg_dbsu_ssh_exchange: Bool(),
+  pg_version: Int({ minimum: 10, maximum: 99 }),
+  pg_bin_dir: Str(),
+  pg_log_dir: Str(),
+  pg_packages: StrList(),
+  pg_extensions: StrList(),
+};
+
+const PgBootstrapParams = {
+  pg_data: Str(),
+  pg_fs_main: Str(),
+  pg_fs_backup: Str(),
+  pg_storage_type: Enum(['SSD', 'HDD']),
+  pg_dummy_filesize: Str(),
+  pg_listen: Str(),
+  pg_port: Port(),
+  pg_localhost: Str(),
+  patroni_enabled: Bool(),
+  patroni_mode: Enum(['default', 'pause', 'remove']),
+  pg_namespace: Str({ pattern: '^/', description: 'an absolute etcd key prefix such as /pg' }),
+  patroni_port: Port(),
+  patroni_log_dir: Str(),
+  patroni_ssl_enabled: Bool(),
+  // A YAML 1.1 reader turns a bare `off` into false, and Pigsty's own inventories write it bare.
+  patroni_watchdog_mode: Type.Union([Enum(['off', 'automatic', 'required']), Type.Literal(false)]),
+  patroni_username: Str(),
+  patroni_password: Str(),
+  pg_etcd_password: Str(),
+  pg_primary_db: Str(),
+  pg_parameters: ScalarMap(),
+  pg_files: StrList(),
+  pg_conf: Enum(['oltp.yml', 'olap.yml', 'tiny.yml', 'crit.yml']),
+  pg_max_conn: Type.Union([Type.Literal('auto'), Int({ minimum: 1 })]),
+  pg_shared_buffer_ratio: Ratio(),
+  pg_io_method: Enum(['auto', 'sync', 'worker', 'io_uring']),
+  pg_rto: Enum(['fast', 'norm', 'safe', 'wide']),
+  pg_rto_plan: Type.Record(Str(), RtoPlanRow),
+  pg_rpo: Count(),
+  pg_libs: Str(),
+  pg_delay: IntOrStr(),
+  pg_checksum: Bool(),
+  pg_pwd_enc: Enum(['scram-sha-256', 'md5']),
+  pg_encoding: Str(),
+  pg_locale: Str(),
+  pg_lc_collate: Str(),
+  pg_lc_ctype: Str(),
+  pgsodium_key: Str({ pattern: '^[0-9a-fA-F]{64}$', description: '64 hex digits' }),
+  pgsodium_getkey_script: Str(),
+};
+
+const PgProvisionParams = {
+  pg_provision: Bool(),
+  pg_init: Str(),
+  pg_default_roles: Type.Array(PgUser),
+  pg_default_privileges: StrList(),
+  pg_default_schemas: StrList(),
+  pg_default_extensions: Type.Array(PgExtensionItem),
+  pg_reload: Bool(),
+  pg_default_hba_rules: Type.Array(HbaRule),
+  pgb_default_hba_rules: Type.Array(HbaRule),
+};
+
+const PgBackrestParams = {
+  pgbackrest_enabled: Bool(),
+  pgbackrest_log_dir: Str(),
+  pgbackrest_method: Str({ minLength: 1 }),
+  pgbackrest_init_backup: Bool(),
+  pgbackrest_repo: Type.Record(Str(), ScalarMap()),
+};
+
+const PgbouncerParams = {
+  pgbouncer_enabled: Bool(),
+  pgbouncer_port: Port(),
+  pgbouncer_log_dir: Str(),
+  pgbouncer_auth_query: Bool(),
+  pgbouncer_poolmode: PoolMode(),
+  pgbouncer_sslmode: Enum(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full']),
+  pgbouncer_ignore_param: StrList(),
+  pgbouncer_redirect_to: Str(),
+};
+
+const PgAccessParams = {
+  pg_service_provider: Str(),
+  pg_default_service_dest: Enum(['pgbouncer', 'postgres']),
+  pg_default_services: Type.Array(PgService),
+  pg_vip_enabled: Bool(),
+  pg_vip_address: Ipv4Cidr(),
+  pg_vip_interface: Str(),
+  pg_dns_suffix: Str(),
+  pg_dns_target: Str({
+    pattern: `^(?:auto|primary|vip|none|${IPV4})$`,
+    description: 'one of auto, primary, vip, none or an IPv4 address',
+  }),
+};
+
+const PgMonitorParams = {
+  pg_exporter_enabled: Bool(),
+  pg_exporter_config: Str(),
+  pg_exporter_cache_ttls: Str({ pattern: '^[0-9]+(,[0-9]+)*$', description: 'comma separated seconds such as 1,10,60,300' }),
+  pg_exporter_port: Port(),
+  pg_exporter_params: Str(),
+  pg_exporter_url: Str(),
+  pg_exporter_auto_discovery: Bool(),
+  pg_exporter_exclude_database: Str(),
+  pg_exporter_include_database: Str(),
+  pg_exporter_connect_timeout: Count(),
+  pg_exporter_options: Str(),
+  pgbouncer_exporter_enabled: Bool(),
+  pgbouncer_exporter_port: Port(),
+  pgbouncer_exporter_url: Str(),
+  pgbouncer_exporter_options: Str(),
+  pgbackrest_exporter_enabled: Bool(),
+  pgbackrest_exporter_port: Port(),
+  pgbackrest_exporter_options: Str(),
+  pg_exporters: Type.Record(Str(), RemotePg),
+};
+
+const PgRemoveParams = {
+  pg_safeguard: Bool(),
+  pg_rm_data: Bool(),
+  pg_rm_backup: Bool(),
+  pg_rm_pkg: Bool(),
+};
+
+const JuiceParams = {
+  juice_cache: Str(),
+  juice_instances: Type.Record(Str(), JuiceInstance),
+};
+
+const VibeParams = {
+  vibe_data: Str(),
+  code_enabled: Bool(),
+  code_port: Port(),
+  code_data: Str(),
+  code_password: Str(),
+  code_gallery: Enum(['openvsx', 'microsoft']),
+  jupyter_enabled: Bool(),
+  jupyter_port: Port(),
+  jupyter_data: Str(),
+  jupyter_password: Str(),
+  jupyter_venv: Str(),
+  claude_enabled: Bool(),
+  claude_env: StrMap(),
+  nodejs_enabled: Bool(),
+  nodejs_registry: Str(),
+  npm_packages: StrList(),
+};
+
+/** Every Pigsty parameter the roles read, all optional (role defaults fill the gaps); unknown keys pass. */
+export const PigstyParams = Type.Partial(
+  Type.Object({
+    ...NodeIdParams,
+    ...NodeParams,
+    ...VipParams,
+    ...NodeMonitorParams,
+    ...HaproxyParams,
+    ...InfraParams,
+    ...EtcdParams,
+    ...MinioParams,
+    ...PgIdParams,
+    ...PgBusinessParams,
+    ...PgInstallParams,
+    ...PgBootstrapParams,
+    ...PgProvisionParams,
+    ...PgBackrestParams,
+    ...PgbouncerParams,
+    ...PgAccessParams,
+    ...PgMonitorParams,
+    ...PgRemoveParams,
+    ...JuiceParams,
+    ...VibeParams,
+  }),
+);
+export type PigstyVars = Static<typeof PigstyParams>;
+
+/** Names of every declared parameter, sorted. */
+export function knownParams(): string[] {
+  return Object.keys(PigstyParams.properties).sort();
+}
+
+//------------------------------------------------------------------ facts and magic vars
+
+/** Variables the engine supplies to every host, as Ansible does. */
+export const MagicVars = Type.Object({
+  inventory_hostname: Str(),
+  group_names: StrList(),
+  groups: Type.Record(Str(), StrList()),
+});
+export type MagicVars = Static<typeof MagicVars>;
+
+/** Facts node_id sets: the remote probe, what derives from it, the OS vars file it loads, and the identity. */
+export const NodeFacts = Type.Object({
+  os_vendor: Str(),
+  os_version_full: Str(),
+  os_version: Int(),
+  os_codename: Str(),
+  os_arch: Enum(['x86_64', 'aarch64']),
+  os_package: Enum(['rpm', 'deb']),
+  node_user: Str(),
+  node_hostname: Str(),
+  node_cpu: Int(),
+  node_pages: Int(),
+  node_page_size: Int(),
+  node_mem_bytes: Int(),
+  node_mem_mb: Int(),
+  node_mem_gb: Int(),
+  node_os_code: Str(),
+  systemd_dir: Str(),
+  syslog_path: Str(),
+  repo_packages_default: StrList(),
+  repo_extra_packages_default: StrList(),
+  node_packages_default: StrList(),
+  infra_packages_default: StrList(),
+  pg_home_map: StrMap(),
+  repo_upstream_default: Type.Array(RepoUpstream),
+  package_map: StrMap(),
+  nodename: Str(),
+  node_cluster: Str(),
+});
+export type NodeFacts = Static<typeof NodeFacts>;
+
+/** Facts pg_id sets on a host with a PostgreSQL identity. */
+export const PgFacts = Type.Object({
+  pg_shard: Str(),
+  pg_group: Int(),
+  pg_instance: Str(),
+  pg_service: Str(),
+  pg_is_primary: Bool(),
+  pg_cluster_size: Int(),
+  pg_cluster_members: StrList(),
+  pg_cluster_replicas: StrList(),
+  pg_seq_next: Int(),
+  pg_primary_list: StrList(),
+  pg_primary_ip: Str(),
+  pg_primary_seq: Type.Union([Int(), Type.Literal('unknown')]),
+  pg_primary_ins: Str(),
+});
+export type PgFacts = Static<typeof PgFacts>;
+
+/** What a role may read beyond parameters: magic vars always, identity facts once node_id / pg_id ran. */
+export const PigstyFacts = Type.Composite([MagicVars, Type.Partial(NodeFacts), Type.Partial(PgFacts)]);
+export type PigstyFacts = Static<typeof PigstyFacts>;

@@ -1,0 +1,36 @@
+import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import { wrapBecome } from './shell.ts';
+import type { Connection, ExecOptions, ExecResult } from './types.ts';
+
+/** Commands on the controller itself, for localhost and delegate_to: localhost. */
+export class LocalConnection implements Connection {
+  readonly user = userInfo().username;
+
+  constructor(readonly host: string) {}
+
+  exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const wrapped = wrapBecome(command, this.user, options.become);
+    return new Promise((resolve, reject) => {
+      const child = spawn('sh', ['-c', wrapped.command], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      const timer = options.timeoutMs ? setTimeout(() => child.kill('SIGTERM'), options.timeoutMs) : undefined;
+      child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+      child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+      child.on('error', reject);
+      child.on('close', (code) => {
+        if (timer) clearTimeout(timer);
+        resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), code: code ?? -1 });
+      });
+      child.stdin.end(Buffer.concat([Buffer.from(wrapped.stdinPrefix), Buffer.from(options.stdin ?? '')]));
+    });
+  }
+
+  async upload(content: Buffer, remotePath: string, mode = 0o600): Promise<void> {
+    await writeFile(remotePath, content, { mode });
+  }
+
+  async close(): Promise<void> {}
+}

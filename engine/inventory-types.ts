@@ -1,3 +1,5 @@
+import type { EngineError } from './errors.ts';
+
 /** Variables as read from YAML: plain data. */
 export type Vars = Record<string, unknown>;
 
@@ -14,11 +16,13 @@ export interface Group {
   hosts: string[];
   /** Direct child group names, in file order. */
   children: string[];
-  /** Direct parent group names (every group but `all` has at least `all`). */
+  /** Direct parent group names: every group but `all` has at least one; a group defined at the top or under `all.children` has `all`. */
   parents: string[];
   vars: Vars;
   /** YAML path of this group's definition, e.g. ['all','children','pg-test']. */
   path: (string | number)[];
+  /** YAML paths of every place the group is defined (a group may be listed under several parents), in file order. */
+  paths?: (string | number)[][];
 }
 
 export interface HostEntry {
@@ -47,4 +51,6 @@ export interface Inventory {
   groups: Map<string, Group>;
   /** Source location of a YAML path in the inventory file, or undefined when the path does not exist. */
   locate(path: (string | number)[]): Location | undefined;
+  /** Problems Ansible only warns about (duplicate keys, a name used for both a host and a group). */
+  warnings?: EngineError[];
 }

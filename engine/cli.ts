@@ -1,0 +1,247 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cac } from 'cac';
+import { checkArgs } from './args.ts';
+import { compilePlaybook, tasksOf, type CompiledPlay } from './compile.ts';
+import { makeConnector } from './connector.ts';
+import type { Playbook } from './dsl.ts';
+import { EngineError, EngineErrors } from './errors.ts';
+import { loadInventory } from './inventory.ts';
+import type { Inventory, Vars } from './inventory-types.ts';
+import type { EventSink } from './output/events.ts';
+import { jsonSink } from './output/json.ts';
+import { Masker } from './output/mask.ts';
+import { plainSink } from './output/plain.ts';
+import { progressSink } from './output/progress.ts';
+import { applyLimit, resolvePattern } from './patterns.ts';
+import { Runner } from './runner.ts';
+import { selectedByTags, type TagSelection } from './tags.ts';
+import { validateInventory } from './validate.ts';
+import { inventoryVars, parseExtraVars } from './vars.ts';
+
+/** Exit code for bad input found before any host is touched (usage, inventory, validation). */
+export const EXIT_INVALID = 1;
+
+const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+interface CliOptions {
+  inventory?: string;
+  limit?: string;
+  tags?: string | string[];
+  skipTags?: string | string[];
+  extraVars?: string | string[];
+  check?: boolean;
+  diff?: boolean;
+  listHosts?: boolean;
+  listTasks?: boolean;
+  listTags?: boolean;
+  forks: number;
+  strategy?: string;
+  startAtTask?: string;
+  json?: boolean;
+  plain?: boolean;
+  verbose?: boolean;
+  trustNewHosts?: boolean;
+  knownHosts?: string;
+  timeout: number;
+  user?: string;
+  privateKey?: string;
+}
+
+const list = (value: string | string[] | undefined): string[] =>
+  (Array.isArray(value) ? value : value === undefined ? [] : [value]).flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);
+
+function defaultInventory(): string {
+  return join(PROJECT_ROOT, 'inventory', 'pigsty.yml');
+}
+
+/** Parse argv, then list, check or run the playbook; resolves to the process exit code. */
+export async function runCli(playbook: Playbook, argv: string[] = process.argv): Promise<number> {
+  const cli = cac(playbook.name);
+  cli
+    .usage(`[options]\n\n${playbook.description}`)
+    .option('-i, --inventory <file>', 'inventory file (Ansible YAML, as Pigsty\'s pigsty.yml)', { default: undefined })
+    .option('-l, --limit <pattern>', 'limit to hosts matching a pattern: group, host, a,b, pg-*, all:!grp, a:&b, ~regex, @file')
+    .option('-t, --tags <tags>', 'only tasks with these tags (comma separated; always-tagged tasks run too)')
+    .option('--skip-tags <tags>', 'skip tasks with these tags')
+    .option('-e, --extra-vars <vars>', 'extra variables, highest precedence: k=v, @file.yml or a JSON/YAML object (repeatable)')
+    .option('-C, --check', 'dry run: change nothing, report what would change')
+    .option('-D, --diff', 'show unified diffs of the file content that changes (or would)')
+    .option('--list-hosts', 'print the hosts each play would run on, then exit (no connection)')
+    .option('--list-tasks', 'print the tasks that would run, with their tags, then exit (no connection)')
+    .option('--list-tags', 'print every tag of the playbook, then exit (no connection)')
+    .option('-f, --forks <n>', 'hosts worked on at once', { default: 50 })
+    .option('--strategy <name>', 'linear (every host finishes a task before the next) or free (each host at its own pace)')
+    .option('--start-at-task <name>', 'skip tasks until the one with this name')
+    .option('--json', 'one JSON object per event on stdout, for programs')
+    .option('--plain', 'plain lines even on a terminal (no live display)')
+    .option('-v, --verbose', 'also print ok and skipped results and task headers')
+    .option('--trust-new-hosts', 'accept and record host keys that known_hosts does not know yet')
+    .option('--known-hosts <file>', 'known_hosts file (default ~/.ssh/known_hosts)')
+    .option('-T, --timeout <seconds>', 'SSH connect timeout', { default: 10 })
+    .option('-u, --user <name>', 'login user for hosts whose inventory sets no ansible_user')
+    .option('--private-key <file>', 'SSH key for hosts whose inventory sets no ansible_ssh_private_key_file')
+    .help();
+
+  let parsed;
+  try {
+    parsed = cli.parse(argv, { run: false });
+  } catch (error) {
+    process.stderr.write(`error: ${(error as Error).message}\n`);
+    return EXIT_INVALID;
+  }
+  const opts = parsed.options as CliOptions;
+  if (parsed.options.help) return 0;
+  if (parsed.args.length > 0) {
+    process.stderr.write(`error: unexpected argument "${parsed.args[0]}"; see --help\n`);
+    return EXIT_INVALID;
+  }
+  try {
+    return await execute(playbook, opts);
+  } catch (error) {
+    if (error instanceof EngineErrors) {
+      for (const e of error.errors) process.stderr.write(`error: ${e.describe()}\n`);
+      return EXIT_INVALID;
+    }
+    if (error instanceof EngineError) {
+      process.stderr.write(`error: ${error.describe()}\n`);
+      return EXIT_INVALID;
+    }
+    throw error;
+  }
+}
+
+function targetHosts(inv: Inventory, plays: CompiledPlay[], limit?: string): Map<CompiledPlay, string[]> {
+  return new Map(
+    plays.map((play) => {
+      const hosts = resolvePattern(inv, play.hosts).hosts;
+      return [play, limit ? applyLimit(inv, hosts, limit) : hosts];
+    }),
+  );
+}
+
+async function execute(playbook: Playbook, opts: CliOptions): Promise<number> {
+  const out = (text: string) => process.stdout.write(text);
+  const inventoryFile = resolve(opts.inventory ?? defaultInventory());
+  if (!existsSync(inventoryFile)) throw new EngineError('inventory file not found', { file: inventoryFile }, 'a readable Ansible YAML inventory (-i FILE)');
+  const inv = loadInventory(inventoryFile);
+  const extraVars: Vars = parseExtraVars(([] as string[]).concat(opts.extraVars ?? []).map(String), process.cwd());
+  const tags: TagSelection = { only: list(opts.tags), skip: list(opts.skipTags) };
+  const strategy = opts.strategy;
+  if (strategy !== undefined && strategy !== 'linear' && strategy !== 'free') {
+    throw new EngineError(`unknown strategy "${strategy}"`, { path: '--strategy' }, 'linear or free');
+  }
+  const plays = compilePlaybook(playbook);
+  const playHosts = targetHosts(inv, plays, opts.limit);
+  const allHosts = [...new Set([...playHosts.values()].flat())];
+
+  if (opts.limit) {
+    const unmatched = resolvePattern(inv, opts.limit, { cwd: process.cwd() }).unmatched;
+    for (const term of unmatched) process.stderr.write(`warning: --limit term "${term}" matched no host or group\n`);
+  }
+  if (opts.listHosts) return listHosts(plays, playHosts, Boolean(opts.json), out);
+  if (opts.listTasks) return listTasks(playbook, plays, tags, Boolean(opts.json), out);
+  if (opts.listTags) return listTags(playbook, plays, Boolean(opts.json), out);
+
+  if (allHosts.length === 0) {
+    throw new EngineError(`no hosts to run on${opts.limit ? ` with --limit ${opts.limit}` : ''}`, { file: inventoryFile }, 'a limit that matches inventory hosts');
+  }
+  if (playbook.schema) {
+    const { errors, warnings } = validateInventory(inv, { schema: playbook.schema, checks: playbook.checks ?? [], hosts: allHosts });
+    for (const w of warnings) process.stderr.write(`warning: ${w.describe()}\n`);
+    if (errors.length) throw new EngineErrors(errors);
+  }
+  preflightArgs(plays, tags);
+
+  const masker = new Masker();
+  for (const host of inv.hosts.keys()) masker.collect(inventoryVars(inv, host).vars);
+  masker.collect(extraVars);
+  const style = { color: Boolean(process.stdout.isTTY) && !opts.json, verbose: Boolean(opts.verbose) };
+  const base: EventSink = opts.json ? jsonSink() : process.stdout.isTTY && !opts.plain ? progressSink(style) : plainSink(style);
+  const sink = masker.wrap(base);
+  const runner = new Runner({
+    inventory: inv,
+    ...(opts.limit ? { limit: opts.limit } : {}),
+    extraVars,
+    check: Boolean(opts.check),
+    diff: Boolean(opts.diff),
+    tags,
+    forks: Math.max(1, Number(opts.forks)),
+    ...(strategy ? { strategy } : {}),
+    ...(opts.startAtTask ? { startAtTask: opts.startAtTask } : {}),
+    connector: makeConnector({
+      inventory: inv,
+      ...(opts.knownHosts ? { knownHostsFile: opts.knownHosts } : {}),
+      trustNewHosts: Boolean(opts.trustNewHosts),
+      connectTimeoutMs: Number(opts.timeout) * 1000,
+      ...(opts.user ? { user: opts.user } : {}),
+      ...(opts.privateKey ? { privateKeyFile: opts.privateKey } : {}),
+    }),
+    sink,
+  });
+  const summary = await runner.run(playbook);
+  await sink.close();
+  return summary.exitCode;
+}
+
+/** Task arguments that do not depend on host variables are checked before any connection. */
+function preflightArgs(plays: CompiledPlay[], tags: TagSelection): void {
+  const errors: EngineError[] = [];
+  for (const play of plays) {
+    for (const task of [...tasksOf(play), ...play.handlers]) {
+      if (typeof task.task.args === 'function' || !selectedByTags(task.tags, tags)) continue;
+      const error = checkArgs(task.task.module, structuredClone(task.task.args), { play: play.name, task: task.title });
+      if (error) errors.push(error);
+    }
+  }
+  if (errors.length) throw new EngineErrors(errors);
+}
+
+function listHosts(plays: CompiledPlay[], playHosts: Map<CompiledPlay, string[]>, json: boolean, out: (t: string) => void): number {
+  if (json) {
+    out(`${JSON.stringify({ plays: plays.map((p) => ({ play: p.name, pattern: p.hosts, hosts: playHosts.get(p) })) })}\n`);
+    return 0;
+  }
+  for (const play of plays) {
+    const hosts = playHosts.get(play) ?? [];
+    out(`play #${play.index + 1} (${play.hosts}): ${play.name}  hosts (${hosts.length}):\n`);
+    for (const host of hosts) out(`  ${host}\n`);
+  }
+  return 0;
+}
+
+function listTasks(playbook: Playbook, plays: CompiledPlay[], tags: TagSelection, json: boolean, out: (t: string) => void): number {
+  const rows = plays.map((play) => ({
+    play: play.name,
+    pattern: play.hosts,
+    tags: play.play.tags ?? [],
+    tasks: tasksOf(play)
+      .filter((t) => selectedByTags(t.tags, tags))
+      .map((t) => ({ task: t.title, tags: t.tags })),
+  }));
+  if (json) {
+    out(`${JSON.stringify({ playbook: playbook.name, plays: rows })}\n`);
+    return 0;
+  }
+  out(`playbook: ${playbook.name}\n`);
+  for (const row of rows) {
+    out(`\n  play (${row.pattern}): ${row.play}\tTAGS: [${row.tags.join(', ')}]\n    tasks:\n`);
+    for (const t of row.tasks) out(`      ${t.task}\tTAGS: [${t.tags.join(', ')}]\n`);
+  }
+  return 0;
+}
+
+function listTags(playbook: Playbook, plays: CompiledPlay[], json: boolean, out: (t: string) => void): number {
+  const rows = plays.map((play) => ({
+    play: play.name,
+    tags: [...new Set(tasksOf(play).flatMap((t) => t.tags))].sort(),
+  }));
+  if (json) {
+    out(`${JSON.stringify({ playbook: playbook.name, plays: rows })}\n`);
+    return 0;
+  }
+  out(`playbook: ${playbook.name}\n`);
+  for (const row of rows) out(`\n  play: ${row.play}\n      TASK TAGS: [${row.tags.join(', ')}]\n`);
+  return 0;
+}

@@ -1,0 +1,298 @@
+import pLimit from 'p-limit';
+import { compilePlaybook, type CompiledPlay, type CompiledTask } from './compile.ts';
+import { UnreachableError, type Become, type Connection } from './connection/types.ts';
+import type { Playbook } from './dsl.ts';
+import { groupsMap, initialHostStates, taskVars, type HostState } from './host-state.ts';
+import type { Inventory, Vars } from './inventory-types.ts';
+import type { EventSink, HostCounts, HostStatus, TaskResultEvent } from './output/events.ts';
+import { applyLimit, resolvePattern } from './patterns.ts';
+import { selectedByTags, type TagSelection } from './tags.ts';
+import { executeTask, unifiedDiff, type TaskOutcome } from './task-exec.ts';
+
+/** Opens a connection to a host from its variables (ansible_host, ansible_user, ...). */
+export type Connector = (host: string, vars: Vars) => Promise<Connection>;
+
+export interface RunOptions {
+  inventory: Inventory;
+  limit?: string;
+  extraVars: Vars;
+  check: boolean;
+  diff: boolean;
+  tags: TagSelection;
+  forks: number;
+  /** Overrides every play's strategy. */
+  strategy?: 'linear' | 'free';
+  startAtTask?: string;
+  connector: Connector;
+  sink: EventSink;
+}
+
+export interface RunSummary {
+  hosts: Record<string, HostCounts>;
+  exitCode: number;
+  durationMs: number;
+}
+
+/** Ansible's exit codes: 0 all went well, 2 a task failed, 4 a host was unreachable. */
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 2;
+export const EXIT_UNREACHABLE = 4;
+
+const emptyCounts = (): HostCounts => ({ ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, ignored: 0 });
+
+/** Split a play's hosts into serial batches: counts, percentages, or a list whose last size repeats. */
+export function batches(hosts: string[], serial: number | string | (number | string)[] | undefined): string[][] {
+  if (serial === undefined || hosts.length === 0) return [hosts];
+  const sizes = (Array.isArray(serial) ? serial : [serial]).map((s) => {
+    const n = typeof s === 'string' && s.endsWith('%') ? Math.floor((hosts.length * Number(s.slice(0, -1))) / 100) : Number(s);
+    return Math.max(1, Number.isFinite(n) ? n : hosts.length);
+  });
+  const out: string[][] = [];
+  let start = 0;
+  for (let i = 0; start < hosts.length; i++) {
+    const size = sizes[Math.min(i, sizes.length - 1)] as number;
+    out.push(hosts.slice(start, start + size));
+    start += size;
+  }
+  return out;
+}
+
+/** Runs a playbook over an inventory: plays in order, hosts in parallel, one connection per host. */
+export class Runner {
+  private readonly states: Map<string, HostState>;
+  private readonly groups: Record<string, string[]>;
+  private readonly counts = new Map<string, HostCounts>();
+  private readonly timings: { task: string; host: string; duration_ms: number }[] = [];
+  private readonly delegated = new Map<string, Promise<Connection>>();
+  private startReached: boolean;
+
+  constructor(private readonly options: RunOptions) {
+    this.states = initialHostStates(options.inventory);
+    this.groups = groupsMap(options.inventory);
+    this.startReached = options.startAtTask === undefined;
+  }
+
+  /** Hosts a play targets after --limit, in inventory order. */
+  playHosts(pattern: string): string[] {
+    const hosts = resolvePattern(this.options.inventory, pattern).hosts;
+    return this.options.limit ? applyLimit(this.options.inventory, hosts, this.options.limit) : hosts;
+  }
+
+  async run(playbook: Playbook): Promise<RunSummary> {
+    const started = Date.now();
+    const plays = compilePlaybook(playbook);
+    const allHosts = [...new Set(plays.flatMap((p) => this.playHosts(p.hosts)))];
+    this.options.sink.emit({ type: 'run_start', playbook: playbook.name, check: this.options.check, diff: this.options.diff, hosts: allHosts });
+    for (const host of allHosts) this.counts.set(host, emptyCounts());
+    try {
+      for (const play of plays) await this.runPlay(play);
+    } finally {
+      await Promise.all([...this.states.values()].map(async (s) => (s.connection ? (await s.connection.catch(() => undefined))?.close() : undefined)));
+      await Promise.all([...this.delegated.values()].map(async (c) => (await c.catch(() => undefined))?.close()));
+    }
+    const hosts = Object.fromEntries(this.counts);
+    const anyUnreachable = Object.values(hosts).some((c) => c.unreachable > 0);
+    const anyFailed = Object.values(hosts).some((c) => c.failed > 0);
+    const exitCode = anyUnreachable ? EXIT_UNREACHABLE : anyFailed ? EXIT_FAILED : EXIT_OK;
+    const durationMs = Date.now() - started;
+    const slowest = [...this.timings].sort((a, b) => b.duration_ms - a.duration_ms).slice(0, 5);
+    this.options.sink.emit({ type: 'recap', duration_ms: durationMs, hosts, slowest, exit_code: exitCode });
+    return { hosts, exitCode, durationMs };
+  }
+
+  private active(hosts: string[]): HostState[] {
+    return hosts.map((h) => this.states.get(h) as HostState).filter((s) => !s.failed && !s.unreachable);
+  }
+
+  private async runPlay(play: CompiledPlay): Promise<void> {
+    const hosts = this.playHosts(play.hosts).filter((h) => this.states.has(h) || h === 'localhost');
+    this.options.sink.emit({ type: 'play_start', play: play.name, hosts });
+    if (hosts.length === 0) {
+      this.options.sink.emit({ type: 'warning', msg: `play "${play.name}": no hosts matched "${play.hosts}"` });
+      return;
+    }
+    const strategy = this.options.strategy ?? play.play.strategy ?? 'linear';
+    for (const batch of batches(hosts, play.play.serial)) {
+      const aborted = strategy === 'linear' ? await this.runLinear(play, batch) : await this.runFree(play, batch);
+      await this.runHandlers(play, batch);
+      if (aborted || this.active(batch).length === 0) break;
+    }
+    this.options.sink.emit({ type: 'play_end', play: play.name });
+  }
+
+  private selected(task: CompiledTask): boolean {
+    if (!this.startReached) {
+      const pattern = this.options.startAtTask as string;
+      if (task.name !== pattern && task.title !== pattern) return false;
+      this.startReached = true;
+    }
+    return selectedByTags(task.tags, this.options.tags);
+  }
+
+  /** Ansible's default: every host finishes a task before any host starts the next. Returns true when the play aborts. */
+  private async runLinear(play: CompiledPlay, batch: string[]): Promise<boolean> {
+    const limit = pLimit(this.options.forks);
+    for (const step of play.steps) {
+      if (step.kind === 'flush_handlers') {
+        await this.runHandlers(play, batch);
+        continue;
+      }
+      const task = step.task;
+      if (!this.selected(task)) continue;
+      const targets = this.active(batch);
+      if (targets.length === 0) return true;
+      const runOn = task.task.run_once ? targets.slice(0, 1) : targets;
+      this.options.sink.emit({ type: 'task_start', play: play.name, task: task.title, hosts: runOn.map((s) => s.name) });
+      const outcomes = await Promise.all(runOn.map((state) => limit(() => this.runTaskOnHost(play, task, state))));
+      if (task.task.run_once && outcomes[0]) {
+        // run_once results and facts belong to every host of the batch, as in Ansible.
+        for (const other of targets.slice(1)) Object.assign(other.facts, outcomes[0].facts);
+      }
+      if (this.shouldAbort(play, batch, outcomes)) return true;
+    }
+    return false;
+  }
+
+  /** Each host runs through the play at its own pace, bounded by forks. Returns true when the play aborts. */
+  private async runFree(play: CompiledPlay, batch: string[]): Promise<boolean> {
+    const limit = pLimit(this.options.forks);
+    let aborted = false;
+    const first = batch[0];
+    await Promise.all(
+      this.active(batch).map((state) =>
+        limit(async () => {
+          for (const step of play.steps) {
+            if (aborted || state.failed || state.unreachable) return;
+            if (step.kind === 'flush_handlers') continue;
+            if (!selectedByTags(step.task.tags, this.options.tags)) continue;
+            if (step.task.task.run_once && state.name !== first) continue;
+            const outcome = await this.runTaskOnHost(play, step.task, state);
+            if (this.shouldAbort(play, batch, [outcome])) aborted = true;
+          }
+        }),
+      ),
+    );
+    return aborted;
+  }
+
+  private shouldAbort(play: CompiledPlay, batch: string[], outcomes: (TaskOutcome | undefined)[]): boolean {
+    const failedNow = outcomes.some((o) => o && o.status === 'failed' && !o.ignored);
+    if (failedNow && play.play.any_errors_fatal) {
+      for (const state of this.active(batch)) state.failed = true;
+      return true;
+    }
+    if (play.play.max_fail_percentage !== undefined) {
+      const failed = batch.filter((h) => this.states.get(h)?.failed || this.states.get(h)?.unreachable).length;
+      if ((failed / batch.length) * 100 > play.play.max_fail_percentage) return true;
+    }
+    return false;
+  }
+
+  private become(play: CompiledPlay, task: CompiledTask, vars: Vars): Become | undefined {
+    const enabled = task.task.become ?? play.play.become ?? false;
+    if (!enabled) return undefined;
+    const userSetting = task.task.become_user;
+    const user = typeof userSetting === 'function' ? userSetting(vars, undefined) : (userSetting ?? play.play.become_user ?? 'root');
+    const password = (vars.ansible_become_password ?? vars.ansible_become_pass) as string | undefined;
+    return password === undefined ? { user } : { user, password };
+  }
+
+  private connectionFor(state: HostState, vars: Vars): Promise<Connection> {
+    if (!state.connection) {
+      state.connection = this.options.connector(state.name, vars);
+      // A failed connect must not stay an unhandled rejection while nobody awaits it.
+      state.connection.catch(() => undefined);
+    }
+    return state.connection;
+  }
+
+  private delegateConnection(target: string): Promise<Connection> {
+    const state = this.states.get(target);
+    if (state) return this.connectionFor(state, state.inventory);
+    let conn = this.delegated.get(target);
+    if (!conn) {
+      conn = this.options.connector(target, {});
+      conn.catch(() => undefined);
+      this.delegated.set(target, conn);
+    }
+    return conn;
+  }
+
+  /** Run one task on one host and report it; returns undefined when the host turned out unreachable. */
+  private async runTaskOnHost(play: CompiledPlay, task: CompiledTask, state: HostState, handler = false): Promise<TaskOutcome | undefined> {
+    const started = Date.now();
+    const vars = taskVars(this.options.inventory, this.states, state, play, this.options.extraVars, this.groups);
+    const delegateSetting = task.task.delegate_to;
+    const delegateTo = typeof delegateSetting === 'function' ? delegateSetting(vars, undefined) : delegateSetting;
+    const base = { type: 'task_result' as const, play: play.name, task: task.title, host: state.name, check: this.options.check, ...(handler ? { handler } : {}) };
+    try {
+      const outcome = await executeTask(task, {
+        host: state.name,
+        vars,
+        check: this.options.check,
+        connect: () => (delegateTo ? this.delegateConnection(delegateTo) : this.connectionFor(state, vars)),
+        become: this.become(play, task, vars),
+        playName: play.name,
+      });
+      Object.assign(state.facts, outcome.facts);
+      if (outcome.status === 'failed' && !outcome.ignored) state.failed = true;
+      if (outcome.status === 'changed') for (const name of task.task.notify ?? []) state.notified.add(name);
+      this.report(base, started, outcome, task, delegateTo);
+      return outcome;
+    } catch (error) {
+      if (!(error instanceof UnreachableError)) throw error;
+      state.unreachable = true;
+      this.count(state.name, 'unreachable');
+      this.options.sink.emit({ ...base, status: 'unreachable', duration_ms: Date.now() - started, msg: error.message });
+      return undefined;
+    }
+  }
+
+  private report(base: Omit<TaskResultEvent, 'status' | 'duration_ms'>, started: number, outcome: TaskOutcome, task: CompiledTask, delegateTo?: string): void {
+    const duration = Date.now() - started;
+    const hidden = task.task.no_log === true;
+    const event: TaskResultEvent = { ...base, status: outcome.status, duration_ms: duration };
+    if (delegateTo) event.delegate_to = delegateTo;
+    if (outcome.summary) event.summary = hidden ? 'output hidden by no_log' : outcome.summary;
+    if (outcome.status === 'failed') event.msg = hidden ? 'output hidden by no_log' : failureText(outcome);
+    if (outcome.ignored) event.ignored = true;
+    if (this.options.diff && outcome.diffs.length) event.diff = hidden ? ['diff hidden by no_log'] : outcome.diffs.map(unifiedDiff);
+    if (outcome.warnings.length) event.warnings = outcome.warnings;
+    this.count(base.host, outcome.ignored ? 'ignored' : outcome.status);
+    if (outcome.status !== 'skipped') this.timings.push({ task: task.title, host: base.host, duration_ms: duration });
+    this.options.sink.emit(event);
+  }
+
+  private count(host: string, status: HostStatus | 'ignored'): void {
+    const counts = this.counts.get(host) ?? emptyCounts();
+    counts[status] += 1;
+    if (status === 'changed') counts.ok += 1;
+    this.counts.set(host, counts);
+  }
+
+  /** Notified handlers, once per host, in definition order; hosts that failed later still get theirs. */
+  private async runHandlers(play: CompiledPlay, batch: string[]): Promise<void> {
+    const limit = pLimit(this.options.forks);
+    for (const handler of play.handlers) {
+      const targets = batch.map((h) => this.states.get(h) as HostState).filter((s) => !s.unreachable && s.notified.has(handler.name));
+      if (targets.length === 0) continue;
+      this.options.sink.emit({ type: 'task_start', play: play.name, task: handler.title, hosts: targets.map((s) => s.name), handler: true });
+      await Promise.all(
+        targets.map((state) =>
+          limit(async () => {
+            state.notified.delete(handler.name);
+            await this.runTaskOnHost(play, handler, state, true);
+          }),
+        ),
+      );
+    }
+  }
+}
+
+function failureText(outcome: TaskOutcome): string {
+  const r = outcome.result;
+  const parts = [r.msg ?? 'failed'];
+  if (r.rc !== undefined && !String(r.msg ?? '').includes('exit code')) parts.push(`rc=${r.rc}`);
+  if (r.stderr && !String(r.msg ?? '').includes(String(r.stderr).trim())) parts.push(`stderr: ${String(r.stderr).trim()}`);
+  return parts.join(' | ');
+}

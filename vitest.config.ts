@@ -9,6 +9,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/e2e/setup.ts'],
           fileParallelism: false,
           testTimeout: 600_000,
           hookTimeout: 900_000,

@@ -1,0 +1,220 @@
+import { EngineError } from '../engine/errors.ts';
+import { hostsOf } from '../engine/inventory.ts';
+import type { Vars } from '../engine/inventory-types.ts';
+import { varContext, type CheckContext, type SemanticCheck } from '../engine/validate.ts';
+
+// Checks read raw inventory values: a value of the wrong type is the schema's to report, so they skip it here.
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const int = (v: unknown): number | undefined => (Number.isInteger(v) ? (v as number) : undefined);
+
+const PG_IDENTITY = ['pg_cluster', 'pg_seq', 'pg_role'] as const;
+
+function list(names: string[]): string {
+  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+}
+
+function touches(ctx: CheckContext, hosts: string[]): boolean {
+  return hosts.some((h) => ctx.selected.has(h));
+}
+
+/** Hosts of each pg_cluster, inventory-wide and in inventory order: Pigsty ignores groups for membership. */
+function pgClusters(ctx: CheckContext): Map<string, string[]> {
+  const clusters = new Map<string, string[]>();
+  for (const [host, vars] of ctx.hostVars) {
+    const name = str(vars.pg_cluster);
+    if (name !== undefined) clusters.set(name, [...(clusters.get(name) ?? []), host]);
+  }
+  return clusters;
+}
+
+function varsOf(ctx: CheckContext, host: string): Vars {
+  return ctx.hostVars.get(host) ?? {};
+}
+
+/** A host with any of pg_cluster, pg_seq, pg_role needs all three. */
+const pgIdentityComplete: SemanticCheck = (ctx) => {
+  const errors: EngineError[] = [];
+  for (const host of ctx.selected) {
+    const vars = varsOf(ctx, host);
+    const present = PG_IDENTITY.filter((k) => vars[k] !== undefined);
+    if (present.length === 0 || present.length === PG_IDENTITY.length) continue;
+    for (const missing of PG_IDENTITY.filter((k) => !present.includes(k))) {
+      errors.push(
+        new EngineError(
+          `${missing} is not set, but ${list([...present])} ${present.length > 1 ? 'are' : 'is'}`,
+          varContext(ctx, host, missing),
+          'pg_cluster, pg_seq and pg_role set together on every PostgreSQL host',
+        ),
+      );
+    }
+  }
+  return errors;
+};
+
+/** pg_cluster names an etcd key, a DNS name and OS paths, hence letters, digits and dashes, and not `root`. */
+const pgClusterName: SemanticCheck = (ctx) => {
+  const errors: EngineError[] = [];
+  for (const host of ctx.selected) {
+    const name = str(varsOf(ctx, host).pg_cluster);
+    if (name === undefined || (/^[A-Za-z0-9-]+$/.test(name) && name !== 'root')) continue;
+    errors.push(
+      new EngineError(`invalid cluster name "${name}"`, varContext(ctx, host, 'pg_cluster'), 'letters, digits and - only, and not "root"'),
+    );
+  }
+  return errors;
+};
+
+/** Exactly one primary in each cluster. */
+const onePrimaryPerCluster: SemanticCheck = (ctx) => {
+  const errors: EngineError[] = [];
+  for (const [cluster, members] of pgClusters(ctx)) {
+    if (!touches(ctx, members)) continue;
+    const withRole = members.filter((h) => str(varsOf(ctx, h).pg_role) !== undefined);
+    const primaries = withRole.filter((h) => varsOf(ctx, h).pg_role === 'primary');
+    if (primaries.length === 1 || withRole.length === 0) continue;
+    const expected = 'exactly one member with pg_role: primary';
+    const second = primaries[1];
+    if (second === undefined) {
+      const first = members.find((h) => ctx.selected.has(h)) ?? (members[0] as string);
+      errors.push(new EngineError(`cluster ${cluster} has no primary among ${list(members)}`, varContext(ctx, first, 'pg_cluster'), expected));
+    } else {
+      errors.push(
+        new EngineError(`cluster ${cluster} has ${primaries.length} primaries: ${list(primaries)}`, varContext(ctx, second, 'pg_role'), expected),
+      );
+    }
+  }
+  return errors;
+};
+
+/** Every pg_seq appears once per cluster: it names the instance (<cluster>-<seq>). */
+const uniquePgSeq: SemanticCheck = (ctx) => {
+  const errors: EngineError[] = [];
+  for (const [cluster, members] of pgClusters(ctx)) {
+    const owner = new Map<number, string>();
+    for (const host of members) {
+      const seq = int(varsOf(ctx, host).pg_seq);
+      if (seq === undefined) continue;
+      const first = owner.get(seq);
+      if (first === undefined) owner.set(seq, host);
+      else if (touches(ctx, [first, host])) {
+        errors.push(
+          new EngineError(
+            `pg_seq ${seq} is used by both ${first} and ${host} in cluster ${cluster}`,
+            varContext(ctx, host, 'pg_seq'),
+            'a pg_seq unique within the cluster',
+          ),
+        );
+      }
+    }
+  }
+  return errors;
+};
+
+/**
+ * A sequence number per member, unique within its cluster, for etcd (group `etcd`, which Pigsty's pgsql and
+ * etcd roles read by that name) and MinIO (members share minio_cluster, 'minio' by default).
+ */
+function uniqueSeqs(ctx: CheckContext, seqVar: string, clusterOf: (vars: Vars) => string, hosts: string[]): EngineError[] {
+  const errors: EngineError[] = [];
+  const owner = new Map<string, string>();
+  for (const host of hosts) {
+    const seq = int(varsOf(ctx, host)[seqVar]);
+    if (seq === undefined) continue;
+    const cluster = clusterOf(varsOf(ctx, host));
+    const key = JSON.stringify([cluster, seq]);
+    const first = owner.get(key);
+    if (first === undefined) owner.set(key, host);
+    else if (touches(ctx, [first, host])) {
+      errors.push(
+        new EngineError(
+          `${seqVar} ${seq} is used by both ${first} and ${host} in cluster ${cluster}`,
+          varContext(ctx, host, seqVar),
+          `a ${seqVar} unique within the cluster`,
+        ),
+      );
+    }
+  }
+  return errors;
+}
+
+function missingSeqs(ctx: CheckContext, seqVar: string, group: string): EngineError[] {
+  return hostsOf(ctx.inv, group)
+    .filter((h) => ctx.selected.has(h) && varsOf(ctx, h)[seqVar] === undefined)
+    .map((h) => new EngineError(`${seqVar} is not set on a member of group ${group}`, varContext(ctx, h, seqVar), `an integer ${seqVar} on every ${group} host`));
+}
+
+/** etcd members each need a distinct etcd_seq. */
+const etcdIdentity: SemanticCheck = (ctx) => {
+  const members = hostsOf(ctx.inv, 'etcd');
+  return [...missingSeqs(ctx, 'etcd_seq', 'etcd'), ...uniqueSeqs(ctx, 'etcd_seq', () => 'etcd', members)];
+};
+
+/** A MinIO member needs minio_seq and a non-empty minio_cluster; seqs are distinct within a cluster. */
+const minioIdentity: SemanticCheck = (ctx) => {
+  const errors = missingSeqs(ctx, 'minio_seq', 'minio');
+  const members = [...ctx.hostVars.keys()].filter((h) => varsOf(ctx, h).minio_seq !== undefined);
+  for (const host of members.filter((h) => ctx.selected.has(h))) {
+    if (varsOf(ctx, host).minio_cluster !== '') continue;
+    errors.push(new EngineError('minio_cluster is empty on a host with minio_seq', varContext(ctx, host, 'minio_cluster'), 'a minio_cluster name'));
+  }
+  return [...errors, ...uniqueSeqs(ctx, 'minio_seq', (v) => str(v.minio_cluster) ?? 'minio', members)];
+};
+
+/** admin_ip is where the repo, DNS, HBA `admin` rules and certificates point; a missing one is reported once at all.vars. */
+const adminIpPresent: SemanticCheck = (ctx) => {
+  const place = ctx.inv.locate(['all', 'vars']) ? ['all', 'vars'] : ['all'];
+  const loc = ctx.inv.locate(place);
+  return [...ctx.selected]
+    .filter((h) => varsOf(ctx, h).admin_ip === undefined)
+    .map(
+      (host) =>
+        new EngineError(
+          'admin_ip is not set',
+          { file: loc?.file ?? ctx.inv.file, line: loc?.line, column: loc?.column, host, path: place.join('.') },
+          'admin_ip: <IPv4 of the admin node> in all.vars',
+        ),
+    );
+};
+
+/** pg_users / pg_databases name each object once per cluster; a second definition would silently win. */
+const uniqueBusinessObjects: SemanticCheck = (ctx) => {
+  const errors: EngineError[] = [];
+  for (const host of ctx.selected) {
+    const vars = varsOf(ctx, host);
+    const cluster = str(vars.pg_cluster);
+    if (cluster === undefined) continue;
+    for (const [listVar, noun] of [['pg_users', 'user'], ['pg_databases', 'database']] as const) {
+      const items = vars[listVar];
+      if (!Array.isArray(items)) continue;
+      const firstAt = new Map<string, number>();
+      items.forEach((item: unknown, i) => {
+        const name = str((item as { name?: unknown } | null)?.name);
+        if (name === undefined) return;
+        const first = firstAt.get(name);
+        if (first === undefined) firstAt.set(name, i);
+        else {
+          errors.push(
+            new EngineError(
+              `${noun} "${name}" of cluster ${cluster} is defined again (first at ${listVar}[${first}])`,
+              varContext(ctx, host, listVar, [i, 'name']),
+              `each ${noun} name once in ${listVar}`,
+            ),
+          );
+        }
+      });
+    }
+  }
+  return errors;
+};
+
+/** Pigsty's inventory rules that a schema cannot express, for validateInventory. */
+export const checks: SemanticCheck[] = [
+  pgIdentityComplete,
+  pgClusterName,
+  onePrimaryPerCluster,
+  uniquePgSeq,
+  etcdIdentity,
+  minioIdentity,
+  adminIpPresent,
+  uniqueBusinessObjects,
+];

@@ -1,0 +1,26 @@
+import type { PigstyVars } from '../params.ts';
+
+export interface NodeIdentity {
+  nodename: string;
+  node_cluster: string;
+}
+
+type NodeIdentityVars = Pick<PigstyVars, 'nodename' | 'node_cluster' | 'node_id_from_pg' | 'pg_cluster' | 'pg_seq'>;
+
+/** Node name and cluster from the host's variables and its probed hostname, by Pigsty's node_id rules. */
+export function nodeIdentity(vars: NodeIdentityVars, hostname: string): NodeIdentity {
+  const fromPg = vars.node_id_from_pg ?? true;
+  const pgCluster = vars.pg_cluster ?? '';
+  // The PostgreSQL instance name wins even over an explicit nodename, so node and instance names always agree.
+  const nodename =
+    fromPg && pgCluster !== '' && vars.pg_seq !== undefined
+      ? `${pgCluster}-${vars.pg_seq}`
+      : vars.nodename !== undefined && vars.nodename !== ''
+        ? vars.nodename
+        : hostname;
+  // 'nodes' is the role default, so it counts as "not chosen by the user" and yields to pg_cluster.
+  const chosen = vars.node_cluster;
+  const node_cluster =
+    fromPg && pgCluster !== '' && (chosen === undefined || chosen === '' || chosen === 'nodes') ? pgCluster : (chosen ?? 'nodes');
+  return { nodename, node_cluster };
+}

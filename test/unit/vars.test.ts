@@ -1,0 +1,118 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { EngineError } from '../../engine/errors.ts';
+import { loadInventory } from '../../engine/inventory.ts';
+import { groupNamesOf, inventoryVars, mergeLayers, parseExtraVars } from '../../engine/vars.ts';
+
+const dir = fileURLToPath(new URL('../fixtures/inventory/', import.meta.url));
+const full = loadInventory(`${dir}full.yml`);
+const nested = loadInventory(`${dir}nested.yml`);
+
+function thrown(fn: () => unknown): EngineError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof EngineError) return e;
+    throw e;
+  }
+  throw new Error('expected an EngineError');
+}
+
+describe('inventoryVars precedence', () => {
+  it('layers all < groups by depth (siblings by name) < host, replacing whole top-level keys', () => {
+    expect(inventoryVars(nested, '10.0.0.2').vars).toEqual({
+      level: 'web-prod',
+      only_all: 1,
+      shared: { from: 'zeta' },
+      sibling: 'zeta',
+      web_var: 'w',
+      prod_var: 'p',
+      second_definition: true,
+      z: 2,
+      a: 1,
+    });
+  });
+
+  it('lets host vars beat every group, and a top-level group beat all', () => {
+    expect(inventoryVars(nested, '10.0.0.1').vars.level).toBe('host');
+    expect(inventoryVars(nested, '10.0.0.5').vars.level).toBe('standalone');
+    expect(inventoryVars(nested, '10.0.0.9').vars).toEqual({ level: 'all', only_all: 1, shared: { from: 'all', deep: 1 }, lonely: true });
+  });
+
+  it('records which layer and YAML path gave each final value', () => {
+    const { origins } = inventoryVars(nested, '10.0.0.2');
+    expect(origins.get('level')).toEqual({ layer: 'group:web-prod', path: ['all', 'children', 'web', 'children', 'web-prod', 'vars', 'level'] });
+    expect(origins.get('second_definition')).toEqual({
+      layer: 'group:web-prod',
+      path: ['all', 'children', 'db', 'children', 'web-prod', 'vars', 'second_definition'],
+    });
+    expect(origins.get('sibling')?.layer).toBe('group:zeta');
+    expect(origins.get('only_all')).toEqual({ layer: 'group:all', path: ['all', 'vars', 'only_all'] });
+    expect(origins.get('z')).toEqual({ layer: 'host', path: ['all', 'children', 'alpha', 'hosts', '10.0.0.2', 'z'] });
+    expect(nested.locate(origins.get('second_definition')?.path ?? [])?.line).toBe(29);
+    expect(nested.locate(origins.get('z')?.path ?? [])).toMatchObject({ line: 24, column: 27 });
+  });
+
+  it('gives a pg-test replica its cluster, role and global vars', () => {
+    const { vars, origins } = inventoryVars(full, '10.10.10.13');
+    expect([vars.pg_cluster, vars.pg_role, vars.pg_offline_query, vars.admin_ip, vars.node_tune]).toEqual(['pg-test', 'replica', true, '10.10.10.10', 'oltp']);
+    expect(origins.get('pg_role')?.layer).toBe('host');
+    expect(full.locate(origins.get('pg_cluster')?.path ?? [])?.line).toBe(35);
+  });
+
+  it('refuses a host that is not in the inventory', () => {
+    expect(thrown(() => inventoryVars(full, '10.10.10.99')).message).toBe('host "10.10.10.99" is not in the inventory');
+  });
+});
+
+describe('groupNamesOf', () => {
+  it('lists direct and inherited groups except all, sorted', () => {
+    expect(groupNamesOf(nested, '10.0.0.2')).toEqual(['alpha', 'db', 'web', 'web-prod', 'zeta']);
+    expect(groupNamesOf(nested, '10.0.0.9')).toEqual(['ungrouped']);
+    expect(groupNamesOf(full, '10.10.10.10')).toEqual(['etcd', 'infra', 'minio', 'pg-meta']);
+  });
+});
+
+describe('mergeLayers', () => {
+  it('lets later layers replace top-level keys without touching the inputs', () => {
+    const base = { a: 1, b: { x: 1 } };
+    expect(mergeLayers(base, { b: { y: 2 } }, { c: 3 })).toEqual({ a: 1, b: { y: 2 }, c: 3 });
+    expect(base).toEqual({ a: 1, b: { x: 1 } });
+  });
+});
+
+describe('parseExtraVars', () => {
+  it('reads key=value pairs as strings, with quotes, escapes and templates', () => {
+    expect(parseExtraVars(['pg_version=16 msg="hello world" empty= tab=a\\tb', "x={{ a | default('b c') }}"], dir)).toEqual({
+      pg_version: '16',
+      msg: 'hello world',
+      empty: '',
+      tab: 'a\tb',
+      x: "{{ a | default('b c') }}",
+    });
+  });
+
+  it('reads inline JSON and YAML 1.1 mappings', () => {
+    expect(parseExtraVars(['{"a": 1, "b": [true]}'], dir)).toEqual({ a: 1, b: [true] });
+    expect(parseExtraVars(['{a: yes, mode: 0755}'], dir)).toEqual({ a: true, mode: 0o755 });
+  });
+
+  it('reads @file.yml and @file.json relative to cwd, later arguments winning', () => {
+    expect(parseExtraVars(['@extra.yml'], dir)).toEqual({ pg_version: 16, node_tune: 'crit', enabled: true });
+    expect(parseExtraVars(['@extra.yml', 'pg_version=14 node_tune=tiny', '@extra.json'], dir)).toEqual({
+      pg_version: 15,
+      node_tune: 'tiny',
+      enabled: true,
+      pg_users: [{ name: 'x' }],
+    });
+  });
+
+  it('names the argument in errors', () => {
+    expect(thrown(() => parseExtraVars(['pg_version'], dir)).message).toBe('extra vars "pg_version": "pg_version" is not key=value');
+    expect(thrown(() => parseExtraVars(['./extra.yml'], dir)).expected).toBe('@./extra.yml to read variables from a file');
+    expect(thrown(() => parseExtraVars(['[1, 2]'], dir)).message).toBe('extra vars "[1, 2]" is a list, not a mapping');
+    expect(thrown(() => parseExtraVars(['{a: 1'], dir)).context.file).toBe('extra vars "{a: 1"');
+    expect(thrown(() => parseExtraVars(['msg="open'], dir)).message).toBe('extra vars "msg=\\"open": a " quote is not closed');
+    expect(thrown(() => parseExtraVars(['@missing.yml'], dir)).context.file).toBe(`${dir}missing.yml`);
+  });
+});

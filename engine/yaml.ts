@@ -136,7 +136,7 @@ export function parseYaml(source: string, file: string): YamlFile {
 
   let data: unknown;
   try {
-    data = doc.toJS({ maxAliasCount: 1000 });
+    data = doc.toJS();
   } catch (e) {
     throw new EngineError(`cannot expand aliases: ${(e as Error).message}`, { file }, 'a document without alias loops');
   }

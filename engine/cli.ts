@@ -116,7 +116,7 @@ function targetHosts(inv: Inventory, plays: CompiledPlay[], limit?: string): Map
   return new Map(
     plays.map((play) => {
       const hosts = resolvePattern(inv, play.hosts).hosts;
-      return [play, limit ? applyLimit(inv, hosts, limit) : hosts];
+      return [play, limit ? applyLimit(inv, hosts, limit, { cwd: process.cwd() }) : hosts];
     }),
   );
 }
@@ -126,6 +126,7 @@ async function execute(playbook: Playbook, opts: CliOptions): Promise<number> {
   const inventoryFile = resolve(opts.inventory ?? defaultInventory());
   if (!existsSync(inventoryFile)) throw new EngineError('inventory file not found', { file: inventoryFile }, 'a readable Ansible YAML inventory (-i FILE)');
   const inv = loadInventory(inventoryFile);
+  for (const w of inv.warnings ?? []) process.stderr.write(`warning: ${w.describe()}\n`);
   const extraVars: Vars = parseExtraVars(([] as string[]).concat(opts.extraVars ?? []).map(String), process.cwd());
   const tags: TagSelection = { only: list(opts.tags), skip: list(opts.skipTags) };
   const strategy = opts.strategy;

@@ -75,7 +75,7 @@ export class Runner {
   /** Hosts a play targets after --limit, in inventory order. */
   playHosts(pattern: string): string[] {
     const hosts = resolvePattern(this.options.inventory, pattern).hosts;
-    return this.options.limit ? applyLimit(this.options.inventory, hosts, this.options.limit) : hosts;
+    return this.options.limit ? applyLimit(this.options.inventory, hosts, this.options.limit, { cwd: process.cwd() }) : hosts;
   }
 
   async run(playbook: Playbook): Promise<RunSummary> {

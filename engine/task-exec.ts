@@ -5,7 +5,7 @@ import type { Become, Connection } from './connection/types.ts';
 import type { TaskResult } from './dsl.ts';
 import { EngineError } from './errors.ts';
 import type { Vars } from './inventory-types.ts';
-import { ModuleFailure, type FileDiff, type ModuleContext, type Plan } from './module.ts';
+import { ModuleFailure, type FileDiff, type Module, type ModuleContext, type Plan } from './module.ts';
 
 /** What running one task on one host produced. */
 export interface TaskOutcome {
@@ -34,6 +34,23 @@ function resolve<T>(value: unknown, vars: Vars, item: unknown): T {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Plan a module call, then apply the plan unless in check mode; a ModuleFailure becomes a failed result. */
+export async function invokeModule(module: Module, args: unknown, ctx: ModuleContext): Promise<{ result: TaskResult; plan?: Plan }> {
+  try {
+    const plan = await module.plan(ctx, args as never);
+    const result: TaskResult = { changed: plan.changed, failed: false, ...(plan.data ?? {}) };
+    if (plan.changed && plan.apply && !ctx.check) {
+      const applied = await plan.apply();
+      if (applied?.data) Object.assign(result, applied.data);
+      if (applied?.warnings) plan.warnings = [...(plan.warnings ?? []), ...applied.warnings];
+    }
+    return { result, plan };
+  } catch (error) {
+    if (!(error instanceof ModuleFailure)) throw error;
+    return { result: { changed: false, failed: true, msg: error.message, ...error.details } };
+  }
+}
+
 /** Run one module call (one loop item): plan, then apply unless in check mode; retries until `until` holds. */
 async function runItem(ctask: CompiledTask, env: TaskEnv, item: unknown): Promise<{ result: TaskResult; plan?: Plan }> {
   const task = ctask.task;
@@ -60,18 +77,7 @@ async function runItem(ctask: CompiledTask, env: TaskEnv, item: unknown): Promis
   let result: TaskResult = { changed: false, failed: true };
   let plan: Plan | undefined;
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    try {
-      plan = await task.module.plan(ctx, args as never);
-      result = { changed: plan.changed, failed: false, ...(plan.data ?? {}) };
-      if (plan.changed && plan.apply && !ctx.check) {
-        const applied = await plan.apply();
-        if (applied?.data) Object.assign(result, applied.data);
-        if (applied?.warnings) plan.warnings = [...(plan.warnings ?? []), ...applied.warnings];
-      }
-    } catch (error) {
-      if (!(error instanceof ModuleFailure)) throw error;
-      result = { changed: false, failed: true, msg: error.message, ...error.details };
-    }
+    ({ result, plan } = await invokeModule(task.module, args, ctx));
     if (!task.until || task.until(result, vars)) break;
     if (attempt < attempts) await sleep((task.delay ?? 5) * 1000);
     else result = { ...result, failed: true, msg: result.msg ?? `condition not met after ${attempts} attempts` };

@@ -112,3 +112,54 @@ describe('host keys', () => {
     expect(r.stdout).toMatch(/presented ssh-ed25519 SHA256:\S+/);
   });
 });
+
+describe('become and secrets', () => {
+  const node = NODES['node-2'];
+  const user = (name: string, sudo: string) =>
+    onNode(
+      node,
+      `id ${name} >/dev/null 2>&1 || useradd -m -s /bin/bash ${name}; echo '${name}:Secr3tPass' | chpasswd; ` +
+        `install -d -m 700 -o ${name} -g ${name} /home/${name}/.ssh; install -m 600 -o ${name} -g ${name} /root/.ssh/authorized_keys /home/${name}/.ssh/; ` +
+        `echo '${name} ALL=(ALL) ${sudo}' > /etc/sudoers.d/${name}`,
+    );
+
+  beforeAll(() => {
+    user('dba', 'NOPASSWD: ALL');
+    user('dbp', 'ALL');
+  });
+
+  it('becomes root through sudo without a password', async () => {
+    onNode(node, 'rm -f /etc/pgsty-fixed');
+    const r = await run('-l', node, '-u', 'dba', '-t', 'fixed');
+    expect(r.code).toBe(0);
+    expect(onNode(node, 'stat -c %U:%a /etc/pgsty-fixed').stdout.trim()).toBe('root:600');
+  });
+
+  it('becomes root through sudo with a password, which never shows in the output', async () => {
+    onNode(node, 'rm -f /etc/pgsty-fixed');
+    const r = await run('-l', node, '-u', 'dbp', '-t', 'fixed', '-e', 'ansible_become_password=Secr3tPass');
+    expect(r.code).toBe(0);
+    expect(onNode(node, 'cat /etc/pgsty-fixed').stdout).toBe('fixed\n');
+    expect(r.stdout + r.stderr).not.toContain('Secr3tPass');
+  });
+
+  it('fails clearly when sudo needs a password nobody gave', async () => {
+    const r = await run('-l', node, '-u', 'dbp', '-t', 'fixed');
+    expect(r.code).toBe(2);
+    expect(String(results(r, 'write a fixed file')[0]?.msg)).toContain('password is required');
+  });
+
+  it('runs a task as another become user', async () => {
+    const r = await run('-l', node, '-t', 'whoami', '-e', 'become_target=nobody');
+    expect(r.code).toBe(0);
+    expect(onNode(node, 'cat /var/tmp/pgsty-whoami').stdout.trim()).toBe('nobody');
+  });
+
+  it('masks a secret in summaries and diffs, while the host gets the real value', async () => {
+    const r = await run('-l', node, '-t', 'cred', '--diff', '-e', 'api_token=Sup3rS3cretValue');
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain('Sup3rS3cretValue');
+    expect(String((results(r, 'write a credentials file')[0] as { diff: string[] }).diff[0])).toContain('+token=********');
+    expect(onNode(node, 'cat /etc/pgsty-cred').stdout).toBe('token=Sup3rS3cretValue\n');
+  });
+});

@@ -60,6 +60,7 @@ describe('engine on four sandbox nodes', () => {
   });
 
   it('a failing task stops its host only, handlers notified before still run, and the exit code is 2', async () => {
+    onNode(NODES['node-1'], 'rm -f /etc/pgsty-after');
     const failed = await run('-e', 'motd=fourth', '-e', `fail_on=${NODES['node-1']}`);
     expect(failed.code).toBe(2);
     const after = results(failed, 'write after the failure');

@@ -465,7 +465,7 @@ ensure_netns() {
   [[ -e /run/netns/$ns ]] || ip netns add "$ns" || die "cannot create network namespace $ns"
   # A host end whose peer is not our eth0 belongs to a namespace that no longer is ours.
   if ip link show dev "$host_if" &>/dev/null && ! ip -n "$ns" link show dev eth0 &>/dev/null; then
-    ip link del "$host_if"
+    ip link del "$host_if" 2>/dev/null || true
   fi
   if ! ip link show dev "$host_if" &>/dev/null; then
     ip link add "$host_if" type veth peer name eth0 address "$(mac_for_ip "$ip")" netns "$ns" ||
@@ -485,8 +485,11 @@ delete_netns() {
   ns=$(netns_name "$1")
   host_if=$(host_if_name "$1")
   [[ -e /run/netns/$ns ]] && { ip netns del "$ns" 2>/dev/null || rm -f "/run/netns/$ns"; }
-  # The veth dies with its namespace unless something still holds the namespace.
-  ip link show dev "$host_if" &>/dev/null && ip link del "$host_if"
+  # The kernel destroys the namespace, and the veth with it, asynchronously: delete the host
+  # end ourselves, tolerate that it vanished meanwhile, and wait until its name is free again.
+  ip link del "$host_if" 2>/dev/null || true
+  local deadline=$((SECONDS + 5))
+  while ip link show dev "$host_if" &>/dev/null && ((SECONDS < deadline)); do sleep 0.05; done
   ip link show dev "$BRIDGE" &>/dev/null && ip neigh flush to "${NODE_IP[$1]}" dev "$BRIDGE"
   return 0
 }
@@ -763,8 +766,7 @@ stop_node() {
 unplug_node() {
   local host_if
   host_if=$(host_if_name "$1")
-  ip link show dev "$host_if" &>/dev/null && ip link set "$host_if" down
-  return 0
+  ip link set "$host_if" down 2>/dev/null || true
 }
 
 down_node() {

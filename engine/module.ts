@@ -38,6 +38,8 @@ export interface ModuleContext {
   run(command: string, options?: Omit<ExecOptions, 'become'>): Promise<ExecResult>;
   conn: Connection;
   become: Become | undefined;
+  /** The host's variables as the task sees them, for modules that render them (template). */
+  vars: Vars;
 }
 
 /** A module failure with the command output that explains it. */

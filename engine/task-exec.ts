@@ -71,6 +71,7 @@ async function runItem(ctask: CompiledTask, env: TaskEnv, item: unknown): Promis
     check: env.check && task.check_mode !== false,
     conn: conn as Connection,
     become: env.become,
+    vars,
     run: (command, options) => (conn as Connection).exec(command, { ...options, become: env.become }),
   };
   const attempts = task.until ? (task.retries ?? 3) + 1 : 1;

@@ -7,6 +7,7 @@ import { connectSsh } from '../../engine/connection/ssh.ts';
 import type { Become, Connection } from '../../engine/connection/types.ts';
 import type { TaskResult } from '../../engine/dsl.ts';
 import type { EngineError } from '../../engine/errors.ts';
+import type { Vars } from '../../engine/inventory-types.ts';
 import type { Module, ModuleContext, Plan } from '../../engine/module.ts';
 import { invokeModule } from '../../engine/task-exec.ts';
 
@@ -28,7 +29,7 @@ export async function runModule<S extends TSchema>(
   conn: Connection,
   module: Module<S>,
   args: Static<S>,
-  options: { check?: boolean; become?: Become } = {},
+  options: { check?: boolean; become?: Become; vars?: Vars } = {},
 ): Promise<ModuleRun> {
   const copy = structuredClone(args);
   const invalid = checkArgs(module as unknown as Module, copy, { task: 'test' });
@@ -38,6 +39,7 @@ export async function runModule<S extends TSchema>(
     check: options.check ?? false,
     conn,
     become: options.become,
+    vars: options.vars ?? {},
     run: (command, opts) => conn.exec(command, { ...opts, become: options.become }),
   };
   return invokeModule(module as unknown as Module, copy, ctx);

@@ -10,6 +10,7 @@ import { UnreachableError, type Connection, type ConnectionTarget, type ExecOpti
 /** OpenSSH's default MaxSessions is 10; stay under it so a busy host never refuses a channel. */
 const CHANNELS_PER_CONNECTION = 8;
 const CONNECT_ATTEMPTS = 3;
+const CHANNEL_OPEN_ATTEMPTS = 8;
 
 export interface SshOptions {
   knownHosts: KnownHosts;
@@ -134,32 +135,52 @@ class SshConnection implements Connection {
     return this.limit(() => this.run(wrapped.command, wrapped.stdinPrefix, options));
   }
 
-  private run(command: string, stdinPrefix: string, options: ExecOptions): Promise<ExecResult> {
-    return new Promise((resolve, reject) => {
-      this.client.exec(command, (error: Error | undefined, channel: ClientChannel) => {
-        if (error) return reject(new UnreachableError(this.host, `cannot open a channel: ${error.message}`));
-        const out: Buffer[] = [];
-        const err: Buffer[] = [];
-        let timer: NodeJS.Timeout | undefined;
-        if (options.timeoutMs) {
-          timer = setTimeout(() => {
-            err.push(Buffer.from(`\ntimed out after ${options.timeoutMs} ms`));
-            channel.close();
-          }, options.timeoutMs);
+  /**
+   * sshd frees a session slot only after it sees our close, which can be after we already count the
+   * channel as done; a channel refused then is retried briefly rather than failing the task.
+   */
+  private async openChannel(command: string): Promise<ClientChannel> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await new Promise<ClientChannel>((resolve, reject) =>
+          this.client.exec(command, (error: Error | undefined, channel: ClientChannel) => (error ? reject(error) : resolve(channel))),
+        );
+      } catch (error) {
+        const refused = /Channel open failure/.test((error as Error).message);
+        if (!refused || attempt >= CHANNEL_OPEN_ATTEMPTS) {
+          throw new UnreachableError(this.host, `cannot open a channel: ${(error as Error).message}`);
         }
-        channel.on('data', (chunk: Buffer) => out.push(chunk));
-        channel.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-        channel.on('close', (code: number | null) => {
-          if (timer) clearTimeout(timer);
-          resolve({
-            stdout: Buffer.concat(out).toString('utf8'),
-            stderr: Buffer.concat(err).toString('utf8'),
-            code: typeof code === 'number' ? code : -1,
-          });
+        await new Promise((resolve) => setTimeout(resolve, 10 * attempt));
+      }
+    }
+  }
+
+  private async run(command: string, stdinPrefix: string, options: ExecOptions): Promise<ExecResult> {
+    const channel = await this.openChannel(command);
+    return new Promise((resolve) => {
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      let timer: NodeJS.Timeout | undefined;
+      if (options.timeoutMs) {
+        timer = setTimeout(() => {
+          // OpenSSH may ignore the signal request; the result does not wait for the command either way.
+          channel.signal('KILL');
+          channel.close();
+          resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: `${Buffer.concat(err).toString('utf8')}timed out after ${options.timeoutMs} ms`, code: -1 });
+        }, options.timeoutMs);
+      }
+      channel.on('data', (chunk: Buffer) => out.push(chunk));
+      channel.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+      channel.on('close', (code: number | null) => {
+        if (timer) clearTimeout(timer);
+        resolve({
+          stdout: Buffer.concat(out).toString('utf8'),
+          stderr: Buffer.concat(err).toString('utf8'),
+          code: typeof code === 'number' ? code : -1,
         });
-        const input = Buffer.concat([Buffer.from(stdinPrefix), Buffer.from(options.stdin ?? '')]);
-        channel.end(input.length ? input : undefined);
       });
+      const input = Buffer.concat([Buffer.from(stdinPrefix), Buffer.from(options.stdin ?? '')]);
+      channel.end(input.length ? input : undefined);
     });
   }
 

@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalConnection } from '../../engine/connection/local.ts';
+import type { Connection } from '../../engine/connection/types.ts';
+import { NODES } from './harness.ts';
+import { connectNode, sh } from './module-harness.ts';
+
+describe('one SSH connection per host', () => {
+  let conn: Connection;
+  beforeAll(async () => {
+    conn = await connectNode(NODES['node-3']);
+  });
+  afterAll(async () => {
+    await sh(conn, 'rm -f /var/tmp/pgsty-upload');
+    await conn.close();
+  });
+
+  it('runs many more commands at once than sshd allows sessions, all on the same connection', async () => {
+    const outputs = await Promise.all(Array.from({ length: 40 }, (_, i) => conn.exec(`sleep 0.1; echo ${i}`)));
+    expect(outputs.map((o) => o.stdout.trim())).toEqual(Array.from({ length: 40 }, (_, i) => String(i)));
+    expect(outputs.every((o) => o.code === 0)).toBe(true);
+  });
+
+  it('passes stdin through and reports exit codes and stderr', async () => {
+    const r = await conn.exec('cat; echo oops >&2; exit 7', { stdin: 'line one\nline two\n' });
+    expect(r).toEqual({ stdout: 'line one\nline two\n', stderr: 'oops\n', code: 7 });
+  });
+
+  it('ends a command that outlives its timeout', async () => {
+    const r = await conn.exec('sleep 5', { timeoutMs: 300 });
+    expect(r.code).toBe(-1);
+    expect(r.stderr).toContain('timed out after 300 ms');
+  });
+
+  it('uploads bytes over SFTP with the given mode', async () => {
+    const bytes = Buffer.from(Array.from({ length: 256 * 1024 }, (_, i) => i % 251));
+    await conn.upload(bytes, '/var/tmp/pgsty-upload', 0o640);
+    expect(await sh(conn, 'stat -c %a:%s /var/tmp/pgsty-upload')).toBe(`640:${bytes.length}\n`);
+    const { createHash } = await import('node:crypto');
+    expect((await sh(conn, 'sha256sum < /var/tmp/pgsty-upload')).split(' ')[0]).toBe(createHash('sha256').update(bytes).digest('hex'));
+  });
+});
+
+describe('local connection', () => {
+  it('runs commands on the controller with stdin and exit codes', async () => {
+    const local = new LocalConnection('localhost');
+    expect(await local.exec('read x; echo "got $x"; exit 3', { stdin: 'it\n' })).toEqual({ stdout: 'got it\n', stderr: '', code: 3 });
+  });
+});

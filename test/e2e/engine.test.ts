@@ -84,6 +84,42 @@ describe('engine on four sandbox nodes', () => {
   });
 });
 
+describe('task and play keywords', () => {
+  it('runs a run_once task delegated to the controller exactly once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pgsty-deleg-'));
+    const log = join(dir, 'log');
+    const r = await run('-t', 'keywords', '-l', `${NODES['node-1']},${NODES['node-2']}`, '-e', `controller_log=${log}`);
+    expect(r.code).toBe(0);
+    expect(readFileSync(log, 'utf8')).toBe(`${NODES['node-1']}\n`);
+    expect(results(r, 'record the run on the controller once')).toEqual([expect.objectContaining({ host: NODES['node-1'], delegate_to: 'localhost' })]);
+  });
+
+  it('retries a task until its condition holds', async () => {
+    for (const ip of [NODES['node-1'], NODES['node-2']]) onNode(ip, 'rm -f /var/tmp/pgsty-attempts');
+    const r = await run('-t', 'keywords', '-l', `${NODES['node-1']},${NODES['node-2']}`, '-e', 'controller_log=/dev/null');
+    expect(r.code).toBe(0);
+    expect(onNode(NODES['node-2'], 'cat /var/tmp/pgsty-attempts').stdout.trim()).toBe('3');
+  });
+
+  it('finishes each serial batch before the next one starts', async () => {
+    const r = await run('-t', 'rolling');
+    expect(r.code).toBe(0);
+    const order = results(r).map((e) => e.host);
+    const firstBatch = [NODES.meta, NODES['node-1']];
+    expect(order.slice(0, 4).every((h) => firstBatch.includes(h as never))).toBe(true);
+    expect(order.slice(4).every((h) => !firstBatch.includes(h as never))).toBe(true);
+  });
+
+  it('gives the same results with the free strategy', async () => {
+    const applied = await run('--strategy', 'free', '-e', 'motd=free');
+    expect(applied.code).toBe(0);
+    for (const ip of IPS) expect(onNode(ip, 'cat /etc/pgsty-motd').stdout).toBe(`free from ${ip}\n`);
+    const again = await run('--strategy', 'free', '-e', 'motd=free', '--check');
+    expect(again.code).toBe(0);
+    expect(results(again).filter((e) => e.status === 'changed')).toHaveLength(0);
+  });
+});
+
 describe('host keys', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pgsty-kh-'));
   const knownHosts = join(dir, 'known_hosts');

@@ -147,7 +147,8 @@ function splitNames(names: string | string[]): string[] {
   return (Array.isArray(names) ? names : [names]).flatMap((n) => n.split(/[\s,]+/)).filter((n) => n !== '');
 }
 
-function substituteVersion(name: string, trail: string[], pgVersion: number | string | undefined): string {
+/** Replace `$v` and `${pg_version}` with the PostgreSQL major version, failing when it is needed but unknown. */
+export function substituteVersion(name: string, trail: string[], pgVersion: number | string | undefined): string {
   if (!name.includes('$v') && !name.includes('${pg_version}')) return name;
   if (pgVersion === undefined || String(pgVersion) === '') {
     throw new Error(`package ${[...trail, name].join(' -> ')} needs the PostgreSQL major version (pg_version)`);

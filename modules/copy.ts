@@ -1,27 +1,100 @@
+import { readFileSync, statSync } from 'node:fs';
 import { Type } from '@sinclair/typebox';
-import { defineModule } from '../engine/module.ts';
-import { parseMode, planContent } from './file-state.ts';
+import { shq } from '../engine/connection/shell.ts';
+import { defineModule, ModuleFailure, mustSucceed, type ModuleContext, type Plan } from '../engine/module.ts';
+import {
+  attributeArgs,
+  attributeChanges,
+  contentDiff,
+  MAX_DIFF_BYTES,
+  parseMode,
+  parseStat,
+  planAttributes,
+  planContent,
+  roleAsset,
+  STAT_FN,
+  statOf,
+  writeCommand,
+  type PathState,
+  type WriteSpec,
+} from './file-state.ts';
 
-export const Mode = Type.Union([Type.String({ pattern: '^0?[0-7]{3,4}$' }), Type.Integer({ minimum: 0, maximum: 0o7777 })], {
-  description: "octal mode such as '0644'",
-});
+export { Mode } from './file-state.ts';
 
 export const CopyArgs = Type.Object(
   {
     dest: Type.String({ pattern: '^/', description: 'absolute path of the file to write' }),
-    content: Type.String(),
-    owner: Type.Optional(Type.String({ minLength: 1 })),
-    group: Type.Optional(Type.String({ minLength: 1 })),
-    mode: Type.Optional(Mode),
+    content: Type.Optional(Type.String()),
+    src: Type.Optional(Type.String({ pattern: '^/', description: 'absolute path of the file to copy, on the controller (or on the host with remote_src)' })),
+    remote_src: Type.Optional(Type.Boolean({ description: 'src is a file already on the host' })),
+    ...attributeArgs,
     backup: Type.Optional(Type.Boolean()),
     validate: Type.Optional(Type.String({ pattern: '%s' })),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    // Exactly one of content and src; remote_src needs src.
+    oneOf: [{ required: ['content'] }, { required: ['src'] }],
+    if: { properties: { remote_src: { const: true } }, required: ['remote_src'] },
+    then: { required: ['src'] },
+  },
 );
 
-/** Write a file with the given content, owner and mode; a second run with the same content changes nothing. */
+/** A controller file's bytes; a directory or unreadable file fails naming it. */
+function readLocal(path: string): Buffer {
+  try {
+    if (statSync(path).isDirectory()) throw new Error('is a directory (copying directories is not supported)');
+    return readFileSync(path);
+  } catch (error) {
+    throw new ModuleFailure(`reading ${path} on the controller failed: ${(error as Error).message}`);
+  }
+}
+
+/** Copy a file that is already on the host: hashes of both compared in one command, the copy made atomically. */
+async function planRemoteCopy(ctx: ModuleContext, src: string, spec: WriteSpec): Promise<Plan> {
+  const read = `${STAT_FN}; s=$(readlink -m -- ${shq(src)}) && ${statOf('"$s"')} && printf '\\1' && ${statOf(shq(spec.dest))}`;
+  const [srcOut = '', destOut = ''] = mustSucceed(await ctx.run(read), `reading ${src} and ${spec.dest}`).stdout.split('\x01');
+  const source = parseStat(srcOut);
+  const current = parseStat(destOut);
+  if (source.kind === 'absent') throw new ModuleFailure(`remote src ${src} does not exist`);
+  if (source.kind !== 'file') throw new ModuleFailure(`remote src ${src} is not a regular file (copying directories is not supported)`);
+  if (current.kind === 'directory' || current.kind === 'other') throw new ModuleFailure(`${spec.dest} exists and is not a regular file`);
+
+  const contentChanged = current.kind !== 'file' || current.sha256 !== source.sha256;
+  const attrs = current.kind === 'file' ? attributeChanges(spec.dest, current, spec) : { words: [], commands: [] };
+  if (!contentChanged && attrs.commands.length === 0) return { changed: false };
+  if (!contentChanged) return planAttributes(ctx, spec.dest, attrs);
+
+  const { diff, note } = await remoteDiff(ctx, src, source, spec.dest, current);
+  const details = [...attrs.words, ...(note ? [note] : [])];
+  return {
+    changed: true,
+    summary: `${current.kind === 'absent' ? 'create' : 'update'} ${spec.dest} from ${src}${details.length ? ` (${details.join(', ')})` : ''}`,
+    ...(diff ? { diff: [diff] } : {}),
+    apply: async () => void mustSucceed(await ctx.run(writeCommand(spec, current, `cat -- ${shq(src)} > "$tmp"`)), `copying ${src} to ${spec.dest}`),
+  };
+}
+
+/** Both files' content for the diff, in one command, unless either is too large to show. */
+async function remoteDiff(ctx: ModuleContext, src: string, source: PathState, dest: string, current: PathState): Promise<ReturnType<typeof contentDiff>> {
+  if ((source.size ?? 0) > MAX_DIFF_BYTES || (current.size ?? 0) > MAX_DIFF_BYTES) return contentDiff(dest, undefined, '');
+  const destRead = current.kind === 'file' ? `base64 -w0 < ${shq(dest)}` : 'true';
+  const out = mustSucceed(await ctx.run(`base64 -w0 < ${shq(src)} && printf '\\1' && ${destRead}`), `reading ${src} and ${dest}`).stdout;
+  const [after = '', before = ''] = out.split('\x01');
+  return contentDiff(dest, Buffer.from(before, 'base64'), Buffer.from(after, 'base64'));
+}
+
+/** Write a file from content, a controller file or a file on the host, with owner and mode; a second run changes nothing. */
 export const copy = defineModule({
   name: 'copy',
   args: CopyArgs,
-  plan: (ctx, args) => planContent(ctx, { ...args, mode: parseMode(args.mode) }),
+  plan: (ctx, args) => {
+    const { content, src, remote_src, ...rest } = args;
+    const spec = { ...rest, mode: parseMode(args.mode) };
+    if (src !== undefined && remote_src) return planRemoteCopy(ctx, src, spec);
+    return planContent(ctx, { ...spec, content: src !== undefined ? readLocal(src) : (content ?? '') });
+  },
 });
+
+/** The absolute path of roles/<role>/files/<name>, for `src`, given the role module's import.meta.url. */
+export const filesPath = (importMetaUrl: string, name: string): string => roleAsset(importMetaUrl, 'files', name);

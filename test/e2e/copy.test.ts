@@ -1,6 +1,10 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection } from '../../engine/connection/types.ts';
 import { copy } from '../../modules/copy.ts';
+import { sha256 } from '../../modules/file-state.ts';
 import { NODES } from './harness.ts';
 import { argumentError, connectNode, runModule, sh } from './module-harness.ts';
 
@@ -8,11 +12,13 @@ const DIR = '/var/tmp/pgsty-copy-test';
 
 describe('copy module on a sandbox node', () => {
   let conn: Connection;
+  const local = mkdtempSync(join(tmpdir(), 'pgsty-copy-'));
   beforeAll(async () => {
-    conn = await connectNode(NODES.meta);
+    conn = await connectNode(NODES['node-2']);
     await sh(conn, `rm -rf ${DIR} && mkdir -p ${DIR}`);
   });
   afterAll(async () => {
+    rmSync(local, { recursive: true, force: true });
     await sh(conn, `rm -rf ${DIR}`);
     await conn.close();
   });
@@ -64,7 +70,63 @@ describe('copy module on a sandbox node', () => {
     expect(await sh(conn, 'test -e /tmp/pwned && echo pwned || echo safe')).toBe('safe\n');
   });
 
+  it('copies a controller file given as src, then reports unchanged', async () => {
+    const src = join(local, 'motd');
+    writeFileSync(src, 'welcome\n');
+    const dest = `${DIR}/motd`;
+    const check = await runModule(conn, copy, { src, dest }, { check: true });
+    expect(check.plan?.diff).toEqual([{ path: dest, before: '', after: 'welcome\n' }]);
+    expect(await sh(conn, `test -e ${dest} && echo present || echo absent`)).toBe('absent\n');
+    expect((await runModule(conn, copy, { src, dest, mode: 644 })).result.changed).toBe(true);
+    expect(await sh(conn, `cat ${dest}`)).toBe('welcome\n');
+    expect((await runModule(conn, copy, { src, dest, mode: 644 })).result.changed).toBe(false);
+  });
+
+  it('copies binary files byte for byte and says why there is no diff', async () => {
+    const bytes = Buffer.from([0, 1, 2, 255, 254, 10, 0, 128]);
+    const src = join(local, 'blob.bin');
+    writeFileSync(src, bytes);
+    const dest = `${DIR}/blob.bin`;
+    const r = await runModule(conn, copy, { src, dest });
+    expect(r.plan?.summary).toBe(`create ${dest} (binary or larger than 100 KiB, no diff)`);
+    expect(r.plan?.diff).toBeUndefined();
+    expect(await sh(conn, `sha256sum < ${dest} | cut -d' ' -f1`)).toBe(`${sha256(bytes)}\n`);
+    expect((await runModule(conn, copy, { src, dest })).result.changed).toBe(false);
+  });
+
+  it('fails naming a controller src that does not exist', async () => {
+    const r = await runModule(conn, copy, { src: join(local, 'missing'), dest: `${DIR}/x` });
+    expect(r.result.failed).toBe(true);
+    expect(r.result.msg).toContain(`reading ${join(local, 'missing')} on the controller failed`);
+  });
+
+  it('copies a file already on the host with remote_src, with a diff, and only once', async () => {
+    const src = `${DIR}/remote-src.conf`;
+    const dest = `${DIR}/remote-dest.conf`;
+    await sh(conn, `printf 'x = 1\\n' > ${src} && printf 'x = 0\\n' > ${dest}`);
+    const check = await runModule(conn, copy, { src, dest, remote_src: true, mode: '0600' }, { check: true });
+    expect(check.result.changed).toBe(true);
+    expect(check.plan?.summary).toBe(`update ${dest} from ${src} (mode 0644 -> 0600)`);
+    expect(check.plan?.diff).toEqual([{ path: dest, before: 'x = 0\n', after: 'x = 1\n' }]);
+    expect(await sh(conn, `cat ${dest}`)).toBe('x = 0\n');
+    expect((await runModule(conn, copy, { src, dest, remote_src: true, mode: '0600' })).result.changed).toBe(true);
+    expect(await sh(conn, `cat ${dest}; stat -c %a ${dest}`)).toBe('x = 1\n600\n');
+    expect((await runModule(conn, copy, { src, dest, remote_src: true, mode: '0600' })).result.changed).toBe(false);
+  });
+
+  it('fails when the remote src does not exist', async () => {
+    const r = await runModule(conn, copy, { src: `${DIR}/nope`, dest: `${DIR}/y`, remote_src: true });
+    expect(r.result.failed).toBe(true);
+    expect(r.result.msg).toBe(`remote src ${DIR}/nope does not exist`);
+  });
+
   it('rejects bad arguments before touching the host', () => {
+    const neither = argumentError(copy, { dest: '/x' })?.describe();
+    expect(neither).toContain('missing required argument "content"');
+    expect(neither).toContain('missing required argument "src"');
+    expect(argumentError(copy, { dest: '/x', content: '', src: '/y' })?.describe()).toContain('must match exactly one schema in oneOf');
+    expect(argumentError(copy, { dest: '/x', content: '', remote_src: true })?.describe()).toContain('missing required argument "src"');
+    expect(argumentError(copy, { dest: '/x', src: 'relative' })?.describe()).toContain('argument "src" must match pattern');
     expect(argumentError(copy, { dest: 'relative/path', content: '' })?.describe()).toContain('argument "dest" must match pattern');
     expect(argumentError(copy, { dest: '/x', content: '', mode: 'rw-r--r--' })?.describe()).toContain('"mode"');
     expect(argumentError(copy, { dest: '/x', content: '', owner: 'root', extra: 1 })?.describe()).toContain('unknown argument "extra"');

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { shq } from '../engine/connection/shell.ts';
 import { defineModule, ModuleFailure, mustSucceed, type Plan } from '../engine/module.ts';
-import { octal, planContent } from './file-state.ts';
+import { attributeChanges, dirOf, parseStat, planContent, sha256, STAT_FN, type FileRead } from './file-state.ts';
 import { AccountName, PresentAbsent } from './group.ts';
 
 export const AuthorizedKeyArgs = Type.Object(
@@ -109,48 +109,18 @@ export function updatedContent(current: string, keys: { line: string; blob: stri
   return lines.length ? `${lines.join('\n')}\n` : '';
 }
 
-interface KeyFileRead {
-  file: string;
-  group: string;
-  dir: { owner: string; group: string; mode: number } | undefined;
-  stat: { owner: string; group: string; mode: number } | undefined;
-  content: string;
-}
-
-const CONTENT_MARK = '--pgsty-content--';
-
-/** One command: the user's primary group, the file's path, its directory's and its own owner and mode, then its content. */
+/** One command: the file's path and the user's primary group, the states of the directory and file, then the file's bytes. */
 function readCommand(args: AuthorizedKey): string {
   const u = shq(args.user);
   return [
+    STAT_FN,
     `entry=$(getent passwd -- ${u}) || { echo nouser; exit 0; }`,
     args.path === undefined ? `file="$(printf %s "$entry" | cut -d: -f6)/.ssh/authorized_keys"` : `file=${shq(args.path)}`,
-    `printf 'file %s\\n' "$file"`,
-    `printf 'group %s\\n' "$(id -gn -- ${u})"`,
-    `dir=$(dirname -- "$file")`,
-    `if [ -d "$dir" ]; then printf 'dir %s\\n' "$(stat -c '%U|%G|%a' -- "$dir")"; fi`,
-    `if [ -f "$file" ]; then printf 'stat %s\\n' "$(stat -c '%U|%G|%a' -- "$file")"; echo ${CONTENT_MARK}; cat -- "$file"; fi`,
+    `printf '%s\\0%s\\0' "$file" "$(id -gn -- ${u})"`,
+    `st "$(dirname -- "$file")"`,
+    `st "$file"`,
+    `if [ -f "$file" ] && [ ! -L "$file" ]; then base64 -w0 < "$file"; fi`,
   ].join('\n');
-}
-
-function parseOwnership(value: string | undefined): KeyFileRead['stat'] {
-  if (value === undefined) return undefined;
-  const [owner = '', group = '', mode = '0'] = value.split('|');
-  return { owner, group, mode: parseInt(mode, 8) };
-}
-
-function parseRead(output: string, user: string): KeyFileRead {
-  if (output.trim() === 'nouser') throw new ModuleFailure(`authorized_key: user ${user} does not exist`);
-  const mark = output.indexOf(`\n${CONTENT_MARK}\n`);
-  const head = mark < 0 ? output : output.slice(0, mark);
-  const fields = new Map(head.split('\n').map((line) => [line.slice(0, line.indexOf(' ')), line.slice(line.indexOf(' ') + 1)] as const));
-  return {
-    file: fields.get('file') ?? '',
-    group: fields.get('group') ?? '',
-    dir: parseOwnership(fields.get('dir')),
-    stat: parseOwnership(fields.get('stat')),
-    content: mark < 0 ? '' : output.slice(mark + CONTENT_MARK.length + 2),
-  };
 }
 
 /** Add or remove SSH public keys in a user's authorized_keys (or only keep the given ones), matching keys by their blob. */
@@ -160,43 +130,44 @@ export const authorizedKey = defineModule({
   async plan(ctx, args) {
     const keys = wantedKeys(args.key);
     const state = args.state ?? 'present';
-    const read = parseRead(mustSucceed(await ctx.run(readCommand(args)), `reading the authorized keys of ${args.user}`).stdout, args.user);
-    const content = updatedContent(read.content, keys, state, Boolean(args.exclusive));
-    const manageDir = args.manage_dir ?? true;
-    const data = { user: args.user, path: read.file, keys: keys.length };
-
-    const dirFixes: string[] = [];
-    const dir = read.file.replace(/\/[^/]*$/, '') || '/';
-    const owner = `${shq(args.user)}:${shq(read.group)}`;
-    if (manageDir && state === 'present') {
-      if (!read.dir) dirFixes.push(`install -d -m 700 -o ${shq(args.user)} -g ${shq(read.group)} -- ${shq(dir)}`);
-      else if (read.dir.owner !== args.user || read.dir.group !== read.group || read.dir.mode !== 0o700) {
-        dirFixes.push(`chown ${owner} -- ${shq(dir)}`, `chmod 700 -- ${shq(dir)}`);
-      }
+    const out = mustSucceed(await ctx.run(readCommand(args)), `reading the authorized keys of ${args.user}`).stdout;
+    if (out.trim() === 'nouser') throw new ModuleFailure(`authorized_key: user ${args.user} does not exist`);
+    const [path = '', group = '', dirLine = '', fileLine = '', data64 = ''] = out.split('\0');
+    const dirState = parseStat(`${dirLine}\0`);
+    const known: FileRead = { path, state: parseStat(`${fileLine}\0`) };
+    if (known.state.kind === 'file') {
+      known.content = Buffer.from(data64.trim(), 'base64');
+      known.state.sha256 = sha256(known.content);
     }
-    const same = read.content === content;
-    // Removing keys leaves the file's owner and mode alone; adding them makes sure sshd accepts the file.
-    const fileOk = !read.stat
-      ? content === ''
-      : state === 'absent'
-        ? same
-        : same && read.stat.owner === args.user && read.stat.group === read.group && read.stat.mode === 0o600;
-    if (fileOk && !dirFixes.length) return { changed: false, data };
+    const current = known.content?.toString('utf8') ?? '';
+    const content = updatedContent(current, keys, state, Boolean(args.exclusive));
+    const data = { user: args.user, path, keys: keys.length };
+
+    const dir = dirOf(path);
+    const dirFixes: string[] = [];
+    if ((args.manage_dir ?? true) && state === 'present') {
+      if (dirState.kind === 'absent') dirFixes.push(`install -d -m 700 -o ${shq(args.user)} -g ${shq(group)} -- ${shq(dir)}`);
+      else dirFixes.push(...attributeChanges(dir, dirState, { owner: args.user, group, mode: 0o700 }).commands);
+    }
+    const file: Plan =
+      known.state.kind === 'absent' && content === ''
+        ? { changed: false }
+        : await planContent(ctx, { dest: path, content, owner: args.user, group, mode: 0o600 }, known);
+    if (!file.changed && !dirFixes.length) return { changed: false, data };
 
     const fixDir = async () => void (dirFixes.length && mustSucceed(await ctx.run(dirFixes.join(' && ')), `preparing ${dir}`));
-    if (fileOk) {
-      return { changed: true, summary: `${dir}: owner ${args.user}:${read.group}, mode ${octal(0o700)}`, data, apply: fixDir };
-    }
-    const file: Plan = await planContent(ctx, { dest: read.file, content, owner: args.user, group: read.group, mode: 0o600 });
-    const what = same ? file.summary ?? read.file : `${read.file}: ${describeChange(read.content, content)}`;
+    const what = [
+      ...(current === content ? (file.changed ? [file.summary ?? path] : []) : [`${path}: ${describeChange(current, content)}`]),
+      ...(dirFixes.length ? [`${dirState.kind === 'absent' ? 'create' : 'fix'} ${dir}`] : []),
+    ];
     return {
       ...file,
       changed: true,
-      summary: `${what}${dirFixes.length ? ` (and ${read.dir ? 'fix' : 'create'} ${dir})` : ''}`,
+      summary: what.join('; '),
       data,
       apply: async () => {
         await fixDir();
-        await file.apply?.();
+        if (file.changed) await file.apply?.();
       },
     };
   },

@@ -1,14 +1,10 @@
-import { Type, type TUnsafe } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { shq } from '../engine/connection/shell.ts';
 import { defineModule, ModuleFailure, mustSucceed } from '../engine/module.ts';
-
-/** A string that must be one of a few values, as a JSON Schema enum so a bad value lists the allowed ones. */
-export function StringEnum<T extends string>(values: readonly T[], options: { default?: T; description?: string } = {}): TUnsafe<T> {
-  return Type.Unsafe<T>({ type: 'string', enum: [...values], ...options });
-}
+import { Enum } from './file-state.ts';
 
 /** state: present | absent, present by default. */
-export const PresentAbsent = StringEnum(['present', 'absent'], { default: 'present' });
+export const PresentAbsent = Enum(['present', 'absent'], { default: 'present' });
 
 /** Names useradd/groupadd accept without --badname. */
 export const AccountName = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_.-]{0,31}\\$?$', description: 'a user or group name' });

@@ -1,8 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { shq } from '../engine/connection/shell.ts';
 import { defineModule, ModuleFailure, mustSucceed } from '../engine/module.ts';
-import { planContent } from './file-state.ts';
-import { PresentAbsent, StringEnum } from './group.ts';
+import { Enum, planContent } from './file-state.ts';
+import { PresentAbsent } from './group.ts';
 
 export const SudoersArgs = Type.Object(
   {
@@ -11,7 +11,7 @@ export const SudoersArgs = Type.Object(
     /** Who the rule is for: a user, or %group. */
     user: Type.Optional(Type.String({ pattern: '^%?[A-Za-z_][A-Za-z0-9_.-]*\\$?$', description: 'a user name or %group' })),
     /** Pigsty's node_admin_sudo / pg_dbsu_sudo: nopass (NOPASSWD: ALL), all (ALL with a password), limit (only `commands`), none (no file). */
-    mode: Type.Optional(StringEnum(['nopass', 'all', 'limit', 'none'], { default: 'nopass' })),
+    mode: Type.Optional(Enum(['nopass', 'all', 'limit', 'none'], { default: 'nopass' })),
     /** Commands allowed without a password in limit mode: absolute paths with their arguments. */
     commands: Type.Optional(Type.Array(Type.String({ pattern: '^/[^\\n]*$' }), { description: 'absolute command lines' })),
     /** The whole file instead of user/mode. */

@@ -1,7 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { shq } from '../engine/connection/shell.ts';
 import { defineModule, ModuleFailure, mustSucceed } from '../engine/module.ts';
-import { AccountName, parseGroupEntry, PresentAbsent, StringEnum } from './group.ts';
+import { Enum } from './file-state.ts';
+import { AccountName, parseGroupEntry, PresentAbsent } from './group.ts';
 
 /** A group given by name or by number, as useradd -g takes it. */
 const GroupRef = Type.String({ pattern: '^([A-Za-z_][A-Za-z0-9_.-]{0,31}\\$?|[0-9]+)$', description: 'a group name or gid' });
@@ -26,10 +27,10 @@ export const UserArgs = Type.Object(
     /** A crypt(3) hash as /etc/shadow stores it ('$6$...', or '!' to lock), compared as is; never shown. */
     password: Type.Optional(Type.String({ pattern: '^[^:\\n]+$', description: 'a crypt hash such as $6$salt$...' })),
     /** always: set the password whenever it differs; on_create: only when creating the user. */
-    update_password: Type.Optional(StringEnum(['always', 'on_create'], { default: 'always' })),
+    update_password: Type.Optional(Enum(['always', 'on_create'], { default: 'always' })),
     /** Create a key pair for the user when the key file does not exist yet (an existing key is kept). */
     generate_ssh_key: Type.Optional(Type.Boolean({ default: false })),
-    ssh_key_type: Type.Optional(StringEnum(['rsa', 'ed25519', 'ecdsa'], { default: 'rsa' })),
+    ssh_key_type: Type.Optional(Enum(['rsa', 'ed25519', 'ecdsa'], { default: 'rsa' })),
     ssh_key_bits: Type.Optional(Type.Integer({ minimum: 256, maximum: 16384 })),
     /** Key file relative to the home directory; .ssh/id_<type> by default. */
     ssh_key_file: Type.Optional(Type.String({ pattern: '^[^/\\n][^\\n]*$', description: 'path relative to the home directory' })),

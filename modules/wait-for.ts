@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { shq } from '../engine/connection/shell.ts';
 import { defineModule, ModuleFailure, mustSucceed } from '../engine/module.ts';
-import { StringEnum } from './group.ts';
+import { Enum } from './file-state.ts';
 
 export const WaitForArgs = Type.Object(
   {
@@ -12,7 +12,7 @@ export const WaitForArgs = Type.Object(
     /** A PCRE (grep -P) the file at path must contain; needs path. */
     search_regex: Type.Optional(Type.String({ minLength: 1 })),
     /** started/present: open port or existing path; stopped/absent: closed port or missing path. */
-    state: Type.Optional(StringEnum(['started', 'stopped', 'present', 'absent'], { default: 'started' })),
+    state: Type.Optional(Enum(['started', 'stopped', 'present', 'absent'], { default: 'started' })),
     timeout: Type.Optional(Type.Integer({ minimum: 0, default: 300, description: 'seconds to wait before failing' })),
     delay: Type.Optional(Type.Integer({ minimum: 0, default: 0, description: 'seconds to wait before the first check' })),
     sleep: Type.Optional(Type.Integer({ minimum: 1, default: 1, description: 'seconds between checks' })),

@@ -178,6 +178,10 @@ describe('group, user, authorized_key and sudoers on a sandbox node', () => {
       commands = 0;
       expect((await runModule(conn, authorizedKey, { user: DBA, key: first })).result.changed).toBe(false);
       expect(commands).toBe(1);
+      await sh(conn, `chmod 755 ${HOME}/.ssh && chmod 644 ${KEYS}`);
+      const fix = await runModule(conn, authorizedKey, { user: DBA, key: first });
+      expect(fix.plan?.summary).toBe(`${KEYS}: mode 0644 -> 0600; fix ${HOME}/.ssh`);
+      expect(await sh(conn, `stat -c %a ${HOME}/.ssh ${KEYS}`)).toBe('700\n600\n');
       const two = await runModule(conn, authorizedKey, { user: DBA, key: second });
       expect(two.plan?.summary).toBe(`${KEYS}: add 1 key(s)`);
       expect(await sh(conn, `cat ${KEYS}`)).toBe(`${first}\n${second}\n`);

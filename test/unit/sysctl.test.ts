@@ -46,6 +46,6 @@ describe('sysctl live values where /proc/sys is writable', () => {
     expect(plan).toMatchObject({ changed: true, summary: 'set live vm.swappiness = 1 (was 60)', warnings: [] });
     expect(commands).toHaveLength(1);
     await plan.apply?.();
-    expect(commands[1]).toBe("sysctl -q -w 'vm.swappiness=1'");
+    expect(commands[1]).toBe('sysctl -q -w vm.swappiness=1');
   });
 });

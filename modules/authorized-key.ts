@@ -131,7 +131,12 @@ export const authorizedKey = defineModule({
     const keys = wantedKeys(args.key);
     const state = args.state ?? 'present';
     const out = mustSucceed(await ctx.run(readCommand(args)), `reading the authorized keys of ${args.user}`).stdout;
-    if (out.trim() === 'nouser') throw new ModuleFailure(`authorized_key: user ${args.user} does not exist`);
+    if (out.trim() === 'nouser') {
+      const problem = `authorized_key: user ${args.user} does not exist`;
+      // In check mode the task that creates the user did not really run.
+      if (!ctx.check) throw new ModuleFailure(problem);
+      return { changed: state === 'present', summary: `would add ${keys.length} key(s) for ${args.user}`, warnings: [problem] };
+    }
     const [path = '', group = '', dirLine = '', fileLine = '', data64 = ''] = out.split('\0');
     const dirState = parseStat(`${dirLine}\0`);
     const known: FileRead = { path, state: parseStat(`${fileLine}\0`) };

@@ -208,6 +208,9 @@ describe('group, user, authorized_key and sudoers on a sandbox node', () => {
 
     it('fails clearly for a missing user or a line that is not a key', async () => {
       expect((await runModule(conn, authorizedKey, { user: 'pgsty-nobody', key: first })).result.msg).toBe('authorized_key: user pgsty-nobody does not exist');
+      const check = await runModule(conn, authorizedKey, { user: 'pgsty-nobody', key: first }, { check: true });
+      expect(check.result).toMatchObject({ changed: true, failed: false });
+      expect(check.plan?.warnings).toEqual(['authorized_key: user pgsty-nobody does not exist']);
       commands = 0;
       const bad = await runModule(conn, authorizedKey, { user: DBA, key: `${first}\nssh-rsa not-base64!` });
       expect(bad.result.msg).toBe('authorized_key: key line 2 is not an SSH public key: "ssh-rsa not-base64!"');

@@ -17,7 +17,7 @@ export const attributeArgs = {
 };
 
 /** A string enum as JSON Schema `enum`, so a wrong value gets one error naming every allowed value. */
-export function Enum<const T extends string>(values: readonly T[], options: { default?: T } = {}): ReturnType<typeof Type.Unsafe<T>> {
+export function Enum<const T extends string>(values: readonly T[], options: { default?: T; description?: string } = {}): ReturnType<typeof Type.Unsafe<T>> {
   return Type.Unsafe<T>({ type: 'string', enum: [...values], ...options });
 }
 

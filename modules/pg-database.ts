@@ -37,7 +37,7 @@ export const PgDatabaseArgs = Type.Object(
 type Args = Static<typeof PgDatabaseArgs>;
 
 /** pg_database's row as to_jsonb gives it (columns vary by version), with names resolved. */
-interface DatabaseRow {
+export interface DatabaseRow {
   datistemplate: boolean;
   datallowconn: boolean;
   datconnlimit: number;
@@ -55,7 +55,7 @@ interface DatabaseRow {
   connect: { grantee: string | null }[];
 }
 
-interface DatabaseState {
+export interface DatabaseState {
   version: number;
   db: DatabaseRow | null;
 }
@@ -156,7 +156,7 @@ function convergeStatements(args: Args, row: DatabaseRow | null): Statement[] {
   if (args.comment !== undefined && args.comment !== (row?.comment ?? '')) {
     statements.push(statement(`COMMENT ON DATABASE ${db} IS ${args.comment === '' ? 'NULL' : quoteLiteral(args.comment)}`));
   }
-  statements.push(...settingStatements(`ALTER DATABASE ${db}`, row?.parameters ?? null, args.parameters ?? undefined));
+  statements.push(...settingStatements(`ALTER DATABASE ${db}`, row?.parameters ?? null, args.parameters));
   statements.push(...connectStatements(args, row, args.owner ?? row?.owner));
   return statements;
 }

@@ -48,14 +48,14 @@ export const PgRoleArgs = Type.Object(
 type Args = Static<typeof PgRoleArgs>;
 
 /** One row of pg_auth_members (PostgreSQL 16 adds inherit_option and set_option) with the granted role's name. */
-interface MemberRow {
+export interface MemberRow {
   role: string;
   admin_option: boolean;
   inherit_option?: boolean;
   set_option?: boolean;
 }
 
-interface RoleRow {
+export interface RoleRow {
   superuser: boolean;
   inherit: boolean;
   createrole: boolean;
@@ -71,7 +71,7 @@ interface RoleRow {
   memberships: MemberRow[];
 }
 
-interface RoleState {
+export interface RoleState {
   version: number;
   today: string;
   role: RoleRow | null;
@@ -210,7 +210,7 @@ export function roleStatements(args: Args, state: RoleState, warnings: string[])
   if (args.comment !== undefined && args.comment !== (current?.comment ?? '')) {
     statements.push(statement(`COMMENT ON ROLE ${role} IS ${args.comment === '' ? 'NULL' : quoteLiteral(args.comment)}`));
   }
-  statements.push(...settingStatements(`ALTER ROLE ${role}`, current?.parameters ?? null, args.parameters ?? undefined));
+  statements.push(...settingStatements(`ALTER ROLE ${role}`, current?.parameters ?? null, args.parameters));
   statements.push(...membershipStatements(args, current, majorVersion(state.version), warnings));
   return statements;
 }

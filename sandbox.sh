@@ -21,7 +21,13 @@ readonly NODES_DIR="$SANDBOX_DIR/nodes"
 readonly KNOWN_HOSTS="$SANDBOX_DIR/known_hosts"
 
 readonly ALL_NODES=(meta node-1 node-2 node-3)
-declare -rA NODE_IP=([meta]=10.10.10.10 [node-1]=10.10.10.11 [node-2]=10.10.10.12 [node-3]=10.10.10.13)
+declare -A NODE_IP=([meta]=10.10.10.10 [node-1]=10.10.10.11 [node-2]=10.10.10.12 [node-3]=10.10.10.13)
+# Extra nodes x21..x99 at 10.10.10.21-99, named by their last octet: more hosts for parallel
+# development and fan-out tests. They come up only when named; `down`, `status` and
+# `destroy` with no names include every extra node that exists.
+for ((octet = 21; octet <= 99; octet++)); do NODE_IP[x$octet]=10.10.10.$octet; done
+unset octet
+readonly NODE_IP
 readonly BRIDGE=sbx-br0
 readonly BRIDGE_ADDR=10.10.10.1
 readonly SUBNET=10.10.10.0/24
@@ -70,9 +76,10 @@ Usage: ./sandbox.sh VERB [NAME...]
 
 Pigsty's 4-node sandbox as systemd-nspawn containers (Debian 12, systemd, sshd):
   meta=10.10.10.10  node-1=10.10.10.11  node-2=10.10.10.12  node-3=10.10.10.13
-on bridge $BRIDGE ($BRIDGE_ADDR/24). Nodes use apt through apt-cacher-ng on $BRIDGE_ADDR:$PROXY_PORT.
+and, when named, extra nodes x21..x99 at 10.10.10.21-99, on bridge $BRIDGE ($BRIDGE_ADDR/24). Nodes use apt through apt-cacher-ng on $BRIDGE_ADDR:$PROXY_PORT.
 
-Verbs (NAME defaults to all nodes; every verb is idempotent):
+Verbs (NAME defaults to the four nodes, and for down/status/destroy also to every
+extra node that exists; every verb is idempotent):
   up [NAME...]      create and boot nodes, in parallel; print one line per ready node
   down [NAME...]    stop nodes and remove their mounts and network; with no NAME
                     also the bridge and the apt proxy. Also cleans up after crashes.
@@ -103,15 +110,25 @@ validate_sandbox_dir() {
   [[ $SANDBOX_DIR == /?* ]] || die "SANDBOX_DIR must be an absolute path other than /, got '$SANDBOX_DIR'"
 }
 
-# Sets NAMES to the given node names (checked against the fixed topology, duplicates
-# dropped), or to all nodes when none are given.
+# The default nodes plus every extra node that has a disk.
+known_nodes() {
+  local dir
+  printf '%s\n' "${ALL_NODES[@]}"
+  for dir in "$NODES_DIR"/x[0-9][0-9]; do
+    [[ -d $dir ]] && printf '%s\n' "${dir##*/}"
+  done
+  return 0
+}
+
+# Sets NAMES to the given node names (checked against the topology, duplicates
+# dropped), or to the default nodes when none are given.
 NAMES=()
 select_nodes() {
   local name
   NAMES=()
   (($#)) || set -- "${ALL_NODES[@]}"
   for name in "$@"; do
-    [[ -n $name && -n ${NODE_IP[$name]+x} ]] || die "unknown node '$name' (nodes: ${ALL_NODES[*]})"
+    [[ -n $name && -n ${NODE_IP[$name]+x} ]] || die "unknown node '$name' (nodes: ${ALL_NODES[*]}, extra x21..x99)"
     [[ " ${NAMES[*]} " == *" $name "* ]] || NAMES+=("$name")
   done
 }
@@ -342,7 +359,7 @@ node_known_hosts_lines() {
 
 write_sandbox_known_hosts() {
   local name tmp="$KNOWN_HOSTS.tmp"
-  for name in "${ALL_NODES[@]}"; do
+  for name in $(known_nodes); do
     [[ -d $(node_conf "$name") ]] && node_known_hosts_lines "$name"
   done >"$tmp"
   chmod 0644 "$tmp"
@@ -365,7 +382,7 @@ update_user_known_hosts() {
 forget_user_known_hosts() {
   local file="$USER_HOME/.ssh/known_hosts" name
   [[ -f $file ]] || return 0
-  for name in "${ALL_NODES[@]}"; do
+  for name in $(known_nodes); do
     ssh-keygen -R "${NODE_IP[$name]}" -f "$file" >/dev/null 2>&1 || true
   done
   rm -f "$file.old"
@@ -416,7 +433,7 @@ check_subnet_free() {
 # Policy routing could still send node traffic elsewhere; the kernel's answer is authoritative.
 check_bridge_routes() {
   local addr out
-  for addr in "${NODE_IP[@]}"; do
+  for addr in 10.10.10.10 10.10.10.13 10.10.10.21 10.10.10.99; do
     out=$(ip -4 route get "$addr" 2>&1) || die "ip route get $addr failed: $out"
     [[ $out == *" dev $BRIDGE "* ]] || die "$addr routes via '$(head -n1 <<<"$out")', not $BRIDGE; fix the host's routing rules"
   done
@@ -900,7 +917,7 @@ cmd_up() {
 }
 
 cmd_down() {
-  select_nodes "$@"
+  if (($#)); then select_nodes "$@"; else mapfile -t NAMES < <(known_nodes); fi
   down_nodes $(($# == 0)) "${NAMES[@]}"
 }
 
@@ -935,7 +952,9 @@ cmd_status() {
   local name tmp
   tmp=$(mktemp -d)
   # ssh probes take up to 2s each when a node is down: probe all at once.
-  for name in "${ALL_NODES[@]}"; do
+  local names
+  mapfile -t names < <(known_nodes)
+  for name in "${names[@]}"; do
     (
       state=$(node_state "$name")
       ssh=no
@@ -945,7 +964,7 @@ cmd_status() {
   done
   wait
   printf '%-7s %-12s %-9s %s\n' NODE IP STATE SSH
-  for name in "${ALL_NODES[@]}"; do cat "$tmp/$name"; done
+  for name in "${names[@]}"; do cat "$tmp/$name"; done
   rm -rf "$tmp"
 }
 
@@ -961,7 +980,9 @@ cmd_ssh() {
 }
 
 cmd_destroy() {
-  down_nodes 1 "${ALL_NODES[@]}"
+  local names
+  mapfile -t names < <(known_nodes)
+  down_nodes 1 "${names[@]}"
   forget_user_known_hosts
   remove_tree "$SANDBOX_DIR"
   info "removed $SANDBOX_DIR (apt-cacher-ng's package cache in /var/cache/apt-cacher-ng is kept)"

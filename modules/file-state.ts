@@ -240,7 +240,8 @@ export function writeCommand(spec: WriteSpec, current: PathState, fill = 'cat > 
   lines.push(`tmp=$(mktemp ${shq(`${dirOf(spec.dest)}/.${baseOf(spec.dest)}.`)}XXXXXX)`, `trap 'rm -f "$tmp"' EXIT`, fill);
   lines.push(`chmod ${octal(mode ?? 0o644)} "$tmp"`);
   if (owner || group) lines.push(`chown ${shq(chownSpec(owner, group))} "$tmp"`);
-  if (spec.validate) lines.push(spec.validate.replace(/%s/g, '"$tmp"'));
+  // Its own status decides, whatever its form: set -e does not stop on `! cmd` or `a || b`.
+  if (spec.validate) lines.push(`( ${spec.validate.replace(/%s/g, '"$tmp"')}\n) || { echo 'validate command rejected the new content' >&2; exit 1; }`);
   if (spec.backup && current.kind === 'file') lines.push(`cp -p -- ${dest} ${dest}.$(date +%Y%m%d%H%M%S)~`);
   lines.push(`mv -f -- "$tmp" ${dest}`, 'trap - EXIT');
   return lines.join('\n');
@@ -254,4 +255,49 @@ export function roleAsset(importMetaUrl: string, kind: 'templates' | 'files', na
   const file = fileURLToPath(importMetaUrl);
   const role = /^(.*\/roles\/[^/]+)\//.exec(file);
   return join(role ? role[1]! : dirname(file), kind, name);
+}
+
+/** What lineinfile/blockinfile-style edits share: the file, whether to create it, and how to write it. */
+export interface EditSpec extends Ownership {
+  path: string;
+  /** absent: a missing file needs no edit. */
+  state?: 'present' | 'absent';
+  create?: boolean;
+  backup?: boolean;
+  validate?: string;
+}
+
+/** The result of editing a file's text: the new text (undefined: leave a missing file missing) and what changed. */
+export interface Edit {
+  text: string | undefined;
+  what: string;
+  data?: Record<string, unknown>;
+}
+
+/**
+ * Plan an in-place edit of a text file read once (following links, as Ansible edits the real file): the edit
+ * gets the current text (undefined when the file is missing) and returns the new; the write goes through
+ * planContent.
+ */
+export async function planEdit(ctx: ModuleContext, spec: EditSpec, edit: (text: string | undefined) => Edit): Promise<Plan> {
+  const read = await readFile(ctx, spec.path, { follow: true });
+  if (read.state.kind === 'directory') throw new ModuleFailure(`${spec.path} is a directory`);
+  if (read.state.kind !== 'file' && read.state.kind !== 'absent') throw new ModuleFailure(`${spec.path} is not a regular file`);
+  const exists = read.state.kind === 'file';
+  if (!exists && spec.state === 'absent') return { changed: false, data: { msg: 'file not present' } };
+  if (!exists && !spec.create) throw new ModuleFailure(`${spec.path} does not exist (set create to make it)`);
+  let text: string | undefined;
+  if (exists) {
+    try {
+      text = utf8.decode(read.content ?? Buffer.alloc(0));
+    } catch {
+      throw new ModuleFailure(`${spec.path} is not UTF-8 text`);
+    }
+  }
+  const result = edit(text);
+  const data = { msg: result.text === text ? '' : result.what, ...result.data };
+  if (result.text === undefined) return { changed: false, data };
+  const { path: _path, state: _state, create: _create, ...write } = spec;
+  const plan = await planContent(ctx, { ...write, dest: read.path, content: result.text, makeParents: !exists, what: result.what }, read);
+  return { ...plan, data };
 }

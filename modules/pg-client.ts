@@ -23,8 +23,8 @@ export interface Statement {
   shown: string;
   /** Cannot run inside a transaction block (CREATE/DROP DATABASE). */
   standalone?: boolean;
-  /** Carries a password or verifier: its transaction turns statement logging off. */
-  secret?: boolean;
+  /** The password or verifier it carries: its transaction turns statement logging off, and failures never show it. */
+  secret?: string;
 }
 
 /** A statement without secrets. */
@@ -49,8 +49,10 @@ export function psqlError(result: ExecResult): string {
   return text || result.stdout.trim() || `psql exited with code ${result.code}`;
 }
 
-function fail(what: string, result: ExecResult): never {
-  throw new ModuleFailure(`${what} failed: ${psqlError(result)}`, { rc: result.code, stdout: result.stdout, stderr: result.stderr });
+function fail(what: string, result: ExecResult, secrets: string[] = []): never {
+  // A server error can quote the statement it failed on.
+  const scrub = (text: string) => secrets.reduce((t, secret) => t.split(secret).join('********'), text);
+  throw new ModuleFailure(scrub(`${what} failed: ${psqlError(result)}`), { rc: result.code, stdout: scrub(result.stdout), stderr: scrub(result.stderr) });
 }
 
 /**
@@ -104,7 +106,7 @@ export function buildScript(statements: Statement[]): string {
 /** Run statements in one psql call (see buildScript); the first error stops it and rolls back its transaction. */
 export async function runStatements(ctx: ModuleContext, target: PgTarget, statements: Statement[], what: string): Promise<void> {
   const result = await ctx.run(psqlCommand(target, ['-q', '-At']), { stdin: buildScript(statements) });
-  if (result.code !== 0) fail(what, result);
+  if (result.code !== 0) fail(what, result, statements.flatMap((s) => (s.secret ? [s.secret] : [])));
 }
 
 /** A plan that runs statements: unchanged when there are none; the summary and data list them with secrets masked. */

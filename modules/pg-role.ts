@@ -130,19 +130,31 @@ function attributeClauses(args: Args, current: RoleRow | null, expiry: string | 
   return clauses;
 }
 
+/** A PASSWORD clause: what is sent, what is shown, and the secret value inside it. */
+interface PasswordClause {
+  sql: string;
+  shown: string;
+  secret: string;
+}
+
 /** The PASSWORD clause to send, or undefined when the stored secret already matches. */
-function passwordClause(args: Args, current: RoleRow | null): { sql: string; shown: string } | undefined {
+function passwordClause(args: Args, current: RoleRow | null): PasswordClause | undefined {
   const password = args.password;
   if (password === undefined) return undefined;
   const stored = current?.password ?? null;
   const kindOk = args.password_encryption === undefined || isPasswordSecret(password) || secretKind(stored) === args.password_encryption;
   if (current && kindOk && passwordMatches(password, args.name, stored)) return undefined;
-  const shown = `PASSWORD '********'`;
-  if (isPasswordSecret(password)) return { sql: `PASSWORD ${quoteLiteral(password)}`, shown };
-  if (args.password_encryption === 'md5') return { sql: `PASSWORD ${quoteLiteral(md5Secret(password, args.name))}`, shown };
-  // Hash locally so the plain text never reaches the server; non-ASCII needs the server's exact SASLprep, so it goes plain.
-  if ([...password].every((c) => (c.codePointAt(0) ?? 0) < 0x80)) return { sql: `PASSWORD ${quoteLiteral(scramVerifier(password))}`, shown };
-  return { sql: `PASSWORD ${quoteLiteral(password)}`, shown };
+  const clause = (secret: string): PasswordClause => ({ sql: `PASSWORD ${quoteLiteral(secret)}`, shown: `PASSWORD '********'`, secret });
+  if (isPasswordSecret(password)) return clause(password);
+  if (args.password_encryption === 'md5') return clause(md5Secret(password, args.name));
+  // Hashed here so the plain text never reaches the server; non-ASCII needs the server's exact SASLprep, so it goes as is.
+  return clause([...password].every((c) => (c.codePointAt(0) ?? 0) < 0x80) ? scramVerifier(password) : password);
+}
+
+/** A statement carrying a password; a plain-text one is hashed as SCRAM whatever the server's password_encryption says. */
+function withPassword(head: string, password: PasswordClause): Statement {
+  const prelude = isPasswordSecret(password.secret) ? '' : "SET LOCAL password_encryption = 'scram-sha-256';\n";
+  return { sql: `${prelude}${head} ${password.sql}`, shown: `${head} ${password.shown}`, secret: password.secret };
 }
 
 interface WantedMembership {
@@ -199,14 +211,10 @@ export function roleStatements(args: Args, state: RoleState, warnings: string[])
   const clauses = attributeClauses(args, current, wantedExpiry(args, state.today));
   const password = passwordClause(args, current);
   if (!current || clauses.length) {
-    const head = `${current ? 'ALTER' : 'CREATE'} ROLE ${role}`;
-    const withPassword = !current && password;
-    const text = (pw: string | undefined) => [head, ...clauses, ...(pw ? [pw] : [])].join(' ');
-    statements.push(withPassword ? { sql: text(password.sql), shown: text(password.shown), secret: true } : statement(text(undefined)));
+    const head = [`${current ? 'ALTER' : 'CREATE'} ROLE ${role}`, ...clauses].join(' ');
+    statements.push(!current && password ? withPassword(head, password) : statement(head));
   }
-  if (current && password) {
-    statements.push({ sql: `ALTER ROLE ${role} ${password.sql}`, shown: `ALTER ROLE ${role} ${password.shown}`, secret: true });
-  }
+  if (current && password) statements.push(withPassword(`ALTER ROLE ${role}`, password));
   if (args.comment !== undefined && args.comment !== (current?.comment ?? '')) {
     statements.push(statement(`COMMENT ON ROLE ${role} IS ${args.comment === '' ? 'NULL' : quoteLiteral(args.comment)}`));
   }

@@ -156,8 +156,8 @@ describe('pg_role', () => {
     expect(await login(user, 'md5 pass')).toMatch(/^failed: .*password authentication failed/);
   });
 
-  it('keeps passwords out of the server log even with log_statement = all, non-ASCII ones included', async () => {
-    await psql("ALTER SYSTEM SET log_statement = 'all'; SELECT pg_reload_conf()");
+  it('keeps passwords out of the server log even with log_statement = all, and hashes non-ASCII ones as SCRAM even where md5 is the default', async () => {
+    await psql("ALTER SYSTEM SET log_statement = 'all'; ALTER SYSTEM SET password_encryption = 'md5'; SELECT pg_reload_conf()");
     try {
       await runModule(conn, pgRole, { name: 'pgsty_u3', password: 'ascii-Secret-41' }, DBSU);
       await runModule(conn, pgRole, { name: 'pgsty_u3', password: 'ünïcødé-Secret-42' }, DBSU);
@@ -172,7 +172,7 @@ describe('pg_role', () => {
       expect(await sh(conn, `grep -c pgsty-log-marker ${log} || true`)).not.toBe('0\n');
       expect(await sh(conn, `grep -c -e Secret-4 -e 'SCRAM-SHA-256\\$4096' ${log} || true`)).toBe('0\n');
     } finally {
-      await psql('ALTER SYSTEM RESET log_statement; SELECT pg_reload_conf()');
+      await psql('ALTER SYSTEM RESET log_statement; ALTER SYSTEM RESET password_encryption; SELECT pg_reload_conf()');
     }
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildScript, listElements, parseResultSets, psqlCommand, psqlError, settingStatements, statement } from '../../modules/pg-client.ts';
+import { ModuleFailure, type ModuleContext } from '../../engine/module.ts';
+import { buildScript, listElements, parseResultSets, psqlCommand, psqlError, runStatements, settingStatements, statement } from '../../modules/pg-client.ts';
 import { parseDefaultPrivilege } from '../../modules/pg-privileges.ts';
 
 describe('psql command and script', () => {
@@ -22,8 +23,18 @@ describe('psql command and script', () => {
   });
 
   it('turns statement logging off in transactions of a script that carries a password', () => {
-    const script = buildScript([{ sql: `ALTER ROLE "u" PASSWORD 'SCRAM...'`, shown: `ALTER ROLE "u" PASSWORD '********'`, secret: true }]);
+    const script = buildScript([{ sql: `ALTER ROLE "u" PASSWORD 'SCRAM...'`, shown: `ALTER ROLE "u" PASSWORD '********'`, secret: 'SCRAM...' }]);
     expect(script).toMatch(/^BEGIN;\nSET LOCAL log_statement = 'none';\n.*ALTER ROLE "u" PASSWORD 'SCRAM\.\.\.';\nCOMMIT;\n$/s);
+  });
+
+  it('never shows the secret a statement carries in a failure, even where the server quotes the statement', async () => {
+    const stderr = `psql:<stdin>:6: ERROR:  syntax error at or near "x"\nLINE 1: ALTER ROLE "u" PASSWORD 'pl@in' x\n`;
+    const ctx = { run: async () => ({ code: 3, stdout: "pl@in", stderr }) } as unknown as ModuleContext;
+    const secret = { sql: `ALTER ROLE "u" PASSWORD 'pl@in' x`, shown: `ALTER ROLE "u" PASSWORD '********' x`, secret: 'pl@in' };
+    const failure = await runStatements(ctx, { db: 'postgres' }, [secret], 'role u').catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(ModuleFailure);
+    expect(JSON.stringify({ message: (failure as ModuleFailure).message, ...(failure as ModuleFailure).details })).not.toContain('pl@in');
+    expect((failure as ModuleFailure).message).toBe(`role u failed: psql:<stdin>:6: ERROR:  syntax error at or near "x"\nLINE 1: ALTER ROLE "u" PASSWORD '********' x`);
   });
 
   it("keeps psql's messages and drops sudo's noise in front of them", () => {

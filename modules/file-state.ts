@@ -297,7 +297,8 @@ export async function planEdit(ctx: ModuleContext, spec: EditSpec, edit: (text: 
   const result = edit(text);
   const data = { msg: result.text === text ? '' : result.what, ...result.data };
   if (result.text === undefined) return { changed: false, data };
-  const { path: _path, state: _state, create: _create, ...write } = spec;
-  const plan = await planContent(ctx, { ...write, dest: read.path, content: result.text, makeParents: !exists, what: result.what }, read);
+  const { owner, group, mode, backup, validate } = spec;
+  const write = { owner, group, mode, backup, validate, dest: read.path, content: result.text, makeParents: !exists, what: result.what };
+  const plan = await planContent(ctx, write, read);
   return { ...plan, data };
 }

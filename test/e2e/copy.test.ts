@@ -120,6 +120,22 @@ describe('copy module on a sandbox node', () => {
     expect(r.result.msg).toBe(`remote src ${DIR}/nope does not exist`);
   });
 
+  it('writes through become as an unprivileged user, owning what it creates', async () => {
+    const dir = '/tmp/pgsty-copy-become';
+    await sh(conn, `rm -rf ${dir} && mkdir -m 0755 ${dir} && chown nobody ${dir}`);
+    const become = { user: 'nobody' };
+    try {
+      expect((await runModule(conn, copy, { dest: `${dir}/a.conf`, content: 'x\n', mode: '0600' }, { become })).result.changed).toBe(true);
+      expect(await sh(conn, `stat -c '%U %a' ${dir}/a.conf`)).toBe('nobody 600\n');
+      expect((await runModule(conn, copy, { dest: `${dir}/a.conf`, content: 'x\n', mode: '0600' }, { become })).result.changed).toBe(false);
+      const denied = await runModule(conn, copy, { dest: `${DIR}/by-nobody`, content: 'x\n' }, { become });
+      expect(denied.result.failed).toBe(true);
+      expect(denied.result.msg).toContain(`writing ${DIR}/by-nobody failed`);
+    } finally {
+      await sh(conn, `rm -rf ${dir}`);
+    }
+  });
+
   it('rejects bad arguments before touching the host', () => {
     const neither = argumentError(copy, { dest: '/x' })?.describe();
     expect(neither).toContain('missing required argument "content"');

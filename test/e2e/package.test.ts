@@ -1,3 +1,7 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { KnownHosts } from '../../engine/connection/known-hosts.ts';
+import { connectSsh } from '../../engine/connection/ssh.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shq } from '../../engine/connection/shell.ts';
 import type { Connection } from '../../engine/connection/types.ts';
@@ -25,6 +29,8 @@ index() {
 
 const installedVersion = async (conn: Connection, name: string): Promise<string> =>
   (await sh(conn, `dpkg-query -W -f='\${db:Status-Abbrev} \${Version}' ${name} 2>/dev/null || true`)).trim();
+
+const ADMIN = 'pgsty-admin';
 
 describe('package module on a sandbox node', () => {
   let conn: Connection;
@@ -113,6 +119,18 @@ describe('package module on a sandbox node', () => {
     expect(v.result.msg).toContain('no package named postgresql-17-pgsty');
   });
 
+  it('reads and plans through become from an unprivileged login', async () => {
+    const admin = await connectAsAdmin(conn, NODES['node-1']);
+    try {
+      const r = await runModule(admin, pkg, { name: PKGS, state: 'latest' }, { check: true, become: { user: 'root' } });
+      expect(r.result).toMatchObject({ changed: true, failed: false, family: 'deb' });
+      expect(r.plan?.summary).toBe('install pgsty-pkg-a, pgsty-pkg-b');
+    } finally {
+      await admin.close();
+      await sh(conn, `userdel -r ${ADMIN} 2>/dev/null; rm -f /etc/sudoers.d/${ADMIN}`);
+    }
+  });
+
   it('rejects bad arguments before touching the host', () => {
     expect(argumentError(pkg, { name: 'x; rm -rf /' })?.describe()).toContain('argument "name" must match pattern');
     expect(argumentError(pkg, { name: 'x', state: 'installed' })?.describe()).toContain('"state"');
@@ -131,4 +149,17 @@ time.sleep(${seconds})
 os.unlink('/var/tmp/pgsty-dpkg-locked')`;
   await sh(conn, `rm -f /var/tmp/pgsty-dpkg-locked; setsid python3 -c ${shq(py)} >/dev/null 2>&1 < /dev/null &
 for i in $(seq 50); do [ -e /var/tmp/pgsty-dpkg-locked ] && break; sleep 0.1; done`);
+}
+
+/** An SSH connection to the node as a sudo-capable admin user, for tasks that become root. */
+async function connectAsAdmin(conn: Connection, ip: string): Promise<Connection> {
+  await sh(
+    conn,
+    `id ${ADMIN} >/dev/null 2>&1 || useradd -m -s /bin/bash ${ADMIN}; install -d -m 700 -o ${ADMIN} -g ${ADMIN} /home/${ADMIN}/.ssh; ` +
+      `install -m 600 -o ${ADMIN} -g ${ADMIN} /root/.ssh/authorized_keys /home/${ADMIN}/.ssh/; echo '${ADMIN} ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/${ADMIN}`,
+  );
+  return connectSsh(
+    { host: ip, address: ip, port: 22, user: ADMIN, kind: 'ssh' },
+    { knownHosts: KnownHosts.load(join(homedir(), '.ssh', 'known_hosts')), trustNewHosts: false, connectTimeoutMs: 10_000 },
+  );
 }

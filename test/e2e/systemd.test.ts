@@ -1,3 +1,7 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { KnownHosts } from '../../engine/connection/known-hosts.ts';
+import { connectSsh } from '../../engine/connection/ssh.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection } from '../../engine/connection/types.ts';
 import { systemd } from '../../modules/systemd.ts';
@@ -8,6 +12,8 @@ const SLEEP = 'pgsty-sleep.service';
 const FAIL = 'pgsty-fail.service';
 const VENDOR = 'pgsty-vendor.service';
 const unitFile = (execStart: string) => `[Unit]\nDescription=pgsty test unit\n[Service]\nExecStart=${execStart}\n[Install]\nWantedBy=multi-user.target\n`;
+
+const ADMIN = 'pgsty-admin';
 
 describe('systemd module on a sandbox node', () => {
   let conn: Connection;
@@ -104,6 +110,20 @@ describe('systemd module on a sandbox node', () => {
     expect((await runModule(conn, systemd, { name: 'pgsty-nosuch', state: 'stopped', enabled: false })).result.changed).toBe(false);
   });
 
+  it('works through become from an unprivileged login', async () => {
+    const admin = await connectAsAdmin(conn, NODES['node-1']);
+    try {
+      const r = await runModule(admin, systemd, { name: SLEEP, state: 'restarted' }, { become: { user: 'root' } });
+      expect(r.result).toMatchObject({ changed: true, failed: false });
+      expect(await status(SLEEP)).toMatch(/^active /);
+      const denied = await runModule(admin, systemd, { name: SLEEP, state: 'stopped' });
+      expect(denied.result.failed).toBe(true);
+    } finally {
+      await admin.close();
+      await sh(conn, `userdel -r ${ADMIN} 2>/dev/null; rm -f /etc/sudoers.d/${ADMIN}`);
+    }
+  });
+
   it('rejects bad arguments before touching the host', () => {
     expect(argumentError(systemd, { name: 'x; reboot' })?.describe()).toContain('argument "name" must match pattern');
     expect(argumentError(systemd, { name: 'x', state: 'running' })?.describe()).toContain('"state"');
@@ -111,3 +131,16 @@ describe('systemd module on a sandbox node', () => {
     expect(argumentError(systemd, { name: 'x', enable: true })?.describe()).toContain('unknown argument "enable"');
   });
 });
+
+/** An SSH connection to the node as a sudo-capable admin user, for tasks that become root. */
+async function connectAsAdmin(conn: Connection, ip: string): Promise<Connection> {
+  await sh(
+    conn,
+    `id ${ADMIN} >/dev/null 2>&1 || useradd -m -s /bin/bash ${ADMIN}; install -d -m 700 -o ${ADMIN} -g ${ADMIN} /home/${ADMIN}/.ssh; ` +
+      `install -m 600 -o ${ADMIN} -g ${ADMIN} /root/.ssh/authorized_keys /home/${ADMIN}/.ssh/; echo '${ADMIN} ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/${ADMIN}`,
+  );
+  return connectSsh(
+    { host: ip, address: ip, port: 22, user: ADMIN, kind: 'ssh' },
+    { knownHosts: KnownHosts.load(join(homedir(), '.ssh', 'known_hosts')), trustNewHosts: false, connectTimeoutMs: 10_000 },
+  );
+}

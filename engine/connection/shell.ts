@@ -14,7 +14,8 @@ export function wrapBecome(command: string, loginUser: string, become?: Become):
   if (!become || become.user === loginUser) return { command, stdinPrefix: '' };
   const sudo = become.password === undefined ? 'sudo -n' : "sudo -S -p ''";
   return {
-    command: `${sudo} -H -u ${shq(become.user)} -- sh -c ${shq(command)}`,
+    // The login user's directory is often unreadable to the become user, which breaks find and others.
+    command: `${sudo} -H -u ${shq(become.user)} -- sh -c ${shq(`cd / && ${command}`)}`,
     stdinPrefix: become.password === undefined ? '' : `${become.password}\n`,
   };
 }

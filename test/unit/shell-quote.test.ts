@@ -14,9 +14,9 @@ describe('shell quoting', () => {
 
   it('wraps a command in sudo only when the become user differs from the login user', () => {
     expect(wrapBecome('id', 'root', { user: 'root' })).toEqual({ command: 'id', stdinPrefix: '' });
-    expect(wrapBecome('id -u', 'admin', { user: 'root' })).toEqual({ command: "sudo -n -H -u root -- sh -c 'id -u'", stdinPrefix: '' });
+    expect(wrapBecome('id -u', 'admin', { user: 'root' })).toEqual({ command: "sudo -n -H -u root -- sh -c 'cd / && id -u'", stdinPrefix: '' });
     expect(wrapBecome('id', 'admin', { user: 'postgres', password: 'pw' })).toEqual({
-      command: "sudo -S -p '' -H -u postgres -- sh -c id",
+      command: "sudo -S -p '' -H -u postgres -- sh -c 'cd / && id'",
       stdinPrefix: 'pw\n',
     });
   });

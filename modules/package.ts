@@ -163,7 +163,17 @@ function aptCommands(changes: PackageChanges, refresh: boolean, latest: string[]
   const lock = `-o DPkg::Lock::Timeout=${lockTimeout}`;
   const apt = `apt-get -q -y ${lock} -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold`;
   const lines = ['set -e', 'export DEBIAN_FRONTEND=noninteractive'];
-  if (refresh) lines.push(`apt-get -q ${lock} update`, `mkdir -p ${dirOf(APT_STAMP)}`, `touch ${APT_STAMP}`);
+  if (refresh) {
+    // apt-get update takes the lists lock without waiting (DPkg::Lock::Timeout covers dpkg's lock only): retry while it is held.
+    lines.push(
+      `end=$(( $(date +%s) + ${lockTimeout} ))`,
+      'until out=$(apt-get -q update 2>&1); do',
+      '  case "$out" in *"Could not get lock"*) [ "$(date +%s)" -lt "$end" ] || { echo "$out" >&2; exit 1; }; sleep 1 ;; *) echo "$out" >&2; exit 1 ;; esac',
+      'done',
+      `mkdir -p ${dirOf(APT_STAMP)}`,
+      `touch ${APT_STAMP}`,
+    );
+  }
   // After a refresh the plan's candidates are stale: install every latest-wanted name and let apt pick what is outdated.
   const install = refresh && latest.length ? latest : [...changes.install, ...changes.upgrade.map((u) => u.name)];
   if (install.length) lines.push(`${apt} install ${install.map(shq).join(' ')}`);

@@ -82,12 +82,20 @@ describe('package module on a sandbox node', () => {
     expect((await runModule(conn, pkg, args)).result).toMatchObject({ changed: false, cache_updated: false });
   });
 
+  it('waits for the apt lists lock before refreshing', async () => {
+    await holdLock(conn, '/var/lib/apt/lists/lock', 3);
+    const started = Date.now();
+    const r = await runModule(conn, pkg, { name: 'pgsty-pkg-a', update_cache: true, lock_timeout: 60 });
+    expect(r.result).toMatchObject({ changed: true, failed: false, cache_updated: true });
+    expect(Date.now() - started).toBeGreaterThan(1000);
+  });
+
   it('waits for the dpkg lock another process holds, then removes', async () => {
     const check = await runModule(conn, pkg, { name: PKGS, state: 'absent' }, { check: true });
     expect(check.plan?.summary).toBe('remove pgsty-pkg-a, pgsty-pkg-b');
     expect(await installedVersion(conn, 'pgsty-pkg-b')).toBe('ii  1.0');
 
-    await holdDpkgLock(conn, 3);
+    await holdLock(conn, '/var/lib/dpkg/lock-frontend', 3);
     const started = Date.now();
     const r = await runModule(conn, pkg, { name: PKGS, state: 'absent', lock_timeout: 60 });
     expect(r.result.changed).toBe(true);
@@ -97,7 +105,7 @@ describe('package module on a sandbox node', () => {
   });
 
   it('fails with apt output when the lock stays held past lock_timeout', async () => {
-    await holdDpkgLock(conn, 5);
+    await holdLock(conn, '/var/lib/dpkg/lock-frontend', 5);
     const r = await runModule(conn, pkg, { name: 'pgsty-pkg-b', lock_timeout: 0 });
     expect(r.result.failed).toBe(true);
     expect(r.result.msg).toMatch(/^apt failed to install pgsty-pkg-b: .*lock/);
@@ -139,10 +147,10 @@ describe('package module on a sandbox node', () => {
   });
 });
 
-/** Hold dpkg's frontend lock (an fcntl lock, as apt takes it) for some seconds from a background process. */
-async function holdDpkgLock(conn: Connection, seconds: number): Promise<void> {
+/** Hold an apt or dpkg lock (an fcntl lock, as apt takes it) for some seconds from a background process. */
+async function holdLock(conn: Connection, path: string, seconds: number): Promise<void> {
   const py = `import fcntl, os, time
-f = open('/var/lib/dpkg/lock-frontend', 'w')
+f = open('${path}', 'w')
 fcntl.lockf(f, fcntl.LOCK_EX)
 open('/var/tmp/pgsty-dpkg-locked', 'w').close()
 time.sleep(${seconds})

@@ -108,4 +108,18 @@ describe('firewalld parsing and planning', () => {
       'firewall-cmd --permanent --zone=public --add-port=9100/tcp',
     ]);
   });
+
+  it('without firewalld: mode zone is ok with a warning, mode off is already done, items fail', async () => {
+    const ctx = {
+      check: false,
+      vars: {},
+      run: async () => ({ code: 0, stdout: '@unit LoadState=not-found ActiveState=inactive UnitFileState= \n', stderr: '' }),
+    } as unknown as ModuleContext;
+    expect(await firewalld.plan(ctx, { mode: 'zone', public_ports: [5432] })).toMatchObject({
+      changed: false,
+      warnings: ['firewalld is not installed: node_firewall_mode zone has nothing to configure'],
+    });
+    expect(await firewalld.plan(ctx, { mode: 'off' })).toMatchObject({ changed: false });
+    await expect(firewalld.plan(ctx, { ports: ['5432/tcp'] })).rejects.toThrow('firewalld is not installed');
+  });
 });

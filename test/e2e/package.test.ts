@@ -135,7 +135,7 @@ describe('package module on a sandbox node', () => {
       expect(r.plan?.summary).toBe('install pgsty-pkg-a, pgsty-pkg-b');
     } finally {
       await admin.close();
-      await sh(conn, `userdel -r ${ADMIN} 2>/dev/null; rm -f /etc/sudoers.d/${ADMIN}`);
+      await sh(conn, `userdel -f -r ${ADMIN} 2>/dev/null; rm -f /etc/sudoers.d/${ADMIN}`);
     }
   });
 

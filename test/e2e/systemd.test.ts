@@ -120,7 +120,7 @@ describe('systemd module on a sandbox node', () => {
       expect(denied.result.failed).toBe(true);
     } finally {
       await admin.close();
-      await sh(conn, `userdel -r ${ADMIN} 2>/dev/null; rm -f /etc/sudoers.d/${ADMIN}`);
+      await sh(conn, `userdel -f -r ${ADMIN} 2>/dev/null; rm -f /etc/sudoers.d/${ADMIN}`);
     }
   });
 

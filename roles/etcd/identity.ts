@@ -1,0 +1,105 @@
+import type { PigstyVars } from '../params.ts';
+
+/** What the etcd role reads of one host to place it in its cluster. */
+export type EtcdHostVars = Pick<PigstyVars, 'etcd_seq' | 'etcd_cluster' | 'etcd_port' | 'etcd_peer_port'>;
+
+/** The view of the inventory the cluster computations need: the groups and every host's variables. */
+export interface EtcdView {
+  inventory_hostname: string;
+  groups: Record<string, string[]>;
+  hostvars: Record<string, EtcdHostVars>;
+}
+
+/** One member as the configuration lists it. */
+export interface EtcdMember {
+  host: string;
+  name: string;
+  peerUrl: string;
+  clientUrl: string;
+}
+
+export const ETCD_DEFAULT_PORT = 2379;
+export const ETCD_DEFAULT_PEER_PORT = 2380;
+export const ETCD_DEFAULT_CLUSTER = 'etcd';
+
+// Pigsty sorts the group as strings (a Jinja sort): 10.10.10.100 sorts before 10.10.10.11. Kept so every
+// member renders the same initial-cluster line as Pigsty would.
+const sortedHosts = (hosts: readonly string[]): string[] => [...new Set(hosts)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+
+const IPV4 = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$/;
+
+/** An URL host part: inventory names are IPv4 addresses in Pigsty, but a DNS name works the same way. */
+export const isIpv4 = (host: string): boolean => IPV4.test(host);
+
+/** The member name of an instance: `<etcd_cluster>-<etcd_seq>`. */
+export const etcdInstance = (cluster: string, seq: number): string => `${cluster}-${seq}`;
+
+/** The cluster name a host belongs to (its etcd_cluster, `etcd` by default). */
+export const clusterOf = (v: Pick<EtcdHostVars, 'etcd_cluster'>): string => v.etcd_cluster ?? ETCD_DEFAULT_CLUSTER;
+
+/** Every member of the host's cluster (the inventory group named etcd_cluster), sorted as Pigsty sorts them. */
+export function etcdMembers(v: EtcdView): EtcdMember[] {
+  const self = v.hostvars[v.inventory_hostname] ?? {};
+  const cluster = clusterOf(self);
+  return sortedHosts(v.groups[cluster] ?? []).map((host) => {
+    const hv = v.hostvars[host] ?? {};
+    if (hv.etcd_seq === undefined) throw new Error(`etcd member ${host} of group ${cluster} has no etcd_seq`);
+    return {
+      host,
+      name: etcdInstance(cluster, hv.etcd_seq),
+      peerUrl: `https://${host}:${hv.etcd_peer_port ?? self.etcd_peer_port ?? ETCD_DEFAULT_PEER_PORT}`,
+      clientUrl: `https://${host}:${hv.etcd_port ?? self.etcd_port ?? ETCD_DEFAULT_PORT}`,
+    };
+  });
+}
+
+/** The initial-cluster value: `name=https://ip:peer_port` for each member, comma separated. */
+export function initialCluster(v: EtcdView): string {
+  return etcdMembers(v)
+    .map((m) => `${m.name}=${m.peerUrl}`)
+    .join(',');
+}
+
+/** Client endpoints of every member, for ETCDCTL_ENDPOINTS. */
+export function etcdEndpoints(v: EtcdView): string {
+  return etcdMembers(v)
+    .map((m) => m.clientUrl)
+    .join(',');
+}
+
+/** Client endpoints of the other members: where a joining member asks to be added. */
+export function otherEndpoints(v: EtcdView): string {
+  return etcdMembers(v)
+    .filter((m) => m.host !== v.inventory_hostname)
+    .map((m) => m.clientUrl)
+    .join(',');
+}
+
+/**
+ * Why this host cannot be an etcd member, if it cannot: etcd_seq missing or negative, the host outside the group
+ * named by etcd_cluster, or a member name (cluster-seq) used twice in the group.
+ */
+export function etcdIdentityProblems(v: EtcdView): string[] {
+  const self = v.hostvars[v.inventory_hostname] ?? {};
+  const cluster = clusterOf(self);
+  const problems: string[] = [];
+  if (self.etcd_seq === undefined) problems.push(`etcd_seq is required for etcd instance ${v.inventory_hostname}`);
+  else if (!Number.isInteger(self.etcd_seq) || self.etcd_seq < 0) problems.push(`etcd_seq must be a non-negative integer, got ${String(self.etcd_seq)}`);
+  const group = v.groups[cluster] ?? [];
+  if (!group.includes(v.inventory_hostname)) {
+    problems.push(`${v.inventory_hostname} is not in the inventory group "${cluster}": the group of etcd members must be named as etcd_cluster`);
+  }
+  if (self.etcd_seq !== undefined) {
+    const twins = group.filter((h) => h !== v.inventory_hostname && v.hostvars[h]?.etcd_seq === self.etcd_seq);
+    if (twins.length) problems.push(`etcd_seq ${self.etcd_seq} is also used by ${twins.join(', ')} in group ${cluster}`);
+  }
+  for (const host of group) {
+    if (host !== v.inventory_hostname && v.hostvars[host]?.etcd_seq === undefined) problems.push(`member ${host} of group ${cluster} has no etcd_seq`);
+  }
+  return problems;
+}
+
+/** The subjectAltName of a member certificate: loopback, the host (IP or name) and the member name. */
+export function certAltNames(host: string, instance: string): string {
+  return ['IP:127.0.0.1', 'DNS:localhost', isIpv4(host) ? `IP:${host}` : `DNS:${host}`, `DNS:${instance}`].join(',');
+}

@@ -24,7 +24,10 @@ export class LocalConnection implements Connection {
         if (timer) clearTimeout(timer);
         resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), code: code ?? -1 });
       });
-      child.stdin.end(Buffer.concat([Buffer.from(wrapped.stdinPrefix), Buffer.from(options.stdin ?? '')]));
+      // A command that exits without reading its input closes the pipe under us: that is not an error.
+      child.stdin.on('error', () => undefined);
+      const input = Buffer.concat([Buffer.from(wrapped.stdinPrefix), Buffer.from(options.stdin ?? '')]);
+      child.stdin.end(input.length ? input : undefined);
     });
   }
 

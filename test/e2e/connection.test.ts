@@ -46,3 +46,12 @@ describe('local connection', () => {
     expect(await local.exec('read x; echo "got $x"; exit 3', { stdin: 'it\n' })).toEqual({ stdout: 'got it\n', stderr: '', code: 3 });
   });
 });
+
+describe('local connection under churn', () => {
+  it('survives commands that exit without reading the input they were given', async () => {
+    const local = new LocalConnection('localhost');
+    const input = 'x'.repeat(1 << 20);
+    const results = await Promise.all(Array.from({ length: 20 }, () => local.exec('exit 0', { stdin: input })));
+    expect(results.every((r) => r.code === 0)).toBe(true);
+  });
+});

@@ -1,0 +1,120 @@
+import { dsl, type TaskItem, type TaskResult } from '../../engine/dsl.ts';
+import { command } from '../../modules/command.ts';
+import { file } from '../../modules/file.ts';
+import { shell } from '../../modules/shell.ts';
+import { template, templatePath } from '../../modules/template.ts';
+import type { RoleVars } from '../vars.ts';
+import {
+  initialBackupWanted,
+  PGBACKREST_CONF,
+  PGBACKREST_INITIAL_MARKER,
+  pgbackrestCommands,
+  repoHasSecret,
+  repoOptions,
+  stanzaInitWanted,
+} from './pgbackrest.ts';
+
+type BackupVars = RoleVars & { pgbackrest_stanza?: TaskResult };
+const { task, include } = dsl<BackupVars>();
+
+const dbsu = (v: RoleVars): string => v.pg_dbsu ?? 'postgres';
+const cluster = (v: RoleVars): string => v.pg_cluster ?? '';
+
+/**
+ * The archive_command, restore_command and pgBackRest replica method for the core's Patroni configuration
+ * (postgresql.parameters and the create_replica_methods), for a cluster.
+ */
+export const pgArchiveCommands = (v: Pick<RoleVars, 'pg_cluster'>) => pgbackrestCommands(v.pg_cluster ?? '');
+
+/** The values pgbackrest-conf.hbs prints (under `pgbr`). */
+export function pgbackrestTemplateVars(v: RoleVars) {
+  return {
+    cluster: cluster(v),
+    instance: v.pg_instance ?? v.inventory_hostname,
+    role: v.pg_role ?? 'replica',
+    method: v.pgbackrest_method ?? 'local',
+    repo: repoOptions(v),
+    log_dir: v.pgbackrest_log_dir ?? '/pg/log/pgbackrest',
+    data: v.pg_data ?? '/pg/data',
+    port: v.pg_port ?? 5432,
+    socket: v.pg_localhost ?? '/var/run/postgresql',
+    ivory: v.pg_mode === 'ivory',
+    version: v.pg_version ?? 18,
+  };
+}
+
+const configArgs = (v: RoleVars) => ({
+  src: templatePath(import.meta.url, 'pgbackrest-conf.hbs'),
+  dest: PGBACKREST_CONF,
+  owner: dbsu(v),
+  group: 'postgres',
+  mode: '0640',
+  vars: { pgbr: pgbackrestTemplateVars(v) },
+});
+
+/**
+ * What `pgbackrest info` says of the stanza: its status code, or undefined when it could not tell. Codes:
+ * 0 ok, 2 no valid backup (both: the stanza exists), 1 missing stanza path, 3 missing stanza data.
+ */
+export function stanzaStatus(result: TaskResult | undefined): number | undefined {
+  if (!result || result.failed || typeof result.stdout !== 'string') return undefined;
+  try {
+    const info = JSON.parse(result.stdout) as { status?: { code?: number } }[];
+    return info[0]?.status?.code;
+  } catch {
+    return undefined;
+  }
+}
+
+const stanzaMissing = (v: BackupVars): boolean => {
+  const code = stanzaStatus(v.pgbackrest_stanza);
+  return code !== 0 && code !== 2;
+};
+
+const steps: TaskItem<BackupVars>[] = [
+  task('create the pgbackrest config directory', file, (v) => ({ path: '/etc/pgbackrest', state: 'directory' as const, owner: dbsu(v), group: 'postgres', mode: '0750' }), {
+    tags: ['pgbackrest_dir'],
+  }),
+  task('write pgbackrest.conf', template, configArgs, { tags: ['pgbackrest_config'], when: (v) => !repoHasSecret(v) }),
+  task('write pgbackrest.conf (it holds repository secrets)', template, configArgs, {
+    tags: ['pgbackrest_config'],
+    when: (v) => repoHasSecret(v),
+    no_log: true,
+  }),
+  task('read the pgbackrest stanza', command, (v) => ({ argv: ['pgbackrest', `--stanza=${cluster(v)}`, '--output=json', 'info'] }), {
+    tags: ['pgbackrest_init'],
+    when: stanzaInitWanted,
+    become_user: dbsu,
+    register: 'pgbackrest_stanza',
+    check_mode: false,
+    changed_when: () => false,
+    failed_when: () => false,
+  }),
+  task(
+    'create the pgbackrest stanza',
+    shell,
+    (v) => ({ cmd: `rm -f /tmp/pgbackrest/${cluster(v)}.stop && pgbackrest --stanza=${cluster(v)} --no-online stanza-create`, executable: '/bin/bash' }),
+    { tags: ['pgbackrest_init'], when: (v) => stanzaInitWanted(v) && stanzaMissing(v), become_user: dbsu },
+  ),
+  task(
+    'take the first full backup',
+    shell,
+    (v) => ({
+      cmd: `pgbackrest --stanza=${cluster(v)} --type=full backup && echo "first full backup of ${cluster(v)} taken at $(date -Is)" > ${PGBACKREST_INITIAL_MARKER}`,
+      executable: '/bin/bash',
+      creates: PGBACKREST_INITIAL_MARKER,
+    }),
+    // As Pigsty: a failed first backup (WAL archiving not working yet) does not stop the deploy; it is retried next run.
+    { tags: ['pgbackrest_backup'], when: initialBackupWanted, become_user: dbsu, ignore_errors: true },
+  ),
+];
+
+/**
+ * The backup part of the pgsql role [pg_backup,pgbackrest], when pgbackrest_enabled: config directory and
+ * file (pgbackrest_repo[pgbackrest_method]), the stanza (every member for a local repository, else the
+ * primary), and the first full backup on the primary. WAL archiving itself is the core's Patroni config
+ * (pgArchiveCommands).
+ */
+export const pgBackup = [
+  include('pgbackrest', steps, { tags: ['pg_backup', 'pgbackrest'], when: (v) => v.pgbackrest_enabled !== false }),
+] as TaskItem<RoleVars>[];

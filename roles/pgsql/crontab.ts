@@ -1,0 +1,19 @@
+import { dsl, type TaskItem } from '../../engine/dsl.ts';
+import { cron } from '../../modules/cron.ts';
+import type { RoleVars } from '../vars.ts';
+
+const { task } = dsl<RoleVars>();
+
+/** The environment pg_crontab jobs run with: bash, the PostgreSQL and /pg/bin tools on PATH, no mail. */
+export const PG_CRONTAB_ENV = ['SHELL=/bin/bash', 'PATH=/usr/pgsql/bin:/pg/bin:/usr/local/bin:/usr/bin:/usr/sbin:/bin:/sbin', 'MAILTO=""'];
+
+/** The dbsu crontab lines of pg_crontab (none: the block is removed). */
+export const pgCrontabLines = (v: RoleVars): string[] => {
+  const jobs = v.pg_crontab ?? [];
+  return jobs.length ? [...PG_CRONTAB_ENV, ...jobs] : [];
+};
+
+/** The dbsu's crontab [pg_crontab]: pg_crontab as a managed block of the dbsu's own crontab. */
+export const pgCrontab = [
+  task('write the dbsu crontab', cron, (v) => ({ name: 'pg_crontab', user: v.pg_dbsu ?? 'postgres', lines: pgCrontabLines(v) }), { tags: ['pg_crontab'] }),
+] as TaskItem<RoleVars>[];

@@ -1,0 +1,74 @@
+import { PGSQL_DEFAULTS } from './defaults.ts';
+
+/** The variables pgBackRest's configuration and steps depend on (a subset of RoleVars). */
+export interface PgbackrestVars {
+  pg_cluster?: string;
+  pg_role?: string;
+  pg_upstream?: string;
+  pgbackrest_method?: string;
+  pgbackrest_repo?: Record<string, Record<string, string | number | boolean>>;
+  pgbackrest_init_backup?: boolean;
+}
+
+/** Where pgBackRest is configured; the core's Patroni template and the restore tooling read the same file. */
+export const PGBACKREST_CONF = '/etc/pgbackrest/pgbackrest.conf';
+/** Written after the first full backup, so later runs do not take another one. */
+export const PGBACKREST_INITIAL_MARKER = '/etc/pgbackrest/initial.done';
+
+/** The repository in use: pgbackrest_repo[pgbackrest_method]; an unknown method is an error naming the known ones. */
+export function selectedRepo(v: PgbackrestVars): Record<string, string | number | boolean> {
+  const method = v.pgbackrest_method ?? 'local';
+  const repos: Record<string, Record<string, string | number | boolean>> = v.pgbackrest_repo ?? PGSQL_DEFAULTS.pgbackrest_repo;
+  const repo = repos[method];
+  if (!repo) throw new Error(`pgbackrest_method ${method} is not a key of pgbackrest_repo (${Object.keys(repos).join(', ') || 'empty'})`);
+  return repo;
+}
+
+/**
+ * The repo1-* options of the selected repository: each key with _ turned into -, ${pg_cluster} in values
+ * replaced by the cluster name, booleans written as pgBackRest's y/n.
+ */
+export function repoOptions(v: PgbackrestVars): string[] {
+  const cluster = v.pg_cluster ?? '';
+  return Object.entries(selectedRepo(v)).map(([key, value]) => {
+    const text = typeof value === 'boolean' ? (value ? 'y' : 'n') : String(value);
+    return `repo1-${key.replace(/_/g, '-')}=${text.split('${pg_cluster}').join(cluster)}`;
+  });
+}
+
+/** Whether the repository options carry a secret (S3 keys, cipher passphrases), so the config task hides its diff. */
+export function repoHasSecret(v: PgbackrestVars): boolean {
+  return Object.keys(selectedRepo(v)).some((k) => /secret|pass|key/i.test(k));
+}
+
+/** The local (POSIX) repository's directory, when the selected repository is one. */
+export function localRepoPath(v: PgbackrestVars): string | undefined {
+  const repo = selectedRepo(v);
+  if (repo.type !== undefined && repo.type !== 'posix') return undefined;
+  return typeof repo.path === 'string' ? repo.path : '/var/lib/pgbackrest';
+}
+
+/**
+ * Who creates the stanza: every member with a local repository (each host has its own), else only the
+ * primary of a cluster that is not a standby cluster (a shared remote repository).
+ */
+export function stanzaInitWanted(v: PgbackrestVars): boolean {
+  return (v.pgbackrest_method ?? 'local') === 'local' || (v.pg_role === 'primary' && !v.pg_upstream);
+}
+
+/** The first full backup is taken once, on the primary of a cluster that is not a standby cluster. */
+export function initialBackupWanted(v: PgbackrestVars): boolean {
+  return v.pgbackrest_init_backup !== false && v.pg_role === 'primary' && !v.pg_upstream;
+}
+
+/**
+ * The commands the core's Patroni configuration wires pgBackRest in with: WAL archiving, WAL fetching on
+ * recovery, and the replica creation method when replicas restore from the repository.
+ */
+export function pgbackrestCommands(cluster: string): { archive_command: string; restore_command: string; create_replica: string } {
+  return {
+    archive_command: `pgbackrest --stanza=${cluster} archive-push %p`,
+    restore_command: `pgbackrest --stanza=${cluster} archive-get %f "%p"`,
+    create_replica: `/usr/bin/pgbackrest --stanza=${cluster} --delta restore`,
+  };
+}

@@ -1,0 +1,140 @@
+import type { PgDatabase, PgUser } from '../params.ts';
+import { PGSQL_DEFAULTS } from './defaults.ts';
+
+/** The variables pgbouncer's files are computed from (a subset of RoleVars, so tests can build them by hand). */
+export interface PgbouncerVars {
+  inventory_hostname: string;
+  pg_listen?: string;
+  pg_vip_enabled?: boolean;
+  pg_vip_address?: string;
+  pg_localhost?: string;
+  pgbouncer_redirect_to?: string;
+  pgbouncer_auth_query?: boolean;
+  pg_dbsu?: string;
+  pg_admin_username?: string;
+  pg_monitor_username?: string;
+  pg_default_roles?: PgUser[];
+  pg_users?: PgUser[];
+  pg_databases?: PgDatabase[];
+  pg_instance?: string;
+  pgbouncer_port?: number;
+  pgbouncer_log_dir?: string;
+  pgbouncer_poolmode?: string;
+  pgbouncer_sslmode?: string;
+  pgbouncer_ignore_param?: string[];
+  os_package?: string;
+}
+
+/** Where the pgsql role writes pgbouncer's unit: an admin unit that takes precedence over the package's /lib one. */
+export const PGBOUNCER_UNIT = '/etc/systemd/system/pgbouncer.service';
+
+/** The values the pgb-*.hbs templates print (under `pgb`), computed once from the host's variables. */
+export function pgbouncerTemplateVars(v: PgbouncerVars) {
+  const dbsu = v.pg_dbsu ?? 'postgres';
+  return {
+    instance: v.pg_instance ?? v.inventory_hostname,
+    listen_addr: listenAddress(v),
+    listen_port: v.pgbouncer_port ?? 6432,
+    log_dir: v.pgbouncer_log_dir ?? '/pg/log/pgbouncer',
+    admin_users: [...new Set([dbsu, v.pg_admin_username ?? 'dbuser_dba'])].join(', '),
+    stats_users: [...new Set([dbsu, v.pg_monitor_username ?? 'dbuser_monitor'])].join(', '),
+    auth_query: v.pgbouncer_auth_query === true,
+    auth_user: dbsu,
+    sslmode: v.pgbouncer_sslmode ?? 'disable',
+    pool_mode: v.pgbouncer_poolmode ?? 'transaction',
+    ignore_param: (v.pgbouncer_ignore_param ?? PGSQL_DEFAULTS.pgbouncer_ignore_param).join(', '),
+    databases: databaseLines(v),
+    useropts: userOptionLines(v),
+    unit_path: PGBOUNCER_UNIT,
+    dbsu,
+    // Debian ships the binary in /usr/sbin, EL in /usr/bin.
+    bin: v.os_package === 'rpm' ? '/usr/bin/pgbouncer' : '/usr/sbin/pgbouncer',
+  };
+}
+
+const pad = (name: string, width = 27): string => name.padEnd(width, ' ');
+
+/**
+ * pg_listen with its placeholders expanded: ${ip} the host's address, ${lo} 127.0.0.1, ${vip} the cluster VIP
+ * (only when the VIP is enabled and real; otherwise the placeholder stays, as in Pigsty).
+ */
+export function listenAddress(v: PgbouncerVars): string {
+  let listen = (v.pg_listen ?? '0.0.0.0').split('${ip}').join(v.inventory_hostname).split('${lo}').join('127.0.0.1');
+  const vip = v.pg_vip_address ?? '';
+  if (v.pg_vip_enabled === true && !vip.startsWith('127.0.0') && vip.includes('/')) listen = listen.split('${vip}').join(vip.split('/')[0] ?? '');
+  return listen;
+}
+
+/** Whether a database is served by pgbouncer: listed unless pgbouncer: false or absent. */
+export const pooledDatabase = (db: PgDatabase): boolean => db.pgbouncer !== false && db.state !== 'absent';
+
+/** Lines of /etc/pgbouncer/database.txt: `<db> = host=... [auth_user pool_mode pool_size min_pool_size reserve_pool max_db_connections]`. */
+export function databaseLines(v: PgbouncerVars): string[] {
+  const host = v.pgbouncer_redirect_to ? v.pgbouncer_redirect_to : (v.pg_localhost ?? '/var/run/postgresql');
+  return (v.pg_databases ?? []).filter(pooledDatabase).map((db) => {
+    const options = [`host=${host}`];
+    if (db.pool_auth_user !== undefined) options.push(`auth_user=${db.pool_auth_user}`);
+    if (db.pool_mode !== undefined) options.push(`pool_mode=${db.pool_mode}`);
+    if (db.pool_size !== undefined) options.push(`pool_size=${db.pool_size}`);
+    if (db.pool_size_min !== undefined) options.push(`min_pool_size=${db.pool_size_min}`);
+    if (db.pool_reserve !== undefined) options.push(`reserve_pool=${db.pool_reserve}`);
+    if (db.pool_connlimit !== undefined) options.push(`max_db_connections=${db.pool_connlimit}`);
+    return `${pad(db.name)} = ${options.join(' ')}`;
+  });
+}
+
+/** Lines of /etc/pgbouncer/useropts.txt: per-user pool_mode / max_user_connections from pg_default_roles and pg_users. */
+export function userOptionLines(v: PgbouncerVars): string[] {
+  const lines: string[] = [];
+  for (const user of [...(v.pg_default_roles ?? []), ...(v.pg_users ?? [])]) {
+    if (user.state === 'absent' || (user.pool_mode === undefined && user.pool_connlimit === undefined)) continue;
+    const options: string[] = [];
+    if (user.pool_mode !== undefined) options.push(`pool_mode=${user.pool_mode}`);
+    if (user.pool_connlimit !== undefined) options.push(`max_user_connections=${user.pool_connlimit}`);
+    lines.push(`${pad(user.name)} = ${options.join(' ')}`);
+  }
+  return lines;
+}
+
+/**
+ * Users pgbouncer authenticates from its userlist: the dbsu (with an empty secret: it comes in by peer on the
+ * socket), the monitor and admin users, and every pg_users entry with pgbouncer: true that is not absent
+ * (those are left to auth_query when pgbouncer_auth_query is on).
+ */
+export function userlistNames(v: PgbouncerVars): { dbsu: string; users: string[] } {
+  const dbsu = v.pg_dbsu ?? 'postgres';
+  const users = [v.pg_monitor_username ?? 'dbuser_monitor', v.pg_admin_username ?? 'dbuser_dba'];
+  if (v.pgbouncer_auth_query !== true) {
+    for (const user of v.pg_users ?? []) if (user.pgbouncer === true && user.state !== 'absent') users.push(user.name);
+  }
+  return { dbsu, users: [...new Set(users.filter((u) => u !== dbsu))] };
+}
+
+/** The SQL reading the stored secrets of the userlist's users, as rows (rolname, rolpassword). */
+export function userlistQuery(users: string[]): string {
+  const names = users.map((u) => `'${u.replace(/'/g, "''")}'`).join(', ');
+  return `SELECT rolname, coalesce(rolpassword, '') AS rolpassword FROM pg_authid WHERE rolname IN (${names || "''"}) ORDER BY rolname`;
+}
+
+/** One userlist.txt line: both fields double-quoted, a double quote inside doubled as pgbouncer reads it. */
+const userlistLine = (name: string, secret: string): string => `"${name.replace(/"/g, '""')}" "${secret.replace(/"/g, '""')}"`;
+
+/**
+ * /etc/pgbouncer/userlist.txt from the secrets read in pg_authid: the dbsu first with an empty secret, then
+ * the users found, by name. Users missing from pg_authid are left out (and reported by the caller).
+ */
+export function renderUserlist(dbsu: string, users: string[], rows: { rolname?: string | null; rolpassword?: string | null }[]): string {
+  const found = new Map(rows.flatMap((r) => (r.rolname ? [[r.rolname, r.rolpassword ?? ''] as const] : [])));
+  const lines = [userlistLine(dbsu, '')];
+  for (const user of [...users].sort()) {
+    const secret = found.get(user);
+    if (secret !== undefined) lines.push(userlistLine(user, secret));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Users of the userlist that pg_authid does not have (yet). */
+export function missingUsers(users: string[], rows: { rolname?: string | null }[]): string[] {
+  const found = new Set(rows.map((r) => r.rolname));
+  return users.filter((u) => !found.has(u));
+}

@@ -747,8 +747,11 @@ supervise_container() {
   while :; do
     # --register=no: the host's PID 1 is not systemd, so there is no machined to register with.
     # --resolv-conf=off: nodes have no route to the host's resolvers; apt resolves via the proxy.
+    # CAP_NET_ADMIN: firewalld, keepalived and vip-manager manage the node's network, which is
+    # its own namespace, so the capability reaches nothing outside the node.
     systemd-nspawn --directory="$dir/root" --boot --machine="$name" \
       --network-namespace-path="/run/netns/$ns" --register=no --keep-unit \
+      --capability=CAP_NET_ADMIN \
       --resolv-conf=off --link-journal=no --console=read-only &
     pid=$!
     echo "$pid" >"$dir/nspawn.pid"

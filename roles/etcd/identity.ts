@@ -47,8 +47,8 @@ export function etcdMembers(v: EtcdView): EtcdMember[] {
     return {
       host,
       name: etcdInstance(cluster, hv.etcd_seq),
-      peerUrl: `https://${host}:${hv.etcd_peer_port ?? self.etcd_peer_port ?? ETCD_DEFAULT_PEER_PORT}`,
-      clientUrl: `https://${host}:${hv.etcd_port ?? self.etcd_port ?? ETCD_DEFAULT_PORT}`,
+      peerUrl: `https://${host}:${hv.etcd_peer_port ?? ETCD_DEFAULT_PEER_PORT}`,
+      clientUrl: `https://${host}:${hv.etcd_port ?? ETCD_DEFAULT_PORT}`,
     };
   });
 }

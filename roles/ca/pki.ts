@@ -44,15 +44,15 @@ export interface CertSpec {
   ou?: string;
 }
 
-/** The paths of a spec's files on the controller. */
-export function certPaths(spec: CertSpec): { key: string; crt: string; csr: string } {
+/** The paths of a spec's files on the controller (under `root`, files/pki by default). */
+export function certPaths(spec: CertSpec, root = PKI_DIR): { key: string; crt: string; csr: string } {
   for (const part of [spec.dir, spec.name, spec.key ?? spec.name]) {
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(part)) throw new Error(`"${part}" is not a plain file name (letters, digits, _ . -)`);
   }
   return {
-    key: `${PKI_DIR}/${spec.dir}/${spec.key ?? spec.name}.key`,
-    crt: `${PKI_DIR}/${spec.dir}/${spec.name}.crt`,
-    csr: `${PKI_DIR}/csr/${spec.name}.csr`,
+    key: `${root}/${spec.dir}/${spec.key ?? spec.name}.key`,
+    crt: `${root}/${spec.dir}/${spec.name}.crt`,
+    csr: `${root}/csr/${spec.name}.csr`,
   };
 }
 
@@ -79,11 +79,11 @@ export function validityDays(validity: string | undefined): number {
 }
 
 /** The shell that prints what the controller has for a certificate, as `key=`, `crt=`, `verify=`, `match=`, `cn=`, `san=` lines. */
-export function certProbeScript(spec: CertSpec): string {
-  const { key, crt } = certPaths(spec);
+export function certProbeScript(spec: CertSpec, root = PKI_DIR): string {
+  const { key, crt } = certPaths(spec, root);
   return [
     DRAIN_STDIN,
-    `key=${shq(key)}; crt=${shq(crt)}; ca=${shq(CA_CRT)}`,
+    `key=${shq(key)}; crt=${shq(crt)}; ca=${shq(`${root}/ca/ca.crt`)}`,
     'if [ -f "$key" ]; then echo key=yes; else echo key=no; fi',
     'if [ -f "$crt" ]; then echo crt=yes; else echo crt=no; exit 0; fi',
     'if openssl verify -CAfile "$ca" "$crt" >/dev/null 2>&1; then echo verify=ok; else echo verify=no; fi',
@@ -116,8 +116,8 @@ export function certOutdated(probe: string, spec: CertSpec): string | undefined 
 }
 
 /** The shell that makes the key (when missing) and signs a new certificate with the CA; files appear atomically. */
-export function issueScript(spec: CertSpec, days: number): string {
-  const { key, crt, csr } = certPaths(spec);
+export function issueScript(spec: CertSpec, days: number, root = PKI_DIR): string {
+  const { key, crt, csr } = certPaths(spec, root);
   const subject = `/O=pigsty/OU=${spec.ou ?? spec.dir}/CN=${spec.cn}`;
   if (/[\n/]/.test(spec.cn) || /[\n/]/.test(spec.ou ?? '')) throw new Error(`common name "${spec.cn}" or unit "${spec.ou}" contains / or a newline`);
   const extensions = [
@@ -143,7 +143,7 @@ export function issueScript(spec: CertSpec, days: number): string {
     'fi',
     `cat > "$work/ext.cnf" <<'EOF'\n${extensions}\nEOF`,
     `openssl req -new -key "$key" -subj ${shq(subject)} -out "$work/csr"`,
-    `openssl x509 -req -in "$work/csr" -CA ${shq(CA_CRT)} -CAkey ${shq(CA_KEY)} -set_serial "0x$(openssl rand -hex 16)" -days ${days} -sha256 -extfile "$work/ext.cnf" -extensions leaf -out "$work/crt" 2>/dev/null`,
+    `openssl x509 -req -in "$work/csr" -CA ${shq(`${root}/ca/ca.crt`)} -CAkey ${shq(`${root}/ca/ca.key`)} -set_serial "0x$(openssl rand -hex 16)" -days ${days} -sha256 -extfile "$work/ext.cnf" -extensions leaf -out "$work/crt" 2>/dev/null`,
     'chmod 0644 "$work/crt" "$work/csr"',
     'mv -f "$work/csr" "$csr"',
     'mv -f "$work/crt" "$crt"',

@@ -33,12 +33,12 @@ export const pkiDirsScript = (dirs: { path: string; mode: string }[]): string =>
   [DRAIN_STDIN, 'set -eu', ...dirs.map((d) => `mkdir -p ${shq(d.path)} && chmod ${d.mode} ${shq(d.path)}`)].join('\n');
 
 /** A new CA key, made in a scratch file and linked into place: ln refuses to replace, so two runs at once keep one key. */
-export function caKeyScript(): string {
+export function caKeyScript(key = CA_KEY): string {
   return [
     DRAIN_STDIN,
     'set -eu',
     'umask 077',
-    `key=${shq(CA_KEY)}`,
+    `key=${shq(key)}`,
     'tmp=$(mktemp "$key.XXXXXX"); trap \'rm -f "$tmp"\' EXIT',
     'openssl genrsa -out "$tmp" 4096 2>/dev/null',
     'ln "$tmp" "$key" 2>/dev/null || [ -f "$key" ]',
@@ -46,7 +46,7 @@ export function caKeyScript(): string {
 }
 
 /** The self-signed CA certificate (CA:TRUE, pathlen:1, 100 years), written atomically. */
-export function caCertScript(cn: string): string {
+export function caCertScript(cn: string, crt = CA_CRT, key = CA_KEY): string {
   if (!/^[^/\n]+$/.test(cn)) throw new Error(`ca_cn "${cn}" must not contain / or a newline`);
   const config = [
     '[req]',
@@ -65,10 +65,10 @@ export function caCertScript(cn: string): string {
   return [
     DRAIN_STDIN,
     'set -eu',
-    `crt=${shq(CA_CRT)}`,
+    `crt=${shq(crt)}`,
     'work=$(mktemp -d); trap \'rm -rf "$work"\' EXIT',
     `cat > "$work/ca.cnf" <<'EOF'\n${config}\nEOF`,
-    `openssl req -new -x509 -config "$work/ca.cnf" -key ${shq(CA_KEY)} -sha256 -days 36500 -set_serial "0x$(openssl rand -hex 16)" -out "$work/ca.crt"`,
+    `openssl req -new -x509 -config "$work/ca.cnf" -key ${shq(key)} -sha256 -days 36500 -set_serial "0x$(openssl rand -hex 16)" -out "$work/ca.crt"`,
     'chmod 0644 "$work/ca.crt"',
     'ln "$work/ca.crt" "$crt" 2>/dev/null || [ -f "$crt" ]',
   ].join('\n');

@@ -1,0 +1,51 @@
+import type { HaproxyService } from '../params.ts';
+
+/** HAProxy's main file and the directory of one file per service, both loaded by the unit this role installs. */
+export const HAPROXY_CFG = '/etc/haproxy/haproxy.cfg';
+export const HAPROXY_CONF_DIR = '/etc/haproxy/conf.d';
+
+/** The config check the unit runs before (re)starting: haproxy.cfg plus every conf.d/*.cfg. */
+export const HAPROXY_CHECK = ['/usr/sbin/haproxy', '-c', '-q', '-f', HAPROXY_CFG, '-f', HAPROXY_CONF_DIR];
+
+/** Pigsty's default-server line for a service that gives none. */
+export const DEFAULT_SERVER = 'inter 3s fastinter 1s downinter 5s rise 3 fall 3 on-marked-down shutdown-sessions slowstart 30s maxconn 3000 maxqueue 128 weight 100';
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
+
+/** The conf.d file of a service: /etc/haproxy/conf.d/<name>.cfg (HAProxy reads the directory's *.cfg in name order). */
+export function haproxyServicePath(name: string): string {
+  if (!NAME.test(name)) throw new Error(`haproxy service name "${name}" must be letters, digits, _ . : - (it names a file and a proxy)`);
+  return `${HAPROXY_CONF_DIR}/${name}.cfg`;
+}
+
+/** One backend server line: address, then backup / weight / free options when given. */
+function serverLine(s: HaproxyService['servers'][number]): string {
+  if (!NAME.test(s.name)) throw new Error(`haproxy server name "${s.name}" must be letters, digits, _ . : -`);
+  const words = [`server ${s.name} ${s.ip}:${s.port}`];
+  if (s.backup) words.push('backup');
+  if (s.weight !== undefined && s.weight >= 0 && s.weight < 256) words.push(`weight ${s.weight}`);
+  if (s.options?.trim()) words.push(s.options.trim());
+  return `    ${words.join(' ')}`;
+}
+
+/**
+ * One haproxy_services entry as a `listen` section, the content of its conf.d file (spec 2.6): bind `ip` (*) and
+ * `port`, `protocol` (tcp), `maxconn` (10000), `balance` (roundrobin), the raw `options` lines, `default` as the
+ * default-server line (DEFAULT_SERVER), then the servers. `where` names the host in the header comment. The pgsql
+ * role renders pg_services the same way, through this function, into haproxyServicePath(`<cluster>-<name>`).
+ */
+export function renderHaproxyService(service: HaproxyService, where = ''): string {
+  haproxyServicePath(service.name);
+  const lines = [
+    `# service ${service.name}${where ? ` on ${where}` : ''}, port ${service.port}: rendered by Pigsty, edit the inventory instead`,
+    `listen ${service.name}`,
+    `    bind ${service.ip ?? '*'}:${service.port}`,
+    `    mode ${service.protocol ?? 'tcp'}`,
+    `    maxconn ${service.maxconn ?? 10000}`,
+    `    balance ${service.balance ?? 'roundrobin'}`,
+    ...(service.options ?? []).map((o) => `    ${o.trim()}`),
+    `    default-server ${service.default ?? DEFAULT_SERVER}`,
+    ...service.servers.map(serverLine),
+  ];
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,68 @@
+import { copy } from '../../modules/copy.ts';
+import { hostname } from '../../modules/hostname.ts';
+import { shell } from '../../modules/shell.ts';
+import { dnsRecords, etcHosts, metaRecords, resolvConf } from './config.ts';
+import { include, task, type NodeVars } from './dsl.ts';
+
+/** A read-only command that runs in check mode too and never counts as a change. */
+const reading = { check_mode: false, changed_when: () => false } as const;
+
+/** The file a `present`/`missing` read printed, or undefined when it is missing. */
+export function readBack(stdout: string | undefined): string | undefined {
+  const out = stdout ?? '';
+  if (!out.startsWith('present')) return undefined;
+  return out.slice('present\n'.length);
+}
+
+const readScript = (path: string) => `if [ -f ${path} ]; then echo present; cat ${path}; else echo missing; fi`;
+
+/** Hosts of this play (those node_id probed), with their IP and nodename, for nodename_exchange. */
+function playHosts(v: NodeVars): { ip: string; nodename: string | undefined }[] {
+  return Object.entries(v.hostvars)
+    .filter(([, h]) => h.node_hostname !== undefined)
+    .map(([ip, h]) => ({ ip, nodename: h.nodename }));
+}
+
+export const nameTasks = [
+  task('set the hostname to the nodename', hostname, (v) => ({ name: v.nodename as string }), {
+    tags: ['node_name'],
+    when: (v) => v.nodename_overwrite !== false && v.nodename !== undefined && v.nodename !== '',
+  }),
+];
+
+export const hostsTasks = [
+  include(
+    'static DNS records in /etc/hosts',
+    [
+      task('read /etc/hosts', shell, { cmd: readScript('/etc/hosts') }, { ...reading, register: 'node_hosts_read' }),
+      task(
+        'write the pigsty records in /etc/hosts',
+        copy,
+        (v) => ({
+          dest: '/etc/hosts',
+          owner: 'root',
+          group: 'root',
+          mode: '0644',
+          content: etcHosts(readBack(v.node_hosts_read?.stdout), dnsRecords(v), v.nodename_exchange ? metaRecords(playHosts(v)) : []),
+        }),
+      ),
+    ],
+    { tags: ['node_hosts'], when: (v) => v.node_write_etc_hosts !== false },
+  ),
+];
+
+export const resolvTasks = [
+  include(
+    'DNS resolver',
+    [
+      task('read /etc/resolv.conf', shell, { cmd: readScript('/etc/resolv.conf') }, { ...reading, register: 'node_resolv_read' }),
+      task('write /etc/resolv.conf', copy, (v) => ({
+        dest: '/etc/resolv.conf',
+        owner: 'root',
+        mode: '0644',
+        content: resolvConf(v, readBack(v.node_resolv_read?.stdout) ?? ''),
+      })),
+    ],
+    { tags: ['node_resolv'], when: (v) => v.node_dns_method !== undefined && v.node_dns_method !== 'none' },
+  ),
+];

@@ -1,0 +1,93 @@
+import { copy, filesPath } from '../../modules/copy.ts';
+import { pkg } from '../../modules/package.ts';
+import { shell } from '../../modules/shell.ts';
+import { aptSourceLines, NODE_PACKAGES_D12 } from './config.ts';
+import { include, notice, task, type NodeVars } from './dsl.ts';
+
+const deb = (v: NodeVars) => v.os_package !== 'rpm';
+
+/** node_repo_modules as a list of module names. */
+export const repoModules = (v: NodeVars): string[] =>
+  (v.node_repo_modules ?? '')
+    .split(',')
+    .map((m) => m.trim())
+    .filter(Boolean);
+
+/** The modules that have repo_upstream entries for this node; `local` (Pigsty's own repo on the admin node) never does here. */
+const upstreamModules = (v: NodeVars): string[] =>
+  repoModules(v).filter((m) => m !== 'local' && aptSourceLines(m, v.repo_upstream ?? v.repo_upstream_default ?? [], v).length > 0);
+
+/** Package lists as Pigsty writes them (items of comma or space separated names) as single names. */
+export const splitPackages = (items: string[]): string[] => items.flatMap((i) => i.split(/[\s,]+/)).filter(Boolean);
+
+/** The packages Pigsty installs by default on this node: node_default_packages, else the OS default, else Debian 12's list here. */
+export const defaultPackages = (v: NodeVars): string[] => splitPackages(v.node_default_packages ?? v.node_packages_default ?? [...NODE_PACKAGES_D12]);
+
+export const repoTasks = [
+  include(
+    'package repositories',
+    [
+      notice(
+        'keep Debian\'s package sources',
+        (v) => {
+          const modules = repoModules(v);
+          const skipped = modules.filter((m) => !upstreamModules(v).includes(m));
+          return [
+            skipped.length ? `node_repo_modules ${skipped.join(',')} skipped: ${skipped.includes('local') ? "Pigsty's local repository (built by the repo role on the admin node) is not built here, " : ''}no repo_upstream entry for ${v.os_vendor ?? 'this OS'} ${v.os_version ?? ''} ${v.os_arch ?? ''}.` : '',
+            v.node_repo_remove !== false ? "node_repo_remove ignored: the node's own Debian sources stay, packages come from them." : '',
+          ]
+            .filter(Boolean)
+            .join(' ');
+        },
+        { tags: ['node_repo_remove'], when: (v) => deb(v) && (v.node_repo_remove !== false || repoModules(v).some((m) => !upstreamModules(v).includes(m))) },
+      ),
+      task(
+        'add the upstream repositories of node_repo_modules',
+        copy,
+        (v, module: string) => ({
+          dest: `/etc/apt/sources.list.d/${module}.list`,
+          mode: '0644',
+          content: `# ${module} repositories from repo_upstream, written by Pigsty\n${aptSourceLines(module, v.repo_upstream ?? v.repo_upstream_default ?? [], v).join('\n')}\n`,
+        }),
+        { tags: ['node_repo_upstream', 'node_repo_add'], loop: upstreamModules, register: 'node_repo_files', when: deb },
+      ),
+      task('refresh the package index', shell, { cmd: 'apt-get update -q' }, {
+        tags: ['node_repo_cache'],
+        when: (v) => deb(v) && Boolean(v.node_repo_files?.changed),
+      }),
+      notice('repository files are only written on Debian here', () => 'EL repository files (/etc/yum.repos.d) are not rendered by this role: the node keeps its own repositories.', {
+        when: (v) => !deb(v) && repoModules(v).length > 0,
+      }),
+    ],
+    { tags: ['node_repo', 'node_install'] },
+  ),
+];
+
+export const pkgTasks = [
+  include(
+    'node packages',
+    [
+      task('keep services from starting when their packages are installed', copy, { src: filesPath(import.meta.url, 'policy-rc.d'), dest: '/usr/sbin/policy-rc.d', mode: '0755' }, {
+        when: deb,
+      }),
+      task('install the default node packages', pkg, (v) => ({ name: defaultPackages(v), aliases: true, update_cache: true, cache_valid_time: 86400 }), {
+        tags: ['node_pkg_default'],
+        when: (v) => defaultPackages(v).length > 0,
+      }),
+      task('install node_packages (latest)', pkg, (v) => ({ name: splitPackages(v.node_packages ?? []), aliases: true, state: 'latest', update_cache: true, cache_valid_time: 86400 }), {
+        tags: ['node_pkg_extra', 'node_install'],
+        when: (v) => splitPackages(v.node_packages ?? []).length > 0,
+      }),
+      task('install keepalived for the node VIP', pkg, { name: ['keepalived', 'keepalived-exporter'], aliases: true }, {
+        tags: ['node_vip'],
+        when: (v) => v.vip_enabled === true,
+      }),
+    ],
+    { tags: ['node_pkg'] },
+  ),
+  notice(
+    'uv python environment skipped',
+    (v) => `node_uv skipped: uv comes only from Pigsty's package repository, so no venv is made at ${v.node_uv_env}${v.node_pip_packages ? ` and ${v.node_pip_packages} is not installed` : ''}.`,
+    { tags: ['node_uv'], when: (v) => (v.node_uv_env ?? '') !== '' },
+  ),
+];

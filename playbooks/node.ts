@@ -3,6 +3,7 @@ import { dsl } from '../engine/dsl.ts';
 import { copy } from '../modules/copy.ts';
 import { debug } from '../modules/debug.ts';
 import { pkg } from '../modules/package.ts';
+import { shell } from '../modules/shell.ts';
 import { systemd } from '../modules/systemd.ts';
 import { waitFor } from '../modules/wait-for.ts';
 import { ca } from '../roles/ca/role.ts';
@@ -33,7 +34,17 @@ const nodeExporter = [
   include(
     'node exporter',
     [
-      task('install node_exporter', pkg, { name: 'node-exporter', aliases: true, update_cache: true, cache_valid_time: 86400 }),
+      // Debian's package recommends the textfile collectors, which pull nvme-cli and smartmontools units that fail in containers.
+      task(
+        'install node_exporter',
+        shell,
+        {
+          cmd: 'DEBIAN_FRONTEND=noninteractive apt-get install -q -y --no-install-recommends -o DPkg::Lock::Timeout=300 prometheus-node-exporter',
+          creates: '/usr/bin/prometheus-node-exporter',
+        },
+        { when: (v) => v.os_package !== 'rpm' },
+      ),
+      task('install node_exporter', pkg, { name: 'node-exporter', aliases: true }, { when: (v) => v.os_package === 'rpm' }),
       task('configure node_exporter', copy, (v) => ({ dest: '/etc/default/prometheus-node-exporter', mode: '0644', content: nodeExporterEnv(v) }), {
         tags: ['node_exporter_config'],
         register: 'node_exporter_env',

@@ -66,7 +66,7 @@ export const timeTasks = [
         (v) => `node_ntp: chrony is configured and running with -x: this ${containerOf(v) ?? 'node'} lacks CAP_SYS_TIME, so the clock stays the host's.`,
         { tags: ['node_ntp_config'], when: (v) => !canSetClock(v) },
       ),
-      task('launch chrony', systemd, (v) => ({ name: deb(v) ? 'chrony' : 'chronyd', enabled: true, state: chronyChanged(v) ? 'restarted' : 'started' }), {
+      task('launch chrony', systemd, (v) => ({ name: deb(v) ? 'chrony' : 'chronyd', enabled: true, state: chronyChanged(v) ? 'restarted' : 'started', daemon_reload: Boolean(v.node_chrony_dropin?.changed) }), {
         tags: ['node_ntp_launch'],
       }),
     ],

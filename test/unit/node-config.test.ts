@@ -189,10 +189,10 @@ describe('packages and repositories', () => {
   });
 
   it('writes apt lines for the entries of a module that match the release and architecture, with region URLs', () => {
-    const repos = [
-      { name: 'pgdg', description: 'PGDG', module: 'pgsql', releases: [11, 12], arch: ['x86_64' as const], baseurl: { default: 'http://apt.postgresql.org/pub/repos/apt/ ${distro_codename}-pgdg main', china: 'http://mirror/pgdg ${distro_codename}-pgdg main' } },
-      { name: 'old', module: 'pgsql', releases: [10], arch: ['x86_64' as const], baseurl: { default: 'http://old' } },
-      { name: 'local', module: 'local', releases: [12], arch: ['x86_64' as const], baseurl: { default: 'http://${admin_ip}/pigsty ./' } },
+    const repos: NonNullable<NodeVars['repo_upstream']> = [
+      { name: 'pgdg', description: 'PGDG', module: 'pgsql', releases: [11, 12], arch: ['x86_64'], baseurl: { default: 'http://apt.postgresql.org/pub/repos/apt/ ${distro_codename}-pgdg main', china: 'http://mirror/pgdg ${distro_codename}-pgdg main' } },
+      { name: 'old', module: 'pgsql', releases: [10], arch: ['x86_64'], baseurl: { default: 'http://old' } },
+      { name: 'local', module: 'local', releases: [12], arch: ['x86_64'], baseurl: { default: 'http://${admin_ip}/pigsty ./' } },
     ];
     const v = { os_version: 12, os_arch: 'x86_64', os_codename: 'bookworm', os_vendor: 'debian', admin_ip: '10.10.10.10' };
     expect(aptSourceLines('pgsql', repos, v)).toEqual(['# pgdg: PGDG\ndeb [trusted=yes] http://apt.postgresql.org/pub/repos/apt/ bookworm-pgdg main']);

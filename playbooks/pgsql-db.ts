@@ -2,6 +2,7 @@ import type { Playbook } from '../engine/dsl.ts';
 import { dsl, type TaskItem } from '../engine/dsl.ts';
 import { debug } from '../modules/debug.ts';
 import { checks } from '../roles/checks.ts';
+import { flag } from '../roles/pgsql/services.ts';
 import { PigstyParams, type PgDatabase } from '../roles/params.ts';
 import { pgId } from '../roles/pg_id/role.ts';
 import { type AccessVars, pgsqlDefaults, pgbouncerListTask, pgbouncerReloadTask } from '../roles/pgsql/access.ts';
@@ -49,7 +50,7 @@ const tasks: TaskItem<DbPlayVars>[] = [
   ),
   include('pgbouncer', [pgbouncerListTask([]), pgbouncerReloadTask([])] as TaskItem<DbPlayVars>[], {
     tags: ['pgbouncer'],
-    when: (v) => v.pgbouncer_enabled !== false && databaseDefinition(v)?.pgbouncer !== false,
+    when: (v) => flag(v.pgbouncer_enabled, true) && databaseDefinition(v)?.pgbouncer !== false,
   }),
 ];
 

@@ -2,6 +2,7 @@ import type { Playbook } from '../engine/dsl.ts';
 import { dsl, type TaskItem } from '../engine/dsl.ts';
 import { debug } from '../modules/debug.ts';
 import { checks } from '../roles/checks.ts';
+import { flag } from '../roles/pgsql/services.ts';
 import { PigstyParams, type PgUser } from '../roles/params.ts';
 import { pgId } from '../roles/pg_id/role.ts';
 import {
@@ -62,7 +63,7 @@ const tasks: TaskItem<UserPlayVars>[] = [
       pgbouncerUserlistTask([]),
       pgbouncerReloadTask([]),
     ] as TaskItem<UserPlayVars>[],
-    { tags: ['pgbouncer'], when: (v) => v.pgbouncer_enabled !== false && userDefinition(v)?.pgbouncer === true },
+    { tags: ['pgbouncer'], when: (v) => flag(v.pgbouncer_enabled, true) && userDefinition(v)?.pgbouncer === true },
   ),
 ];
 

@@ -8,7 +8,7 @@ import { systemd } from '../../modules/systemd.ts';
 import { HAPROXY_CHECK, HAPROXY_CONF_DIR } from '../haproxy/render.ts';
 import { MAX_SERVICE_PROVIDERS } from '../pgsql/access.ts';
 import { PGBACKREST_CONF, PGBACKREST_INITIAL_MARKER, localRepoPath } from '../pgsql/pgbackrest.ts';
-import { staleServiceFiles, VIP_MANAGER_CONFIG, VIP_MANAGER_UNIT } from '../pgsql/services.ts';
+import { flag, staleServiceFiles, VIP_MANAGER_CONFIG, VIP_MANAGER_UNIT } from '../pgsql/services.ts';
 import type { RoleVars } from '../vars.ts';
 
 type RemoveVars = RoleVars & { pg_rm_service_present?: TaskResult; pg_rm_service_removed?: TaskResult };
@@ -178,11 +178,11 @@ export const pgRemove = role({
       'abort when pg_safeguard is on',
       debug,
       (v) => ({
-        msg: v.pg_safeguard
+        msg: flag(v.pg_safeguard, false)
           ? `pg_safeguard is on for ${v.pg_instance ?? cluster(v)} @ ${v.inventory_hostname}: nothing removed (override with -e pg_safeguard=false)`
           : 'pg_safeguard is off',
       }),
-      { tags: ['always', 'pg_safeguard'], failed_when: (_r, v) => v.pg_safeguard === true },
+      { tags: ['always', 'pg_safeguard'], failed_when: (_r, v) => flag(v.pg_safeguard, false) },
     ),
     task('monitoring targets are left to the monitor removal', debug, { msg: 'pg_monitor registrations (metrics targets, datasources, log collection) are not removed by this playbook' }, {
       tags: ['pg_monitor', 'pg_deregister', 'deregister'],
@@ -214,13 +214,13 @@ export const pgRemove = role({
       { tags: ['pg_crontab'], ...lenient },
     ),
     include('postgres', postgres, { tags: ['pg_bootstrap', 'postgres', 'patroni'] }),
-    include('pgbackrest', backup, { tags: ['pg_backup', 'pgbackrest'], when: (v) => v.pg_rm_backup !== false }),
+    include('pgbackrest', backup, { tags: ['pg_backup', 'pgbackrest'], when: (v) => flag(v.pg_rm_backup, true) }),
     task('remove postgres data', file, (_v, path: string) => ({ path, state: 'absent' as const }), {
       tags: ['pg_data'],
-      when: (v) => v.pg_rm_data !== false,
+      when: (v) => flag(v.pg_rm_data, true),
       loop: (v) => [...new Set([v.pg_data ?? '/pg/data', '/pg/data'])],
       ...lenient,
     }),
-    include('packages', uninstall, { tags: ['pg_pkg'], when: (v) => v.pg_rm_pkg !== false }),
+    include('packages', uninstall, { tags: ['pg_pkg'], when: (v) => flag(v.pg_rm_pkg, true) }),
   ],
 });

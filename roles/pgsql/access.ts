@@ -13,7 +13,7 @@ import type { RoleVars } from '../vars.ts';
 import { PGSQL_DEFAULTS } from './defaults.ts';
 import { renderHbaFile } from './hba.ts';
 import { missingUsers, PGBOUNCER_UNIT, pgbouncerTemplateVars, renderUserlist, userlistNames, userlistQuery } from './pgbouncer.ts';
-import { clusterMembers, interfaceOf, pgServiceFiles, staleServiceFiles, VIP_MANAGER_CONFIG, VIP_MANAGER_UNIT, vipTemplateVars } from './services.ts';
+import { clusterMembers, flag, interfaceOf, pgServiceFiles, staleServiceFiles, VIP_MANAGER_CONFIG, VIP_MANAGER_UNIT, vipTemplateVars } from './services.ts';
 
 /** Results the access steps register and read back (undefined when the step did not run, e.g. filtered by tags). */
 type Registered = {
@@ -41,7 +41,8 @@ export const pgsqlDefaults = role({ name: 'pgsql', defaults: PGSQL_DEFAULTS, tas
 
 const changed = (r: TaskResult | undefined): boolean => r?.changed === true;
 const dbsu = (v: RoleVars): string => v.pg_dbsu ?? 'postgres';
-const reloadWanted = (v: RoleVars): boolean => v.pg_reload !== false;
+const reloadWanted = (v: RoleVars): boolean => flag(v.pg_reload, true);
+const vipEnabled = (v: RoleVars): boolean => flag(v.pg_vip_enabled, false);
 
 //------------------------------------------------------------------ pgbouncer
 
@@ -208,12 +209,17 @@ const vip: TaskItem<AccessVars>[] = [
   ),
   task('launch vip-manager', systemd, { name: 'vip-manager', state: 'started', enabled: true }, {
     tags: ['pg_vip_launch'],
-    when: (v) => v.pg_vip_enabled === true && reloadWanted(v),
+    when: (v) => vipEnabled(v) && reloadWanted(v),
     register: 'pg_vip_started',
   }),
   task('restart vip-manager on a new config or unit', systemd, { name: 'vip-manager', state: 'restarted' }, {
     tags: ['pg_vip_launch'],
-    when: (v) => v.pg_vip_enabled === true && reloadWanted(v) && changed(v.pg_vip_files) && !changed(v.pg_vip_started),
+    when: (v) => vipEnabled(v) && reloadWanted(v) && changed(v.pg_vip_files) && !changed(v.pg_vip_started),
+  }),
+  // Debian's package enables vip-manager at install; without a VIP to hold it only fails (and degrades systemd).
+  task('keep vip-manager off while the VIP is disabled', systemd, { name: 'vip-manager', state: 'stopped', enabled: false }, {
+    tags: ['pg_vip_launch'],
+    when: (v) => !vipEnabled(v),
   }),
 ];
 
@@ -323,7 +329,7 @@ const services: TaskItem<AccessVars>[] = [
  * [pg_access,pg_vip], and the cluster's haproxy services [pg_access,pg_service].
  */
 export const pgAccess = [
-  include('pgbouncer', pgbouncer, { tags: ['pg_access', 'pgbouncer'], when: (v) => v.pgbouncer_enabled !== false }),
+  include('pgbouncer', pgbouncer, { tags: ['pg_access', 'pgbouncer'], when: (v) => flag(v.pgbouncer_enabled, true) }),
   include('vip-manager', vip, { tags: ['pg_access', 'pg_vip'] }),
   include('haproxy services', services, { tags: ['pg_access', 'pg_service'] }),
 ] as TaskItem<RoleVars>[];

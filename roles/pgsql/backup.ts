@@ -4,6 +4,7 @@ import { file } from '../../modules/file.ts';
 import { shell } from '../../modules/shell.ts';
 import { template, templatePath } from '../../modules/template.ts';
 import type { RoleVars } from '../vars.ts';
+import { flag } from './services.ts';
 import {
   initialBackupWanted,
   PGBACKREST_CONF,
@@ -116,5 +117,5 @@ const steps: TaskItem<BackupVars>[] = [
  * (pgArchiveCommands).
  */
 export const pgBackup = [
-  include('pgbackrest', steps, { tags: ['pg_backup', 'pgbackrest'], when: (v) => v.pgbackrest_enabled !== false }),
+  include('pgbackrest', steps, { tags: ['pg_backup', 'pgbackrest'], when: (v) => flag(v.pgbackrest_enabled, true) }),
 ] as TaskItem<RoleVars>[];

@@ -1,4 +1,5 @@
 import { PGSQL_DEFAULTS } from './defaults.ts';
+import { flag } from './services.ts';
 
 /** The variables pgBackRest's configuration and steps depend on (a subset of RoleVars). */
 export interface PgbackrestVars {
@@ -58,7 +59,7 @@ export function stanzaInitWanted(v: PgbackrestVars): boolean {
 
 /** The first full backup is taken once, on the primary of a cluster that is not a standby cluster. */
 export function initialBackupWanted(v: PgbackrestVars): boolean {
-  return v.pgbackrest_init_backup !== false && v.pg_role === 'primary' && !v.pg_upstream;
+  return flag(v.pgbackrest_init_backup, true) && v.pg_role === 'primary' && !v.pg_upstream;
 }
 
 /**

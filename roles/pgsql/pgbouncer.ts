@@ -1,5 +1,6 @@
 import type { PgDatabase, PgUser } from '../params.ts';
 import { PGSQL_DEFAULTS } from './defaults.ts';
+import { flag } from './services.ts';
 
 /** The variables pgbouncer's files are computed from (a subset of RoleVars, so tests can build them by hand). */
 export interface PgbouncerVars {
@@ -38,7 +39,7 @@ export function pgbouncerTemplateVars(v: PgbouncerVars) {
     log_dir: v.pgbouncer_log_dir ?? '/pg/log/pgbouncer',
     admin_users: [...new Set([dbsu, v.pg_admin_username ?? 'dbuser_dba'])].join(', '),
     stats_users: [...new Set([dbsu, v.pg_monitor_username ?? 'dbuser_monitor'])].join(', '),
-    auth_query: v.pgbouncer_auth_query === true,
+    auth_query: flag(v.pgbouncer_auth_query, false),
     auth_user: dbsu,
     sslmode: v.pgbouncer_sslmode ?? 'disable',
     pool_mode: v.pgbouncer_poolmode ?? 'transaction',
@@ -61,7 +62,7 @@ const pad = (name: string, width = 27): string => name.padEnd(width, ' ');
 export function listenAddress(v: PgbouncerVars): string {
   let listen = (v.pg_listen ?? '0.0.0.0').split('${ip}').join(v.inventory_hostname).split('${lo}').join('127.0.0.1');
   const vip = v.pg_vip_address ?? '';
-  if (v.pg_vip_enabled === true && !vip.startsWith('127.0.0') && vip.includes('/')) listen = listen.split('${vip}').join(vip.split('/')[0] ?? '');
+  if (flag(v.pg_vip_enabled, false) && !vip.startsWith('127.0.0') && vip.includes('/')) listen = listen.split('${vip}').join(vip.split('/')[0] ?? '');
   return listen;
 }
 
@@ -104,7 +105,7 @@ export function userOptionLines(v: PgbouncerVars): string[] {
 export function userlistNames(v: PgbouncerVars): { dbsu: string; users: string[] } {
   const dbsu = v.pg_dbsu ?? 'postgres';
   const users = [v.pg_monitor_username ?? 'dbuser_monitor', v.pg_admin_username ?? 'dbuser_dba'];
-  if (v.pgbouncer_auth_query !== true) {
+  if (!flag(v.pgbouncer_auth_query, false)) {
     for (const user of v.pg_users ?? []) if (user.pgbouncer === true && user.state !== 'absent') users.push(user.name);
   }
   return { dbsu, users: [...new Set(users.filter((u) => u !== dbsu))] };

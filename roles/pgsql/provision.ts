@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { dsl, type TaskItem, type TaskResult } from '../../engine/dsl.ts';
 import { copy } from '../../modules/copy.ts';
 import { debug } from '../../modules/debug.ts';
@@ -14,6 +15,7 @@ import type { Static } from '@sinclair/typebox';
 import type { PgDatabase, PgUser } from '../params.ts';
 import type { RoleVars } from '../vars.ts';
 import { PG_DEFAULT_PRIVILEGES } from './defaults.ts';
+import { flag } from './services.ts';
 
 type ProvisionVars = RoleVars & { pg_db_created?: Record<string, TaskResult> };
 const { task, include } = dsl<ProvisionVars>();
@@ -177,9 +179,17 @@ export function extensionItems(v: RoleVars, dbs: PgDatabase[]): ExtensionItem[] 
   );
 }
 
-/** The controller file of a database's baseline: an absolute path as is, else roles/pgsql/files/<baseline>. */
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/**
+ * The controller file of a database's baseline: an absolute path as is; a relative one is looked up as Ansible's
+ * copy looks up src, in the role's files/ (roles/pgsql/files/), then the repository's files/, then the repository
+ * (the playbook directory). When none exists, the role's files/ path is returned (and reported missing).
+ */
 export function baselinePath(baseline: string): string {
-  return isAbsolute(baseline) ? baseline : roleAsset(import.meta.url, 'files', baseline);
+  if (isAbsolute(baseline)) return baseline;
+  const candidates = [roleAsset(import.meta.url, 'files', baseline), join(REPO, 'files', baseline), join(REPO, baseline)];
+  return candidates.find((c) => existsSync(c)) ?? (candidates[0] as string);
 }
 
 /** Whether the pg_database result of a database shows it was (re)created by this run. */
@@ -322,6 +332,6 @@ export function databaseTasks(select: (v: RoleVars) => PgDatabase[]): TaskItem<P
  * [pg_provision,pg_db], when pg_provision is on.
  */
 export const pgProvision = [
-  include('pg_users', userTasks((v) => v.pg_users ?? []), { tags: ['pg_provision', 'pg_user'], when: (v) => v.pg_provision !== false }),
-  include('pg_databases', databaseTasks((v) => v.pg_databases ?? []), { tags: ['pg_provision', 'pg_db'], when: (v) => v.pg_provision !== false }),
+  include('pg_users', userTasks((v) => v.pg_users ?? []), { tags: ['pg_provision', 'pg_user'], when: (v) => flag(v.pg_provision, true) }),
+  include('pg_databases', databaseTasks((v) => v.pg_databases ?? []), { tags: ['pg_provision', 'pg_db'], when: (v) => flag(v.pg_provision, true) }),
 ] as TaskItem<RoleVars>[];

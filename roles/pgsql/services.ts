@@ -2,6 +2,17 @@ import type { HaproxyService, PgService } from '../params.ts';
 import { renderHaproxyService } from '../haproxy/render.ts';
 import { rtoSettings, type RtoPlanRow } from './rto.ts';
 
+/**
+ * A boolean parameter as Ansible's `| bool` reads it: `-e pg_safeguard=true` arrives as the string "true", so
+ * strings y/yes/on/1/true/t (any case) are true and other strings false; undefined takes the default.
+ */
+export function flag(value: unknown, fallback: boolean): boolean {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'number') return value !== 0;
+  return ['y', 'yes', 'on', '1', 'true', 't'].includes(String(value).trim().toLowerCase());
+}
+
 //------------------------------------------------------------------ JMESPath subset for selector / backup
 
 /**
@@ -384,7 +395,7 @@ export function pgHaproxyService(service: PgService, ctx: ServiceContext): Hapro
   const backupHosts = new Set(backups.map((m) => m.inventory_hostname));
   const chosenHosts = new Set(chosen.map((m) => m.inventory_hostname));
   const server = (m: Member, backup: boolean): HaproxyService['servers'][number] => {
-    const ssl = m.patroni_ssl_enabled === true ? 'check-ssl ca-file /pg/cert/ca.crt ' : '';
+    const ssl = flag(m.patroni_ssl_enabled, false) ? 'check-ssl ca-file /pg/cert/ca.crt ' : '';
     const patroniPort = typeof m.patroni_port === 'number' ? m.patroni_port : 8008;
     return {
       name: `${m.pg_cluster}-${m.pg_seq}`,

@@ -1,4 +1,4 @@
-import type { Playbook } from '../engine/dsl.ts';
+import type { Playbook, TaskItem } from '../engine/dsl.ts';
 import { dsl } from '../engine/dsl.ts';
 import { copy } from '../modules/copy.ts';
 import { debug } from '../modules/debug.ts';
@@ -30,7 +30,7 @@ export function nodeExporterEnv(v: Pick<RoleVars, 'node_exporter_port' | 'node_e
  * The part of Pigsty's node_monitor role Debian can do: node_exporter from Debian's prometheus-node-exporter on
  * node_exporter_port. Vector, the keepalived exporter and the registration on infra nodes are skipped with a notice.
  */
-const nodeExporter = [
+export const nodeExporterTasks = [
   include(
     'node exporter',
     [
@@ -86,7 +86,7 @@ export const nodePlaybook: Playbook = {
         { role: node, tags: ['node'] },
         { role: haproxy, tags: ['haproxy'] },
       ],
-      tasks: nodeExporter as never[],
+      tasks: nodeExporterTasks as TaskItem<never>[],
     },
   ],
 };

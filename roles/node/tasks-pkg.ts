@@ -30,11 +30,12 @@ export const repoTasks = [
       notice(
         'keep Debian\'s package sources',
         (v) => {
-          const modules = repoModules(v);
-          const skipped = modules.filter((m) => !upstreamModules(v).includes(m));
+          const withEntries = upstreamModules(v);
+          const others = repoModules(v).filter((m) => m !== 'local' && !withEntries.includes(m));
           return [
-            skipped.length ? `node_repo_modules ${skipped.join(',')} skipped: ${skipped.includes('local') ? "Pigsty's local repository (built by the repo role on the admin node) is not built here, " : ''}no repo_upstream entry for ${v.os_vendor ?? 'this OS'} ${v.os_version ?? ''} ${v.os_arch ?? ''}.` : '',
-            v.node_repo_remove !== false ? "node_repo_remove ignored: the node's own Debian sources stay, packages come from them." : '',
+            repoModules(v).includes('local') ? "node_repo_modules local skipped: Pigsty's local repository (built by the repo role on the admin node) is not used here." : '',
+            others.length ? `node_repo_modules ${others.join(',')} skipped: no repo_upstream entry for ${v.os_vendor ?? 'this OS'} ${v.os_version ?? ''} ${v.os_arch ?? ''}.` : '',
+            v.node_repo_remove !== false ? "node_repo_remove ignored: the node keeps its Debian sources, the packages come from them." : '',
           ]
             .filter(Boolean)
             .join(' ');

@@ -1,0 +1,198 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { Task, TaskItem } from '../../engine/dsl.ts';
+import type { PgDatabase, PgUser } from '../../roles/params.ts';
+import { PG_DEFAULT_PRIVILEGES } from '../../roles/pgsql/defaults.ts';
+import {
+  baselinePath,
+  databaseArgs,
+  databaseTasks,
+  extensionItems,
+  pgProvision,
+  privilegeArgs,
+  roleArgs,
+  schemaItems,
+  systemUsers,
+  templateDepth,
+  userTasks,
+} from '../../roles/pgsql/provision.ts';
+import type { RoleVars } from '../../roles/vars.ts';
+import { userDefinition } from '../../playbooks/pgsql-user.ts';
+import { databaseDefinition } from '../../playbooks/pgsql-db.ts';
+
+const host = (extra: Partial<RoleVars> = {}): RoleVars =>
+  ({ inventory_hostname: '10.10.10.11', group_names: [], groups: {}, hostvars: {}, pg_cluster: 'pg-test', pg_role: 'primary', ...extra }) as RoleVars;
+
+/** Every task of a task list, includes flattened, by name. */
+function tasksOf(items: TaskItem<never>[] | TaskItem<RoleVars>[]): Map<string, Task<RoleVars>> {
+  const found = new Map<string, Task<RoleVars>>();
+  const walk = (list: TaskItem<RoleVars>[]) => {
+    for (const item of list) {
+      if (item.kind === 'include') walk(item.tasks);
+      else if (item.kind === 'task') found.set(item.name, item);
+    }
+  };
+  walk(items as TaskItem<RoleVars>[]);
+  return found;
+}
+const loopOf = <T>(t: Task<RoleVars> | undefined, v: RoleVars): T[] => (typeof t?.loop === 'function' ? t.loop(v, undefined) : (t?.loop ?? [])) as T[];
+
+describe('users', () => {
+  it('maps a pg_users entry to pg_role arguments, with the cluster password encryption', () => {
+    const user: PgUser = {
+      name: 'dbuser_app',
+      password: 'DBUser.App',
+      login: true,
+      connlimit: 5,
+      expire_in: 30,
+      roles: ['dbrole_readwrite', { name: 'dbrole_admin', state: 'revoke' }],
+      parameters: { work_mem: '64MB' },
+      pgbouncer: true,
+      pool_mode: 'session',
+    };
+    expect(roleArgs(host({ pg_pwd_enc: 'md5', pg_port: 5433 }), user)).toEqual({
+      name: 'dbuser_app',
+      state: 'create',
+      password: 'DBUser.App',
+      password_encryption: 'md5',
+      login: true,
+      connlimit: 5,
+      expire_in: 30,
+      roles: ['dbrole_readwrite', { name: 'dbrole_admin', state: 'revoke' }],
+      parameters: { work_mem: '64MB' },
+      port: 5433,
+    });
+    // An empty password sets none.
+    expect(roleArgs(host(), { name: 'u', password: '' })).toEqual({ name: 'u', state: 'create' });
+  });
+
+  it('drops absent users, never the system ones, and converges the others in order on the primary only', () => {
+    const users: PgUser[] = [{ name: 'a' }, { name: 'gone', state: 'absent' }, { name: 'dbuser_dba', state: 'absent' }, { name: 'b', state: 'create' }];
+    const tasks = tasksOf(userTasks((v) => v.pg_users ?? []));
+    const v = host({ pg_users: users });
+    expect(loopOf<PgUser>(tasks.get('drop absent users'), v).map((u) => u.name)).toEqual(['gone']);
+    expect(loopOf<PgUser>(tasks.get('create or update users'), v).map((u) => u.name)).toEqual(['a', 'b']);
+    expect(tasks.get('create or update users')?.when?.(v)).toBe(true);
+    expect(tasks.get('create or update users')?.when?.(host({ pg_users: users, pg_role: 'replica' }))).toBe(false);
+    expect(tasks.get('create or update users')?.when?.(host({ pg_users: users, pg_upstream: '10.10.10.10' }))).toBe(false);
+    expect(systemUsers(host({ pg_admin_username: 'dba', pg_dbsu: 'pg' }))).toEqual(['pg', 'postgres', 'replicator', 'dba', 'dbuser_monitor']);
+  });
+});
+
+describe('databases', () => {
+  it('maps a pg_databases entry to pg_database arguments: default comment, CONNECT for system users, DEFAULT resets', () => {
+    const db: PgDatabase = {
+      name: 'app',
+      owner: 'dbuser_app',
+      template: 'template0',
+      strategy: 'FILE_COPY',
+      encoding: 'UTF8',
+      locale: '',
+      revokeconn: true,
+      connlimit: 50,
+      parameters: { work_mem: '32MB', search_path: 'DEFAULT' },
+      pgbouncer: true,
+      pool_size: 10,
+      schemas: ['s'],
+    };
+    expect(databaseArgs(host({ pg_monitor_username: 'mon' }), db)).toEqual({
+      name: 'app',
+      state: 'create',
+      owner: 'dbuser_app',
+      template: 'template0',
+      strategy: 'FILE_COPY',
+      encoding: 'UTF8',
+      connlimit: 50,
+      comment: 'business database app',
+      revokeconn: true,
+      connect_roles: ['replicator', 'mon', 'dbuser_dba'],
+      parameters: { work_mem: '32MB', search_path: null },
+    });
+    expect(databaseArgs(host(), { name: 'x', comment: 'mine', state: 'recreate' })).toEqual({ name: 'x', state: 'recreate', comment: 'mine' });
+  });
+
+  it('keeps CREATE for dbrole_admin and gives the owner pg_default_privileges', () => {
+    const args = privilegeArgs(host(), { name: 'app', owner: 'dbuser_app' });
+    expect(args.db).toBe('app');
+    expect(args.grants).toEqual([
+      { on: 'DATABASE', name: 'app', privileges: ['CREATE'], to: 'PUBLIC', state: 'revoke' },
+      { on: 'DATABASE', name: 'app', privileges: ['CREATE'], to: 'dbrole_admin' },
+      { on: 'SCHEMA', name: 'public', privileges: ['CREATE'], to: 'PUBLIC', state: 'revoke' },
+      { on: 'SCHEMA', name: 'public', privileges: ['CREATE'], to: 'dbrole_admin' },
+      { on: 'DATABASE', name: 'app', privileges: ['ALL'], to: 'dbuser_app' },
+    ]);
+    expect(args.default_privileges).toHaveLength(PG_DEFAULT_PRIVILEGES.length);
+    expect(args.default_privileges?.[0]).toEqual({ for_role: 'dbuser_app', on: 'SCHEMAS', privileges: ['USAGE'], to: 'dbrole_readonly', state: 'grant' });
+    expect(privilegeArgs(host(), { name: 'app' }).default_privileges).toEqual([]);
+    expect(privilegeArgs(host({ pg_default_privileges: ['GRANT SELECT ON TABLES TO x'] }), { name: 'a', owner: 'o' }).default_privileges).toHaveLength(1);
+  });
+
+  it('lists schemas and extensions per database (absent schemas drop with CASCADE)', () => {
+    const dbs: PgDatabase[] = [
+      { name: 'a', schemas: ['s1', { name: 's2', owner: 'o' }, { name: 's3', state: 'absent' }], extensions: ['pg_trgm', { name: 'vector', schema: 'public', version: '0.5.1' }] },
+      { name: 'b', extensions: [{ name: 'postgis', state: 'absent' }] },
+    ];
+    expect(schemaItems(host(), dbs)).toEqual([
+      { name: 's1', db: 'a' },
+      { name: 's2', owner: 'o', db: 'a' },
+      { name: 's3', state: 'absent', cascade: true, db: 'a' },
+    ]);
+    expect(extensionItems(host({ pg_port: 5433 }), dbs)).toEqual([
+      { name: 'pg_trgm', cascade: true, db: 'a', port: 5433 },
+      { name: 'vector', schema: 'public', version: '0.5.1', cascade: true, db: 'a', port: 5433 },
+      { name: 'postgis', state: 'absent', cascade: true, db: 'b', port: 5433 },
+    ]);
+  });
+
+  it('orders clones after their templates, refusing cycles', () => {
+    const dbs: PgDatabase[] = [{ name: 'a' }, { name: 'b', template: 'a' }, { name: 'c', template: 'b' }, { name: 'd', template: 'template0' }, { name: 'e', template: 'gone' }];
+    expect(dbs.map((d) => templateDepth(d, dbs))).toEqual([0, 1, 2, 0, 0]);
+    expect(templateDepth({ name: 'b', template: 'a' }, [{ name: 'a', state: 'absent' }])).toBe(0);
+    const cycle: PgDatabase[] = [{ name: 'x', template: 'y' }, { name: 'y', template: 'x' }];
+    expect(() => templateDepth(cycle[0] as PgDatabase, cycle)).toThrow(/cycle/);
+  });
+
+  it('drops absent databases but never the system ones, then creates each template depth in turn', () => {
+    const v = host({
+      pg_databases: [{ name: 'old', state: 'absent' }, { name: 'postgres', state: 'absent' }, { name: 'a' }, { name: 'b', template: 'a', strategy: 'FILE_COPY' }, { name: 'c' }],
+    });
+    const tasks = tasksOf(databaseTasks((x) => x.pg_databases ?? []));
+    expect(loopOf<PgDatabase>(tasks.get('drop absent databases'), v).map((d) => d.name)).toEqual(['old']);
+    expect(loopOf<PgDatabase>(tasks.get('create or update databases'), v).map((d) => d.name)).toEqual(['a', 'c']);
+    expect(loopOf<PgDatabase>(tasks.get('create or update databases (clones, depth 1)'), v).map((d) => d.name)).toEqual(['b']);
+    expect(tasks.get('create or update databases (clones, depth 2)')?.when?.(v)).toBe(false);
+    expect(tasks.get('refuse template chains too deep')?.when?.(v)).toBe(false);
+    const deep = host({ pg_databases: [{ name: 'a' }, { name: 'b', template: 'a' }, { name: 'c', template: 'b' }, { name: 'd', template: 'c' }] });
+    expect(tasks.get('refuse template chains too deep')?.when?.(deep)).toBe(true);
+  });
+
+  it('finds a baseline in the role files, the repository files, or the repository; absolute paths as given', () => {
+    expect(baselinePath('/srv/x.sql')).toBe('/srv/x.sql');
+    const repoRelative = baselinePath('test/e2e/fixtures/pgsql-access-baseline.sql');
+    expect(repoRelative).toBe(fileURLToPath(new URL('../e2e/fixtures/pgsql-access-baseline.sql', import.meta.url)));
+    expect(existsSync(repoRelative)).toBe(true);
+    expect(baselinePath('nowhere.sql')).toBe(fileURLToPath(new URL('../../roles/pgsql/files/nowhere.sql', import.meta.url)));
+  });
+
+  it('tags users and databases as Pigsty does and skips them when pg_provision is off', () => {
+    const [users, dbs] = pgProvision as { kind: string; tags: string[]; when: (v: RoleVars) => boolean }[];
+    expect(users?.tags).toEqual(['pg_provision', 'pg_user']);
+    expect(dbs?.tags).toEqual(['pg_provision', 'pg_db']);
+    expect(users?.when(host())).toBe(true);
+    expect(users?.when(host({ pg_provision: false }))).toBe(false);
+    expect(dbs?.when(host({ pg_provision: 'false' as unknown as boolean }))).toBe(false);
+  });
+});
+
+describe('pgsql-user and pgsql-db definitions', () => {
+  const v = host({ pg_users: [{ name: 'u1' }, { name: 'u2', pgbouncer: true }], pg_databases: [{ name: 'd1' }] });
+
+  it('finds the entry -e names, or none', () => {
+    expect(userDefinition({ ...v, username: 'u2' })).toEqual({ name: 'u2', pgbouncer: true });
+    expect(userDefinition({ ...v, username: 'u3' })).toBeUndefined();
+    expect(userDefinition({ ...v })).toBeUndefined();
+    expect(databaseDefinition({ ...v, dbname: 'd1' })).toEqual({ name: 'd1' });
+    expect(databaseDefinition({ ...v, dbname: 42 })).toBeUndefined();
+  });
+});

@@ -1,0 +1,198 @@
+import { describe, expect, it } from 'vitest';
+import type { PgService } from '../../roles/params.ts';
+import { PGSQL_DEFAULTS } from '../../roles/pgsql/defaults.ts';
+import {
+  clusterMembers,
+  destinationPort,
+  flag,
+  interfaceOf,
+  jmesSearch,
+  pgHaproxyService,
+  pgServiceFiles,
+  rtoServerDefaults,
+  selectMembers,
+  staleServiceFiles,
+  vipTemplateVars,
+  type Member,
+  type ServiceContext,
+} from '../../roles/pgsql/services.ts';
+
+// Pigsty's pg-test: a primary, a replica, and a replica that also serves offline queries; pg-meta elsewhere.
+const hostvars: Record<string, Record<string, unknown>> = {
+  '10.10.10.10': { pg_cluster: 'pg-meta', pg_seq: 1, pg_role: 'primary' },
+  '10.10.10.11': { pg_cluster: 'pg-test', pg_seq: 1, pg_role: 'primary', pg_offline_query: false },
+  '10.10.10.12': { pg_cluster: 'pg-test', pg_seq: 2, pg_role: 'replica', pg_offline_query: false },
+  '10.10.10.13': { pg_cluster: 'pg-test', pg_seq: 3, pg_role: 'replica', pg_offline_query: true },
+};
+const members = clusterMembers(hostvars, 'pg-test');
+const ctx: ServiceContext = { cluster: 'pg-test', members, defaultDest: 'pgbouncer' };
+const service = (name: string): PgService => PGSQL_DEFAULTS.pg_default_services.find((s) => s.name === name) as PgService;
+const servers = (s: PgService, c: ServiceContext = ctx) =>
+  pgHaproxyService(s, c).servers.map((x) => `${x.name} ${x.ip}:${x.port}${x.backup ? ' backup' : ''}`);
+const names = (ms: Member[]) => ms.map((m) => m.inventory_hostname);
+
+describe('JMESPath selectors', () => {
+  const data = [
+    { name: 'a', role: 'primary', n: 1, tags: ['x'], nested: { v: 1 } },
+    { name: 'b', role: 'replica', n: 2, tags: [], nested: { v: 2 } },
+    { name: 'c', role: 'replica', n: 3, off: true, nested: { v: 3 } },
+  ];
+
+  it('projects, filters, indexes and slices', () => {
+    expect(jmesSearch('[]', data)).toEqual(data);
+    expect(jmesSearch('[*].name', data)).toEqual(['a', 'b', 'c']);
+    expect(jmesSearch('[].name', data)).toEqual(['a', 'b', 'c']);
+    expect(jmesSearch("[? role == 'replica'].name", data)).toEqual(['b', 'c']);
+    expect(jmesSearch('[0].name', data)).toBe('a');
+    expect(jmesSearch('[-1].name', data)).toBe('c');
+    expect(jmesSearch('[1:].name', data)).toEqual(['b', 'c']);
+    expect(jmesSearch('[? nested.v > `1`] | [0].name', data)).toBe('b');
+  });
+
+  it('reads backtick literals as JSON, or as strings in the legacy form Pigsty writes', () => {
+    expect(jmesSearch('[? role == `primary` ].name', data)).toEqual(['a']);
+    expect(jmesSearch('[? role == `"primary"` ].name', data)).toEqual(['a']);
+    expect(jmesSearch('[? n == `2` ].name', data)).toEqual(['b']);
+    expect(jmesSearch('[? n >= `2` && n < `3`].name', data)).toEqual(['b']);
+  });
+
+  it('has JMESPath truthiness: null, false, empty strings and lists are false', () => {
+    expect(jmesSearch('[? off ].name', data)).toEqual(['c']);
+    expect(jmesSearch('[? !off ].name', data)).toEqual(['a', 'b']);
+    expect(jmesSearch('[? tags ].name', data)).toEqual(['a']);
+    expect(jmesSearch('[? !(role == `replica` || n == `1`) ].name', data)).toEqual([]);
+    // A comparison of numbers with strings is null, so it selects nothing.
+    expect(jmesSearch('[? role > `1` ].name', data)).toEqual([]);
+  });
+
+  it('refuses what it does not implement, naming the selector', () => {
+    expect(() => jmesSearch('[? contains(name, `a`)]', data)).toThrow(/cannot read selector .*function contains\(\) is not supported/);
+    expect(() => jmesSearch('[? role == `primary`', data)).toThrow(/expected "\]"/);
+    expect(() => jmesSearch('[? role == #]', data)).toThrow(/unexpected character/);
+  });
+
+  it('picks members of the cluster only, in inventory order', () => {
+    expect(names(members)).toEqual(['10.10.10.11', '10.10.10.12', '10.10.10.13']);
+    expect(names(selectMembers('[]', members))).toEqual(['10.10.10.11', '10.10.10.12', '10.10.10.13']);
+    expect(names(selectMembers(undefined, members))).toEqual([]);
+    expect(names(selectMembers('[0]', members))).toEqual(['10.10.10.11']);
+    expect(names(selectMembers('[].pg_seq', members))).toEqual([]);
+  });
+});
+
+describe('pg services (spec 3.2)', () => {
+  it('primary: every member through pgbouncer, Patroni decides who passes /primary', () => {
+    expect(servers(service('primary'))).toEqual(['pg-test-1 10.10.10.11:6432', 'pg-test-2 10.10.10.12:6432', 'pg-test-3 10.10.10.13:6432']);
+  });
+
+  it('replica: every member, the primary (and offline instances) only as backup', () => {
+    expect(servers(service('replica'))).toEqual(['pg-test-1 10.10.10.11:6432 backup', 'pg-test-2 10.10.10.12:6432', 'pg-test-3 10.10.10.13:6432']);
+    const withOffline = clusterMembers({ ...hostvars, '10.10.10.14': { pg_cluster: 'pg-test', pg_seq: 4, pg_role: 'offline' } }, 'pg-test');
+    expect(servers(service('replica'), { ...ctx, members: withOffline }).at(-1)).toBe('pg-test-4 10.10.10.14:6432 backup');
+  });
+
+  it('default: every member straight to postgres', () => {
+    expect(servers(service('default'))).toEqual(['pg-test-1 10.10.10.11:5432', 'pg-test-2 10.10.10.12:5432', 'pg-test-3 10.10.10.13:5432']);
+  });
+
+  it('offline: offline-query members, with plain replicas as backup and never the primary', () => {
+    expect(servers(service('offline'))).toEqual(['pg-test-3 10.10.10.13:5432', 'pg-test-2 10.10.10.12:5432 backup']);
+    // Without an offline instance, the replicas still answer as backups.
+    const plain = clusterMembers({ ...hostvars, '10.10.10.13': { pg_cluster: 'pg-test', pg_seq: 3, pg_role: 'replica' } }, 'pg-test');
+    expect(servers(service('offline'), { ...ctx, members: plain })).toEqual(['pg-test-2 10.10.10.12:5432 backup', 'pg-test-3 10.10.10.13:5432 backup']);
+    // An offline role counts too.
+    const role = clusterMembers({ ...hostvars, '10.10.10.13': { pg_cluster: 'pg-test', pg_seq: 3, pg_role: 'offline' } }, 'pg-test');
+    expect(servers(service('offline'), { ...ctx, members: role })).toEqual(['pg-test-3 10.10.10.13:5432', 'pg-test-2 10.10.10.12:5432 backup']);
+  });
+
+  it('resolves the destination port per member: default dest, postgres, pgbouncer, a number', () => {
+    const m = { inventory_hostname: 'h', pg_cluster: 'c', pg_seq: 1, pg_port: 15432, pgbouncer_port: 16432 } as Member;
+    expect(destinationPort('default', m, 'postgres')).toBe(15432);
+    expect(destinationPort(undefined, m, 'pgbouncer')).toBe(16432);
+    expect(destinationPort('postgres', m, 'pgbouncer')).toBe(15432);
+    expect(destinationPort(6543, m, 'pgbouncer')).toBe(6543);
+    expect(destinationPort('pgbouncer', { ...m, pgbouncer_port: undefined }, 'postgres')).toBe(6432);
+  });
+
+  it('takes the health check, weight, Patroni port and TLS from each member', () => {
+    const custom = clusterMembers(
+      { a: { pg_cluster: 'x', pg_seq: 1, pg_role: 'primary', pg_weight: 10, patroni_port: 8009, patroni_ssl_enabled: true } },
+      'x',
+    );
+    const s = pgHaproxyService(service('primary'), { ...ctx, cluster: 'x', members: custom });
+    expect(s.servers[0]).toEqual({ name: 'x-1', ip: 'a', port: 6432, weight: 10, backup: false, options: 'check-ssl ca-file /pg/cert/ca.crt check port 8009' });
+    expect(s.options).toEqual(['option httpchk', 'option http-keep-alive', 'http-check send meth OPTIONS uri /primary', 'http-check expect status 200']);
+    expect(s).toMatchObject({ name: 'x-primary', port: 5433, ip: '*', maxconn: 5000, balance: 'roundrobin', protocol: 'tcp' });
+  });
+
+  it('puts the RTO plan in default-server (spec 3.4), unless the service gives its own options', () => {
+    expect(rtoServerDefaults('fast')).toMatch(/^inter 1s fastinter 0.5s downinter 1s rise 3 fall 3 on-marked-down shutdown-sessions slowstart 30s maxconn 3000/);
+    expect(rtoServerDefaults('norm')).toMatch(/^inter 2s fastinter 1s downinter 2s rise 3 fall 3 /);
+    expect(rtoServerDefaults('safe')).toMatch(/^inter 3s fastinter 1.5s downinter 3s /);
+    expect(rtoServerDefaults('wide')).toMatch(/^inter 4s fastinter 2s downinter 4s /);
+    expect(rtoServerDefaults('nonsense')).toBe(rtoServerDefaults('norm'));
+    expect(pgHaproxyService(service('primary'), { ...ctx, rto: 'fast' }).default).toBe(rtoServerDefaults('fast'));
+    expect(pgHaproxyService({ ...service('primary'), options: 'inter 9s' }, ctx).default).toBe('inter 9s');
+  });
+
+  it('renders one conf.d file per service, with its listen section and servers', () => {
+    const files = pgServiceFiles([...PGSQL_DEFAULTS.pg_default_services, { name: 'standby', port: 5435, dest: 'postgres', maxconn: 100, balance: 'leastconn' }], ctx);
+    expect([...files.keys()]).toEqual(['pg-test-primary', 'pg-test-replica', 'pg-test-default', 'pg-test-offline', 'pg-test-standby']);
+    const replica = files.get('pg-test-replica') as string;
+    expect(replica).toContain('listen pg-test-replica\n    bind *:5434\n    mode tcp\n    maxconn 5000\n    balance roundrobin\n');
+    expect(replica).toContain('    http-check send meth OPTIONS uri /read-only\n    http-check expect status 200\n');
+    expect(replica).toMatch(/^ {4}server pg-test-1 10\.10\.10\.11:6432 backup weight 100 check port 8008$/m);
+    expect(replica).toMatch(/^ {4}server pg-test-2 10\.10\.10\.12:6432 weight 100 check port 8008$/m);
+    const standby = files.get('pg-test-standby') as string;
+    expect(standby).toContain('    maxconn 100\n    balance leastconn\n');
+    // No selector means every member (Pigsty's "[]").
+    expect(standby.match(/^ {4}server /gm)).toHaveLength(3);
+    expect(() => pgServiceFiles([service('primary'), service('primary')], ctx)).toThrow(/defined twice/);
+  });
+
+  it('removes only this cluster\'s stale files, not those of a cluster whose name extends it', () => {
+    const existing = ['pg-test-primary.cfg', 'pg-test-old.cfg', 'pg-test-2-primary.cfg', 'pg-testing.cfg', 'pg-meta-primary.cfg', 'pg-test-notes.txt'];
+    expect(staleServiceFiles(existing, 'pg-test', ['pg-test-primary'], ['pg-test-2', 'pg-meta'])).toEqual(['pg-test-old.cfg']);
+    expect(staleServiceFiles(existing, 'pg-test', [], ['pg-meta'])).toEqual(['pg-test-primary.cfg', 'pg-test-old.cfg', 'pg-test-2-primary.cfg']);
+  });
+});
+
+describe('vip-manager and booleans', () => {
+  const base = { inventory_hostname: '10.10.10.11', pg_cluster: 'pg-test', pg_instance: 'pg-test-1', groups: { etcd: ['10.10.10.12', '10.10.10.10'] } };
+
+  it('watches the cluster leader key with the instance name, over TLS to the sorted etcd group', () => {
+    expect(vipTemplateVars({ ...base, pg_vip_address: '10.10.10.3/24', pg_etcd_password: '' })).toMatchObject({
+      trigger_key: '/pg/pg-test/leader',
+      instance: 'pg-test-1',
+      ip: '10.10.10.3',
+      netmask: '24',
+      interface: 'eth0',
+      endpoints: ['https://10.10.10.10:2379', 'https://10.10.10.12:2379'],
+      etcd_user: 'pg-test',
+      etcd_password: 'pg-test',
+    });
+    expect(vipTemplateVars({ ...base, pg_namespace: '/x', pg_etcd_password: 'secret', etcd_port: 2479, pg_vip_interface: 'ens3' }, 'eth9')).toMatchObject({
+      trigger_key: '/x/pg-test/leader',
+      etcd_password: 'secret',
+      interface: 'eth9',
+      endpoints: ['https://10.10.10.10:2479', 'https://10.10.10.12:2479'],
+    });
+  });
+
+  it('uses the shard and group for Citus', () => {
+    expect(vipTemplateVars({ ...base, pg_mode: 'citus', pg_shard: 'pg-citus', pg_group: 2 })).toMatchObject({ trigger_key: '/pg/pg-citus/2/leader', etcd_user: 'pg-citus' });
+  });
+
+  it('finds the interface holding an address', () => {
+    const out = '1: lo    inet 127.0.0.1/8 scope host lo\n2: eth0    inet 10.10.10.11/24 brd 10.10.10.255 scope global eth0\n3: br0@if7    inet 10.9.0.1/16 scope global br0';
+    expect(interfaceOf(out, '10.10.10.11')).toBe('eth0');
+    expect(interfaceOf(out, '10.9.0.1')).toBe('br0');
+    expect(interfaceOf(out, '10.10.10.1')).toBeUndefined();
+  });
+
+  it('reads -e strings as Ansible\'s |bool does', () => {
+    expect([flag('true', false), flag('yes', false), flag('On', false), flag('1', false), flag(true, false)]).toEqual([true, true, true, true, true]);
+    expect([flag('false', true), flag('no', true), flag('0', true), flag('', true), flag(false, true)]).toEqual([false, false, false, false, false]);
+    expect([flag(undefined, true), flag(undefined, false), flag(null, true)]).toEqual([true, false, true]);
+  });
+});

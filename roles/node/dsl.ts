@@ -54,4 +54,4 @@ export const PROBE_VIRT = [
   'virt=$(systemd-detect-virt --container 2>/dev/null); echo "virt=${virt:-none}"',
   'bnd=$(sed -n "s/^CapBnd:[[:space:]]*//p" /proc/self/status)',
   'if [ -n "$bnd" ] && [ $(( 0x$bnd >> 25 & 1 )) -eq 0 ]; then echo sys_time=no; else echo sys_time=yes; fi',
-].join('\n');
+].join('; ');

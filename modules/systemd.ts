@@ -116,6 +116,16 @@ export const systemd = defineModule({
     const shown = await ctx.run(`systemctl show -p ${PROPERTIES.join(',')} -- ${shq(args.name)}`);
     const status = parseShow(mustSucceed(shown, `reading unit ${args.name}`).stdout);
     const unit = status.Id || args.name;
+    const activates = args.enabled === true || ['started', 'restarted', 'reloaded'].includes(args.state ?? '');
+    if (ctx.check && status.LoadState === 'not-found' && activates && args.masked !== true) {
+      // In a dry run the package task before this one did not really run, so the unit cannot exist yet.
+      const wanted = [args.enabled === true ? 'enable' : '', args.state === 'stopped' || !args.state ? '' : args.state.replace(/ed$/, '')].filter(Boolean);
+      return {
+        changed: true,
+        summary: `${unit}: ${wanted.join(', ')}`,
+        warnings: [`unit ${unit} is not installed yet: assuming an earlier task of this run installs it`],
+      };
+    }
     const actions = planUnit(status, args);
     const data = { name: unit, status: { ...status } };
     if (actions.length === 0) return { changed: false, data };

@@ -110,6 +110,13 @@ describe('systemd module on a sandbox node', () => {
     expect((await runModule(conn, systemd, { name: 'pgsty-nosuch', state: 'stopped', enabled: false })).result.changed).toBe(false);
   });
 
+  it('in check mode plans starting a unit an earlier task would install, with a warning instead of a failure', async () => {
+    const r = await runModule(conn, systemd, { name: 'pgsty-nosuch', state: 'started', enabled: true }, { check: true });
+    expect(r.result).toMatchObject({ changed: true, failed: false });
+    expect(r.plan?.summary).toBe('pgsty-nosuch.service: enable, start');
+    expect(r.plan?.warnings?.[0]).toContain('not installed yet');
+  });
+
   it('works through become from an unprivileged login', async () => {
     const admin = await connectAsAdmin(conn, NODES['node-1']);
     try {

@@ -119,8 +119,15 @@ const pgbouncer: TaskItem<AccessVars>[] = [
   task(
     'create pgbouncer directories',
     file,
-    (v, path: string) => ({ path, state: 'directory' as const, owner: dbsu(v), group: 'postgres', mode: '0750' }),
-    { tags: ['pgbouncer_dir'], loop: (v) => ['/etc/pgbouncer', v.pgbouncer_log_dir ?? '/pg/log/pgbouncer'] },
+    (v, d: { path: string; mode: string }) => ({ path: d.path, state: 'directory' as const, owner: dbsu(v), group: 'postgres', mode: d.mode }),
+    {
+      tags: ['pgbouncer_dir'],
+      // The modes the core's pg_dir step gives them too, so the two steps never undo each other.
+      loop: (v) => [
+        { path: '/etc/pgbouncer', mode: '0700' },
+        { path: v.pgbouncer_log_dir ?? '/pg/log/pgbouncer', mode: '0750' },
+      ],
+    },
   ),
   task(
     'write pgbouncer unit',
@@ -147,7 +154,7 @@ const pgbouncer: TaskItem<AccessVars>[] = [
     copy,
     (v) => ({
       dest: '/etc/pgbouncer/pgb_hba.conf',
-      content: renderHbaFile([...(v.pgb_default_hba_rules ?? []), ...(v.pgb_hba_rules ?? [])], 'pgbouncer', v),
+      content: renderHbaFile([...(v.pgb_default_hba_rules ?? PGSQL_DEFAULTS.pgb_default_hba_rules), ...(v.pgb_hba_rules ?? [])], 'pgbouncer', v),
       owner: dbsu(v),
       group: 'postgres',
       mode: '0600',
@@ -228,7 +235,7 @@ const vip: TaskItem<AccessVars>[] = [
 /** This cluster's service files: pg_default_services + pg_services over the inventory's members. */
 export function serviceFiles(v: RoleVars): { name: string; content: string }[] {
   const cluster = v.pg_cluster ?? '';
-  const files = pgServiceFiles([...(v.pg_default_services ?? []), ...(v.pg_services ?? [])], {
+  const files = pgServiceFiles([...(v.pg_default_services ?? PGSQL_DEFAULTS.pg_default_services), ...(v.pg_services ?? [])], {
     cluster,
     members: clusterMembers(v.hostvars as unknown as Record<string, Record<string, unknown>>, cluster),
     defaultDest: v.pg_default_service_dest ?? 'pgbouncer',

@@ -72,16 +72,22 @@ const stanzaMissing = (v: BackupVars): boolean => {
   return code !== 0 && code !== 2;
 };
 
+/**
+ * Write /etc/pgbackrest/pgbackrest.conf (Pigsty also writes it in its pg_conf step: the core may include these
+ * with its own tags). Two variants, so only a repository with secrets hides its diff.
+ */
+export const pgbackrestConfigTasks = (tags: string[]): TaskItem<RoleVars>[] =>
+  [
+    task('write pgbackrest.conf', template, configArgs, { tags, when: (v) => !repoHasSecret(v) }),
+    task('write pgbackrest.conf (it holds repository secrets)', template, configArgs, { tags, when: (v) => repoHasSecret(v), no_log: true }),
+  ] as TaskItem<RoleVars>[];
+
 const steps: TaskItem<BackupVars>[] = [
-  task('create the pgbackrest config directory', file, (v) => ({ path: '/etc/pgbackrest', state: 'directory' as const, owner: dbsu(v), group: 'postgres', mode: '0750' }), {
+  // The mode the core's pg_dir step gives it too, so the two steps never undo each other.
+  task('create the pgbackrest config directory', file, (v) => ({ path: '/etc/pgbackrest', state: 'directory' as const, owner: dbsu(v), group: 'postgres', mode: '0700' }), {
     tags: ['pgbackrest_dir'],
   }),
-  task('write pgbackrest.conf', template, configArgs, { tags: ['pgbackrest_config'], when: (v) => !repoHasSecret(v) }),
-  task('write pgbackrest.conf (it holds repository secrets)', template, configArgs, {
-    tags: ['pgbackrest_config'],
-    when: (v) => repoHasSecret(v),
-    no_log: true,
-  }),
+  ...(pgbackrestConfigTasks(['pgbackrest_config']) as TaskItem<BackupVars>[]),
   task('read the pgbackrest stanza', command, (v) => ({ argv: ['pgbackrest', `--stanza=${cluster(v)}`, '--output=json', 'info'] }), {
     tags: ['pgbackrest_init'],
     when: stanzaInitWanted,

@@ -87,7 +87,7 @@ export function databaseLines(v: PgbouncerVars): string[] {
 /** Lines of /etc/pgbouncer/useropts.txt: per-user pool_mode / max_user_connections from pg_default_roles and pg_users. */
 export function userOptionLines(v: PgbouncerVars): string[] {
   const lines: string[] = [];
-  for (const user of [...(v.pg_default_roles ?? []), ...(v.pg_users ?? [])]) {
+  for (const user of [...(v.pg_default_roles ?? PGSQL_DEFAULTS.pg_default_roles), ...(v.pg_users ?? [])]) {
     if (user.state === 'absent' || (user.pool_mode === undefined && user.pool_connlimit === undefined)) continue;
     const options: string[] = [];
     if (user.pool_mode !== undefined) options.push(`pool_mode=${user.pool_mode}`);

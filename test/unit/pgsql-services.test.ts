@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PgService } from '../../roles/params.ts';
+import { pgAccess } from '../../roles/pgsql/access.ts';
 import { PGSQL_DEFAULTS } from '../../roles/pgsql/defaults.ts';
 import {
   clusterMembers,
@@ -16,6 +17,7 @@ import {
   type Member,
   type ServiceContext,
 } from '../../roles/pgsql/services.ts';
+import type { RoleVars } from '../../roles/vars.ts';
 
 // Pigsty's pg-test: a primary, a replica, and a replica that also serves offline queries; pg-meta elsewhere.
 const hostvars: Record<string, Record<string, unknown>> = {
@@ -194,5 +196,35 @@ describe('vip-manager and booleans', () => {
     expect([flag('true', false), flag('yes', false), flag('On', false), flag('1', false), flag(true, false)]).toEqual([true, true, true, true, true]);
     expect([flag('false', true), flag('no', true), flag('0', true), flag('', true), flag(false, true)]).toEqual([false, false, false, false, false]);
     expect([flag(undefined, true), flag(undefined, false), flag(null, true)]).toEqual([true, false, true]);
+  });
+});
+
+describe('where the service steps run', () => {
+  type T = { kind: string; name: string; tasks?: T[]; when?: (v: RoleVars) => boolean; delegate_to?: (v: RoleVars) => string; loop?: (v: RoleVars) => unknown[] };
+  const flat = (items: T[]): T[] => items.flatMap((i) => (i.kind === 'include' ? flat(i.tasks ?? []) : [i]));
+  const tasks = new Map(flat(pgAccess as unknown as T[]).map((t) => [t.name, t]));
+  const host = (extra: Partial<RoleVars>): RoleVars =>
+    ({ inventory_hostname: '10.10.10.11', group_names: [], groups: { proxy: ['10.10.10.20', '10.10.10.21'] }, hostvars, pg_cluster: 'pg-test', ...extra }) as RoleVars;
+
+  it('writes to the local haproxy without a provider group, or to each provider host from the primary', () => {
+    const local = host({ pg_role: 'replica', pg_service_provider: '' });
+    expect(tasks.get('write haproxy service files')?.when?.(local)).toBe(true);
+    expect((tasks.get('write haproxy service files')?.loop?.(local) as { name: string }[]).map((f) => f.name)).toEqual([
+      'pg-test-primary',
+      'pg-test-replica',
+      'pg-test-default',
+      'pg-test-offline',
+    ]);
+    expect(tasks.get('write haproxy service files on provider #1')?.when?.(local)).toBe(false);
+
+    const primary = host({ pg_role: 'primary', pg_service_provider: 'proxy' });
+    expect(tasks.get('write haproxy service files')?.when?.(primary)).toBe(false);
+    expect(tasks.get('write haproxy service files on provider #1')?.when?.(primary)).toBe(true);
+    expect(tasks.get('write haproxy service files on provider #1')?.delegate_to?.(primary)).toBe('10.10.10.20');
+    expect(tasks.get('write haproxy service files on provider #2')?.delegate_to?.(primary)).toBe('10.10.10.21');
+    expect(tasks.get('write haproxy service files on provider #3')?.when?.(primary)).toBe(false);
+    expect(tasks.get('write haproxy service files on provider #1')?.when?.(host({ pg_role: 'replica', pg_service_provider: 'proxy' }))).toBe(false);
+    // A provider name that is no group means the local haproxy, as in Pigsty.
+    expect(tasks.get('write haproxy service files')?.when?.(host({ pg_role: 'primary', pg_service_provider: 'nosuch' }))).toBe(true);
   });
 });

@@ -52,7 +52,7 @@ export function groupNamesOf(inv: Inventory, host: string): string[] {
   return [...groupsOf(inv, hostEntry(inv, host))].filter((g) => g !== 'all').sort(byCodePoint);
 }
 
-/** Ansible's `-e` arguments merged in order: key=value pairs (string values), @file (YAML or JSON), or an inline mapping. */
+/** Ansible's `-e` arguments merged in order: key=value pairs (unquoted booleans and numbers typed), @file (YAML or JSON), or an inline mapping. */
 export function parseExtraVars(args: string[], cwd: string): Vars {
   return mergeLayers(...args.filter((a) => a !== '').map((a) => extraVarsOf(a, cwd)));
 }
@@ -104,7 +104,7 @@ function keyValues(arg: string, label: string): Vars {
     const text = decodeEscapes(token);
     const eq = text.search(/(?<=[^\\])=/);
     if (eq < 1) throw new EngineError(`${label}: "${token}" is not key=value`, {}, EXTRA_VARS_FORMS);
-    vars[text.slice(0, eq).trim()] = unquote(text.slice(eq + 1).trim());
+    vars[text.slice(0, eq).trim()] = typedValue(text.slice(eq + 1).trim(), label);
   }
   return vars;
 }
@@ -160,6 +160,17 @@ function decodeEscapes(text: string): string {
     if (/^[0-7]/.test(esc)) return String.fromCodePoint(parseInt(esc, 8));
     return ESCAPES[esc] ?? esc;
   });
+}
+
+/**
+ * Unlike Ansible (whose roles then need `| bool`), an unquoted boolean or number reads as YAML 1.1 reads it, so
+ * `-e pg_rm_pkg=false` is false for typed roles; quoting keeps any value a string.
+ */
+function typedValue(raw: string, label: string): unknown {
+  const text = unquote(raw);
+  if (text !== raw || raw === '') return text;
+  const data = parseYaml(raw, label).data;
+  return typeof data === 'boolean' || typeof data === 'number' ? data : raw;
 }
 
 function unquote(value: string): string {

@@ -82,9 +82,17 @@ describe('mergeLayers', () => {
 });
 
 describe('parseExtraVars', () => {
-  it('reads key=value pairs as strings, with quotes, escapes and templates', () => {
+  it('reads key=value pairs with quotes, escapes and templates; unquoted booleans and numbers are typed', () => {
+    expect(parseExtraVars(['pg_rm_pkg=false on=yes port=5432 quoted="false" ip=10.10.10.10 pw="123456"'], dir)).toEqual({
+      pg_rm_pkg: false,
+      on: true,
+      port: 5432,
+      quoted: 'false',
+      ip: '10.10.10.10',
+      pw: '123456',
+    });
     expect(parseExtraVars(['pg_version=16 msg="hello world" empty= tab=a\\tb', "x={{ a | default('b c') }}"], dir)).toEqual({
-      pg_version: '16',
+      pg_version: 16,
       msg: 'hello world',
       empty: '',
       tab: 'a\tb',

@@ -1,5 +1,6 @@
 import type { PigstyVars } from '../params.ts';
 import type { RoleVars } from '../vars.ts';
+import { pgbackrestCommands } from './pgbackrest.ts';
 import { rtoSettings, type RtoPlanRow, type RtoSettings } from './rto.ts';
 
 /** The four Patroni config profiles pg_conf chooses between. */
@@ -165,7 +166,7 @@ export function patroniParameters(s: PgSizing, p: ParamInput): ParamSection[] {
     p.pgbackrest_enabled,
     ['archive_mode', "'on'"],
     ['archive_timeout', '300'],
-    ['archive_command', quoted(`pgbackrest --stanza=${p.pg_cluster} archive-push %p`)],
+    ['archive_command', quoted(pgbackrestCommands(p.pg_cluster).archive_command)],
   );
   const cronDb = p.pg_parameters['cron.database_name'];
 

@@ -163,7 +163,7 @@ export function renderHbaFile(rules: readonly HbaRule[], target: HbaTarget, v: R
     '# address aliases',
     `#   local     : ${v.pg_localhost ?? '/var/run/postgresql'}`,
     `#   admin     : ${ctx.admin_ip}`,
-    `#   infra     : ${ctx.infra.join(', ')}`,
+    `#   infra     : ${ctx.infra.join(', ')}`.trimEnd(),
     `#   intra     : ${ctx.intranet.join(', ')}`,
     `#   cluster   : ${ctx.cluster.join(', ')}`,
     '# user aliases',

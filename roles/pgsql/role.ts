@@ -1,0 +1,29 @@
+import { dsl } from '../../engine/dsl.ts';
+import { PGSQL_DEFAULTS } from './defaults.ts';
+import type { PgVars } from './paths.ts';
+import { certTasks } from './tasks/cert.ts';
+import { configTasks } from './tasks/config.ts';
+import { hbaTaskList } from './tasks/hba.ts';
+import { initTaskList } from './tasks/init.ts';
+import { installTasks } from './tasks/install.ts';
+import { launchPrimaryTasks, launchReplicaTasks, patroniModeTaskList } from './tasks/launch.ts';
+
+const { include, role } = dsl<PgVars>();
+
+const patroniEnabled = (v: PgVars): boolean => v.patroni_enabled !== false;
+const bootstrap = ['pg_bootstrap', 'postgres', 'patroni'];
+
+/** Pigsty's pgsql role: install, configure, certify and launch a Patroni-managed PostgreSQL cluster, then its access rules. */
+export const pgsql = role({
+  name: 'pgsql',
+  defaults: PGSQL_DEFAULTS,
+  tasks: [
+    ...installTasks,
+    include('config', configTasks, { tags: [...bootstrap, 'pg_config'], when: patroniEnabled }),
+    include('cert', certTasks, { tags: [...bootstrap, 'pg_cert'] }),
+    include('launch', [...launchPrimaryTasks, ...initTaskList, ...launchReplicaTasks, ...hbaTaskList, ...patroniModeTaskList], {
+      tags: [...bootstrap, 'pg_launch'],
+      when: patroniEnabled,
+    }),
+  ],
+});

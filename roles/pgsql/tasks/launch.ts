@@ -1,0 +1,167 @@
+import { basename } from 'node:path';
+import { dsl, type TaskItem, type TaskResult } from '../../../engine/dsl.ts';
+import { command } from '../../../modules/command.ts';
+import { copy } from '../../../modules/copy.ts';
+import { debug } from '../../../modules/debug.ts';
+import { file } from '../../../modules/file.ts';
+import { pgSql } from '../../../modules/pg-sql.ts';
+import { setFact } from '../../../modules/set-fact.ts';
+import { shell } from '../../../modules/shell.ts';
+import { systemd } from '../../../modules/systemd.ts';
+import { waitFor } from '../../../modules/wait-for.ts';
+import { param } from '../defaults.ts';
+import { renderHbaFile } from '../hba.ts';
+import { autoConf, controllerFile, dbsu, type PgVars } from '../paths.ts';
+
+const { task, include } = dsl<PgVars>();
+
+const isPrimary = (v: PgVars): boolean => v.pg_role === 'primary';
+const changed = (r: TaskResult | undefined): boolean => r?.changed === true;
+const asDbsu = { become_user: (v: PgVars) => dbsu(v) };
+const patronictl = (v: PgVars, ...args: string[]): string[] => ['patronictl', '-c', '/etc/patroni/patroni.yml', ...args];
+/** The name patronictl knows the cluster by, with the Citus group when there is one. */
+const patroniCluster = (v: PgVars): string[] => (v.pg_mode === 'citus' ? [v.pg_shard ?? v.pg_cluster ?? '', '--group', String(v.pg_group ?? 0)] : [v.pg_cluster ?? '']);
+
+/** pg_hba.conf of this instance: pg_default_hba_rules then pg_hba_rules, by order. */
+export const hbaContent = (v: PgVars): string => renderHbaFile([...param(v, 'pg_default_hba_rules'), ...param(v, 'pg_hba_rules')], 'postgres', v);
+
+/** Wait until PostgreSQL answers on its socket. */
+const readyTask = (name: string, retries: number) =>
+  task(name, command, (v) => ({ argv: [`${param(v, 'pg_bin_dir')}/pg_isready`, '-t', '5', '-p', String(param(v, 'pg_port'))] }), {
+    ...asDbsu,
+    retries,
+    delay: 5,
+    until: (r) => r.rc === 0,
+    check_mode: false,
+    changed_when: () => false,
+  });
+
+export const hbaTask = (name: string, register: string) =>
+  task(name, copy, (v) => ({ dest: `${param(v, 'pg_data')}/pg_hba.conf`, content: hbaContent(v), owner: dbsu(v), group: 'postgres', mode: '0600' }), {
+    register,
+  });
+
+export const paramTask = (name: string, register: string) =>
+  task(name, copy, (v) => ({ dest: `${param(v, 'pg_data')}/postgresql.auto.conf`, content: autoConf(param(v, 'pg_parameters')), owner: dbsu(v), group: 'postgres', mode: '0600' }), {
+    register,
+  });
+
+export const pgFilesTask = (name: string) =>
+  task(name, copy, (v, path: string) => ({ src: controllerFile(path), dest: `${param(v, 'pg_data')}/${basename(path)}`, owner: dbsu(v), group: 'postgres', mode: '0600' }), {
+    loop: (v) => param(v, 'pg_files'),
+    when: (v) => param(v, 'pg_files').length > 0,
+  });
+
+const watchdogTasks = [
+  task('grant the dbsu the watchdog device', file, (v) => ({ path: '/dev/watchdog', owner: dbsu(v), group: 'postgres' }), {
+    tags: ['pg_watchdog'],
+    ignore_errors: true,
+    when: (v) => {
+      const mode = param(v, 'patroni_watchdog_mode');
+      return mode !== false && mode !== 'off';
+    },
+  }),
+];
+
+/** Start Patroni on the primary (it runs initdb), then put the HBA rules and parameters in place. */
+const primaryTasks = [
+  task('mark the primary launching', setFact, { pg_primary_state: 'launching' }),
+  task('launch patroni primary', systemd, { name: 'patroni', state: 'started', enabled: true }, { register: 'pg_primary_launch' }),
+  task('wait for patroni primary', waitFor, (v) => ({ host: v.inventory_hostname, port: param(v, 'patroni_port'), timeout: 60 })),
+  readyTask('check postgres primary ready', 6),
+  // Patroni's copies of the files initdb made only mislead; it keeps fresh ones of the running files later.
+  task('remove postgres backup conf', file, (v, name: string) => ({ path: `${param(v, 'pg_data')}/${name}`, state: 'absent' as const }), {
+    loop: ['postgresql.conf.backup', 'postgresql.base.conf.backup', 'pg_hba.conf.backup', 'pg_ident.conf.backup'],
+    ignore_errors: true,
+    when: (v) => changed(v.pg_primary_launch),
+  }),
+  hbaTask('render postgres hba rules', 'pg_primary_hba'),
+  pgFilesTask('copy extra files to postgres primary'),
+  paramTask('overwrite postgres primary parameters', 'pg_primary_param'),
+  // A restart makes new rules and restart-only parameters take effect; a primary with nothing new keeps running.
+  task('restart postgres via patroni', command, (v) => ({ argv: patronictl(v, 'restart', ...patroniCluster(v), '--force') }), {
+    ...asDbsu,
+    tags: ['pg_restart'],
+    when: (v) => changed(v.pg_primary_hba) || changed(v.pg_primary_param),
+  }),
+  task('wait for postgres primary', waitFor, (v) => ({ host: v.inventory_hostname, port: param(v, 'pg_port'), timeout: 60 }), { tags: ['pg_restart'] }),
+  readyTask('check postgres primary ready again', 12),
+  task('mark the primary ready', setFact, { pg_primary_state: 'ready' }),
+];
+
+/**
+ * Replicas start only once the primary is up: the plays run linearly, so every primary finished the tasks above (and
+ * pg_init) first. A primary that failed in this run stops its replicas here, as any_errors_fatal would.
+ */
+const replicaTasks = [
+  task('check the primary launched', debug, (v) => ({ msg: `primary ${v.pg_primary_ins} at ${v.pg_primary_ip}: ${primaryState(v) ?? 'not launched in this run'}` }), {
+    failed_when: (_r, v) => primaryState(v) !== undefined && primaryState(v) !== 'ready',
+  }),
+  // The password goes on stdin, never on a command line.
+  task(
+    'check replication connectivity',
+    shell,
+    (v) => ({
+      cmd: `PGPASSWORD="$(cat)" ${param(v, 'pg_bin_dir')}/psql -w -h ${v.pg_primary_ip} -p ${param(v, 'pg_port')} -U ${param(v, 'pg_replication_username')} -d postgres -AXtc 'SELECT 1'`,
+      stdin: param(v, 'pg_replication_password'),
+    }),
+    { ...asDbsu, check_mode: false, changed_when: () => false },
+  ),
+  task('launch patroni replica', systemd, { name: 'patroni', state: 'started', enabled: true }),
+  task('wait for patroni replica', waitFor, (v) => ({ host: v.inventory_hostname, port: param(v, 'patroni_port'), timeout: 30 })),
+  // Cloning a big primary takes as long as it takes.
+  task('wait for postgres replica', waitFor, (v) => ({ host: v.inventory_hostname, port: param(v, 'pg_port'), timeout: 86400 })),
+  readyTask('check postgres replica ready', 6),
+  task('wait for the replica to stream', pgSql, (v) => ({ sql: 'SELECT status FROM pg_stat_wal_receiver', port: param(v, 'pg_port'), readonly: true }), {
+    ...asDbsu,
+    retries: 60,
+    delay: 2,
+    until: (r) => (r.rows as { status?: string }[] | undefined)?.[0]?.status === 'streaming',
+  }),
+];
+
+const primaryState = (v: PgVars): string | undefined => (v.hostvars[v.pg_primary_ip ?? ''] as PgVars | undefined)?.pg_primary_state;
+
+/** Patroni's working mode: pause hands the cluster to the operator, remove leaves PostgreSQL running without Patroni. */
+const patroniModeTasks = [
+  task('read whether patroni is paused', command, (v) => ({ argv: patronictl(v, 'show-config', ...patroniCluster(v)) }), {
+    ...asDbsu,
+    register: 'pg_patroni_paused',
+    check_mode: false,
+    changed_when: () => false,
+    ignore_errors: true,
+    when: (v) => param(v, 'patroni_mode') === 'pause' && isPrimary(v),
+  }),
+  task('pause patroni', command, (v) => ({ argv: patronictl(v, 'pause', ...patroniCluster(v), '--wait') }), {
+    ...asDbsu,
+    ignore_errors: true,
+    when: (v) => param(v, 'patroni_mode') === 'pause' && isPrimary(v) && !/^pause:\s*true/m.test(String(v.pg_patroni_paused?.stdout ?? '')),
+  }),
+  task('stop patroni on replicas', systemd, { name: 'patroni', state: 'stopped', enabled: false }, {
+    when: (v) => param(v, 'patroni_mode') === 'remove' && !isPrimary(v),
+  }),
+  task('stop patroni on the primary', systemd, { name: 'patroni', state: 'stopped', enabled: false }, {
+    when: (v) => param(v, 'patroni_mode') === 'remove' && isPrimary(v),
+  }),
+  task('launch raw postgres primary', systemd, { name: 'postgres', state: 'started', enabled: true }, {
+    when: (v) => param(v, 'patroni_mode') === 'remove' && isPrimary(v),
+  }),
+  task('launch raw postgres replicas', systemd, { name: 'postgres', state: 'started', enabled: true }, {
+    when: (v) => param(v, 'patroni_mode') === 'remove' && !isPrimary(v),
+  }),
+  task('wait for raw postgres', waitFor, (v) => ({ host: v.inventory_hostname, port: param(v, 'pg_port'), timeout: 60 }), {
+    when: (v) => param(v, 'patroni_mode') === 'remove',
+  }),
+];
+
+/** [pg_watchdog] then [pg_primary]: the primary's Patroni, initdb, HBA and parameters. */
+export const launchPrimaryTasks: TaskItem<PgVars>[] = [
+  ...watchdogTasks,
+  include('launch patroni primary', primaryTasks, { tags: ['pg_primary'], when: isPrimary }),
+];
+
+/** [pg_replica]: every other member clones the primary through Patroni and streams from it. */
+export const launchReplicaTasks: TaskItem<PgVars>[] = [include('launch patroni replicas', replicaTasks, { tags: ['pg_replica'], when: (v) => !isPrimary(v) })];
+
+/** [pg_patroni]: patroni_mode pause or remove. */
+export const patroniModeTaskList: TaskItem<PgVars>[] = [include('patroni mode', patroniModeTasks, { tags: ['pg_patroni'] })];

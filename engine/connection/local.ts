@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { userInfo } from 'node:os';
+import { constants, userInfo } from 'node:os';
 import { wrapBecome } from './shell.ts';
 import type { Connection, ExecOptions, ExecResult } from './types.ts';
 
@@ -16,13 +16,21 @@ export class LocalConnection implements Connection {
       const child = spawn('sh', ['-c', wrapped.command], { stdio: ['pipe', 'pipe', 'pipe'] });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
-      const timer = options.timeoutMs ? setTimeout(() => child.kill('SIGTERM'), options.timeoutMs) : undefined;
+      let timedOut = false;
+      const timer = options.timeoutMs
+        ? setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGTERM');
+          }, options.timeoutMs)
+        : undefined;
       child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
       child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
       child.on('error', reject);
-      child.on('close', (code) => {
+      child.on('close', (code, signal) => {
         if (timer) clearTimeout(timer);
-        resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), code: code ?? -1 });
+        // The status a shell gives a command killed by a signal, as the SSH connection reports it.
+        const status = timedOut ? -1 : (code ?? (signal ? 128 + constants.signals[signal] : -1));
+        resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), code: status });
       });
       // A command that exits without reading its input closes the pipe under us: that is not an error.
       child.stdin.on('error', () => undefined);

@@ -1,10 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { Client, type AnyAuthMethod, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import { fingerprint, keyType, type HostKeyVerdict, type KnownHosts } from './known-hosts.ts';
-import { wrapBecome } from './shell.ts';
+import { shq, wrapBecome } from './shell.ts';
 import { UnreachableError, type Connection, type ConnectionTarget, type ExecOptions, type ExecResult } from './types.ts';
 
 /** OpenSSH's default MaxSessions is 10; stay under it so a busy host never refuses a channel. */
@@ -116,10 +117,108 @@ function authSummary(target: ConnectionTarget): string {
   return methods.length ? methods.join(', ') : 'no key file, agent or password available';
 }
 
+/** Where a command's output ends: a marker line no command prints, on stdout with its exit status and on stderr. */
+interface Pending {
+  out: Buffer[];
+  err: Buffer[];
+  outTail: string;
+  errTail: string;
+  code?: number;
+  errDone: boolean;
+  timer?: NodeJS.Timeout;
+  resolve: (result: ExecResult) => void;
+}
+
+const TAIL = 96;
+
+/**
+ * A long-lived `sh` on one session channel that runs commands one at a time, each as `$SHELL -c` (what sshd
+ * itself would run) with its own stdin. Opening a session costs sshd a fork, PAM and a login shell, about 40 ms
+ * on the sandbox nodes; a command in a shell that is already there costs 2 to 5 ms.
+ */
+class RemoteShell {
+  dead = false;
+  private readonly marker = randomBytes(12).toString('hex');
+  private readonly outEnd: RegExp;
+  private readonly errEnd: string;
+  private pending: Pending | undefined;
+
+  constructor(private readonly channel: ClientChannel) {
+    this.outEnd = new RegExp(`\0${this.marker} (\\d+)\n$`);
+    this.errEnd = `\0${this.marker}\n`;
+    // Commands get the session's stderr as fd 3 becomes theirs; the shell keeps none of its own.
+    channel.write('exec 3>&2 2>/dev/null\n');
+    channel.on('data', (chunk: Buffer) => this.onData(chunk, false));
+    channel.stderr.on('data', (chunk: Buffer) => this.onData(chunk, true));
+    channel.on('close', () => {
+      this.dead = true;
+      // The session ended under a command (the host went away, or the command killed its shell).
+      if (this.pending) this.finish(-1, '');
+    });
+  }
+
+  run(command: string, stdin: Buffer, timeoutMs: number | undefined): Promise<ExecResult> {
+    return new Promise((resolve) => {
+      this.pending = { out: [], err: [], outTail: '', errTail: '', errDone: false, resolve };
+      if (timeoutMs) {
+        this.pending.timer = setTimeout(() => {
+          // The command cannot be stopped without its shell: end the session, as closing a command's own channel did.
+          this.dead = true;
+          this.channel.signal('KILL');
+          this.channel.close();
+          this.finish(-1, `timed out after ${timeoutMs} ms`);
+        }, timeoutMs);
+      }
+      // The command's parent is a fresh subshell, as an sshd session was: sudo ties cached credentials to the
+      // parent process, and a password given on stdin must still be asked for. That subshell's own notes
+      // ("Killed") go to its silenced stderr; the command gets the session's stderr through an inner subshell.
+      const run = `( (exec "\${SHELL:-/bin/sh}" -c ${shq(command)} 2>&3 3>&-`;
+      const input = stdin.length
+        ? `base64 -d <<'${this.marker}' | ${run}); exit $? )\n${stdin.toString('base64').replace(/.{1,76}/g, '$&\n')}${this.marker}\n`
+        : `${run} </dev/null); exit $? )\n`;
+      this.channel.write(`${input}printf '\\000%s %d\\n' ${this.marker} "$?"; printf '\\000%s\\n' ${this.marker} >&3\n`);
+    });
+  }
+
+  close(): void {
+    this.dead = true;
+    this.channel.close();
+  }
+
+  private onData(chunk: Buffer, stderr: boolean): void {
+    const p = this.pending;
+    if (!p) return;
+    if (stderr) {
+      p.err.push(chunk);
+      p.errTail = (p.errTail + chunk.toString('latin1')).slice(-TAIL);
+      p.errDone = p.errTail.endsWith(this.errEnd);
+    } else {
+      p.out.push(chunk);
+      p.outTail = (p.outTail + chunk.toString('latin1')).slice(-TAIL);
+      const end = this.outEnd.exec(p.outTail);
+      if (end) p.code = Number(end[1]);
+    }
+    if (p.code !== undefined && p.errDone) this.finish(p.code, '');
+  }
+
+  private finish(code: number, note: string): void {
+    const p = this.pending as Pending;
+    this.pending = undefined;
+    if (p.timer) clearTimeout(p.timer);
+    const text = (chunks: Buffer[], end: RegExp | string) => {
+      const all = Buffer.concat(chunks).toString('utf8');
+      const cut = typeof end === 'string' ? (all.endsWith(end) ? all.length - end.length : all.length) : (end.exec(all)?.index ?? all.length);
+      return all.slice(0, cut);
+    };
+    p.resolve({ stdout: text(p.out, this.outEnd), stderr: `${text(p.err, this.errEnd)}${note}`, code });
+  }
+}
+
 class SshConnection implements Connection {
   readonly host: string;
   readonly user: string;
   private readonly limit = pLimit(CHANNELS_PER_CONNECTION);
+  private readonly idle: RemoteShell[] = [];
   private sftp: Promise<SFTPWrapper> | undefined;
 
   constructor(
@@ -132,7 +231,15 @@ class SshConnection implements Connection {
 
   exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     const wrapped = wrapBecome(command, this.user, options.become);
-    return this.limit(() => this.run(wrapped.command, wrapped.stdinPrefix, options));
+    const stdin = Buffer.concat([Buffer.from(wrapped.stdinPrefix), Buffer.from(options.stdin ?? '')]);
+    return this.limit(async () => {
+      let shell = this.idle.pop();
+      while (shell?.dead) shell = this.idle.pop();
+      shell ??= new RemoteShell(await this.openChannel('sh'));
+      const result = await shell.run(wrapped.command, stdin, options.timeoutMs);
+      if (!shell.dead) this.idle.push(shell);
+      return result;
+    });
   }
 
   /**
@@ -155,35 +262,6 @@ class SshConnection implements Connection {
     }
   }
 
-  private async run(command: string, stdinPrefix: string, options: ExecOptions): Promise<ExecResult> {
-    const channel = await this.openChannel(command);
-    return new Promise((resolve) => {
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      let timer: NodeJS.Timeout | undefined;
-      if (options.timeoutMs) {
-        timer = setTimeout(() => {
-          // OpenSSH may ignore the signal request; the result does not wait for the command either way.
-          channel.signal('KILL');
-          channel.close();
-          resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: `${Buffer.concat(err).toString('utf8')}timed out after ${options.timeoutMs} ms`, code: -1 });
-        }, options.timeoutMs);
-      }
-      channel.on('data', (chunk: Buffer) => out.push(chunk));
-      channel.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-      channel.on('close', (code: number | null) => {
-        if (timer) clearTimeout(timer);
-        resolve({
-          stdout: Buffer.concat(out).toString('utf8'),
-          stderr: Buffer.concat(err).toString('utf8'),
-          code: typeof code === 'number' ? code : -1,
-        });
-      });
-      const input = Buffer.concat([Buffer.from(stdinPrefix), Buffer.from(options.stdin ?? '')]);
-      channel.end(input.length ? input : undefined);
-    });
-  }
-
   async upload(content: Buffer, remotePath: string, mode = 0o600): Promise<void> {
     this.sftp ??= new Promise((resolve, reject) => this.client.sftp((e, s) => (e ? reject(e) : resolve(s))));
     const sftp = await this.sftp;
@@ -196,6 +274,7 @@ class SshConnection implements Connection {
   }
 
   async close(): Promise<void> {
+    for (const shell of this.idle.splice(0)) shell.close();
     this.client.end();
   }
 }

@@ -16,7 +16,7 @@ export interface ExecOptions {
 export interface ExecResult {
   stdout: string;
   stderr: string;
-  /** Exit status; -1 when the command was killed by a signal or a timeout. */
+  /** Exit status as a shell reports it (128+N for a command killed by signal N); -1 after a timeout or a lost session. */
   code: number;
 }
 

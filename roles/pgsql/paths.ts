@@ -15,6 +15,7 @@ export interface PgRegistered {
   pg_distro_clusters?: TaskResult;
   pg_fs_size?: TaskResult;
   pg_conf_result?: TaskResult;
+  pg_units_result?: TaskResult;
   pg_primary_launch?: TaskResult;
   pg_primary_hba?: TaskResult;
   pg_primary_param?: TaskResult;

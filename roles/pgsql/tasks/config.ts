@@ -64,7 +64,7 @@ export const configTasks: TaskItem<PgVars>[] = [
         'render the patroni and postgres units',
         template,
         (_v, name: string) => ({ src: templatePath(import.meta.url, `${name}.service.hbs`), dest: `/etc/systemd/system/${name}.service`, owner: 'root', group: 'root', mode: '0644' }),
-        { loop: ['patroni', 'postgres'] },
+        { loop: ['patroni', 'postgres'], register: 'pg_units_result' },
       ),
       include('pgbackrest config', pgbackrestConfigTasks([]) as TaskItem<PgVars>[], { when: (v) => param(v, 'pgbackrest_enabled') }),
       task('link the patroni config', file, (v) => ({ path: '/etc/patroni/patroni.yml', src: `/pg/conf/${v.pg_instance}.yml`, state: 'link' as const, owner: dbsu(v), group: 'postgres' })),

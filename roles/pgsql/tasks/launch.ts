@@ -22,6 +22,12 @@ const patronictl = (v: PgVars, ...args: string[]): string[] => ['patronictl', '-
 /** The name patronictl knows the cluster by, with the Citus group when there is one. */
 const patroniCluster = (v: PgVars): string[] => (v.pg_mode === 'citus' ? [v.pg_shard ?? v.pg_cluster ?? '', '--group', String(v.pg_group ?? 0)] : [v.pg_cluster ?? '']);
 
+/**
+ * Start a unit, reloading systemd first when this run wrote its file: a new file in /etc/systemd/system that
+ * shadows the package's unit (Debian ships a patroni.service) is not flagged for reload by systemd itself.
+ */
+const launchArgs = (name: string) => (v: PgVars) => ({ name, state: 'started' as const, enabled: true, daemon_reload: changed(v.pg_units_result) });
+
 /** pg_hba.conf of this instance: pg_default_hba_rules then pg_hba_rules, by order. */
 export const hbaContent = (v: PgVars): string => renderHbaFile([...param(v, 'pg_default_hba_rules'), ...param(v, 'pg_hba_rules')], 'postgres', v);
 
@@ -66,7 +72,7 @@ const watchdogTasks = [
 /** Start Patroni on the primary (it runs initdb), then put the HBA rules and parameters in place. */
 const primaryTasks = [
   task('mark the primary launching', setFact, { pg_primary_state: 'launching' }),
-  task('launch patroni primary', systemd, { name: 'patroni', state: 'started', enabled: true }, { register: 'pg_primary_launch' }),
+  task('launch patroni primary', systemd, launchArgs('patroni'), { register: 'pg_primary_launch' }),
   task('wait for patroni primary', waitFor, (v) => ({ host: v.inventory_hostname, port: param(v, 'patroni_port'), timeout: 60 })),
   readyTask('check postgres primary ready', 6),
   // Patroni's copies of the files initdb made only mislead; it keeps fresh ones of the running files later.
@@ -107,7 +113,7 @@ const replicaTasks = [
     }),
     { ...asDbsu, check_mode: false, changed_when: () => false },
   ),
-  task('launch patroni replica', systemd, { name: 'patroni', state: 'started', enabled: true }),
+  task('launch patroni replica', systemd, launchArgs('patroni')),
   task('wait for patroni replica', waitFor, (v) => ({ host: v.inventory_hostname, port: param(v, 'patroni_port'), timeout: 30 })),
   // Cloning a big primary takes as long as it takes.
   task('wait for postgres replica', waitFor, (v) => ({ host: v.inventory_hostname, port: param(v, 'pg_port'), timeout: 86400 })),
@@ -143,10 +149,10 @@ const patroniModeTasks = [
   task('stop patroni on the primary', systemd, { name: 'patroni', state: 'stopped', enabled: false }, {
     when: (v) => param(v, 'patroni_mode') === 'remove' && isPrimary(v),
   }),
-  task('launch raw postgres primary', systemd, { name: 'postgres', state: 'started', enabled: true }, {
+  task('launch raw postgres primary', systemd, launchArgs('postgres'), {
     when: (v) => param(v, 'patroni_mode') === 'remove' && isPrimary(v),
   }),
-  task('launch raw postgres replicas', systemd, { name: 'postgres', state: 'started', enabled: true }, {
+  task('launch raw postgres replicas', systemd, launchArgs('postgres'), {
     when: (v) => param(v, 'patroni_mode') === 'remove' && !isPrimary(v),
   }),
   task('wait for raw postgres', waitFor, (v) => ({ host: v.inventory_hostname, port: param(v, 'pg_port'), timeout: 60 }), {

@@ -11,8 +11,8 @@ import { nodeState, stateDiff } from './verify.ts';
  *   four    the 4 sandbox nodes: first run on fresh nodes, no-op re-run, check+diff on a changed inventory value
  *   fanout  the same workload on up to 44 nodes (the 4 plus x60..x99), no-op and check+diff at growing host counts
  *   deploy  the full ./deploy.ts on the 4 nodes, fresh and no-op, with the engine's own (CPU) share of the time
- * Usage: npm run bench [-- CASE...] (all three by default). BENCH_RUNS (default 5) and BENCH_FANOUT_RUNS
- * (default 3) set the runs per measurement.
+ * Usage: npm run bench [-- CASE...] (all three by default). BENCH_RUNS (default 5), BENCH_FANOUT_RUNS (default 3)
+ * and BENCH_DEPLOY_RUNS (default 3) set the runs per measurement.
  */
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -23,6 +23,7 @@ const SANDBOX = join(ROOT, 'sandbox.sh');
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 5));
 const FANOUT_RUNS = Math.max(1, Number(process.env.BENCH_FANOUT_RUNS ?? 3));
+const DEPLOY_RUNS = Math.max(1, Number(process.env.BENCH_DEPLOY_RUNS ?? 3));
 
 const DEFAULT_NODES = [
   { name: 'meta', node: 'meta', ip: '10.10.10.10' },
@@ -315,21 +316,21 @@ async function caseDeploy(): Promise<{ fresh: Stat; noop: Stat; fresh_cpu_share:
   const fresh: { wall: number; cpu: number }[] = [];
   const noop: { wall: number; cpu: number }[] = [];
   const startup: number[] = [];
-  for (let round = 0; round <= RUNS; round++) {
+  // A full deploy takes minutes: no warm-up round, the apt cache is warm from the other cases and the tests.
+  for (let round = 1; round <= DEPLOY_RUNS; round++) {
     resetNodes(hosts);
-    for (const into of [fresh, noop]) {
-      const logFile = join(WORK, `deploy-${into === fresh ? 'fresh' : 'noop'}-${round}.log`);
+    for (const [kind, into] of [['fresh', fresh], ['no-op', noop]] as const) {
+      const logFile = join(WORK, `deploy-${kind}-${round}.log`);
       const r = await timed([deploy, '-i', inventory], process.env, logFile);
-      if (r.exit_code !== 0) throw new Error(`./deploy.ts failed with exit ${r.exit_code} (see ${logFile})`);
-      log(`deploy ${into === fresh ? 'fresh' : 'no-op'}  ${r.wall_s.toFixed(2)} s  cpu ${r.cpu_s.toFixed(2)} s`);
-      if (round > 0) into.push({ wall: r.wall_s, cpu: r.cpu_s });
+      if (r.exit_code !== 0) throw new Error(`./deploy.ts (${kind}) failed with exit ${r.exit_code} (see ${logFile})`);
+      log(`deploy ${kind.padEnd(5)} 4 hosts  ${r.wall_s.toFixed(2)} s  cpu ${r.cpu_s.toFixed(2)} s  rss ${r.peak_rss_mb.toFixed(0)} MB  changed=${changedCount(r.output)}`);
+      into.push({ wall: r.wall_s, cpu: r.cpu_s });
     }
     // What the entry point costs before it connects anywhere: load, compile and list the playbook.
-    const list = await timed([deploy, '-i', inventory, '--list-tasks'], process.env, join(WORK, 'deploy-list.log'));
-    if (round > 0) startup.push(list.wall_s);
+    startup.push((await timed([deploy, '-i', inventory, '--list-tasks'], process.env, join(WORK, 'deploy-list.log'))).wall_s);
   }
   return {
-    runs: RUNS,
+    runs: DEPLOY_RUNS,
     fresh: stat(fresh.map((r) => r.wall)),
     noop: stat(noop.map((r) => r.wall)),
     fresh_cpu_share: stat(fresh.map((r) => r.cpu / r.wall)),
@@ -364,34 +365,41 @@ async function main(): Promise<void> {
   const samples: Sample[] = [];
   const problems: string[] = [];
   const started = new Date();
-  const report: Record<string, unknown> = { date: started.toISOString(), machine: machine(), ansible: ansibleVersion, runs: RUNS, fanout_runs: FANOUT_RUNS };
+  const m = machine();
+  const report: Record<string, unknown> = { date: started.toISOString(), machine: m, ansible: ansibleVersion, runs: RUNS, fanout_runs: FANOUT_RUNS, samples, problems };
+  const file = join(RESULTS, `${started.toISOString().replace(/[:.]/g, '-')}.json`);
   const out: string[] = [];
+  // Each case's figures are kept as soon as it ends: a later case failing must not lose them.
+  const run = async (name: string, body: () => Promise<void>) => {
+    if (!cases.includes(name)) return;
+    try {
+      await body();
+    } catch (error) {
+      problems.push(`${name}: ${(error as Error).message}`);
+    }
+    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  };
 
-  if (cases.includes('four')) {
+  await run('four', async () => {
     const four = await caseFour(samples, problems);
     report.four = four;
     out.push(table(`4 hosts, ${RUNS} runs each, alternating (wall time of the whole process, seconds)`, four), targets(four).join('\n'), '');
-  }
-  if (cases.includes('fanout')) {
+  });
+  await run('fanout', async () => {
     const fanout = await caseFanout(samples, problems);
     report.fanout = fanout;
     out.push(table(`fan-out, ${FANOUT_RUNS} runs each on converged nodes`, fanout.rows));
     out.push(`memory: ${fanout.memory.nodes} extra nodes took ${(fanout.memory.after_mb - fanout.memory.before_mb).toFixed(0)} MB\n`);
-  }
-  if (cases.includes('deploy')) {
+  });
+  await run('deploy', async () => {
     const d = await caseDeploy();
     report.deploy = d;
     out.push(
       `./deploy.ts on 4 hosts, ${d.runs} runs: fresh ${range(d.fresh, ' s')}, no-op ${range(d.noop, ' s')}; ` +
         `engine's own (CPU) share fresh ${(d.fresh_cpu_share.median * 100).toFixed(0)}%, no-op ${(d.noop_cpu_share.median * 100).toFixed(0)}%; ` +
-        `startup (--list-tasks) ${range(d.startup_s, ' s')}\n`,
+        `start-up (--list-tasks) ${range(d.startup_s, ' s')}\n`,
     );
-  }
-  report.samples = samples;
-  report.problems = problems;
-  const file = join(RESULTS, `${started.toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  const m = machine();
+  });
   process.stdout.write(`\n${started.toISOString().slice(0, 10)}, ${m.cpu}, ${m.cores} cores, ${m.memory_gb} GB, ${m.os}, node ${m.node}, ${ansibleVersion}\n\n${out.join('\n')}\nresults: ${file}\n`);
   if (problems.length) {
     process.stderr.write(`\n${problems.join('\n')}\n`);

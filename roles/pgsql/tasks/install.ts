@@ -50,7 +50,7 @@ const accountTasks = [
     { tags: ['pg_dbsu_create'] },
   ),
   // An existing dbsu moved to pg_dbsu_home gets the directory here, before its key pair is made in it.
-  task('create the dbsu home', file, (v) => ({ path: param(v, 'pg_dbsu_home'), state: 'directory' as const, owner: dbsu(v), group: 'postgres', mode: '0755' }), {
+  task('create the dbsu home', file, (v) => ({ path: param(v, 'pg_dbsu_home'), state: 'directory' as const, owner: dbsu(v), group: 'postgres' }), {
     tags: ['pg_dbsu_create'],
   }),
   task('create the dbsu ssh key', user, (v) => ({ name: dbsu(v), generate_ssh_key: true, ssh_key_type: 'rsa' }), { tags: ['pg_dbsu_create'] }),

@@ -84,8 +84,8 @@ export function leafScript(host: string, instance: string, days: number): string
   ].join('\n');
 }
 
-/** The member certificate exists, was signed by the current CA, and belongs to the key next to it. */
-export function leafUsable(instance: string): boolean {
+/** The member certificate exists, was signed by the current CA, names this host, and belongs to the key next to it. */
+export function leafUsable(instance: string, host: string): boolean {
   const crt = etcdCertPath(instance);
   const key = etcdKeyPath(instance);
   if (!existsSync(crt) || !existsSync(key) || !existsSync(caCertPath())) return false;
@@ -93,7 +93,9 @@ export function leafUsable(instance: string): boolean {
     execFileSync('openssl', ['verify', '-CAfile', caCertPath(), crt], { stdio: 'ignore' });
     const ofCert = execFileSync('openssl', ['x509', '-noout', '-pubkey', '-in', crt], { encoding: 'utf8' });
     const ofKey = execFileSync('openssl', ['pkey', '-pubout', '-in', key], { encoding: 'utf8' });
-    return ofCert === ofKey;
+    // Member names repeat across inventories (etcd-1 of another cluster): a certificate for another address must go.
+    const names = execFileSync('openssl', ['x509', '-noout', '-ext', 'subjectAltName', '-in', crt], { encoding: 'utf8' });
+    return ofCert === ofKey && names.split(/[\s,]+/).includes(/^[0-9.]+$/.test(host) ? `Address:${host}` : `DNS:${host}`);
   } catch {
     return false;
   }
@@ -112,6 +114,6 @@ export const issueTasks = [
     tags: ['etcd_cert', 'etcd_cert_issue'],
     delegate_to: 'localhost',
     become: false,
-    when: (v) => !leafUsable(instanceOf(v)),
+    when: (v) => !leafUsable(instanceOf(v), v.inventory_hostname),
   }),
 ];

@@ -16,7 +16,8 @@ const both = (deb: string, rpm: string): PackageAlias => ({ deb: deb.split(' '),
 const PG_CORE_DEB = 'postgresql-$v postgresql-client-$v postgresql-plpython3-$v postgresql-plperl-$v postgresql-pltcl-$v';
 const PG_CORE_RPM =
   'postgresql$v postgresql$v-server postgresql$v-libs postgresql$v-contrib postgresql$v-plperl postgresql$v-plpython3 postgresql$v-pltcl';
-const PG_BASIC_DEB = 'postgresql-$v-repack postgresql-$v-wal2json postgresql-$v-pgvector';
+// pgvector is only in PGDG's apt repository, not in Debian 12's main archive: name it in pg_extensions where PGDG is set up.
+const PG_BASIC_DEB = 'postgresql-$v-repack postgresql-$v-wal2json';
 const PG_BASIC_RPM = 'pg_repack_$v wal2json_$v pgvector_$v';
 
 /**

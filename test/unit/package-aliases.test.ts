@@ -11,7 +11,6 @@ describe('Pigsty package aliases', () => {
       'postgresql-pltcl-17',
       'postgresql-17-repack',
       'postgresql-17-wal2json',
-      'postgresql-17-pgvector',
     ]);
     expect(resolvePackages('pgsql-client', { family: 'rpm', pgVersion: '16' }).packages).toEqual(['postgresql16']);
     expect(resolvePackages('postgresql-${pg_version}-cron', { family: 'deb', pgVersion: 18 }).packages).toEqual(['postgresql-18-cron']);

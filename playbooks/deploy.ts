@@ -1,15 +1,28 @@
-import type { Playbook } from '../engine/dsl.ts';
-import { ping } from '../modules/ping.ts';
+import { dsl, type Playbook, type TaskItem } from '../engine/dsl.ts';
+import { debug } from '../modules/debug.ts';
+import { ca } from '../roles/ca/role.ts';
 import { checks } from '../roles/checks.ts';
+import { etcd } from '../roles/etcd/role.ts';
+import { haproxy } from '../roles/haproxy/role.ts';
+import { node } from '../roles/node/role.ts';
 import { nodeId } from '../roles/node_id/role.ts';
 import { PigstyParams } from '../roles/params.ts';
 import { pgId } from '../roles/pg_id/role.ts';
+import { pgsql } from '../roles/pgsql/role.ts';
 import type { RoleVars } from '../roles/vars.ts';
+import { nodeExporterTasks } from './node.ts';
 
-/** deploy: Pigsty's full deployment. Until the node, etcd and pgsql roles land it runs identity and a reachability probe. */
+const { task } = dsl<RoleVars>();
+const pgHost = (v: RoleVars): boolean => v.pg_cluster !== undefined;
+
+/** What deploy.yml does that this project does not yet, said once per run instead of silently left out. */
+const notDeployed = (what: string, why: string): TaskItem<never> =>
+  task(`${what} not deployed`, debug, { msg: `${what}: skipped, ${why}` }, { run_once: true }) as unknown as TaskItem<never>;
+
+/** deploy: Pigsty's deploy.yml on the inventory, play by play with Pigsty's play tags. */
 export const deploy: Playbook = {
   name: 'deploy',
-  description: 'Deploy Pigsty on the inventory: identity, then (as roles land) node, etcd and pgsql.',
+  description: 'Deploy Pigsty on the inventory: identity, CA, nodes with haproxy and node_exporter, etcd, then the PostgreSQL clusters.',
   schema: PigstyParams,
   checks,
   plays: [
@@ -18,14 +31,38 @@ export const deploy: Playbook = {
       hosts: 'all',
       tags: ['id'],
       become: true,
-      roles: [{ role: nodeId, tags: ['node-id'] }, { role: pgId, tags: ['pg-id'], when: (v: RoleVars) => v.pg_cluster !== undefined }],
+      roles: [{ role: nodeId, tags: ['node-id'] }, { role: pgId, tags: ['pg-id'], when: pgHost }],
+    },
+    // Pigsty's CA play targets localhost; its tasks run once, on the controller, from the host list.
+    { name: 'CA', hosts: 'all', tags: ['ca'], become: true, roles: [ca] },
+    {
+      name: 'REPO',
+      hosts: 'infra',
+      tags: ['repo'],
+      tasks: [notDeployed('repo', "nodes install Debian's own packages; a local Pigsty repository is not built")],
     },
     {
-      name: 'PROBE',
+      name: 'NODE INIT',
       hosts: 'all',
-      tags: ['probe'],
+      tags: ['node-init'],
       become: true,
-      tasks: [{ kind: 'task', name: 'check the node answers as root', module: ping, args: {}, tags: ['probe'] }],
+      roles: [{ role: node, tags: ['node'] }, { role: haproxy, tags: ['haproxy'] }],
+    },
+    {
+      name: 'INFRA INIT',
+      hosts: 'infra',
+      tags: ['infra'],
+      tasks: [notDeployed('infra', 'the infra role (VictoriaMetrics, Grafana, nginx, dnsmasq) is not part of this project yet')],
+    },
+    { name: 'NODE MONITOR', hosts: 'all', tags: ['monitor', 'node-monitor'], become: true, tasks: nodeExporterTasks as TaskItem<never>[] },
+    { name: 'ETCD INIT', hosts: 'etcd', tags: ['etcd'], become: true, roles: [etcd] },
+    {
+      name: 'PGSQL INIT',
+      hosts: 'all',
+      tags: ['pgsql'],
+      become: true,
+      roles: [{ role: pgsql, when: pgHost }],
+      tasks: [notDeployed('pg_monitor', 'pg_exporter and pgbackrest_exporter are not in Debian')],
     },
   ],
 };

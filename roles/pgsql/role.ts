@@ -1,4 +1,7 @@
-import { dsl } from '../../engine/dsl.ts';
+import { dsl, type TaskItem } from '../../engine/dsl.ts';
+import { pgAccess } from './access.ts';
+import { pgBackup } from './backup.ts';
+import { pgCrontab } from './crontab.ts';
 import { PGSQL_DEFAULTS } from './defaults.ts';
 import type { PgVars } from './paths.ts';
 import { certTasks } from './tasks/cert.ts';
@@ -7,13 +10,14 @@ import { hbaTaskList } from './tasks/hba.ts';
 import { initTaskList } from './tasks/init.ts';
 import { installTasks } from './tasks/install.ts';
 import { launchPrimaryTasks, launchReplicaTasks, patroniModeTaskList } from './tasks/launch.ts';
+import { pgProvision } from './provision.ts';
 
 const { include, role } = dsl<PgVars>();
 
 const patroniEnabled = (v: PgVars): boolean => v.patroni_enabled !== false;
 const bootstrap = ['pg_bootstrap', 'postgres', 'patroni'];
 
-/** Pigsty's pgsql role: install, configure, certify and launch a Patroni-managed PostgreSQL cluster, then its access rules. */
+/** Pigsty's pgsql role: install, configure, certify and launch a Patroni-managed cluster, then provision, back up and serve it. */
 export const pgsql = role({
   name: 'pgsql',
   defaults: PGSQL_DEFAULTS,
@@ -25,5 +29,6 @@ export const pgsql = role({
       tags: [...bootstrap, 'pg_launch'],
       when: patroniEnabled,
     }),
+    ...([...pgProvision, ...pgBackup, ...pgCrontab, ...pgAccess] as TaskItem<PgVars>[]),
   ],
 });

@@ -254,7 +254,8 @@ export class Runner {
     const event: TaskResultEvent = { ...base, status: outcome.status, duration_ms: duration };
     if (delegateTo) event.delegate_to = delegateTo;
     if (outcome.summary) event.summary = hidden ? 'output hidden by no_log' : outcome.summary;
-    if (outcome.status === 'failed') event.msg = hidden ? 'output hidden by no_log' : failureText(outcome);
+    // A failure stays readable under no_log (secrets are masked in every event anyway): only summaries and diffs carry content.
+    if (outcome.status === 'failed') event.msg = failureText(outcome);
     if (outcome.ignored) event.ignored = true;
     if (this.options.diff && outcome.diffs.length) event.diff = hidden ? ['diff hidden by no_log'] : outcome.diffs.map(unifiedDiff);
     if (outcome.warnings.length) event.warnings = outcome.warnings;

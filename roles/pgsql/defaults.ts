@@ -202,6 +202,9 @@ export const PGSQL_DEFAULTS = {
   pgbouncer_sslmode: 'disable',
   pgbouncer_ignore_param: ['extra_float_digits', 'application_name', 'TimeZone', 'DateStyle', 'IntervalStyle', 'search_path'],
   pg_weight: 100,
+  // pg_id's defaults, repeated: deploy's PGSQL INIT play runs pgsql without pg_id, and role defaults are per play.
+  pg_mode: 'pgsql',
+  pg_offline_query: false,
   pg_service_provider: '',
   pg_default_service_dest: 'pgbouncer',
   pg_default_services: [

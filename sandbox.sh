@@ -857,6 +857,15 @@ wait_ready() {
   printf '%-7s %-12s ready (%ss)\n' "$name" "${NODE_IP[$name]}" "$(elapsed "$start")"
 }
 
+# Every node's systemd takes several inotify instances from the host's per-user budget (128 by default), so a
+# few dozen nodes exhaust it and the next one dies at boot with "Too many open files".
+ensure_inotify_instances() {
+  local want=8192 have
+  have=$(cat /proc/sys/fs/inotify/max_user_instances)
+  ((have >= want)) || echo "$want" >/proc/sys/fs/inotify/max_user_instances ||
+    warn "cannot raise fs.inotify.max_user_instances ($have): many nodes may fail to boot"
+}
+
 up_nodes() {
   local start=$EPOCHREALTIME name names=("$@") pids=() failed=()
   ensure_host_packages
@@ -866,6 +875,7 @@ up_nodes() {
   ensure_base
   ensure_bridge
   ensure_apt_proxy
+  ensure_inotify_instances
   for name in "${names[@]}"; do
     nspawn_pid "$name" >/dev/null && continue # already running: leave it alone
     prepare_node "$name"

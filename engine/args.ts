@@ -3,7 +3,9 @@ import { EngineError, type ErrorContext } from './errors.ts';
 import type { Module } from './module.ts';
 
 const Ajv = AjvModule.default ?? AjvModule;
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+// Compiling is most of a short run's CPU: the schemas are TypeBox's, so ajv need not check them against the
+// meta-schema (itself a compile), and its optimizing pass over the generated code costs more than it saves once.
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, validateSchema: false, code: { optimize: false } });
 const compiled = new WeakMap<Module, ValidateFunction>();
 
 function describe(error: ErrorObject, args: unknown): string {

@@ -62,8 +62,9 @@ const validators = new WeakMap<TSchema, ValidateFunction>();
 function validatorFor(schema: TSchema): ValidateFunction {
   let v = validators.get(schema);
   if (!v) {
-    // verbose keeps the failing sub-schema on each error, which is where "expected ..." text comes from.
-    v = new Ajv({ allErrors: true, verbose: true }).compile(schema);
+    // verbose keeps the failing sub-schema on each error, which is where "expected ..." text comes from. The schema
+    // is TypeBox's: no check against the meta-schema, and no optimizing pass, which costs more than it saves once.
+    v = new Ajv({ allErrors: true, verbose: true, validateSchema: false, code: { optimize: false } }).compile(schema);
     validators.set(schema, v);
   }
   return v;

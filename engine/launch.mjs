@@ -4,6 +4,7 @@
 // instead the entry is bundled once with esbuild (tsx's own transpiler) into node_modules/.cache/pigsty-ts and
 // the bundle is run while none of the files it was built from changed. If no bundle can be built or stored (a
 // read-only checkout, a syntax error), tsx runs the entry as before.
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import process from 'node:process';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
@@ -16,7 +17,8 @@ const entry = resolve(process.argv[2] ?? '');
 process.argv.splice(1, 1);
 
 const cacheDir = join(root, 'node_modules', '.cache', 'pigsty-ts');
-const base = join(cacheDir, relative(root, entry).replace(/[^A-Za-z0-9_-]/g, '_'));
+// Named after the entry's absolute path too: checkouts that share one node_modules must not share bundles.
+const base = join(cacheDir, `${relative(root, entry).replace(/[^A-Za-z0-9_-]/g, '_')}-${createHash('sha256').update(entry).digest('hex').slice(0, 8)}`);
 const bundleFile = `${base}.mjs`;
 const manifestFile = `${base}.json`;
 const requireFromTsx = createRequire(join(root, 'node_modules', 'tsx', 'package.json'));

@@ -15,5 +15,9 @@ export const pgCrontabLines = (v: RoleVars): string[] => {
 
 /** The dbsu's crontab [pg_crontab]: pg_crontab as a managed block of the dbsu's own crontab. */
 export const pgCrontab = [
-  task('write the dbsu crontab', cron, (v) => ({ name: 'pg_crontab', user: v.pg_dbsu ?? 'postgres', lines: pgCrontabLines(v) }), { tags: ['pg_crontab'] }),
+  // Only with entries: the cron daemon comes with the node role, and pgsql.ts alone may run where it is absent.
+  task('write the dbsu crontab', cron, (v) => ({ name: 'pg_crontab', user: v.pg_dbsu ?? 'postgres', lines: pgCrontabLines(v) }), {
+    tags: ['pg_crontab'],
+    when: (v) => (v.pg_crontab ?? []).length > 0,
+  }),
 ] as TaskItem<RoleVars>[];

@@ -338,5 +338,6 @@ const services: TaskItem<AccessVars>[] = [
 export const pgAccess = [
   include('pgbouncer', pgbouncer, { tags: ['pg_access', 'pgbouncer'], when: (v) => flag(v.pgbouncer_enabled, true) }),
   include('vip-manager', vip, { tags: ['pg_access', 'pg_vip'] }),
-  include('haproxy services', services, { tags: ['pg_access', 'pg_service'] }),
+  // haproxy comes with the node role: without it (haproxy_enabled false) there is nothing to serve the services.
+  include('haproxy services', services, { tags: ['pg_access', 'pg_service'], when: (v) => flag(v.haproxy_enabled, true) }),
 ] as TaskItem<RoleVars>[];

@@ -8,9 +8,11 @@ import { nodeState, stateDiff } from './verify.ts';
 /**
  * The benchmark against Ansible: one workload written twice (bench/ansible/site.yml, bench/workload.ts), run
  * alternately on the same nodes, whole-process wall time per run. Cases:
- *   four    the 4 sandbox nodes: first run on fresh nodes, no-op re-run, check+diff on a changed inventory value
+ *   four    4 sandbox nodes: first run on fresh nodes, no-op re-run, check+diff on a changed inventory value
  *   fanout  the same workload on up to 44 nodes (the 4 plus x60..x99), no-op and check+diff at growing host counts
  *   deploy  the full ./deploy.ts on the 4 nodes, fresh and no-op, with the engine's own (CPU) share of the time
+ * The 4 nodes are the default sandbox (meta, node-1..3); BENCH_NODES=x60,x61,x62,x63 picks others when tests
+ * are using those.
  * Usage: npm run bench [-- CASE...] (all three by default). BENCH_RUNS (default 5), BENCH_FANOUT_RUNS (default 3)
  * and BENCH_DEPLOY_RUNS (default 3) set the runs per measurement.
  */
@@ -25,17 +27,21 @@ const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 5));
 const FANOUT_RUNS = Math.max(1, Number(process.env.BENCH_FANOUT_RUNS ?? 3));
 const DEPLOY_RUNS = Math.max(1, Number(process.env.BENCH_DEPLOY_RUNS ?? 3));
 
-const DEFAULT_NODES = [
-  { name: 'meta', node: 'meta', ip: '10.10.10.10' },
-  { name: 'node-1', node: 'node-1', ip: '10.10.10.11' },
-  { name: 'node-2', node: 'node-2', ip: '10.10.10.12' },
-  { name: 'node-3', node: 'node-3', ip: '10.10.10.13' },
-];
+/** A sandbox node by name (meta, node-1..3, x21..x99), as both inventories and ./sandbox.sh name it. */
+const DEFAULT_IPS: Record<string, string> = { meta: '10.10.10.10', 'node-1': '10.10.10.11', 'node-2': '10.10.10.12', 'node-3': '10.10.10.13' };
+const node = (name: string) => {
+  const ip = DEFAULT_IPS[name] ?? (/^x(\d\d)$/.exec(name) ? `10.10.10.${name.slice(1)}` : undefined);
+  if (!ip) throw new Error(`unknown sandbox node "${name}": meta, node-1..node-3 or x21..x99`);
+  return { name, node: name, ip };
+};
+/** The four nodes of the four and deploy cases: the default sandbox, or BENCH_NODES when others are using it. */
+const FOUR_NODES = (process.env.BENCH_NODES ?? 'meta,node-1,node-2,node-3').split(',').map((n) => node(n.trim()));
 /** Fan-out nodes: x21..x51 belong to other engineers' tests, so these start at x60. */
-const EXTRA_NODES = Array.from({ length: 40 }, (_, i) => ({ name: `x${60 + i}`, node: `x${60 + i}`, ip: `10.10.10.${60 + i}` }));
-const FANOUT_SIZES = [4, 11, 22, 44];
+const EXTRA_NODES = Array.from({ length: 40 }, (_, i) => node(`x${60 + i}`));
+const FANOUT_NODES = [...FOUR_NODES, ...EXTRA_NODES.filter((x) => !FOUR_NODES.some((f) => f.name === x.name))];
+const FANOUT_SIZES = [...new Set([4, Math.ceil(FANOUT_NODES.length / 4), Math.ceil(FANOUT_NODES.length / 2), FANOUT_NODES.length])];
 
-type Host = (typeof DEFAULT_NODES)[number];
+type Host = ReturnType<typeof node>;
 type Engine = 'ansible' | 'ours';
 type Kind = 'first' | 'noop' | 'check';
 
@@ -166,6 +172,16 @@ function closeControlMasters(): void {
   }
 }
 
+/** Boot nodes; a node that fails to boot while dozens boot at once gets one more try. */
+function upNodes(hosts: Host[]): void {
+  const names = hosts.map((h) => h.node);
+  try {
+    sh(SANDBOX, ['up', ...names], { quiet: true });
+  } catch {
+    sh(SANDBOX, ['up', ...names], { quiet: true });
+  }
+}
+
 function resetNodes(hosts: Host[]): void {
   sh(SANDBOX, ['reset', ...hosts.map((h) => h.node)], { quiet: true });
   closeControlMasters();
@@ -248,8 +264,8 @@ function table(title: string, rows: Summary[]): string {
 
 /** Case four: on 4 fresh nodes, each round resets them before each engine's first run; the order alternates. */
 async function caseFour(samples: Sample[], problems: string[]): Promise<Summary[]> {
-  const hosts = DEFAULT_NODES;
-  sh(SANDBOX, ['up', ...hosts.map((h) => h.node)], { quiet: true });
+  const hosts = FOUR_NODES;
+  upNodes(hosts);
   const inventory = writeInventory('four', hosts, 1);
   const changedInventory = writeInventory('four-changed', hosts, 2);
   for (let round = 0; round <= RUNS; round++) {
@@ -276,9 +292,11 @@ async function caseFour(samples: Sample[], problems: string[]): Promise<Summary[
 
 /** Case fanout: converge every node once with each engine, then time no-op and check+diff at growing host counts. */
 async function caseFanout(samples: Sample[], problems: string[]): Promise<{ rows: Summary[]; memory: { before_mb: number; after_mb: number; nodes: number } }> {
-  const all = [...DEFAULT_NODES, ...EXTRA_NODES];
+  const all = FANOUT_NODES;
+  const extra = all.filter((h) => !FOUR_NODES.includes(h));
+  upNodes(FOUR_NODES);
   const before = (totalmem() - freemem()) / 2 ** 20;
-  sh(SANDBOX, ['up', ...all.map((h) => h.node)], { quiet: true });
+  upNodes(extra);
   const after = (totalmem() - freemem()) / 2 ** 20;
   try {
     sh(SANDBOX, ['reset', ...all.map((h) => h.node)], { quiet: true });
@@ -302,16 +320,21 @@ async function caseFanout(samples: Sample[], problems: string[]): Promise<{ rows
       }
     }
   } finally {
-    sh(SANDBOX, ['down', ...EXTRA_NODES.map((h) => h.node)], { quiet: true });
+    sh(SANDBOX, ['down', ...extra.map((h) => h.node)], { quiet: true });
   }
   const rows = FANOUT_SIZES.flatMap((size) => (['noop', 'check'] as Kind[]).map((kind) => summarize(samples, kind, size)));
-  return { rows, memory: { before_mb: before, after_mb: after, nodes: EXTRA_NODES.length } };
+  return { rows, memory: { before_mb: before, after_mb: after, nodes: extra.length } };
 }
 
 /** Case deploy: ./deploy.ts on the 4 nodes, fresh then no-op; the engine's share is its CPU time over wall time. */
 async function caseDeploy(): Promise<{ fresh: Stat; noop: Stat; fresh_cpu_share: Stat; noop_cpu_share: Stat; startup_s: Stat; runs: number }> {
-  const hosts = DEFAULT_NODES;
-  const inventory = join(ROOT, 'inventory', 'sandbox.yml');
+  const hosts = FOUR_NODES;
+  upNodes(hosts);
+  // inventory/sandbox.yml names the default nodes by address: on other nodes, the same inventory with theirs.
+  const defaults = Object.values(DEFAULT_IPS);
+  const sandboxInventory = readFileSync(join(ROOT, 'inventory', 'sandbox.yml'), 'utf8');
+  const inventory = join(WORK, 'deploy.yml');
+  writeFileSync(inventory, sandboxInventory.replace(/\b10\.10\.10\.1[0-3]\b/g, (ip) => (hosts[defaults.indexOf(ip)] as Host).ip));
   const deploy = join(ROOT, 'deploy.ts');
   const fresh: { wall: number; cpu: number }[] = [];
   const noop: { wall: number; cpu: number }[] = [];

@@ -1,19 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { EngineError } from '../../engine/errors.ts';
 import { ancestorsOf, depthOf, hostsOf, loadInventory, parseInventory } from '../../engine/inventory.ts';
+import { thrown } from './thrown.ts';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/inventory/${name}`, import.meta.url));
 
-function thrown(fn: () => unknown): EngineError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof EngineError) return e;
-    throw e;
-  }
-  throw new Error('expected an EngineError');
-}
 
 describe('a Pigsty full.yml-shaped inventory', () => {
   const inv = loadInventory(fixture('full.yml'));

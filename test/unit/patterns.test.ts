@@ -1,23 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { EngineError } from '../../engine/errors.ts';
 import { loadInventory } from '../../engine/inventory.ts';
 import { applyLimit, resolvePattern } from '../../engine/patterns.ts';
+import { thrown } from './thrown.ts';
 
 const dir = fileURLToPath(new URL('../fixtures/inventory/', import.meta.url));
 const full = loadInventory(`${dir}full.yml`);
 const nested = loadInventory(`${dir}nested.yml`);
 const hosts = (pattern: string): string[] => resolvePattern(full, pattern, { cwd: dir }).hosts;
 
-function thrown(fn: () => unknown): EngineError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof EngineError) return e;
-    throw e;
-  }
-  throw new Error('expected an EngineError');
-}
 
 describe('host patterns', () => {
   it('selects a group, a host by IP, and everything', () => {

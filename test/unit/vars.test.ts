@@ -1,22 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { EngineError } from '../../engine/errors.ts';
 import { loadInventory } from '../../engine/inventory.ts';
 import { groupNamesOf, inventoryVars, mergeLayers, parseExtraVars } from '../../engine/vars.ts';
+import { thrown } from './thrown.ts';
 
 const dir = fileURLToPath(new URL('../fixtures/inventory/', import.meta.url));
 const full = loadInventory(`${dir}full.yml`);
 const nested = loadInventory(`${dir}nested.yml`);
 
-function thrown(fn: () => unknown): EngineError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof EngineError) return e;
-    throw e;
-  }
-  throw new Error('expected an EngineError');
-}
 
 describe('inventoryVars precedence', () => {
   it('layers all < groups by depth (siblings by name) < host, replacing whole top-level keys', () => {

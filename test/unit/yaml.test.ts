@@ -1,21 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { EngineError } from '../../engine/errors.ts';
 import { errorAt, formatPath, loadYaml, parseYaml } from '../../engine/yaml.ts';
+import { thrown } from './thrown.ts';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/inventory/${name}`, import.meta.url));
 const doc = loadYaml(fixture('yaml11.yml'));
 const data = doc.data as Record<string, Record<string, unknown>>;
 
-function thrown(fn: () => unknown): EngineError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof EngineError) return e;
-    throw e;
-  }
-  throw new Error('expected an EngineError');
-}
 
 describe('YAML 1.1 scalars as Ansible (PyYAML) reads them', () => {
   it('reads yes/no/on/off/true/false in their three spellings as booleans, but y/n and quoted words as text', () => {

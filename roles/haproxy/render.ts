@@ -1,3 +1,4 @@
+import { shq } from '../../engine/connection/shell.ts';
 import type { HaproxyService } from '../params.ts';
 
 /** HAProxy's main file and the directory of one file per service, both loaded by the unit this role installs. */
@@ -6,6 +7,33 @@ export const HAPROXY_CONF_DIR = '/etc/haproxy/conf.d';
 
 /** The config check the unit runs before (re)starting: haproxy.cfg plus every conf.d/*.cfg. */
 export const HAPROXY_CHECK = ['/usr/sbin/haproxy', '-c', '-q', '-f', HAPROXY_CFG, '-f', HAPROXY_CONF_DIR];
+
+/** HAProxy's admin socket, as haproxy.cfg.hbs declares it. */
+export const HAPROXY_SOCKET = '/run/haproxy.sock';
+
+/**
+ * A shell script that waits until every server of the proxies named `<prefix>*` has a settled health: UP with a
+ * passing last check, or plainly DOWN/MAINT/DRAIN. HAProxy starts (and reloads) with every server UP until `fall`
+ * checks fail, so right after a reload a primary service would still send some connections to replicas.
+ * Prints the unsettled servers and exits 1 after `timeout` seconds; exits 0 at once without socat.
+ */
+export function settleScript(prefix: string, timeout: number): string {
+  // `show stat` is CSV: field 1 the proxy, 2 the server, 18 its status ("UP 1/3" while going down), 37 the last check.
+  const unsettled = [
+    `awk -F, -v p=${shq(prefix)} 'index($1, p) == 1 && $2 != "FRONTEND" && $2 != "BACKEND" &&`,
+    `!(($18 == "UP" && $37 ~ /OK$/) || $18 ~ /^(DOWN|MAINT|DRAIN|NOLB)$/) { print $1 "/" $2 ": " $18 " " $37 }'`,
+  ].join(' ');
+  return [
+    'command -v socat >/dev/null || exit 0',
+    `end=$(( $(date +%s) + ${timeout} ))`,
+    'while :; do',
+    `  left=$(echo 'show stat' | socat stdio ${HAPROXY_SOCKET} | ${unsettled})`,
+    '  [ -z "$left" ] && exit 0',
+    `  [ "$(date +%s)" -lt "$end" ] || { echo "health checks not settled after ${timeout} s: $left" >&2; exit 1; }`,
+    '  sleep 0.5',
+    'done',
+  ].join('\n');
+}
 
 /** Pigsty's default-server line for a service that gives none. */
 export const DEFAULT_SERVER = 'inter 3s fastinter 1s downinter 5s rise 3 fall 3 on-marked-down shutdown-sessions slowstart 30s maxconn 3000 maxqueue 128 weight 100';

@@ -8,7 +8,7 @@ import { shell } from '../../modules/shell.ts';
 import { systemd } from '../../modules/systemd.ts';
 import { template, templatePath } from '../../modules/template.ts';
 import { waitFor } from '../../modules/wait-for.ts';
-import { HAPROXY_CHECK, HAPROXY_CONF_DIR } from '../haproxy/render.ts';
+import { HAPROXY_CHECK, HAPROXY_CONF_DIR, settleScript } from '../haproxy/render.ts';
 import type { RoleVars } from '../vars.ts';
 import { PGSQL_DEFAULTS } from './defaults.ts';
 import { renderHbaFile } from './hba.ts';
@@ -31,6 +31,7 @@ type Registered = {
   pg_service_files?: TaskResult;
   pg_service_present?: TaskResult;
   pg_service_removed?: TaskResult;
+  pg_service_reloaded?: TaskResult;
 };
 export type AccessVars = RoleVars & Registered;
 
@@ -304,6 +305,14 @@ function serviceSteps(suffix: string, when: (v: AccessVars) => boolean, on?: (v:
     task(`reload haproxy${suffix}`, systemd, { name: 'haproxy', state: 'reloaded' }, {
       tags: ['pg_service_reload'],
       when: (v) => when(v) && reloadWanted(v) && servicesChanged(v),
+      register: 'pg_service_reloaded',
+      ...where,
+    }),
+    // A deploy that ends while haproxy still counts replicas as UP in the primary service hands out read-only connections.
+    task(`wait for the service health checks to settle${suffix}`, shell, (v) => ({ cmd: settleScript(`${v.pg_cluster}-`, 60) }), {
+      tags: ['pg_service_reload'],
+      when: (v) => when(v) && changed(v.pg_service_reloaded),
+      changed_when: () => false,
       ...where,
     }),
   ];

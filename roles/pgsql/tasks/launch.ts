@@ -31,6 +31,16 @@ const launchArgs = (name: string) => (v: PgVars) => ({ name, state: 'started' as
 /** pg_hba.conf of this instance: pg_default_hba_rules then pg_hba_rules, by order. */
 export const hbaContent = (v: PgVars): string => renderHbaFile([...param(v, 'pg_default_hba_rules'), ...param(v, 'pg_hba_rules')], 'postgres', v);
 
+/** Whether `patronictl list -f json` shows this host as the running leader. */
+function leads(r: TaskResult, v: PgVars): boolean {
+  try {
+    const members = JSON.parse(String(r.stdout ?? '')) as { Host?: string; Role?: string; State?: string }[];
+    return members.some((m) => m.Host === v.inventory_hostname && m.Role === 'Leader' && m.State === 'running');
+  } catch {
+    return false;
+  }
+}
+
 /** Wait until PostgreSQL answers on its socket. */
 const readyTask = (name: string, retries: number) =>
   task(name, command, (v) => ({ argv: [`${param(v, 'pg_bin_dir')}/pg_isready`, '-t', '5', '-p', String(param(v, 'pg_port'))] }), {
@@ -84,11 +94,28 @@ const primaryTasks = [
   hbaTask('render postgres hba rules', 'pg_primary_hba'),
   pgFilesTask('copy extra files to postgres primary'),
   paramTask('overwrite postgres primary parameters', 'pg_primary_param'),
-  // A restart makes new rules and restart-only parameters take effect; a primary with nothing new keeps running.
-  task('restart postgres via patroni', command, (v) => ({ argv: patronictl(v, 'restart', ...patroniCluster(v), '--force') }), {
+  // Patroni refuses a restart (503, yet patronictl exits 0) until its bootstrap is over and it holds the leader key.
+  task('wait for patroni to lead the cluster', command, (v) => ({ argv: patronictl(v, 'list', ...patroniCluster(v), '-f', 'json') }), {
     ...asDbsu,
     tags: ['pg_restart'],
     when: (v) => changed(v.pg_primary_hba) || changed(v.pg_primary_param),
+    retries: 30,
+    delay: 2,
+    until: (r, v) => leads(r, v),
+    check_mode: false,
+    changed_when: () => false,
+  }),
+  // New rules need only a reload; a restart makes restart-only parameters take effect (and loads the rules too).
+  task('reload postgres hba rules', command, (v) => ({ argv: [`${param(v, 'pg_bin_dir')}/pg_ctl`, 'reload', '-D', param(v, 'pg_data')] }), {
+    ...asDbsu,
+    tags: ['pg_restart'],
+    when: (v) => changed(v.pg_primary_hba) && !changed(v.pg_primary_param),
+  }),
+  task('restart postgres via patroni', command, (v) => ({ argv: patronictl(v, 'restart', ...patroniCluster(v), String(v.pg_instance), '--force') }), {
+    ...asDbsu,
+    tags: ['pg_restart'],
+    when: (v) => changed(v.pg_primary_param),
+    failed_when: (r) => r.rc !== 0 || /^Failed/m.test(String(r.stdout ?? '')),
   }),
   task('wait for postgres primary', waitFor, (v) => ({ host: v.inventory_hostname, port: param(v, 'pg_port'), timeout: 60 }), { tags: ['pg_restart'] }),
   readyTask('check postgres primary ready again', 12),

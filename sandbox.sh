@@ -84,7 +84,9 @@ extra node that exists; every verb is idempotent):
   down [NAME...]    stop nodes and remove their mounts and network; with no NAME
                     also the bridge and the apt proxy. Also cleans up after crashes.
   reset [NAME...]   down, wipe the nodes' disks, up again (same host keys)
-  stop NAME...      stop a node's container, keep its disk (simulates a host failure)
+  stop NAME...      shut a node down cleanly, keep its disk (a planned host shutdown)
+  crash NAME...     cut a node's power: kill every process at once, no shutdown,
+                    keep its disk (simulates a host failure)
   start NAME...     boot stopped nodes again
   status            table of node, ip, state, whether ssh answers
   ssh NAME [CMD...] ssh into a node as root
@@ -949,6 +951,28 @@ cmd_stop() {
   for_each_parallel stop_node "${NAMES[@]}"
 }
 
+# Every process of the node dies at once, as in a power cut; then the stop's cleanup unplugs the node.
+crash_node() {
+  local name=$1 root pid
+  for root in $(cgroup_roots); do
+    [[ -w $root/$CGROUP_NAME/$name/cgroup.kill ]] && echo 1 >"$root/$CGROUP_NAME/$name/cgroup.kill"
+  done
+  if pid=$(nspawn_pid "$name"); then
+    kill -KILL "$pid" 2>/dev/null || true
+    wait_gone "$pid" 10 || true
+  fi
+  # The kill is delivered asynchronously: let the processes leave the cgroup before the stop looks for survivors.
+  local deadline=$((SECONDS + 5))
+  while [[ -n $(node_cgroup_pids "$name") ]] && ((SECONDS < deadline)); do sleep 0.1; done
+  stop_node "$name"
+}
+
+cmd_crash() {
+  (($#)) || die "crash needs at least one node name (nodes: ${ALL_NODES[*]})"
+  select_nodes "$@"
+  for_each_parallel crash_node "${NAMES[@]}"
+}
+
 cmd_start() {
   (($#)) || die "start needs at least one node name (nodes: ${ALL_NODES[*]})"
   cmd_up "$@"
@@ -1026,6 +1050,7 @@ main() {
     down) cmd_down "$@" ;;
     reset) cmd_reset "$@" ;;
     stop) cmd_stop "$@" ;;
+    crash) cmd_crash "$@" ;;
     start) cmd_start "$@" ;;
     destroy) (($# == 0)) || die "destroy takes no node names"; cmd_destroy ;;
     *) usage >&2; die "unknown verb '$verb'" ;;

@@ -42,8 +42,8 @@ export interface PathState {
 export const STAT_FN =
   `st() { if [ -L "$1" ]; then k=link; elif [ -d "$1" ]; then k=directory; elif [ -f "$1" ]; then k=file; ` +
   `elif [ -e "$1" ]; then k=other; else printf 'absent\\0'; return 0; fi; ` +
-  `printf '%s|%s|' "$k" "$(stat -c '%U|%G|%a|%u|%g|%s' -- "$1")"; ` +
-  `if [ "$k" = link ]; then printf '%s' "$(readlink -- "$1")"; fi; printf '\\0'; }`;
+  `printf '%s|' "$k"; stat --printf '%U|%G|%a|%u|%g|%s|' -- "$1"; ` +
+  `if [ "$k" = link ]; then readlink -n -- "$1"; fi; printf '\\0'; }`;
 
 /** The shell that prints a PathState (see STAT_FN), then a sha256 for regular files. */
 export function statCommand(path: string): string {
@@ -52,7 +52,7 @@ export function statCommand(path: string): string {
 
 /** statCommand for a path given as a shell word ("$s"), for scripts that define STAT_FN once. */
 export function statOf(word: string): string {
-  return `st ${word} && if [ -f ${word} ] && [ ! -L ${word} ]; then sha256sum < ${word} | cut -d' ' -f1; fi`;
+  return `st ${word} && if [ -f ${word} ] && [ ! -L ${word} ]; then sha256sum < ${word}; fi`;
 }
 
 function parseStatLine(line: string, raw: string): PathState {
@@ -71,7 +71,8 @@ export function parseStat(output: string): PathState {
   const end = output.indexOf('\0');
   if (end < 0) throw new ModuleFailure(`cannot read path state: ${output.trim()}`);
   const state = parseStatLine(output.slice(0, end), output);
-  const hash = output.slice(end + 1).trim();
+  // sha256sum prints "<hash>  -".
+  const hash = output.slice(end + 1).trim().split(/\s/)[0];
   if (state.kind === 'file' && hash) state.sha256 = hash;
   return state;
 }

@@ -61,6 +61,11 @@ export interface Module<S extends TSchema = TSchema> {
   plan(ctx: ModuleContext, args: Static<S>): Promise<Plan>;
   /** Runs on the controller without a connection (set_fact, assert, debug). */
   local?: boolean;
+  /**
+   * plan() is one quick read of host state, so the engine may plan a loop's items at once before applying them in
+   * order; a plan made before an earlier item changed the host is thrown away and made again.
+   */
+  concurrentPlans?: boolean;
 }
 
 /** Declare a module; the identity function keeps the argument type tied to its schema. */

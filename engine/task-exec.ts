@@ -1,7 +1,7 @@
 import { createTwoFilesPatch } from 'diff';
 import { checkArgs } from './args.ts';
 import type { CompiledTask } from './compile.ts';
-import type { Become, Connection } from './connection/types.ts';
+import type { Become, Connection, ExecResult } from './connection/types.ts';
 import type { TaskResult } from './dsl.ts';
 import { EngineError } from './errors.ts';
 import type { Vars } from './inventory-types.ts';
@@ -34,25 +34,51 @@ function resolve<T>(value: unknown, vars: Vars, item: unknown): T {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Plan a module call, then apply the plan unless in check mode; a ModuleFailure becomes a failed result. */
-export async function invokeModule(module: Module, args: unknown, ctx: ModuleContext): Promise<{ result: TaskResult; plan?: Plan }> {
+type ItemRun = { result: TaskResult; plan?: Plan };
+
+/** Plan a module call; a ModuleFailure becomes a failed result. */
+async function planModule(module: Module, args: unknown, ctx: ModuleContext): Promise<ItemRun> {
   try {
     const plan = await module.plan(ctx, args as never);
-    const result: TaskResult = { changed: plan.changed, failed: false, ...(plan.data ?? {}) };
-    if (plan.changed && plan.apply && !ctx.check) {
-      const applied = await plan.apply();
-      if (applied?.data) Object.assign(result, applied.data);
-      if (applied?.warnings) plan.warnings = [...(plan.warnings ?? []), ...applied.warnings];
-    }
-    return { result, plan };
+    return { result: { changed: plan.changed, failed: false, ...(plan.data ?? {}) }, plan };
   } catch (error) {
-    if (!(error instanceof ModuleFailure)) throw error;
-    return { result: { changed: false, failed: true, msg: error.message, ...error.details } };
+    return failure(error);
   }
 }
 
-/** Run one module call (one loop item): plan, then apply unless in check mode; retries until `until` holds. */
-async function runItem(ctask: CompiledTask, env: TaskEnv, item: unknown): Promise<{ result: TaskResult; plan?: Plan }> {
+/** Apply a plan unless in check mode or nothing changes; a ModuleFailure becomes a failed result. */
+async function applyPlan(run: ItemRun, ctx: ModuleContext): Promise<ItemRun> {
+  const { plan, result } = run;
+  if (!plan?.changed || !plan.apply || ctx.check) return run;
+  try {
+    const applied = await plan.apply();
+    if (applied?.data) Object.assign(result, applied.data);
+    if (applied?.warnings) plan.warnings = [...(plan.warnings ?? []), ...applied.warnings];
+    return run;
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+function failure(error: unknown): ItemRun {
+  if (!(error instanceof ModuleFailure)) throw error;
+  return { result: { changed: false, failed: true, msg: error.message, ...error.details } };
+}
+
+/** Plan a module call, then apply the plan unless in check mode; a ModuleFailure becomes a failed result. */
+export async function invokeModule(module: Module, args: unknown, ctx: ModuleContext): Promise<ItemRun> {
+  const run = await planModule(module, args, ctx);
+  return run.plan ? applyPlan(run, ctx) : run;
+}
+
+/** One loop item ready to run: its variables, checked arguments and module context. */
+interface PreparedItem {
+  vars: Vars;
+  args: unknown;
+  ctx: ModuleContext;
+}
+
+async function prepareItem(ctask: CompiledTask, env: TaskEnv, item: unknown): Promise<PreparedItem> {
   const task = ctask.task;
   const vars = item === undefined ? env.vars : { ...env.vars, item };
   const context = { host: env.host, play: env.playName, task: ctask.title, module: task.module.name };
@@ -74,18 +100,81 @@ async function runItem(ctask: CompiledTask, env: TaskEnv, item: unknown): Promis
     vars,
     run: (command, options) => (conn as Connection).exec(command, { ...options, become: env.become }),
   };
+  return { vars, args, ctx };
+}
+
+/**
+ * Run one module call (one loop item): plan (or take the plan made ahead), then apply unless in check mode;
+ * retries until `until` holds.
+ */
+async function runItem(ctask: CompiledTask, prepared: PreparedItem, planned?: Promise<ItemRun>): Promise<ItemRun> {
+  const task = ctask.task;
+  const { vars, args, ctx } = prepared;
   const attempts = task.until ? (task.retries ?? 3) + 1 : 1;
-  let result: TaskResult = { changed: false, failed: true };
-  let plan: Plan | undefined;
+  let run: ItemRun = { result: { changed: false, failed: true } };
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    ({ result, plan } = await invokeModule(task.module, args, ctx));
-    if (!task.until || task.until(result, vars)) break;
+    const fresh = attempt === 1 && planned ? await planned : await planModule(task.module, args, ctx);
+    run = fresh.plan ? await applyPlan(fresh, ctx) : fresh;
+    if (!task.until || task.until(run.result, vars)) break;
     if (attempt < attempts) await sleep((task.delay ?? 5) * 1000);
-    else result = { ...result, failed: true, msg: result.msg ?? `condition not met after ${attempts} attempts` };
+    else run.result = { ...run.result, failed: true, msg: run.result.msg ?? `condition not met after ${attempts} attempts` };
   }
-  if (task.changed_when) result.changed = task.changed_when(result, vars);
-  if (task.failed_when) result.failed = task.failed_when(result, vars);
-  return { result, plan };
+  if (task.changed_when) run.result.changed = task.changed_when(run.result, vars);
+  if (task.failed_when) run.result.failed = task.failed_when(run.result, vars);
+  return run;
+}
+
+/**
+ * ctx.run for the plans made ahead of one loop: they only read, and nothing is applied while their results are
+ * still used, so the same command (eight lineinfile items reading one file) runs once.
+ */
+function shareReads(ctx: ModuleContext, reads: Map<string, Promise<ExecResult>>): ModuleContext['run'] {
+  return (command, options) => {
+    const stdin = options?.stdin === undefined ? '' : Buffer.from(options.stdin).toString('base64');
+    const key = JSON.stringify([command, stdin, options?.timeoutMs]);
+    let read = reads.get(key);
+    if (!read) reads.set(key, (read = ctx.run(command, options)));
+    return read;
+  };
+}
+
+/** A promise that never rejects: its failure is rethrown where the plan is used, or dropped with a stale plan. */
+type Settled = Promise<{ run: ItemRun } | { error: unknown }>;
+
+/**
+ * Run a loop's items in order. For modules whose plans are plain reads, every item is planned at once first (a
+ * no-op loop then costs one round trip, not one per item); once an item changes the host, the plans made ahead
+ * for the items after it are stale, and those items plan again as they come.
+ */
+async function runItems(ctask: CompiledTask, env: TaskEnv, items: unknown[]): Promise<ItemRun[]> {
+  const ahead = items.length > 1 && ctask.task.module.concurrentPlans === true && !ctask.task.until;
+  const prepared: Promise<PreparedItem>[] = items.map((item) => prepareItem(ctask, env, item));
+  for (const p of prepared) p.catch(() => undefined);
+  const sharedReads = new Map<string, Promise<ExecResult>>();
+  const planned: Settled[] = ahead
+    ? prepared.map((p) =>
+        p.then((it) => planModule(ctask.task.module, it.args, { ...it.ctx, run: shareReads(it.ctx, sharedReads) })).then(
+          (run) => ({ run }),
+          (error: unknown) => ({ error }),
+        ),
+      )
+    : [];
+  const runs: ItemRun[] = [];
+  let stale = !ahead;
+  for (const [i, p] of prepared.entries()) {
+    const it = await p;
+    let plan: Promise<ItemRun> | undefined;
+    if (!stale) {
+      const settled = await planned[i];
+      if (settled && 'error' in settled) throw settled.error;
+      plan = Promise.resolve((settled as { run: ItemRun }).run);
+    }
+    const run = await runItem(ctask, it, plan);
+    // A failed apply may have half-changed the host too; changed_when can hide a change, so ask the plan.
+    if (!it.ctx.check && (run.plan?.changed || run.result.changed || run.result.failed)) stale = true;
+    runs.push(run);
+  }
+  return runs;
 }
 
 /** Run a task on one host: conditions, loop, module, result keywords. Throws only for unreachable hosts. */
@@ -104,8 +193,7 @@ export async function executeTask(ctask: CompiledTask, env: TaskEnv): Promise<Ta
       return { result: { changed: false, failed: false, skipped: true }, status: 'skipped', diffs: [], facts: {}, warnings: [], ignored: false };
     }
     const items: unknown[] = task.loop === undefined ? [undefined] : resolve<unknown[]>(task.loop, env.vars, undefined);
-    const runs: { result: TaskResult; plan?: Plan }[] = [];
-    for (const item of items) runs.push(await runItem(ctask, env, item));
+    const runs = await runItems(ctask, env, items);
 
     const results = runs.map((r) => r.result);
     const result: TaskResult =

@@ -126,6 +126,7 @@ function readCommand(args: AuthorizedKey): string {
 /** Add or remove SSH public keys in a user's authorized_keys (or only keep the given ones), matching keys by their blob. */
 export const authorizedKey = defineModule({
   name: 'authorized_key',
+  concurrentPlans: true,
   args: AuthorizedKeyArgs,
   async plan(ctx, args) {
     const keys = wantedKeys(args.key);

@@ -84,6 +84,7 @@ export function editBlock(text: string | undefined, spec: BlockSpec): { text: st
 /** Keep a marked block of lines in a file (or remove it); the file is read once. */
 export const blockinfile = defineModule({
   name: 'blockinfile',
+  concurrentPlans: true,
   args: BlockinfileArgs,
   async plan(ctx, args) {
     if (args.insertafter !== undefined && args.insertbefore !== undefined) {

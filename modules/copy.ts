@@ -87,6 +87,7 @@ async function remoteDiff(ctx: ModuleContext, src: string, source: PathState, de
 /** Write a file from content, a controller file or a file on the host, with owner and mode; a second run changes nothing. */
 export const copy = defineModule({
   name: 'copy',
+  concurrentPlans: true,
   args: CopyArgs,
   plan: (ctx, args) => {
     const { content, src, remote_src, ...rest } = args;

@@ -80,6 +80,7 @@ function spoolLocate(user: string): string[] {
 /** Keep a named block of lines in /etc/crontab (or another system crontab) or in a user's crontab. */
 export const cron = defineModule({
   name: 'cron',
+  concurrentPlans: true,
   args: CronArgs,
   async plan(ctx, args) {
     if (args.user !== undefined && args.path !== undefined) throw new ModuleFailure('cron: give "user" (a user crontab) or "path" (a system crontab), not both');

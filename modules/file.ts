@@ -279,6 +279,7 @@ function planHard(ctx: ModuleContext, args: Args & { src: string }, read: FileRe
  */
 export const file = defineModule({
   name: 'file',
+  concurrentPlans: true,
   args: FileArgs,
   async plan(ctx, given) {
     const args = { ...given, path: given.path.replace(/\/+/g, '/').replace(/(.)\/$/, '$1') };

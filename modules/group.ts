@@ -30,6 +30,7 @@ export function parseGroupEntry(line: string): { name: string; gid: number; memb
 /** Create, change the gid of, or remove a local group. */
 export const group = defineModule({
   name: 'group',
+  concurrentPlans: true,
   args: GroupArgs,
   async plan(ctx, args) {
     const name = shq(args.name);

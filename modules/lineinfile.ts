@@ -120,6 +120,7 @@ function compile(pattern: string | undefined, what: string): RegExp | undefined 
 /** Make sure a line is in a file (replacing the last line a regexp matches) or is not; the file is read once. */
 export const lineinfile = defineModule({
   name: 'lineinfile',
+  concurrentPlans: true,
   args: LineinfileArgs,
   async plan(ctx, args) {
     if (args.insertafter !== undefined && args.insertbefore !== undefined) {

@@ -198,6 +198,7 @@ export function databaseStatements(args: Args, state: DatabaseState): { statemen
  */
 export const pgDatabase = defineModule({
   name: 'pg_database',
+  concurrentPlans: true,
   args: PgDatabaseArgs,
   async plan(ctx, args) {
     checkName(args.name, 'name');

@@ -28,6 +28,7 @@ interface ExtensionState {
 /** An extension in a database: created, updated to a version (ALTER EXTENSION UPDATE TO), moved to a schema, or dropped. */
 export const pgExtension = defineModule({
   name: 'pg_extension',
+  concurrentPlans: true,
   args: PgExtensionArgs,
   async plan(ctx, args) {
     const target = { db: checkName(args.db ?? 'postgres', 'db'), port: args.port };

@@ -218,6 +218,7 @@ export function privilegeStatements(
  */
 export const pgPrivileges = defineModule({
   name: 'pg_privileges',
+  concurrentPlans: true,
   args: PgPrivilegesArgs,
   async plan(ctx, args) {
     const rules = args.default_privileges ?? [];

@@ -230,6 +230,7 @@ export function roleStatements(args: Args, state: RoleState, warnings: string[])
  */
 export const pgRole = defineModule({
   name: 'pg_role',
+  concurrentPlans: true,
   args: PgRoleArgs,
   async plan(ctx, args) {
     checkName(args.name, 'name');

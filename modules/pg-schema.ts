@@ -22,6 +22,7 @@ interface SchemaState {
 /** A schema in a database: created (with its owner) or its owner converged, or dropped. */
 export const pgSchema = defineModule({
   name: 'pg_schema',
+  concurrentPlans: true,
   args: PgSchemaArgs,
   async plan(ctx, args) {
     const target = { db: checkName(args.db ?? 'postgres', 'db'), port: args.port };

@@ -12,6 +12,7 @@ export const SlurpArgs = Type.Object(
 /** Read a remote file for `register` (base64 on the wire, so any bytes survive); never changes anything. */
 export const slurp = defineModule({
   name: 'slurp',
+  concurrentPlans: true,
   args: SlurpArgs,
   async plan(ctx, args) {
     const out = mustSucceed(await ctx.run(`base64 -w0 -- ${shq(args.src)}`), `reading ${args.src}`).stdout;

@@ -73,6 +73,7 @@ export function parseStatOutput(path: string, output: string): Record<string, un
 /** Describe a path (exists, type, owner, mode, size, mtime, sha256, link target) for `register`; never changes anything. */
 export const stat = defineModule({
   name: 'stat',
+  concurrentPlans: true,
   args: StatArgs,
   async plan(ctx, args) {
     const out = mustSucceed(await ctx.run(statScript(args.path, args.follow ?? false, args.get_checksum ?? true)), `stat ${args.path}`).stdout;

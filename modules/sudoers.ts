@@ -46,6 +46,7 @@ export function renderSudoers(args: Sudoers): string | undefined {
 /** Write or remove a rule file in /etc/sudoers.d, validated by visudo before it replaces the old one. */
 export const sudoers = defineModule({
   name: 'sudoers',
+  concurrentPlans: true,
   args: SudoersArgs,
   async plan(ctx, args) {
     const dest = `/etc/sudoers.d/${args.name}`;

@@ -105,6 +105,7 @@ export const renderSettings = (settings: Record<string, string | number>): strin
 /** Set kernel parameters: write them to a sysctl.d file and apply them live where /proc/sys is writable. */
 export const sysctl = defineModule({
   name: 'sysctl',
+  concurrentPlans: true,
   args: SysctlArgs,
   async plan(ctx, args) {
     const absent = args.state === 'absent';

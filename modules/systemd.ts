@@ -111,6 +111,7 @@ async function failWithJournal(ctx: ModuleContext, unit: string, what: string, r
 /** Start, stop, restart, reload, enable, disable, mask or unmask a systemd unit; reloads systemd when its unit file changed. */
 export const systemd = defineModule({
   name: 'systemd',
+  concurrentPlans: true,
   args: SystemdArgs,
   async plan(ctx, args) {
     const shown = await ctx.run(`systemctl show -p ${PROPERTIES.join(',')} -- ${shq(args.name)}`);

@@ -157,6 +157,7 @@ export function renderTemplate(path: string, vars: Vars): string {
 /** Render a Handlebars template on the controller from the host's variables and write it like copy does. */
 export const template = defineModule({
   name: 'template',
+  concurrentPlans: true,
   args: TemplateArgs,
   plan: async (ctx, args) => {
     const { src, vars, ...rest } = args;

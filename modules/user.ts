@@ -184,6 +184,7 @@ function keygenCommand(args: UserSpec): string {
 /** Create, change or remove a local user: uid, groups, home, shell, comment, password hash and an optional key pair. */
 export const user = defineModule({
   name: 'user',
+  concurrentPlans: true,
   args: UserArgs,
   async plan(ctx, args) {
     const n = shq(args.name);

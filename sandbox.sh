@@ -35,7 +35,8 @@ readonly PROXY_PORT=3142
 
 readonly SUITE=bookworm
 readonly BASE_PACKAGES=systemd,systemd-sysv,openssh-server,iproute2,sudo,dbus,ca-certificates,procps,python3
-readonly HOST_PACKAGES=(systemd-container debootstrap apt-cacher-ng iproute2 openssh-client)
+# postgresql-client: psql on the host reaches the deployed databases from outside the nodes, as an application would.
+readonly HOST_PACKAGES=(systemd-container debootstrap apt-cacher-ng iproute2 openssh-client postgresql-client)
 # apt-daily would take the dpkg lock in the middle of a test deployment.
 readonly MASKED_UNITS=(apt-daily.timer apt-daily-upgrade.timer apt-daily.service apt-daily-upgrade.service)
 

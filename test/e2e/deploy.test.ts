@@ -1,0 +1,174 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NODES, onNode, recap, results, runEntry, sandbox, SANDBOX_INVENTORY } from './harness.ts';
+
+// PGSTY_E2E_NODES=x52,x53,x54,x55 runs this file on extra sandbox nodes instead of meta and node-1..3.
+const NAMES = (process.env.PGSTY_E2E_NODES ?? 'meta,node-1,node-2,node-3').split(',');
+const ip = (name: string): string => (name in NODES ? NODES[name as keyof typeof NODES] : `10.10.10.${name.replace(/^x/, '')}`);
+const [META, N1, N2, N3] = NAMES.map(ip) as [string, string, string, string];
+const PG_TEST = [N1, N2, N3];
+const INVENTORY = join(mkdtempSync(join(tmpdir(), 'pgsty-deploy-')), 'sandbox.yml');
+writeFileSync(
+  INVENTORY,
+  readFileSync(SANDBOX_INVENTORY, 'utf8').replace(/10\.10\.10\.1([0-3])\b/g, (_, d: string) => [META, N1, N2, N3][Number(d)] as string),
+);
+
+/** psql from the controller, as an application would connect; returns trimmed output and exit code. */
+function psql(url: string, sql: string): { code: number; out: string } {
+  const r = spawnSync('psql', [url, '-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8', timeout: 15_000 });
+  return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}`.trim() };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The cluster's members as Patroni on `ip` sees them. */
+function members(ip: string): { Host: string; Role: string; State: string }[] {
+  return JSON.parse(onNode(ip, 'patronictl -c /etc/patroni/patroni.yml list -f json').stdout || '[]') as { Host: string; Role: string; State: string }[];
+}
+
+/** One value from a query run as the dbsu on a node. */
+const sql = (ip: string, query: string): string => onNode(ip, `cd / && runuser -u postgres -- psql -X -At -c ${JSON.stringify(query)}`).stdout.trim();
+
+const url = (ip: string, port: number, db = 'test', user = 'test', password = 'DBUser.Test') =>
+  `postgres://${user}:${encodeURIComponent(password)}@${ip}:${port}/${db}?connect_timeout=3`;
+
+function changedCount(run: Awaited<ReturnType<typeof runEntry>>): number {
+  return Object.values(recap(run).hosts).reduce((n, c) => n + (c.changed ?? 0), 0);
+}
+
+/** A copy of the sandbox inventory with extra YAML appended under pg-test / pg-meta vars. */
+function inventoryWith(edit: (text: string) => string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'pgsty-deploy-')), 'pigsty.yml');
+  writeFileSync(file, edit(readFileSync(INVENTORY, 'utf8')));
+  return file;
+}
+
+describe('deploy Pigsty on the 4-node sandbox', () => {
+  beforeAll(() => sandbox('reset', ...NAMES));
+  // Files after this one expect the default nodes as the suite's setup left them, not renamed and running PostgreSQL.
+  afterAll(() => sandbox('reset', ...NAMES));
+
+  it('deploys from fresh nodes', async () => {
+    const r = await runEntry('deploy.ts', ['-i', INVENTORY, '--json']);
+    const failed = results(r).filter((e) => e.status === 'failed' || e.status === 'unreachable');
+    expect(failed.map((e) => `${e.host} ${e.task}: ${e.msg}`)).toEqual([]);
+    expect(r.code).toBe(0);
+    console.log(`fresh deploy on 4 nodes: ${(recap(r) as unknown as { duration_ms: number }).duration_ms} ms`);
+  });
+
+  it('serves writes on 5433 and reads on 5434 from any pg-test node, and pgbouncer on 6432', () => {
+    for (const ip of PG_TEST) {
+      expect(psql(url(ip, 5433), 'select pg_is_in_recovery()')).toEqual({ code: 0, out: 'f' });
+      expect(psql(url(ip, 5434), 'select pg_is_in_recovery()')).toEqual({ code: 0, out: 't' });
+    }
+    expect(psql(url(N2, 5433), 'create table if not exists t(v int); insert into t values (1); select count(*) > 0 from t').out).toBe('t');
+    expect(psql(url(N3, 6432), 'select current_user').out).toBe('test');
+    expect(psql(url(N3, 6432, 'test', 'test', 'wrong'), 'select 1').code).not.toBe(0);
+  });
+
+  it('runs Patroni with one leader and two streaming replicas, and has a full backup', () => {
+    const list = members(N1);
+    expect(list.filter((m) => m.Role === 'Leader').map((m) => m.Host)).toEqual([N1]);
+    // Patroni 3.0 (Debian 12) reports a replica as running; later versions say streaming.
+    expect(list.filter((m) => m.Role === 'Replica' && /^(running|streaming)$/.test(m.State)).map((m) => m.Host).sort()).toEqual([N2, N3].sort());
+    expect(sql(N1, "select count(*) from pg_stat_replication where state = 'streaming'")).toBe('2');
+    const info = JSON.parse(onNode(N1, 'sudo -u postgres pgbackrest --stanza=pg-test info --output=json').stdout) as {
+      backup: { type: string }[];
+    }[];
+    expect(info[0]?.backup.some((b) => b.type === 'full')).toBe(true);
+  });
+
+  it('confines each cluster to its own etcd keys', () => {
+    const asPgTest = (cmd: string) =>
+      onNode(META, `. /etc/profile.d/etcdctl.sh; ETCDCTL_USER=pg-test:pg-test etcdctl ${cmd} 2>&1`).stdout;
+    expect(asPgTest('get --prefix /pg/pg-test/ --keys-only')).toContain('/pg/pg-test/');
+    expect(asPgTest('get --prefix /pg/pg-meta/ --keys-only')).toMatch(/permission denied/i);
+  });
+
+  it('changes nothing on a second deploy, and a check of the deployed state reports nothing', async () => {
+    const again = await runEntry('deploy.ts', ['-i', INVENTORY, '--json']);
+    expect(again.code).toBe(0);
+    expect(results(again).filter((e) => e.status === 'changed').map((e) => `${e.host} ${e.task}`)).toEqual([]);
+    console.log(`no-op deploy on 4 nodes: ${(recap(again) as unknown as { duration_ms: number }).duration_ms} ms`);
+    const check = await runEntry('deploy.ts', ['-i', INVENTORY, '--json', '--check']);
+    expect(check.code).toBe(0);
+    expect(changedCount(check)).toBe(0);
+  });
+
+  it('changes only HBA on a partial run after a rule is added', async () => {
+    const inventory = inventoryWith((t) =>
+      t.replace('        pg_vip_enabled: false', "        pg_vip_enabled: false\n        pg_hba_rules:\n          - { user: test, db: test, addr: '10.10.10.0/24', auth: pwd, title: 'sandbox test rule' }"),
+    );
+    const r = await runEntry('pgsql.ts', ['-i', inventory, '-l', 'pg-test', '-t', 'pg_hba', '--json']);
+    expect(r.code).toBe(0);
+    const changed = results(r).filter((e) => e.status === 'changed');
+    expect(changed.length).toBeGreaterThan(0);
+    expect(changed.every((e) => /hba|reload/i.test(String(e.task)))).toBe(true);
+    expect(onNode(N2, 'cat /pg/data/pg_hba.conf').stdout).toContain('10.10.10.0/24');
+  });
+
+  it('creates one user with pgsql-user and drops or clones databases with pgsql-db', async () => {
+    const inventory = inventoryWith((t) =>
+      t
+        .replace(
+          '          - { name: dbuser_view, password: DBUser.Viewer, pgbouncer: true, roles: [dbrole_readonly], comment: read-only viewer }',
+          '          - { name: dbuser_view, password: DBUser.Viewer, pgbouncer: true, roles: [dbrole_readonly], comment: read-only viewer }\n          - { name: dbuser_new, password: DBUser.New, pgbouncer: true, roles: [dbrole_readwrite] }',
+        )
+        .replace(
+          '          - { name: meta, baseline: cmdb.sql, comment: the meta database, schemas: [pigsty] }',
+          '          - { name: meta, baseline: cmdb.sql, comment: the meta database, schemas: [pigsty] }\n          - { name: meta_clone, template: meta, strategy: FILE_COPY }\n          - { name: scratch, state: absent }',
+        ),
+    );
+    const user = await runEntry('pgsql-user.ts', ['-i', inventory, '-l', 'pg-meta', '-e', 'username=dbuser_new', '--json']);
+    expect(user.code).toBe(0);
+    expect(psql(url(META, 5432, 'meta', 'dbuser_new', 'DBUser.New'), 'select current_user').out).toBe('dbuser_new');
+
+    onNode(META, "sudo -u postgres psql -c 'create database scratch'");
+    const drop = await runEntry('pgsql-db.ts', ['-i', inventory, '-l', 'pg-meta', '-e', 'dbname=scratch', '--json']);
+    expect(drop.code).toBe(0);
+    const clone = await runEntry('pgsql-db.ts', ['-i', inventory, '-l', 'pg-meta', '-e', 'dbname=meta_clone', '--json']);
+    expect(clone.code).toBe(0);
+    const dbs = onNode(META, "sudo -u postgres psql -Atc \"select datname from pg_database where datname in ('scratch','meta_clone')\"").stdout.trim();
+    expect(dbs).toBe('meta_clone');
+  });
+
+  it('fails over within the norm RTO when the primary node crashes, and the old primary rejoins as a replica', async () => {
+    const started = Date.now();
+    sandbox('crash', NAMES[1] as string);
+    let rto = -1;
+    try {
+      while (Date.now() - started < 90_000) {
+        const r = psql(url(N3, 5433), 'insert into t values (2) returning 1');
+        if (r.code === 0 && r.out === '1') {
+          rto = (Date.now() - started) / 1000;
+          break;
+        }
+        await sleep(500);
+      }
+    } finally {
+      sandbox('start', NAMES[1] as string);
+    }
+    console.log(`measured failover RTO after a crash of the primary node: ${rto.toFixed(1)} s (pg_rto_plan norm bound: 45 s)`);
+    expect(rto).toBeGreaterThan(0);
+    expect(rto).toBeLessThan(45);
+    let role = '';
+    for (let i = 0; i < 60 && !/^Replica (running|streaming)$/.test(role); i++) {
+      await sleep(2000);
+      const me = members(N3).find((m) => m.Host === N1);
+      role = me ? `${me.Role} ${me.State}` : '';
+    }
+    expect(role).toMatch(/^Replica (running|streaming)$/);
+  });
+
+  it('removes pg-test with pgsql-rm, and a new deploy brings it back', async () => {
+    const rm = await runEntry('pgsql-rm.ts', ['-i', INVENTORY, '-l', 'pg-test', '--json']);
+    expect(rm.code).toBe(0);
+    for (const ip of PG_TEST) expect(onNode(ip, 'systemctl is-active patroni || true').stdout.trim()).not.toBe('active');
+    const back = await runEntry('pgsql.ts', ['-i', INVENTORY, '-l', 'pg-test', '--json']);
+    expect(back.code).toBe(0);
+    expect(psql(url(N3, 5433), 'select pg_is_in_recovery()')).toEqual({ code: 0, out: 'f' });
+  });
+});

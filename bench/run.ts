@@ -9,7 +9,7 @@ import { nodeState, stateDiff } from './verify.ts';
  * The benchmark against Ansible: one workload written twice (bench/ansible/site.yml, bench/workload.ts), run
  * alternately on the same nodes, whole-process wall time per run. Cases:
  *   four    4 sandbox nodes: first run on fresh nodes, no-op re-run, check+diff on a changed inventory value
- *   fanout  the same workload on up to 44 nodes (the 4 plus x60..x99), no-op and check+diff at growing host counts
+ *   fanout  the same workload on BENCH_FANOUT_HOSTS hosts (52: the 4 plus x52..x99), no-op and check+diff at growing host counts
  *   deploy  the full ./deploy.ts on the 4 nodes, fresh and no-op, with the engine's own (CPU) share of the time
  * The 4 nodes are the default sandbox (meta, node-1..3); BENCH_NODES=x60,x61,x62,x63 picks others when tests
  * are using those.
@@ -36,8 +36,13 @@ const node = (name: string) => {
 };
 /** The four nodes of the four and deploy cases: the default sandbox, or BENCH_NODES when others are using it. */
 const FOUR_NODES = (process.env.BENCH_NODES ?? 'meta,node-1,node-2,node-3').split(',').map((n) => node(n.trim()));
-/** Fan-out nodes: x21..x51 belong to other engineers' tests, so these start at x60. */
-const EXTRA_NODES = Array.from({ length: 40 }, (_, i) => node(`x${60 + i}`));
+/** Fan-out hosts in all (BENCH_FANOUT_HOSTS, default 52): the four plus extra nodes counted down from x99. */
+const FANOUT_HOSTS = Math.min(83, Math.max(5, Number(process.env.BENCH_FANOUT_HOSTS ?? 52)));
+/** Extra nodes from x99 down, so the role tests' low numbers (x21..x55) stay free unless many hosts are asked for. */
+const EXTRA_NODES = Array.from({ length: 79 }, (_, i) => node(`x${99 - i}`))
+  .filter((x) => !FOUR_NODES.some((f) => f.name === x.name))
+  .slice(0, FANOUT_HOSTS - FOUR_NODES.length)
+  .reverse();
 const FANOUT_NODES = [...FOUR_NODES, ...EXTRA_NODES.filter((x) => !FOUR_NODES.some((f) => f.name === x.name))];
 const FANOUT_SIZES = [...new Set([4, Math.ceil(FANOUT_NODES.length / 4), Math.ceil(FANOUT_NODES.length / 2), FANOUT_NODES.length])];
 

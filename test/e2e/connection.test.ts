@@ -20,6 +20,20 @@ describe('one SSH connection per host', () => {
     expect(outputs.every((o) => o.code === 0)).toBe(true);
   });
 
+  // A command's parent is a subshell of the long-lived shell serving it: the pid of that shell.
+  const shellPid = 'read -r _ _ _ pp _ < /proc/$PPID/stat; echo $pp';
+
+  it('gives commands that run long shells of their own, up to the pool size', async () => {
+    const pids = await Promise.all(Array.from({ length: 4 }, () => conn.exec(`sleep 1; ${shellPid}`)));
+    expect(new Set(pids.map((r) => r.stdout.trim())).size).toBe(4);
+  });
+
+  it('replaces a shell whose session ended', async () => {
+    const killed = await conn.exec(`kill -9 $(${shellPid})`);
+    expect(killed.code).toBe(-1);
+    expect((await conn.exec('echo still here')).stdout).toBe('still here\n');
+  });
+
   it('passes stdin through and reports exit codes and stderr', async () => {
     const r = await conn.exec('cat; echo oops >&2; exit 7', { stdin: 'line one\nline two\n' });
     expect(r).toEqual({ stdout: 'line one\nline two\n', stderr: 'oops\n', code: 7 });

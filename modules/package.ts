@@ -55,11 +55,17 @@ export function readCommand(names: Record<PackageFamily, string[]>, latest: bool
     `  echo "@cache $(date +%s) $(stat -c %Y ${APT_STAMP} /var/lib/apt/lists 2>/dev/null | sort -n | tail -n 1)"`,
   ];
   if (deb) {
+    // apt-cache policy loads the whole package cache: ask it only about names that are not installed, unless
+    // upgrades are wanted. The installed check is a shell pattern on dpkg-query's output, not more processes.
     lines.push(
+      `  inst=$(dpkg-query -W -f='\${Package}\\t\${db:Status-Abbrev}\\t\${Version}\\n' ${deb} 2>/dev/null)`,
       '  echo "@installed"',
-      `  dpkg-query -W -f='\${Package}\\t\${db:Status-Abbrev}\\t\${Version}\\n' ${deb} 2>/dev/null`,
+      '  printf \'%s\\n\' "$inst"',
+      '  ask=""',
+      // Names passed STRICT_NAME, so $ask splits into them unquoted.
+      latest ? `  ask=${shq(names.deb.join(' '))}` : `  for p in ${deb}; do case "\n$inst" in *"\n$p\t"?[iWt]*) ;; *) ask="$ask $p" ;; esac; done`,
       '  echo "@policy"',
-      `  apt-cache policy ${deb} 2>/dev/null`,
+      '  [ -z "$ask" ] || apt-cache policy $ask 2>/dev/null',
     );
   }
   lines.push(

@@ -132,9 +132,10 @@ interface Pending {
 const TAIL = 96;
 
 /**
- * A long-lived `sh` on one session channel that runs commands one at a time, each as `$SHELL -c` (what sshd
- * itself would run) with its own stdin. Opening a session costs sshd a fork, PAM and a login shell, about 40 ms
- * on the sandbox nodes; a command in a shell that is already there costs 2 to 5 ms.
+ * A long-lived `sh` on one session channel that runs commands one at a time, each as `/bin/sh -c` with its own
+ * stdin: the shell Ansible runs modules with (ansible_shell_executable), the one become uses, and cheaper to start
+ * than a login shell such as bash. Opening a session costs sshd a fork, PAM and a login shell, about 40 ms on the
+ * sandbox nodes; a command in a shell that is already there costs 2 to 5 ms.
  */
 class RemoteShell {
   dead = false;
@@ -172,7 +173,7 @@ class RemoteShell {
       // The command's parent is a fresh subshell, as an sshd session was: sudo ties cached credentials to the
       // parent process, and a password given on stdin must still be asked for. That subshell's own notes
       // ("Killed") go to its silenced stderr; the command gets the session's stderr through an inner subshell.
-      const run = `( (exec "\${SHELL:-/bin/sh}" -c ${shq(command)} 2>&3 3>&-`;
+      const run = `( (exec /bin/sh -c ${shq(command)} 2>&3 3>&-`;
       const input = stdin.length
         ? `base64 -d <<'${this.marker}' | ${run}); exit $? )\n${stdin.toString('base64').replace(/.{1,76}/g, '$&\n')}${this.marker}\n`
         : `${run} </dev/null); exit $? )\n`;

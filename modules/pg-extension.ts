@@ -25,6 +25,28 @@ interface ExtensionState {
   versions: string[];
 }
 
+/**
+ * Every extension of the database, installed and available, whatever the task's extension: the same query for
+ * every item of a loop, so the engine reads it once for all of them (a no-op pass over Pigsty's default extensions
+ * in two databases is two psql calls, not sixty).
+ */
+const STATE_SQL = `with v as (select name, json_agg(version) as versions from pg_available_extension_versions group by name)
+select json_build_object(
+  'installed', (select coalesce(json_object_agg(e.extname, json_build_object('version', e.extversion, 'schema', n.nspname)), '{}')
+                from pg_extension e join pg_namespace n on n.oid = e.extnamespace),
+  'available', (select coalesce(json_object_agg(a.name, json_build_object('default_version', a.default_version, 'versions', coalesce(v.versions, '[]'))), '{}')
+                from pg_available_extensions a left join v on v.name = a.name))`;
+
+interface DatabaseExtensions {
+  installed: Record<string, { version: string; schema: string }>;
+  available: Record<string, { default_version: string | null; versions: string[] }>;
+}
+
+function stateOf(all: DatabaseExtensions | undefined, name: string): ExtensionState {
+  const available = all?.available[name];
+  return { ext: all?.installed[name] ?? null, default_version: available?.default_version ?? null, versions: available?.versions ?? [] };
+}
+
 /** An extension in a database: created, updated to a version (ALTER EXTENSION UPDATE TO), moved to a schema, or dropped. */
 export const pgExtension = defineModule({
   name: 'pg_extension',
@@ -34,15 +56,9 @@ export const pgExtension = defineModule({
     const target = { db: checkName(args.db ?? 'postgres', 'db'), port: args.port };
     const ext = quoteIdent(checkName(args.name, 'name'));
     if (args.schema !== undefined) checkName(args.schema, 'schema');
-    const name = quoteLiteral(args.name);
-    const sql = `select json_build_object(
-  'ext', (select json_build_object('version', e.extversion, 'schema', n.nspname)
-          from pg_extension e join pg_namespace n on n.oid = e.extnamespace where e.extname = ${name}),
-  'default_version', (select default_version from pg_available_extensions where name = ${name}),
-  'versions', (select coalesce(json_agg(version), '[]') from pg_available_extension_versions where name = ${name}))`;
     const what = `extension ${args.name} in ${target.db}`;
     // undefined: in check mode, the database does not exist yet, so neither does the extension.
-    const state = (await queryJson<ExtensionState>(ctx, target, sql, `reading ${what}`)) ?? { ext: null, default_version: null, versions: [] };
+    const state = stateOf(await queryJson<DatabaseExtensions>(ctx, target, STATE_SQL, `reading the extensions of ${target.db}`), args.name);
     const cascade = args.cascade ? ' CASCADE' : '';
     const statements: Statement[] = [];
     const warnings: string[] = [];

@@ -125,17 +125,21 @@ async function runItem(ctask: CompiledTask, prepared: PreparedItem, planned?: Pr
 }
 
 /**
- * ctx.run for the plans made ahead of one loop: they only read, and nothing is applied while their results are
- * still used, so the same command (eight lineinfile items reading one file) runs once.
+ * The context of a plan made ahead of its turn: while it plans, the same command (eight lineinfile items reading
+ * one file) runs once for the whole loop, as nothing is applied while such plans are still used; its apply, which
+ * runs later, gets every command through as usual.
  */
-function shareReads(ctx: ModuleContext, reads: Map<string, Promise<ExecResult>>): ModuleContext['run'] {
-  return (command, options) => {
+function planningContext(ctx: ModuleContext, reads: Map<string, Promise<ExecResult>>): { ctx: ModuleContext; done: () => void } {
+  let planning = true;
+  const run: ModuleContext['run'] = (command, options) => {
+    if (!planning) return ctx.run(command, options);
     const stdin = options?.stdin === undefined ? '' : Buffer.from(options.stdin).toString('base64');
     const key = JSON.stringify([command, stdin, options?.timeoutMs]);
     let read = reads.get(key);
     if (!read) reads.set(key, (read = ctx.run(command, options)));
     return read;
   };
+  return { ctx: { ...ctx, run }, done: () => (planning = false) };
 }
 
 /** A promise that never rejects: its failure is rethrown where the plan is used, or dropped with a stale plan. */
@@ -153,7 +157,10 @@ async function runItems(ctask: CompiledTask, env: TaskEnv, items: unknown[]): Pr
   const sharedReads = new Map<string, Promise<ExecResult>>();
   const planned: Settled[] = ahead
     ? prepared.map((p) =>
-        p.then((it) => planModule(ctask.task.module, it.args, { ...it.ctx, run: shareReads(it.ctx, sharedReads) })).then(
+        p.then((it) => {
+          const early = planningContext(it.ctx, sharedReads);
+          return planModule(ctask.task.module, it.args, early.ctx).finally(early.done);
+        }).then(
           (run) => ({ run }),
           (error: unknown) => ({ error }),
         ),

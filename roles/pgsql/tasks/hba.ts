@@ -3,7 +3,7 @@ import { command } from '../../../modules/command.ts';
 import { systemd } from '../../../modules/systemd.ts';
 import { param } from '../defaults.ts';
 import { dbsu, type PgVars } from '../paths.ts';
-import { hbaTask, paramTask, pgFilesTask } from './launch.ts';
+import { hbaTask, paramTask, pgFilesTask, pgReloadArgs } from './launch.ts';
 
 const { task } = dsl<PgVars>();
 
@@ -25,7 +25,7 @@ export const hbaTaskList: TaskItem<PgVars>[] = [
   { ...pgFilesTask('copy extra files to pgdata'), tags: ['pg_file'] },
   { ...hbaTask('render postgres hba rules', 'pg_hba_result'), tags: ['pg_hba'] },
   { ...paramTask('overwrite postgres parameters', 'pg_param_result'), tags: ['pg_param'] },
-  task('reload postgres config', command, (v) => ({ argv: [`${param(v, 'pg_bin_dir')}/pg_ctl`, '-D', param(v, 'pg_data'), 'reload'] }), {
+  task('reload postgres config', command, pgReloadArgs, {
     become_user: (v) => dbsu(v),
     tags: ['pg_reload', 'pg_hba', 'pg_param'],
     when: reloadPostgres,

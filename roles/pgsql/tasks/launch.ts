@@ -31,6 +31,9 @@ const launchArgs = (name: string) => (v: PgVars) => ({ name, state: 'started' as
 /** pg_hba.conf of this instance: pg_default_hba_rules then pg_hba_rules, by order. */
 export const hbaContent = (v: PgVars): string => renderHbaFile([...param(v, 'pg_default_hba_rules'), ...param(v, 'pg_hba_rules')], 'postgres', v);
 
+/** pg_ctl reload of this instance: new HBA rules and reloadable parameters take effect without a restart. */
+export const pgReloadArgs = (v: PgVars) => ({ argv: [`${param(v, 'pg_bin_dir')}/pg_ctl`, '-D', param(v, 'pg_data'), 'reload'] });
+
 /** Whether `patronictl list -f json` shows this host as the running leader. */
 function leads(r: TaskResult, v: PgVars): boolean {
   try {
@@ -106,7 +109,7 @@ const primaryTasks = [
     changed_when: () => false,
   }),
   // New rules need only a reload; a restart makes restart-only parameters take effect (and loads the rules too).
-  task('reload postgres hba rules', command, (v) => ({ argv: [`${param(v, 'pg_bin_dir')}/pg_ctl`, 'reload', '-D', param(v, 'pg_data')] }), {
+  task('reload postgres hba rules', command, pgReloadArgs, {
     ...asDbsu,
     tags: ['pg_restart'],
     when: (v) => changed(v.pg_primary_hba) && !changed(v.pg_primary_param),

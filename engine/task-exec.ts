@@ -107,13 +107,13 @@ async function prepareItem(ctask: CompiledTask, env: TaskEnv, item: unknown): Pr
  * Run one module call (one loop item): plan (or take the plan made ahead), then apply unless in check mode;
  * retries until `until` holds.
  */
-async function runItem(ctask: CompiledTask, prepared: PreparedItem, planned?: Promise<ItemRun>): Promise<ItemRun> {
+async function runItem(ctask: CompiledTask, prepared: PreparedItem, planned?: ItemRun): Promise<ItemRun> {
   const task = ctask.task;
   const { vars, args, ctx } = prepared;
   const attempts = task.until ? (task.retries ?? 3) + 1 : 1;
   let run: ItemRun = { result: { changed: false, failed: true } };
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    const fresh = attempt === 1 && planned ? await planned : await planModule(task.module, args, ctx);
+    const fresh = attempt === 1 && planned ? planned : await planModule(task.module, args, ctx);
     run = fresh.plan ? await applyPlan(fresh, ctx) : fresh;
     if (!task.until || task.until(run.result, vars)) break;
     if (attempt < attempts) await sleep((task.delay ?? 5) * 1000);
@@ -170,11 +170,11 @@ async function runItems(ctask: CompiledTask, env: TaskEnv, items: unknown[]): Pr
   let stale = !ahead;
   for (const [i, p] of prepared.entries()) {
     const it = await p;
-    let plan: Promise<ItemRun> | undefined;
+    let plan: ItemRun | undefined;
     if (!stale) {
-      const settled = await planned[i];
-      if (settled && 'error' in settled) throw settled.error;
-      plan = Promise.resolve((settled as { run: ItemRun }).run);
+      const settled = await (planned[i] as Settled);
+      if ('error' in settled) throw settled.error;
+      plan = settled.run;
     }
     const run = await runItem(ctask, it, plan);
     // A failed apply may have half-changed the host too; changed_when can hide a change, so ask the plan.

@@ -43,7 +43,7 @@ const EXTRA_NODES = Array.from({ length: 79 }, (_, i) => node(`x${99 - i}`))
   .filter((x) => !FOUR_NODES.some((f) => f.name === x.name))
   .slice(0, FANOUT_HOSTS - FOUR_NODES.length)
   .reverse();
-const FANOUT_NODES = [...FOUR_NODES, ...EXTRA_NODES.filter((x) => !FOUR_NODES.some((f) => f.name === x.name))];
+const FANOUT_NODES = [...FOUR_NODES, ...EXTRA_NODES];
 const FANOUT_SIZES = [...new Set([4, Math.ceil(FANOUT_NODES.length / 4), Math.ceil(FANOUT_NODES.length / 2), FANOUT_NODES.length])];
 
 type Host = ReturnType<typeof node>;

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NODES, onNode, recap, results, runEntry, sandbox, SANDBOX_INVENTORY } from './harness.ts';
+import { dbsuQuery, NODES, onNode, recap, results, runEntry, sandbox, SANDBOX_INVENTORY } from './harness.ts';
 
 // PGSTY_E2E_NODES=x52,x53,x54,x55 runs this file on extra sandbox nodes instead of meta and node-1..3.
 const NAMES = (process.env.PGSTY_E2E_NODES ?? 'meta,node-1,node-2,node-3').split(',');
@@ -29,8 +29,6 @@ function members(ip: string): { Host: string; Role: string; State: string }[] {
   return JSON.parse(onNode(ip, 'patronictl -c /etc/patroni/patroni.yml list -f json').stdout || '[]') as { Host: string; Role: string; State: string }[];
 }
 
-/** One value from a query run as the dbsu on a node. */
-const sql = (ip: string, query: string): string => onNode(ip, `cd / && runuser -u postgres -- psql -X -At -c ${JSON.stringify(query)}`).stdout.trim();
 
 const url = (ip: string, port: number, db = 'test', user = 'test', password = 'DBUser.Test') =>
   `postgres://${user}:${encodeURIComponent(password)}@${ip}:${port}/${db}?connect_timeout=3`;
@@ -74,7 +72,7 @@ describe('deploy Pigsty on the 4-node sandbox', () => {
     expect(list.filter((m) => m.Role === 'Leader').map((m) => m.Host)).toEqual([N1]);
     // Patroni 3.0 (Debian 12) reports a replica as running; later versions say streaming.
     expect(list.filter((m) => m.Role === 'Replica' && /^(running|streaming)$/.test(m.State)).map((m) => m.Host).sort()).toEqual([N2, N3].sort());
-    expect(sql(N1, "select count(*) from pg_stat_replication where state = 'streaming'")).toBe('2');
+    expect(dbsuQuery(N1, "select count(*) from pg_stat_replication where state = 'streaming'")).toBe('2');
     const info = JSON.parse(onNode(N1, 'sudo -u postgres pgbackrest --stanza=pg-test info --output=json').stdout) as {
       backup: { type: string }[];
     }[];

@@ -44,6 +44,11 @@ export function onNode(ip: string, command: string): { code: number; stdout: str
   return { code: r.status ?? -1, stdout: r.stdout };
 }
 
+/** One query run by psql as the dbsu on a node, unaligned and without headers; its trimmed output (errors too). */
+export function dbsuQuery(ip: string, query: string): string {
+  return onNode(ip, `cd / && runuser -u postgres -- psql -AXtqc ${JSON.stringify(query)} 2>&1`).stdout.trim();
+}
+
 /** Drive the sandbox command (up, reset, stop, start). */
 export function sandbox(...args: string[]): void {
   const r = spawnSync(join(ROOT, 'sandbox.sh'), args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { onNode, recap, results, ROOT, runEntry, sandbox, type Run } from './harness.ts';
+import { dbsuQuery, onNode, recap, results, ROOT, runEntry, sandbox, type Run } from './harness.ts';
 
 // The pgsql role's core (install, config, cert, launch, init, HBA) on its own nodes x41-x43: etcd on x41 (the etcd
 // role), then the cluster pg-core with its primary on x41 and streaming replicas on x42 and x43.
@@ -9,7 +9,6 @@ const [PRIMARY, REPLICA, OFFLINE] = ['10.10.10.41', '10.10.10.42', '10.10.10.43'
 const MEMBERS = [PRIMARY, REPLICA, OFFLINE];
 
 /** SQL as the dbsu on a node; values unaligned, one row per line. */
-const psql = (ip: string, sql: string): string => onNode(ip, `cd / && runuser -u postgres -- psql -AXtqc ${JSON.stringify(sql)} 2>&1`).stdout.trim();
 const changedOn = (run: Run): Record<string, number> => Object.fromEntries(Object.entries(recap(run).hosts).map(([h, c]) => [h, c.changed ?? -1]));
 const seconds = (run: Run): number => (recap(run) as unknown as { duration_ms: number }).duration_ms / 1000;
 
@@ -65,17 +64,17 @@ describe('pgsql role on x41-x43', () => {
       ['pg-core-2', REPLICA, 'Replica', 'running'],
       ['pg-core-3', OFFLINE, 'Replica', 'running'],
     ]);
-    expect(psql(PRIMARY, 'SELECT client_addr, state FROM pg_stat_replication ORDER BY 1').split('\n')).toEqual([`${REPLICA}|streaming`, `${OFFLINE}|streaming`]);
-    for (const ip of [REPLICA, OFFLINE]) expect(psql(ip, 'SELECT status FROM pg_stat_wal_receiver')).toBe('streaming');
+    expect(dbsuQuery(PRIMARY, 'SELECT client_addr, state FROM pg_stat_replication ORDER BY 1').split('\n')).toEqual([`${REPLICA}|streaming`, `${OFFLINE}|streaming`]);
+    for (const ip of [REPLICA, OFFLINE]) expect(dbsuQuery(ip, 'SELECT status FROM pg_stat_wal_receiver')).toBe('streaming');
   });
 
   it('replicates a write on the primary to the replicas', async () => {
     const token = `row-${Date.now()}`;
-    expect(psql(PRIMARY, `CREATE TABLE IF NOT EXISTS e2e_probe(v text); INSERT INTO e2e_probe VALUES ('${token}'); SELECT count(*) FROM e2e_probe WHERE v = '${token}'`)).toBe('1');
+    expect(dbsuQuery(PRIMARY, `CREATE TABLE IF NOT EXISTS e2e_probe(v text); INSERT INTO e2e_probe VALUES ('${token}'); SELECT count(*) FROM e2e_probe WHERE v = '${token}'`)).toBe('1');
     for (const ip of [REPLICA, OFFLINE]) {
       let seen = '';
       for (let i = 0; i < 20 && seen !== '1'; i++) {
-        seen = psql(ip, `SELECT count(*) FROM e2e_probe WHERE v = '${token}'`);
+        seen = dbsuQuery(ip, `SELECT count(*) FROM e2e_probe WHERE v = '${token}'`);
         if (seen !== '1') await new Promise((r) => setTimeout(r, 250));
       }
       expect(seen, `replica ${ip}`).toBe('1');
@@ -91,7 +90,7 @@ describe('pgsql role on x41-x43', () => {
       '700 postgres',
       '600 postgres',
     ]);
-    expect(psql(PRIMARY, "SELECT current_setting('data_checksums') || ' ' || current_setting('ssl') || ' ' || current_setting('max_connections') || ' ' || current_setting('wal_level')")).toBe(
+    expect(dbsuQuery(PRIMARY, "SELECT current_setting('data_checksums') || ' ' || current_setting('ssl') || ' ' || current_setting('max_connections') || ' ' || current_setting('wal_level')")).toBe(
       'on on 500 logical',
     );
     // the server certificate is the instance's own, signed by the CA the etcd role made
@@ -101,7 +100,7 @@ describe('pgsql role on x41-x43', () => {
   });
 
   it('creates the default roles, schemas and extensions in template1 and postgres', () => {
-    expect(psql(PRIMARY, "SELECT string_agg(rolname, ',' ORDER BY rolname) FROM pg_roles WHERE rolname ~ '^(dbrole_|dbuser_|replicator)'")).toBe(
+    expect(dbsuQuery(PRIMARY, "SELECT string_agg(rolname, ',' ORDER BY rolname) FROM pg_roles WHERE rolname ~ '^(dbrole_|dbuser_|replicator)'")).toBe(
       'dbrole_admin,dbrole_offline,dbrole_readonly,dbrole_readwrite,dbuser_dba,dbuser_monitor,replicator',
     );
     // the monitor user logs in over TCP with its password: HBA, SCRAM secret and role agree
@@ -109,7 +108,7 @@ describe('pgsql role on x41-x43', () => {
     for (const db of ['template1', 'postgres']) {
       expect(onNode(PRIMARY, `cd / && runuser -u postgres -- psql -d ${db} -AXtc "SELECT count(*) FROM pg_extension WHERE extname IN ('pg_stat_statements','pg_repack','btree_gist')"`).stdout.trim()).toBe('3');
     }
-    expect(psql(PRIMARY, "SELECT count(*) FROM pg_default_acl d JOIN pg_roles r ON r.oid = d.defaclrole WHERE r.rolname = 'dbuser_dba'")).not.toBe('0');
+    expect(dbsuQuery(PRIMARY, "SELECT count(*) FROM pg_default_acl d JOIN pg_roles r ON r.oid = d.defaclrole WHERE r.rolname = 'dbuser_dba'")).not.toBe('0');
   });
 
   it('renders the HBA rules per member, business rules and role filters included', () => {
@@ -137,7 +136,7 @@ describe('pgsql role on x41-x43', () => {
   });
 
   it('applies a pg_hba_rules change with -t pg_hba: only the HBA file and a reload', async () => {
-    const loadTime = (ip: string) => psql(ip, 'SELECT pg_conf_load_time()');
+    const loadTime = (ip: string) => dbsuQuery(ip, 'SELECT pg_conf_load_time()');
     const before = Object.fromEntries(MEMBERS.map((ip) => [ip, loadTime(ip)]));
     const rules = [{ user: 'dbuser_extra', db: 'all', addr: '10.10.10.99/32', auth: 'md5', title: 'extra client', order: 950 }];
     const run = await runEntry('pgsql.ts', ['-i', INVENTORY, '-t', 'pg_hba', '-e', JSON.stringify({ pg_hba_rules: rules }), '--json']);
@@ -151,6 +150,6 @@ describe('pgsql role on x41-x43', () => {
       expect(onNode(ip, 'grep -c "10.10.10.1/32" /pg/data/pg_hba.conf').stdout.trim(), ip).toBe('0');
       expect(loadTime(ip), ip).not.toBe(before[ip]);
     }
-    expect(psql(PRIMARY, "SELECT count(*) FROM pg_hba_file_rules WHERE 'dbuser_extra' = ANY(user_name)")).toBe('1');
+    expect(dbsuQuery(PRIMARY, "SELECT count(*) FROM pg_hba_file_rules WHERE 'dbuser_extra' = ANY(user_name)")).toBe('1');
   });
 });

@@ -343,8 +343,11 @@ write_node_conf() {
 
   printf '%s\n' "$name" >"$conf/etc/hostname"
   install -m 0600 "$SSH_KEY.pub" "$conf/root/.ssh/authorized_keys"
-  printf 'Acquire::http::Proxy "http://%s:%s";\n' "$BRIDGE_ADDR" "$PROXY_PORT" \
-    >"$conf/etc/apt/apt.conf.d/01pigsty-sandbox-proxy"
+  # apt-cacher-ng answers an error when two clients refresh one index in the same second; with
+  # pipelined requests, apt's http method then stalled for minutes (Ansible's apt module on 10 nodes
+  # at once). Without pipelining, with a timeout and retries, that error costs one retry.
+  printf 'Acquire::http::Proxy "http://%s:%s";\nAcquire::http::Pipeline-Depth "0";\nAcquire::http::Timeout "30";\nAcquire::Retries "3";\n' \
+    "$BRIDGE_ADDR" "$PROXY_PORT" >"$conf/etc/apt/apt.conf.d/01pigsty-sandbox-proxy"
   node_apt_sources >"$conf/etc/apt/sources.list"
   for unit in "${MASKED_UNITS[@]}"; do
     ln -sfn /dev/null "$conf/etc/systemd/system/$unit"

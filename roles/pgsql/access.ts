@@ -1,4 +1,4 @@
-import { dsl, type TaskItem, type TaskResult } from '../../engine/dsl.ts';
+import { changed, dsl, type TaskItem, type TaskResult } from '../../engine/dsl.ts';
 import { command } from '../../modules/command.ts';
 import { copy } from '../../modules/copy.ts';
 import { debug } from '../../modules/debug.ts';
@@ -40,7 +40,6 @@ const { task, include, role } = dsl<AccessVars>();
 /** The pgsql role's defaults without its tasks, for playbooks that run parts of it (pgsql-user, pgsql-db, pgsql-rm). */
 export const pgsqlDefaults = role({ name: 'pgsql', defaults: PGSQL_DEFAULTS, tasks: [] });
 
-const changed = (r: TaskResult | undefined): boolean => r?.changed === true;
 const dbsu = (v: RoleVars): string => v.pg_dbsu ?? 'postgres';
 const reloadWanted = (v: RoleVars): boolean => flag(v.pg_reload, true);
 const vipEnabled = (v: RoleVars): boolean => flag(v.pg_vip_enabled, false);

@@ -1,4 +1,4 @@
-import { dsl, type TaskItem, type TaskResult } from '../../../engine/dsl.ts';
+import { changed, dsl, type TaskItem } from '../../../engine/dsl.ts';
 import { command } from '../../../modules/command.ts';
 import { systemd } from '../../../modules/systemd.ts';
 import { param } from '../defaults.ts';
@@ -6,8 +6,6 @@ import { dbsu, type PgVars } from '../paths.ts';
 import { hbaTask, paramTask, pgFilesTask, pgReloadArgs } from './launch.ts';
 
 const { task } = dsl<PgVars>();
-
-const changed = (r: TaskResult | undefined): boolean => r?.changed === true;
 
 /**
  * Reload when this run changed the rules or parameters; when neither step ran (`-t pg_reload` alone) reload anyway,

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { dsl, type TaskItem, type TaskResult } from '../../../engine/dsl.ts';
+import { changed, dsl, type TaskItem, type TaskResult } from '../../../engine/dsl.ts';
 import { command } from '../../../modules/command.ts';
 import { copy } from '../../../modules/copy.ts';
 import { debug } from '../../../modules/debug.ts';
@@ -16,7 +16,6 @@ import { autoConf, controllerFile, dbsu, type PgVars } from '../paths.ts';
 const { task, include } = dsl<PgVars>();
 
 const isPrimary = (v: PgVars): boolean => v.pg_role === 'primary';
-const changed = (r: TaskResult | undefined): boolean => r?.changed === true;
 const asDbsu = { become_user: (v: PgVars) => dbsu(v) };
 const patronictl = (v: PgVars, ...args: string[]): string[] => ['patronictl', '-c', '/etc/patroni/patroni.yml', ...args];
 /** The name patronictl knows the cluster by, with the Citus group when there is one. */

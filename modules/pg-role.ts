@@ -77,13 +77,15 @@ export interface RoleState {
   role: RoleRow | null;
 }
 
-/** One query for the role, its secret, settings and memberships, the server version and date. */
-function stateQuery(name: string): string {
-  const lit = quoteLiteral(name);
-  return `select json_build_object(
+/**
+ * Every role with its secret, settings and memberships, the server version and date, whatever the task's role:
+ * the same query for every item of a loop, so the engine reads it once for all of them (Pigsty's default roles
+ * and users are one psql call per host, not one per role). Secrets stay in memory, compared locally.
+ */
+const STATE_SQL = `select json_build_object(
   'version', current_setting('server_version_num')::int,
   'today', current_date,
-  'role', (select json_build_object(
+  'roles', (select coalesce(json_object_agg(a.rolname, json_build_object(
     'superuser', a.rolsuper, 'inherit', a.rolinherit, 'createrole', a.rolcreaterole, 'createdb', a.rolcreatedb,
     'login', a.rolcanlogin, 'replication', a.rolreplication, 'bypassrls', a.rolbypassrls, 'connlimit', a.rolconnlimit,
     'password', a.rolpassword,
@@ -92,8 +94,13 @@ function stateQuery(name: string): string {
     'comment', shobj_description(a.oid, 'pg_authid'),
     'parameters', (select s.setconfig from pg_db_role_setting s where s.setrole = a.oid and s.setdatabase = 0),
     'memberships', (select coalesce(json_agg(to_jsonb(m) || jsonb_build_object('role', g.rolname)), '[]')
-                    from pg_auth_members m join pg_roles g on g.oid = m.roleid where m.member = a.oid))
-    from pg_authid a where a.rolname = ${lit}))`;
+                    from pg_auth_members m join pg_roles g on g.oid = m.roleid where m.member = a.oid))), '{}')
+    from pg_authid a))`;
+
+interface ServerRoles {
+  version: number;
+  today: string;
+  roles: Record<string, RoleRow>;
 }
 
 const ATTRIBUTES = [
@@ -236,8 +243,9 @@ export const pgRole = defineModule({
     checkName(args.name, 'name');
     for (const item of args.roles ?? []) checkName(typeof item === 'string' ? item : item.name, 'roles[].name');
     const target = { db: 'postgres', port: args.port };
-    const state = await queryJson<RoleState>(ctx, target, stateQuery(args.name), `reading role ${args.name}`);
-    if (!state) throw new ModuleFailure('database postgres does not exist');
+    const all = await queryJson<ServerRoles>(ctx, target, STATE_SQL, 'reading the roles');
+    if (!all) throw new ModuleFailure('database postgres does not exist');
+    const state: RoleState = { version: all.version, today: all.today, role: all.roles[args.name] ?? null };
     const warnings: string[] = [];
     const statements = roleStatements(args, state, warnings);
     return statementPlan(ctx, target, `role ${args.name}`, statements, warnings);

@@ -5,7 +5,7 @@ import { dsl } from '../../engine/dsl.ts';
 import { executeTask, type TaskOutcome } from '../../engine/task-exec.ts';
 import { lineinfile } from '../../modules/lineinfile.ts';
 import { NODES } from './harness.ts';
-import { connectNode, sh } from './module-harness.ts';
+import { connectNode, countingConnection, sh } from './module-harness.ts';
 
 const DIR = '/var/tmp/pgsty-loop-plans-test';
 const FILE = `${DIR}/sysctl.conf`;
@@ -25,24 +25,10 @@ const [compiled] = tasksOf(compilePlaybook({ name: 'loop', description: 'loop pl
 
 describe('loop items planned ahead on a sandbox node', () => {
   let conn: Connection;
-  let commands = 0;
-  const counted: Connection = {
-    get host() {
-      return conn.host;
-    },
-    get user() {
-      return conn.user;
-    },
-    exec: (command, options) => {
-      commands++;
-      return conn.exec(command, options);
-    },
-    upload: (content, path, mode) => conn.upload(content, path, mode),
-    close: () => conn.close(),
-  };
+  const counted = countingConnection(() => conn);
   const run = async (value: number, check = false): Promise<TaskOutcome> => {
-    commands = 0;
-    return executeTask(compiled!, { host: 'node', vars: { value }, check, connect: async () => counted, become: undefined, playName: 'loop' });
+    counted.reset();
+    return executeTask(compiled!, { host: 'node', vars: { value }, check, connect: async () => counted.connection, become: undefined, playName: 'loop' });
   };
 
   beforeAll(async () => {
@@ -63,7 +49,7 @@ describe('loop items planned ahead on a sandbox node', () => {
   it('reads the file once for the whole loop when nothing changes', async () => {
     const again = await run(1);
     expect(again.status).toBe('ok');
-    expect(commands).toBe(1);
+    expect(counted.commands()).toBe(1);
   });
 
   it('in check mode reports only the item whose value changed, and leaves the file as it was', async () => {

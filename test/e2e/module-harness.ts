@@ -56,3 +56,23 @@ export async function sh(conn: Connection, command: string): Promise<string> {
   if (r.code !== 0) throw new Error(`${command} failed (${r.code}): ${r.stderr}`);
   return r.stdout;
 }
+
+/** A connection that counts the commands sent through it, to assert how many reads a task needs. */
+export function countingConnection(conn: () => Connection): { connection: Connection; commands: () => number; reset: () => void } {
+  let commands = 0;
+  const connection: Connection = {
+    get host() {
+      return conn().host;
+    },
+    get user() {
+      return conn().user;
+    },
+    exec: (command, options) => {
+      commands++;
+      return conn().exec(command, options);
+    },
+    upload: (content, path, mode) => conn().upload(content, path, mode),
+    close: () => conn().close(),
+  };
+  return { connection, commands: () => commands, reset: () => (commands = 0) };
+}

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compilePlaybook, tasksOf } from '../../engine/compile.ts';
 import type { Connection } from '../../engine/connection/types.ts';
+import { dsl } from '../../engine/dsl.ts';
+import { executeTask, type TaskOutcome } from '../../engine/task-exec.ts';
 import { pgDatabase } from '../../modules/pg-database.ts';
 import { pgExtension } from '../../modules/pg-extension.ts';
 import { parseDefaultPrivilege, pgPrivileges } from '../../modules/pg-privileges.ts';
@@ -8,7 +11,7 @@ import { pgSchema } from '../../modules/pg-schema.ts';
 import { md5Secret } from '../../modules/pg-quote.ts';
 import { pgSql } from '../../modules/pg-sql.ts';
 import { NODES } from './harness.ts';
-import { argumentError, connectNode, runModule, sh } from './module-harness.ts';
+import { argumentError, connectNode, countingConnection, runModule, sh } from './module-harness.ts';
 
 const DBSU = { become: { user: 'postgres' } };
 const HOSTILE = 'x"; DROP DATABASE postgres; --';
@@ -255,6 +258,24 @@ describe('pg_role', () => {
     expect(argumentError(pgRole, { name: 'u', expire_at: 'tomorrow' })?.describe()).toContain('argument "expire_at" must match pattern');
     expect(argumentError(pgRole, { name: 'u', parameters: { 'bad name': 1 } })?.describe()).toContain('unknown argument "parameters.bad name"');
     expect(argumentError(pgRole, { name: 'u', roles: [{ name: 'g', admin: 'yes' }] })?.describe()).toContain('"roles.0');
+  });
+
+  it('in a loop, creates roles that grant earlier items, then reads every role once for a no-op pass', async () => {
+    const { task } = dsl<Record<string, never>>();
+    const names = ['pgsty_loop_a', 'pgsty_loop_b', 'pgsty_loop_c'];
+    const roles = task('roles', pgRole, (_v, name: string) => ({ name, login: false, roles: name === 'pgsty_loop_c' ? ['pgsty_loop_a'] : [] }), { loop: names });
+    const [compiled] = tasksOf(compilePlaybook({ name: 'roles', description: 'roles', plays: [{ name: 'roles', hosts: 'all', tasks: [roles] }] })[0]!);
+    const counted = countingConnection(() => conn);
+    const run = (): Promise<TaskOutcome> => {
+      counted.reset();
+      return executeTask(compiled!, { host: 'node', vars: {}, check: false, connect: async () => counted.connection, become: DBSU.become, playName: 'roles' });
+    };
+    expect((await run()).status).toBe('changed');
+    expect(await psql(`select r.rolname from pg_auth_members m join pg_roles r on r.oid = m.roleid join pg_roles u on u.oid = m.member where u.rolname = 'pgsty_loop_c'`)).toBe(
+      'pgsty_loop_a',
+    );
+    expect((await run()).status).toBe('ok');
+    expect(counted.commands()).toBe(1);
   });
 });
 

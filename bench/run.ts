@@ -59,6 +59,8 @@ interface Sample {
   wall_s: number;
   cpu_s: number;
   peak_rss_mb: number;
+  /** Share of all the machine's cores busy during the run (controller, nodes and everything else). */
+  machine_busy: number;
   changed: number;
   exit_code: number;
 }
@@ -123,14 +125,26 @@ function treeRss(pid: number): number {
   return total;
 }
 
+/** Busy and total jiffies of all cores since boot, from the first line of /proc/stat. */
+function cpuJiffies(): { busy: number; total: number } {
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').split(/\s+/).slice(1, 9).map(Number);
+  const busy = (user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0);
+  return { busy, total: busy + (idle ?? 0) + (iowait ?? 0) };
+}
+
 /**
  * Run a command to completion with its output in a log file. A wrapping sh reports its children's CPU time
  * (cutime + cstime of /proc/$$/stat, which includes every descendant that was waited for) on fd 3.
  */
-function timed(command: string[], env: NodeJS.ProcessEnv, logFile: string): Promise<{ wall_s: number; cpu_s: number; peak_rss_mb: number; exit_code: number; output: string }> {
+function timed(
+  command: string[],
+  env: NodeJS.ProcessEnv,
+  logFile: string,
+): Promise<{ wall_s: number; cpu_s: number; peak_rss_mb: number; machine_busy: number; exit_code: number; output: string }> {
   const script = '"$@" >"$BENCH_LOG" 2>&1; rc=$?; cat /proc/$$/stat >&3; exit $rc';
   return new Promise((resolvePromise, reject) => {
     const started = process.hrtime.bigint();
+    const jiffies = cpuJiffies();
     const child = spawn('sh', ['-c', script, 'sh', ...command], { cwd: ROOT, env: { ...env, BENCH_LOG: logFile }, stdio: ['ignore', 'inherit', 'inherit', 'pipe'] });
     let stat = '';
     child.stdio[3]?.on('data', (d: Buffer) => (stat += d.toString()));
@@ -140,9 +154,11 @@ function timed(command: string[], env: NodeJS.ProcessEnv, logFile: string): Prom
     child.on('close', (code) => {
       clearInterval(sampler);
       const wall = Number(process.hrtime.bigint() - started) / 1e9;
+      const now = cpuJiffies();
+      const machineBusy = (now.busy - jiffies.busy) / Math.max(1, now.total - jiffies.total);
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const cpu = (Number(fields[13] ?? 0) + Number(fields[14] ?? 0)) / CLK_TCK;
-      resolvePromise({ wall_s: wall, cpu_s: cpu, peak_rss_mb: peak / 1024, exit_code: code ?? -1, output: readFileSync(logFile, 'utf8') });
+      resolvePromise({ wall_s: wall, cpu_s: cpu, peak_rss_mb: peak / 1024, machine_busy: machineBusy, exit_code: code ?? -1, output: readFileSync(logFile, 'utf8') });
     });
   });
 }
@@ -200,8 +216,9 @@ async function measure(engine: Engine, kind: Kind, hosts: Host[], round: number,
   if (r.exit_code !== 0 || (expect === 'none' ? changed !== 0 : changed === 0)) {
     throw new Error(`${engine} ${kind} on ${hosts.length} hosts: exit ${r.exit_code}, changed=${changed} (see ${logFile})`);
   }
-  log(`${engine.padEnd(7)} ${kind.padEnd(5)} ${String(hosts.length).padStart(2)} hosts  ${r.wall_s.toFixed(2)} s  cpu ${r.cpu_s.toFixed(2)} s  rss ${r.peak_rss_mb.toFixed(0)} MB  changed=${changed}`);
-  return { engine, kind, hosts: hosts.length, round, wall_s: r.wall_s, cpu_s: r.cpu_s, peak_rss_mb: r.peak_rss_mb, changed, exit_code: r.exit_code };
+  const busy = `machine busy ${(r.machine_busy * 100).toFixed(0)}%`;
+  log(`${engine.padEnd(7)} ${kind.padEnd(5)} ${String(hosts.length).padStart(2)} hosts  ${r.wall_s.toFixed(2)} s  cpu ${r.cpu_s.toFixed(2)} s  rss ${r.peak_rss_mb.toFixed(0)} MB  ${busy}  changed=${changed}`);
+  return { engine, kind, hosts: hosts.length, round, wall_s: r.wall_s, cpu_s: r.cpu_s, peak_rss_mb: r.peak_rss_mb, machine_busy: r.machine_busy, changed, exit_code: r.exit_code };
 }
 
 /** Read every node's state after an engine's runs, to compare with the other engine's. */
@@ -243,6 +260,8 @@ function summarize(samples: Sample[], kind: Kind, hosts: number) {
     ours_cpu_s: median(ours.map((s) => s.cpu_s)),
     ansible_rss_mb: Math.max(...ansible.map((s) => s.peak_rss_mb)),
     ours_rss_mb: Math.max(...ours.map((s) => s.peak_rss_mb)),
+    ansible_busy: median(ansible.map((s) => s.machine_busy)),
+    ours_busy: median(ours.map((s) => s.machine_busy)),
   };
 }
 type Summary = ReturnType<typeof summarize>;
@@ -251,7 +270,7 @@ const LABELS: Record<Kind, string> = { first: 'first run', noop: 'no-op re-run',
 const range = (s: Stat, unit = '') => `${s.median.toFixed(2)}${unit} (${s.min.toFixed(2)}-${s.max.toFixed(2)})`;
 
 function table(title: string, rows: Summary[]): string {
-  const head = ['', 'hosts', 'runs', 'Ansible s, median (min-max)', 'ours s, median (min-max)', 'ratio, median (min-max)', 'CPU s A/ours', 'peak RSS MB A/ours'];
+  const head = ['', 'hosts', 'runs', 'Ansible s, median (min-max)', 'ours s, median (min-max)', 'ratio, median (min-max)', 'CPU s A/ours', 'peak RSS MB A/ours', 'machine busy % A/ours'];
   const body = rows.map((r) => [
     LABELS[r.kind as Kind],
     String(r.hosts),
@@ -261,6 +280,7 @@ function table(title: string, rows: Summary[]): string {
     range(r.ratio, 'x'),
     `${r.ansible_cpu_s.toFixed(2)} / ${r.ours_cpu_s.toFixed(2)}`,
     `${r.ansible_rss_mb.toFixed(0)} / ${r.ours_rss_mb.toFixed(0)}`,
+    `${(r.ansible_busy * 100).toFixed(0)} / ${(r.ours_busy * 100).toFixed(0)}`,
   ]);
   const lines = [head, ...body].map((cells) => `| ${cells.join(' | ')} |`);
   lines.splice(1, 0, `|${head.map(() => '---').join('|')}|`);
@@ -300,6 +320,8 @@ async function caseFanout(samples: Sample[], problems: string[]): Promise<{ rows
   const all = FANOUT_NODES;
   const extra = all.filter((h) => !FOUR_NODES.includes(h));
   upNodes(FOUR_NODES);
+  // Extra nodes still running from an earlier run would hide their own memory.
+  sh(SANDBOX, ['down', ...extra.map((h) => h.node)], { quiet: true });
   const before = (totalmem() - freemem()) / 2 ** 20;
   upNodes(extra);
   const after = (totalmem() - freemem()) / 2 ** 20;

@@ -58,9 +58,10 @@ function fail(what: string, result: ExecResult, secrets: string[] = []): never {
 /**
  * Run one read-only query that returns a single JSON value and parse it. In check mode a database that does
  * not exist yet (an earlier task would create it) gives undefined instead of a failure; that costs a second
- * query, on the postgres database, only when the first one could not connect.
+ * query, on the postgres database, only when the first one could not connect. A `secret` read (role verifiers)
+ * is never quoted in its failure.
  */
-export async function queryJson<T>(ctx: ModuleContext, target: PgTarget, sql: string, what: string): Promise<T | undefined> {
+export async function queryJson<T>(ctx: ModuleContext, target: PgTarget, sql: string, what: string, options: { secret?: boolean } = {}): Promise<T | undefined> {
   const result = await ctx.run(psqlCommand(target, ['-q', '-At']), { stdin: sql });
   if (result.code !== 0) {
     if (ctx.check && target.db !== 'postgres' && !(await databaseExists(ctx, target))) return undefined;
@@ -70,6 +71,8 @@ export async function queryJson<T>(ctx: ModuleContext, target: PgTarget, sql: st
   try {
     return JSON.parse(text) as T;
   } catch {
+    // A read of secrets (role verifiers) must not show them even when it went wrong.
+    if (options.secret) throw new ModuleFailure(`${what}: psql did not return JSON (output withheld: it may hold secrets)`, { stderr: result.stderr });
     throw new ModuleFailure(`${what}: psql did not return JSON: ${text.slice(0, 200)}`, { stdout: result.stdout, stderr: result.stderr });
   }
 }

@@ -243,7 +243,7 @@ export const pgRole = defineModule({
     checkName(args.name, 'name');
     for (const item of args.roles ?? []) checkName(typeof item === 'string' ? item : item.name, 'roles[].name');
     const target = { db: 'postgres', port: args.port };
-    const all = await queryJson<ServerRoles>(ctx, target, STATE_SQL, 'reading the roles');
+    const all = await queryJson<ServerRoles>(ctx, target, STATE_SQL, 'reading the roles', { secret: true });
     if (!all) throw new ModuleFailure('database postgres does not exist');
     const state: RoleState = { version: all.version, today: all.today, role: all.roles[args.name] ?? null };
     const warnings: string[] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ModuleFailure, type ModuleContext } from '../../engine/module.ts';
-import { buildScript, listElements, parseResultSets, psqlCommand, psqlError, runStatements, settingStatements, statement } from '../../modules/pg-client.ts';
+import { buildScript, listElements, parseResultSets, psqlCommand, psqlError, queryJson, runStatements, settingStatements, statement } from '../../modules/pg-client.ts';
 import { parseDefaultPrivilege } from '../../modules/pg-privileges.ts';
 
 describe('psql command and script', () => {
@@ -35,6 +35,17 @@ describe('psql command and script', () => {
     expect(failure).toBeInstanceOf(ModuleFailure);
     expect(JSON.stringify({ message: (failure as ModuleFailure).message, ...(failure as ModuleFailure).details })).not.toContain('pl@in');
     expect((failure as ModuleFailure).message).toBe(`role u failed: psql:<stdin>:6: ERROR:  syntax error at or near "x"\nLINE 1: ALTER ROLE "u" PASSWORD '********' x`);
+  });
+
+  it('does not quote a secret read that is not JSON in its failure, and quotes any other read', async () => {
+    const stdout = 'NOTICE from psqlrc\n{"roles": {"u": {"password": "SCRAM-SHA-256$4096:c2FsdA==$a2V5:c2VydmVy"}}}';
+    const ctx = { run: async () => ({ code: 0, stdout, stderr: '' }) } as unknown as ModuleContext;
+    const secret = await queryJson(ctx, { db: 'postgres' }, 'select 1', 'reading the roles', { secret: true }).catch((e: unknown) => e);
+    expect(secret).toBeInstanceOf(ModuleFailure);
+    expect((secret as ModuleFailure).message).toBe('reading the roles: psql did not return JSON (output withheld: it may hold secrets)');
+    expect(JSON.stringify((secret as ModuleFailure).details)).not.toContain('SCRAM');
+    const plain = await queryJson(ctx, { db: 'postgres' }, 'select 1', 'reading the schemas').catch((e: unknown) => e);
+    expect((plain as ModuleFailure).message).toBe(`reading the schemas: psql did not return JSON: ${stdout}`);
   });
 
   it("keeps psql's messages and drops sudo's noise in front of them", () => {

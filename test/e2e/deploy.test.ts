@@ -29,7 +29,6 @@ function members(ip: string): { Host: string; Role: string; State: string }[] {
   return JSON.parse(onNode(ip, 'patronictl -c /etc/patroni/patroni.yml list -f json').stdout || '[]') as { Host: string; Role: string; State: string }[];
 }
 
-
 const url = (ip: string, port: number, db = 'test', user = 'test', password = 'DBUser.Test') =>
   `postgres://${user}:${encodeURIComponent(password)}@${ip}:${port}/${db}?connect_timeout=3`;
 

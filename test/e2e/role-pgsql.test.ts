@@ -8,7 +8,6 @@ const INVENTORY = join(ROOT, 'test/fixtures/roles/pgsql.yml');
 const [PRIMARY, REPLICA, OFFLINE] = ['10.10.10.41', '10.10.10.42', '10.10.10.43'] as const;
 const MEMBERS = [PRIMARY, REPLICA, OFFLINE];
 
-/** SQL as the dbsu on a node; values unaligned, one row per line. */
 const changedOn = (run: Run): Record<string, number> => Object.fromEntries(Object.entries(recap(run).hosts).map(([h, c]) => [h, c.changed ?? -1]));
 const seconds = (run: Run): number => (recap(run) as unknown as { duration_ms: number }).duration_ms / 1000;
 

@@ -18,7 +18,7 @@ export interface TaskResult {
 }
 
 /** Whether a registered task changed the host (Ansible's `result is changed`); false when it did not run. */
-export const changed = (result: TaskResult | undefined): boolean => result?.changed === true;
+export const changed = (result: Pick<TaskResult, 'changed'> | undefined): boolean => result?.changed === true;
 
 /** A value given directly or computed from the host's variables (and the loop item). */
 export type Computed<V, T, I = unknown> = T | ((v: V, item: I) => T);

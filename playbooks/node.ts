@@ -1,5 +1,5 @@
 import type { Playbook, TaskItem } from '../engine/dsl.ts';
-import { dsl } from '../engine/dsl.ts';
+import { changed, dsl } from '../engine/dsl.ts';
 import { copy } from '../modules/copy.ts';
 import { debug } from '../modules/debug.ts';
 import { pkg } from '../modules/package.ts';
@@ -49,7 +49,7 @@ export const nodeExporterTasks = [
         tags: ['node_exporter_config'],
         register: 'node_exporter_env',
       }),
-      task('launch node_exporter', systemd, (v) => ({ name: 'prometheus-node-exporter', enabled: true, state: v.node_exporter_env?.changed ? ('restarted' as const) : ('started' as const) }), {
+      task('launch node_exporter', systemd, (v) => ({ name: 'prometheus-node-exporter', enabled: true, state: changed(v.node_exporter_env) ? ('restarted' as const) : ('started' as const) }), {
         tags: ['node_exporter_launch'],
       }),
       task('wait for node_exporter', waitFor, (v) => ({ host: '127.0.0.1', port: v.node_exporter_port ?? 9100, timeout: 30 }), { tags: ['node_exporter_launch'] }),

@@ -1,4 +1,4 @@
-import { dsl, type TaskResult } from '../../engine/dsl.ts';
+import { changed, dsl, type TaskResult } from '../../engine/dsl.ts';
 import { copy } from '../../modules/copy.ts';
 import { debug } from '../../modules/debug.ts';
 import { file } from '../../modules/file.ts';
@@ -44,7 +44,7 @@ const rootSecret = (v: RoleVars): string => {
   return `${password}\n`;
 };
 /** Config, unit or certificate changed in this run: the member must restart to use them. */
-const mustRestart = (v: EtcdVars): boolean => [v.etcd_conf_result, v.etcd_cert_result, v.etcd_key_result].some((r) => r?.changed === true);
+const mustRestart = (v: EtcdVars): boolean => [v.etcd_conf_result, v.etcd_cert_result, v.etcd_key_result].some(changed);
 /** Variables the templates compute from the whole group. */
 const configVars = (v: RoleVars) => ({ etcd_instance: instanceOf(v), etcd_initial_cluster: initialCluster(v), etcd_endpoints: etcdEndpoints(v) });
 
@@ -176,7 +176,7 @@ const memberTasks = [
 ];
 
 const launchTasks = [
-  task('launch etcd', systemd, (v) => ({ name: 'etcd', state: mustRestart(v) ? ('restarted' as const) : ('started' as const), enabled: true, daemon_reload: v.etcd_conf_result?.changed === true, wait_timeout: 60 }), {
+  task('launch etcd', systemd, (v) => ({ name: 'etcd', state: mustRestart(v) ? ('restarted' as const) : ('started' as const), enabled: true, daemon_reload: changed(v.etcd_conf_result), wait_timeout: 60 }), {
     tags: ['etcd_launch'],
   }),
   task('wait for the etcd client port', waitFor, (v) => ({ host: '127.0.0.1', port: port(v), state: 'started' as const, timeout: 60 }), { tags: ['etcd_launch'] }),

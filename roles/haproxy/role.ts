@@ -1,6 +1,6 @@
 import { command } from '../../modules/command.ts';
 import { copy, filesPath } from '../../modules/copy.ts';
-import { dsl, type TaskItem, type TaskResult } from '../../engine/dsl.ts';
+import { changed, dsl, type TaskItem, type TaskResult } from '../../engine/dsl.ts';
 import { debug } from '../../modules/debug.ts';
 import { file } from '../../modules/file.ts';
 import { pkg } from '../../modules/package.ts';
@@ -32,7 +32,7 @@ export const HAPROXY_UNIT = '/etc/systemd/system/haproxy.service';
 
 /** Whether systemd still runs haproxy from another unit file than ours (just written, or left by a failed run). */
 const unitStale = (v: HaproxyVars): boolean =>
-  Boolean(v.haproxy_unit?.changed) || (v.haproxy_fragment !== undefined && v.haproxy_fragment.stdout?.trim() !== `FragmentPath=${HAPROXY_UNIT}`);
+  changed(v.haproxy_unit) || (v.haproxy_fragment !== undefined && v.haproxy_fragment.stdout?.trim() !== `FragmentPath=${HAPROXY_UNIT}`);
 
 /** Pigsty's global maxconn. */
 export const HAPROXY_MAXCONN = 65535;
@@ -70,7 +70,7 @@ export function haproxyReloadTasks<V extends RoleVars>(options: { tags?: string[
 /** Whether this run changed HAProxy's configuration; when the config tasks did not run (-t haproxy_reload), a reload was asked for. */
 function configChanged(v: HaproxyVars): boolean {
   if (v.haproxy_cfg === undefined && v.haproxy_svc === undefined) return true;
-  return Boolean(v.haproxy_cfg?.changed || v.haproxy_svc?.changed);
+  return changed(v.haproxy_cfg) || changed(v.haproxy_svc);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { changed } from '../../engine/dsl.ts';
 import { copy, filesPath } from '../../modules/copy.ts';
 import { pkg } from '../../modules/package.ts';
 import { shell } from '../../modules/shell.ts';
@@ -54,7 +55,7 @@ export const repoTasks = [
       ),
       task('refresh the package index', shell, { cmd: 'apt-get update -q' }, {
         tags: ['node_repo_cache'],
-        when: (v) => deb(v) && Boolean(v.node_repo_files?.changed),
+        when: (v) => deb(v) && changed(v.node_repo_files),
       }),
       notice('repository files are only written on Debian here', () => 'EL repository files (/etc/yum.repos.d) are not rendered by this role: the node keeps its own repositories.', {
         when: (v) => !deb(v) && repoModules(v).length > 0,

@@ -1,3 +1,4 @@
+import { changed } from '../../engine/dsl.ts';
 import { copy } from '../../modules/copy.ts';
 import { file } from '../../modules/file.ts';
 import { firewalld } from '../../modules/firewalld.ts';
@@ -39,7 +40,7 @@ export const caTasks = [
         register: 'node_ca_link',
       }),
       task('rebuild the system trust store', shell, (v) => ({ cmd: deb(v) ? '/usr/sbin/update-ca-certificates' : '/usr/bin/update-ca-trust' }), {
-        when: (v) => Boolean(v.node_ca_copy?.changed || v.node_ca_link?.changed),
+        when: (v) => changed(v.node_ca_copy) || changed(v.node_ca_link),
       }),
     ],
     { tags: ['node_ca'] },

@@ -1,3 +1,4 @@
+import { changed } from '../../engine/dsl.ts';
 import { copy } from '../../modules/copy.ts';
 import { cron } from '../../modules/cron.ts';
 import { file } from '../../modules/file.ts';
@@ -29,7 +30,7 @@ const DROPIN = [
   '',
 ].join('\n');
 
-const chronyChanged = (v: NodeVars) => Boolean(v.node_chrony_conf?.changed || v.node_chrony_dropin?.changed);
+const chronyChanged = (v: NodeVars) => changed(v.node_chrony_conf) || changed(v.node_chrony_dropin);
 
 export const timeTasks = [
   task('set the time zone', timezone, (v) => ({ name: v.node_timezone as string }), {
@@ -66,7 +67,7 @@ export const timeTasks = [
         (v) => `node_ntp: chrony is configured and running with -x: this ${containerOf(v) ?? 'node'} lacks CAP_SYS_TIME, so the clock stays the host's.`,
         { tags: ['node_ntp_config'], when: (v) => !canSetClock(v) },
       ),
-      task('launch chrony', systemd, (v) => ({ name: deb(v) ? 'chrony' : 'chronyd', enabled: true, state: chronyChanged(v) ? 'restarted' : 'started', daemon_reload: Boolean(v.node_chrony_dropin?.changed) }), {
+      task('launch chrony', systemd, (v) => ({ name: deb(v) ? 'chrony' : 'chronyd', enabled: true, state: chronyChanged(v) ? 'restarted' : 'started', daemon_reload: changed(v.node_chrony_dropin) }), {
         tags: ['node_ntp_launch'],
       }),
     ],

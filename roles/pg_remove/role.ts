@@ -1,4 +1,4 @@
-import { dsl, type TaskItem, type TaskResult } from '../../engine/dsl.ts';
+import { changed, dsl, type TaskItem, type TaskResult } from '../../engine/dsl.ts';
 import { command } from '../../modules/command.ts';
 import { debug } from '../../modules/debug.ts';
 import { file } from '../../modules/file.ts';
@@ -39,7 +39,7 @@ const providers = (v: RoleVars): string[] => v.groups[v.pg_service_provider ?? '
 
 function serviceRemoval(suffix: string, when: (v: RemoveVars) => boolean, on?: (v: RemoveVars) => string): TaskItem<RemoveVars>[] {
   const where = on ? { delegate_to: on } : {};
-  const removed = (v: RemoveVars) => v.pg_rm_service_removed?.changed === true;
+  const removed = (v: RemoveVars) => changed(v.pg_rm_service_removed);
   return [
     task(`list haproxy service files${suffix}`, shell, { cmd: `ls -1 ${HAPROXY_CONF_DIR} 2>/dev/null || true` }, {
       when,

@@ -82,6 +82,9 @@ export const pgbackrestConfigTasks = (tags: string[]): TaskItem<RoleVars>[] =>
     task('write pgbackrest.conf (it holds repository secrets)', template, configArgs, { tags, when: (v) => repoHasSecret(v), no_log: true }),
   ] as TaskItem<RoleVars>[];
 
+/** pgBackRest's exit code when another pgBackRest process holds a lock it needs (LockAcquireError). */
+const PGBACKREST_LOCK_ERROR = 50;
+
 const steps: TaskItem<BackupVars>[] = [
   // The mode the core's pg_dir step gives it too, so the two steps never undo each other.
   task('create the pgbackrest config directory', file, (v) => ({ path: '/etc/pgbackrest', state: 'directory' as const, owner: dbsu(v), group: 'postgres', mode: '0700' }), {
@@ -101,7 +104,16 @@ const steps: TaskItem<BackupVars>[] = [
     'create the pgbackrest stanza',
     shell,
     (v) => ({ cmd: `rm -f /tmp/pgbackrest/${cluster(v)}.stop && pgbackrest --stanza=${cluster(v)} --no-online stanza-create`, executable: '/bin/bash' }),
-    { tags: ['pgbackrest_init'], when: (v) => stanzaInitWanted(v) && stanzaMissing(v), become_user: dbsu },
+    {
+      tags: ['pgbackrest_init'],
+      when: (v) => stanzaInitWanted(v) && stanzaMissing(v),
+      become_user: dbsu,
+      // Exit 50 is pgBackRest's lock error: archive-push, started by PostgreSQL's archive_command for the first
+      // WAL segments, can hold the stanza's archive lock at that moment (seen once in CI). Any other failure stops.
+      until: (r) => r.rc !== PGBACKREST_LOCK_ERROR,
+      retries: 10,
+      delay: 2,
+    },
   ),
   task(
     'take the first full backup',

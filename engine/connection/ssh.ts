@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { Client, type AnyAuthMethod, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import { fingerprint, keyType, type HostKeyVerdict, type KnownHosts } from './known-hosts.ts';
-import { shq, wrapBecome } from './shell.ts';
-import { UnreachableError, type Connection, type ConnectionTarget, type ExecOptions, type ExecResult } from './types.ts';
+import { needsSudo, passwordProblem, refusedMessage, shq, startedLine, SudoDialogue, sudoMarkers, withoutMarkers, wrapBecome } from './shell.ts';
+import { UnreachableError, type Become, type Connection, type ConnectionTarget, type ExecOptions, type ExecResult } from './types.ts';
 
 /** OpenSSH's default MaxSessions is 10; stay under it so a busy host never refuses a channel. */
 const CHANNELS_PER_CONNECTION = 8;
@@ -127,6 +127,19 @@ interface Pending {
   errDone: boolean;
   timer?: NodeJS.Timeout;
   resolve: (result: ExecResult) => void;
+  prompt?: Prompt;
+}
+
+/** A sudo that may prompt: the password for its prompt, and the command's input (base64 lines) once it runs. */
+interface Prompt {
+  dialogue: SudoDialogue;
+  password: string;
+  input: string;
+}
+
+/** Bytes as base64 in lines of 76, each ending in a newline, as base64 -d reads them. */
+function base64Lines(bytes: Buffer): string {
+  return bytes.toString('base64').replace(/.{1,76}/g, '$&\n');
 }
 
 const TAIL = 96;
@@ -158,25 +171,30 @@ class RemoteShell {
     });
   }
 
-  run(command: string, stdin: Buffer, timeoutMs: number | undefined): Promise<ExecResult> {
+  /**
+   * Run one command. With a prompt, the command is a `sudo -S` that reads the session's own stdin: its first
+   * prompt gets the password, and `input` is written once the command's shell printed its started line.
+   */
+  run(command: string, stdin: Buffer, timeoutMs: number | undefined, prompt?: Prompt): Promise<ExecResult> {
     return new Promise((resolve) => {
-      this.pending = { out: [], err: [], outTail: '', errTail: '', errDone: false, resolve };
+      this.pending = { out: [], err: [], outTail: '', errTail: '', errDone: false, resolve, prompt };
       if (timeoutMs) {
         this.pending.timer = setTimeout(() => {
           // The command cannot be stopped without its shell: end the session, as closing a command's own channel did.
-          this.dead = true;
-          this.channel.signal('KILL');
-          this.channel.close();
+          this.kill();
           this.finish(-1, `timed out after ${timeoutMs} ms`);
         }, timeoutMs);
       }
       // The command's parent is a fresh subshell, as an sshd session was: sudo ties cached credentials to the
-      // parent process, and a password given on stdin must still be asked for. That subshell's own notes
-      // ("Killed") go to its silenced stderr; the command gets the session's stderr through an inner subshell.
+      // parent process, and a password must still be asked for. That subshell's own notes ("Killed") go to its
+      // silenced stderr; the command gets the session's stderr through an inner subshell.
       const run = `( (exec /bin/sh -c ${shq(command)} 2>&3 3>&-`;
-      const input = stdin.length
-        ? `base64 -d <<'${this.marker}' | ${run}); exit $? )\n${stdin.toString('base64').replace(/.{1,76}/g, '$&\n')}${this.marker}\n`
-        : `${run} </dev/null); exit $? )\n`;
+      let input: string;
+      // sudo reads the session's stdin: one line, so that the shell has read all of it before sudo starts, and
+      // nothing else is written until sudo or the command asks for it.
+      if (prompt) input = `${run}); exit $? ); `;
+      else if (stdin.length) input = `base64 -d <<'${this.marker}' | ${run}); exit $? )\n${base64Lines(stdin)}${this.marker}\n`;
+      else input = `${run} </dev/null); exit $? )\n`;
       this.channel.write(`${input}printf '\\000%s %d\\n' ${this.marker} "$?"; printf '\\000%s\\n' ${this.marker} >&3\n`);
     });
   }
@@ -186,11 +204,27 @@ class RemoteShell {
     this.channel.close();
   }
 
+  private kill(): void {
+    this.dead = true;
+    this.channel.signal('KILL');
+    this.channel.close();
+  }
+
   private onData(chunk: Buffer, stderr: boolean): void {
     const p = this.pending;
     if (!p) return;
     if (stderr) {
       p.err.push(chunk);
+      for (const event of p.prompt?.dialogue.feed(chunk.toString('latin1')) ?? []) {
+        if (event === 'password') this.channel.write(`${p.prompt?.password}\n`);
+        else if (event === 'started') this.channel.write(p.prompt?.input ?? '');
+        else {
+          // sudo asks again and would wait for ever: only ending the session stops it.
+          this.kill();
+          this.finish(1, '');
+          return;
+        }
+      }
       p.errTail = (p.errTail + chunk.toString('latin1')).slice(-TAIL);
       p.errDone = p.errTail.endsWith(this.errEnd);
     } else {
@@ -221,6 +255,13 @@ class SshConnection implements Connection {
   private readonly limit = pLimit(CHANNELS_PER_CONNECTION);
   private readonly idle: RemoteShell[] = [];
   private sftp: Promise<SFTPWrapper> | undefined;
+  /** Become users for whom sudo -n refused: their commands wait for sudo's prompt. */
+  private readonly prompting = new Set<string>();
+  /**
+   * By become user and password: why sudo failed once given that password (it is not tried again, so that a run
+   * cannot lock the account), undefined when it did not; pending while the first command that gives it runs.
+   */
+  private readonly passwordChecks = new Map<string, Promise<string | undefined>>();
 
   constructor(
     target: ConnectionTarget,
@@ -231,16 +272,61 @@ class SshConnection implements Connection {
   }
 
   exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
-    const wrapped = wrapBecome(command, this.user, options.become);
-    const stdin = Buffer.concat([Buffer.from(wrapped.stdinPrefix), Buffer.from(options.stdin ?? '')]);
-    return this.limit(async () => {
-      let shell = this.idle.pop();
-      while (shell?.dead) shell = this.idle.pop();
-      shell ??= new RemoteShell(await this.openChannel('sh'));
-      const result = await shell.run(wrapped.command, stdin, options.timeoutMs);
-      if (!shell.dead) this.idle.push(shell);
-      return result;
-    });
+    const stdin = Buffer.from(options.stdin ?? '');
+    const become = options.become;
+    return this.limit(() =>
+      needsSudo(this.user, become) ? this.runAs(command, become, stdin, options.timeoutMs) : this.onShell((shell) => shell.run(command, stdin, options.timeoutMs)),
+    );
+  }
+
+  /**
+   * Run a command through sudo. `sudo -n` first, stdin as for any command: that costs nothing more when sudo does
+   * not ask for a password (NOPASSWD, a root login). Once sudo -n refuses a become user before its command ran and
+   * a password is set, that user's commands wait for sudo's prompt instead, and the password is written only when
+   * sudo asks for it. A refused password is not tried again, so that a run cannot lock the account.
+   */
+  private async runAs(command: string, become: Become, stdin: Buffer, timeoutMs: number | undefined): Promise<ExecResult> {
+    const password = become.password;
+    if (password === undefined || !this.prompting.has(become.user)) {
+      const markers = sudoMarkers();
+      const result = await this.onShell((shell) => shell.run(wrapBecome(command, become.user, markers), stdin, timeoutMs));
+      const started = result.stderr.includes(startedLine(markers));
+      result.stderr = withoutMarkers(result.stderr, markers);
+      if (started || password === undefined || result.code === -1) return result;
+      this.prompting.add(become.user);
+    }
+    // The first command that gives a password is alone: when sudo refuses it, the others do not try it at once.
+    const key = `${become.user}\n${password}`;
+    const earlier = this.passwordChecks.get(key);
+    const failure = passwordProblem(password) ?? (earlier ? await earlier : undefined);
+    if (failure) return { stdout: '', stderr: `${failure}\n`, code: 1 };
+    let settle: (failure: string | undefined) => void = () => undefined;
+    if (!earlier) this.passwordChecks.set(key, new Promise((resolve) => (settle = resolve)));
+    let refused: string | undefined;
+    try {
+      const markers = sudoMarkers();
+      const input = stdin.length ? base64Lines(stdin) : '';
+      const dialogue = new SudoDialogue(markers);
+      const line = wrapBecome(command, become.user, markers, { input: input.length });
+      const result = await this.onShell((shell) => shell.run(line, Buffer.alloc(0), timeoutMs, { dialogue, password, input }));
+      result.stderr = withoutMarkers(result.stderr, markers);
+      if (dialogue.prompts === 0 || dialogue.started || result.code === -1) return result;
+      refused = refusedMessage(this.user, become.user, dialogue.prompts > 1);
+      this.passwordChecks.set(key, Promise.resolve(refused));
+      return { ...result, stderr: `${result.stderr}${refused}\n`, code: 1 };
+    } finally {
+      settle(refused);
+    }
+  }
+
+  /** Run on an idle shell of the pool, or a new one; a shell whose session ended is dropped. */
+  private async onShell(work: (shell: RemoteShell) => Promise<ExecResult>): Promise<ExecResult> {
+    let shell = this.idle.pop();
+    while (shell?.dead) shell = this.idle.pop();
+    shell ??= new RemoteShell(await this.openChannel('sh'));
+    const result = await work(shell);
+    if (!shell.dead) this.idle.push(shell);
+    return result;
   }
 
   /**

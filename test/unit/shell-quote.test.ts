@@ -12,12 +12,13 @@ describe('shell quoting', () => {
     }
   });
 
-  it('wraps a command in sudo only when the become user differs from the login user', () => {
-    expect(wrapBecome('id', 'root', { user: 'root' })).toEqual({ command: 'id', stdinPrefix: '' });
-    expect(wrapBecome('id -u', 'admin', { user: 'root' })).toEqual({ command: "sudo -n -H -u root -- sh -c 'cd / && id -u'", stdinPrefix: '' });
-    expect(wrapBecome('id', 'admin', { user: 'postgres', password: 'pw' })).toEqual({
-      command: "sudo -S -p '' -H -u postgres -- sh -c 'cd / && id'",
-      stdinPrefix: 'pw\n',
-    });
+  it('wraps a command in sudo -n, or in a sudo that prompts with the marker, and never holds a password', () => {
+    const markers = { prompt: 'pgsty-sudo-ab12:', started: 'pgsty-started-ab12' };
+    const started = 'printf "\\000%s\\n" pgsty-started-ab12 >&2';
+    expect(wrapBecome('id -u', 'root', markers)).toBe(`sudo -n -H -u root -- sh -c '${started}; cd / && id -u'`);
+    expect(wrapBecome('id', 'postgres', markers, { input: 0 })).toBe(`sudo -S -p pgsty-sudo-ab12: -H -u postgres -- sh -c '${started}; exec </dev/null; cd / && id'`);
+    expect(wrapBecome('cat', 'postgres', markers, { input: 9 })).toBe(
+      `sudo -S -p pgsty-sudo-ab12: -H -u postgres -- sh -c '${started}; head -c 9 | { base64 -d | (cd / && cat); rc=$?; cat >/dev/null; exit $rc; }'`,
+    );
   });
 });

@@ -27,9 +27,19 @@ export function fingerprint(blob: Buffer): string {
   return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
 }
 
-/** The name OpenSSH records for a host: the bare address on port 22, [address]:port otherwise. */
+/**
+ * The name OpenSSH looks a host up by: lowercased (hashed entries hash that lowercased name), bare on port 22,
+ * [name]:port otherwise.
+ */
 function entryName(host: string, port: number): string {
-  return port === 22 ? host : `[${host}]:${port}`;
+  const name = host.toLowerCase();
+  return port === 22 ? name : `[${name}]:${port}`;
+}
+
+/** OpenSSH's host patterns: `*` is any run of characters, `?` any one, every other character itself; no case. */
+function wildcard(pattern: string): RegExp {
+  const parts = [...pattern.toLowerCase()].map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&')));
+  return new RegExp(`^${parts.join('')}$`, 's');
 }
 
 function matchesName(pattern: string, name: string): boolean {
@@ -39,11 +49,7 @@ function matchesName(pattern: string, name: string): boolean {
     const mac = createHmac('sha1', Buffer.from(salt, 'base64')).update(name).digest('base64');
     return mac === hash;
   }
-  if (pattern.includes('*') || pattern.includes('?')) {
-    const re = new RegExp(`^${pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
-    return re.test(name);
-  }
-  return pattern === name;
+  return wildcard(pattern).test(name);
 }
 
 /** A known_hosts file: lookups for host key verification, appends for newly trusted hosts. */
@@ -96,6 +102,21 @@ export class KnownHosts {
     if (valid.some((k) => k.key.equals(blob))) return { kind: 'match' };
     if (valid.length === 0) return { kind: 'unknown' };
     return { kind: 'changed', known: valid.map((k) => ({ type: k.type, fingerprint: fingerprint(k.key), line: k.line })) };
+  }
+
+  /**
+   * Whether to accept a presented key: yes when the file records it for the address. With trustNew, also when
+   * the file knows the host under neither its address nor its inventory name (and a key recorded under the name
+   * is checked as one under the address is): a new key is never trusted over one the file holds.
+   */
+  decide(address: string, name: string, port: number, blob: Buffer, trustNew: boolean): { accept: true } | { accept: false; verdict: HostKeyVerdict; host: string } {
+    const verdict = this.verify(address, port, blob);
+    if (verdict.kind === 'match') return { accept: true };
+    if (verdict.kind !== 'unknown' || !trustNew) return { accept: false, verdict, host: address };
+    const byName = name === address ? verdict : this.verify(name, port, blob);
+    if (byName.kind === 'changed' || byName.kind === 'revoked') return { accept: false, verdict: byName, host: name };
+    this.add(address, port, blob);
+    return { accept: true };
   }
 
   /** Record a newly trusted key, creating the file when needed. */

@@ -38,19 +38,19 @@ function authMethods(target: ConnectionTarget): AnyAuthMethod[] {
   return methods;
 }
 
-function describeVerdict(target: ConnectionTarget, verdict: HostKeyVerdict, presented: Buffer, file: string): string {
+function describeVerdict(host: string, port: number, verdict: HostKeyVerdict, presented: Buffer, file: string): string {
   const shown = `${keyType(presented)} ${fingerprint(presented)}`;
   switch (verdict.kind) {
     case 'changed':
       return (
-        `host key for ${target.address}:${target.port} has CHANGED: it presented ${shown}, ` +
+        `host key for ${host}:${port} has CHANGED: it presented ${shown}, ` +
         `but ${file} records ${verdict.known.map((k) => `${k.type} ${k.fingerprint} (line ${k.line})`).join(', ')}; ` +
-        `if the host was rebuilt, remove the old entry (ssh-keygen -R ${target.address})`
+        `if the host was rebuilt, remove the old entry (ssh-keygen -R ${host})`
       );
     case 'revoked':
-      return `host key ${shown} of ${target.address} is marked @revoked in ${file}:${verdict.line}`;
+      return `host key ${shown} of ${host} is marked @revoked in ${file}:${verdict.line}`;
     default:
-      return `host key of ${target.address} (${shown}) is not in ${file}; rerun with --trust-new-hosts to accept and record it`;
+      return `host key of ${host} (${shown}) is not in ${file}; rerun with --trust-new-hosts to accept and record it`;
   }
 }
 
@@ -86,13 +86,9 @@ function openClient(target: ConnectionTarget, options: SshOptions): Promise<Clie
       keepaliveCountMax: 4,
       authHandler: authMethods(target),
       hostVerifier: (key: Buffer): boolean => {
-        const verdict = options.knownHosts.verify(target.address, target.port, key);
-        if (verdict.kind === 'match') return true;
-        if (verdict.kind === 'unknown' && options.trustNewHosts) {
-          options.knownHosts.add(target.address, target.port, key);
-          return true;
-        }
-        hostKeyProblem = describeVerdict(target, verdict, key, options.knownHosts.file);
+        const decision = options.knownHosts.decide(target.address, target.host, target.port, key, options.trustNewHosts);
+        if (decision.accept) return true;
+        hostKeyProblem = describeVerdict(decision.host, target.port, decision.verdict, key, options.knownHosts.file);
         return false;
       },
     };

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
@@ -18,6 +18,17 @@ export interface SshOptions {
   /** Accept and record a key for a host the known_hosts file does not know yet. */
   trustNewHosts: boolean;
   connectTimeoutMs: number;
+  /** Told what the connection would rather not do silently, such as leaving out a private key others can read; stderr by default. */
+  warn?: (message: string) => void;
+}
+
+const warned = new Set<string>();
+
+/** A warning line on stderr, once per process: every host of a run may use the same key file. */
+function warnOnce(message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  process.stderr.write(`warning: ${message}\n`);
 }
 
 /** Key algorithms to offer for a recorded key type: an RSA key is signed with one of several algorithms. */
@@ -29,10 +40,26 @@ function defaultKeyFiles(): string[] {
   return ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((n) => join(homedir(), '.ssh', n)).filter((f) => existsSync(f));
 }
 
-function authMethods(target: ConnectionTarget): AnyAuthMethod[] {
+/**
+ * Why OpenSSH would refuse a private key file ("UNPROTECTED PRIVATE KEY FILE"): it is ours and group or others
+ * may read, write or run it. A key others can read is no longer a secret; a file owned by another user is
+ * theirs to guard, as OpenSSH sees it.
+ */
+export function unprotectedKey(file: string): string | undefined {
+  const st = statSync(file);
+  if (st.uid !== process.getuid?.() || (st.mode & 0o077) === 0) return undefined;
+  return `private key ${file} is open to group or others (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}): not used, as OpenSSH refuses it; chmod 600 ${file}`;
+}
+
+/** The ways to log in, in OpenSSH's order; a key file OpenSSH would refuse is left out, with a warning. */
+function authMethods(target: ConnectionTarget, warn: (message: string) => void): AnyAuthMethod[] {
   const methods: AnyAuthMethod[] = [];
   const keyFiles = target.privateKeyFile ? [target.privateKeyFile] : defaultKeyFiles();
-  for (const file of keyFiles) methods.push({ type: 'publickey' as const, username: target.user, key: readFileSync(file) });
+  for (const file of keyFiles) {
+    const problem = unprotectedKey(file);
+    if (problem) warn(problem);
+    else methods.push({ type: 'publickey' as const, username: target.user, key: readFileSync(file) });
+  }
   if (process.env.SSH_AUTH_SOCK) methods.push({ type: 'agent' as const, username: target.user, agent: process.env.SSH_AUTH_SOCK });
   if (target.password !== undefined) methods.push({ type: 'password' as const, username: target.user, password: target.password });
   return methods;
@@ -76,6 +103,7 @@ function openClient(target: ConnectionTarget, options: SshOptions): Promise<Clie
   return new Promise((resolve, reject) => {
     const client = new Client();
     let hostKeyProblem: string | undefined;
+    const methods = authMethods(target, options.warn ?? warnOnce);
     const knownTypes = options.knownHosts.typesFor(target.address, target.port);
     const config: ConnectConfig = {
       host: target.address,
@@ -84,7 +112,7 @@ function openClient(target: ConnectionTarget, options: SshOptions): Promise<Clie
       readyTimeout: options.connectTimeoutMs,
       keepaliveInterval: 15_000,
       keepaliveCountMax: 4,
-      authHandler: authMethods(target),
+      authHandler: methods,
       hostVerifier: (key: Buffer): boolean => {
         const decision = options.knownHosts.decide(target.address, target.host, target.port, key, options.trustNewHosts);
         if (decision.accept) return true;
@@ -98,7 +126,8 @@ function openClient(target: ConnectionTarget, options: SshOptions): Promise<Clie
       client.end();
       if (hostKeyProblem) return reject(new Error(hostKeyProblem));
       if (error.level === 'client-authentication') {
-        return reject(new Error(`authentication as ${target.user} failed (tried: ${authSummary(target)})`));
+        const tried = methods.length ? methods.map((m) => m.type).join(', ') : 'no usable key file, agent or password';
+        return reject(new Error(`authentication as ${target.user} failed (tried: ${tried})`));
       }
       const message = `${target.address}:${target.port}: ${error.message}`;
       const transient = ['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ETIMEDOUT'].includes(error.code ?? '');
@@ -106,11 +135,6 @@ function openClient(target: ConnectionTarget, options: SshOptions): Promise<Clie
     });
     client.connect(config);
   });
-}
-
-function authSummary(target: ConnectionTarget): string {
-  const methods = authMethods(target).map((m) => m.type);
-  return methods.length ? methods.join(', ') : 'no key file, agent or password available';
 }
 
 /** Where a command's output ends: a marker line no command prints, on stdout with its exit status and on stderr. */

@@ -1,5 +1,10 @@
+import { chmodSync, copyFileSync, mkdtempSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KnownHosts } from '../../engine/connection/known-hosts.ts';
 import { LocalConnection } from '../../engine/connection/local.ts';
+import { connectSsh } from '../../engine/connection/ssh.ts';
 import type { Connection } from '../../engine/connection/types.ts';
 import { NODES } from './harness.ts';
 import { connectNode, sh } from './module-harness.ts';
@@ -51,6 +56,27 @@ describe('one SSH connection per host', () => {
     expect(await sh(conn, 'stat -c %a:%s /var/tmp/pgsty-upload')).toBe(`640:${bytes.length}\n`);
     const { createHash } = await import('node:crypto');
     expect((await sh(conn, 'sha256sum < /var/tmp/pgsty-upload')).split(' ')[0]).toBe(createHash('sha256').update(bytes).digest('hex'));
+  });
+});
+
+describe('private key files', () => {
+  it('leaves out a key group or others can read, with one warning, as OpenSSH does; uses it once it is private', async () => {
+    const key = join(mkdtempSync(join(tmpdir(), 'key-')), 'id_ed25519');
+    copyFileSync(join(homedir(), '.ssh', 'id_ed25519'), key);
+    chmodSync(key, 0o644);
+    const warnings: string[] = [];
+    const node = NODES['node-3'];
+    const connect = () =>
+      connectSsh(
+        { host: node, address: node, port: 22, user: 'root', kind: 'ssh', privateKeyFile: key },
+        { knownHosts: KnownHosts.load(join(homedir(), '.ssh', 'known_hosts')), trustNewHosts: false, connectTimeoutMs: 10_000, warn: (m) => warnings.push(m) },
+      );
+    await expect(connect()).rejects.toThrow('authentication as root failed');
+    expect(warnings[0]).toBe(`private key ${key} is open to group or others (mode 0644): not used, as OpenSSH refuses it; chmod 600 ${key}`);
+    chmodSync(key, 0o600);
+    const conn = await connect();
+    expect((await conn.exec('echo in')).stdout).toBe('in\n');
+    await conn.close();
   });
 });
 

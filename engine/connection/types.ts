@@ -1,7 +1,7 @@
 /** How a command is run on a host: as the login user, or through sudo as another user. */
 export interface Become {
   user: string;
-  /** sudo password; undefined means NOPASSWD. */
+  /** sudo password, written only when sudo prompts for it; undefined means NOPASSWD. */
   password?: string;
 }
 

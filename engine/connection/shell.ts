@@ -53,7 +53,8 @@ export function wrapBecome(command: string, user: string, markers: SudoMarkers, 
   let body = run;
   if (prompt?.input === 0) body = `exec </dev/null; ${run}`;
   // A command that stops reading early must not leave the rest on the stream, where the next reader would get it.
-  else if (typeof prompt?.input === 'number') body = `head -c ${prompt.input} | { base64 -d | (${run}); rc=$?; cat >/dev/null; exit $rc; }`;
+  // Its own line ends before the `)`, which a trailing comment or a here-document would otherwise swallow.
+  else if (typeof prompt?.input === 'number') body = `head -c ${prompt.input} | { base64 -d | (${run}\n); rc=$?; cat >/dev/null; exit $rc; }`;
   const sudo = prompt ? `sudo -S -p ${markers.prompt}` : 'sudo -n';
   return `${sudo} -H -u ${shq(user)} -- sh -c ${shq(`${started}; ${body}`)}`;
 }

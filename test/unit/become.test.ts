@@ -80,16 +80,21 @@ describe('the wrapped command on a stream it shares', () => {
     const markers = sudoMarkers();
     const framed = Buffer.from(input).toString('base64').replace(/.{1,76}/g, '$&\n');
     const wrapped = wrapBecome(command, 'someone-else', markers, { input: framed.length });
-    return execFileSync('sh', ['-c', `${wrapped}; echo "rest: $(cat)"`], { input: stream(framed), encoding: 'utf8', stdio: 'pipe', env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, FAKE_SUDO_PASSWORD: PASSWORD } });
+    return execFileSync('sh', ['-c', `${wrapped}; echo "status $?, rest: $(cat)"`], { input: stream(framed), encoding: 'utf8', stdio: 'pipe', env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, FAKE_SUDO_PASSWORD: PASSWORD } });
   }
 
   it('reads exactly its input after the password, and leaves what follows', () => {
     const input = `${'x'.repeat(200)}\n${PASSWORD}?\n`;
-    expect(onStream('cat', input, (framed) => `${PASSWORD}\n${framed}next command\n`)).toBe(`${input}rest: next command\n`);
+    expect(onStream('cat', input, (framed) => `${PASSWORD}\n${framed}next command\n`)).toBe(`${input}status 0, rest: next command\n`);
+  });
+
+  it('runs a command that ends in a comment or a here-document, with its exit status', () => {
+    expect(onStream('cat; exit 3 # done', 'in', (framed) => `${PASSWORD}\n${framed}next\n`)).toBe('instatus 3, rest: next\n');
+    expect(onStream('cat - <<EOF\nhere\nEOF', 'in', (framed) => `${PASSWORD}\n${framed}`)).toBe('here\nstatus 0, rest: \n');
   });
 
   it('consumes its input even when the command reads none of it', () => {
-    expect(onStream('echo ignored', 'a'.repeat(100_000), (framed) => `${PASSWORD}\n${framed}next command\n`)).toBe('ignored\nrest: next command\n');
+    expect(onStream('echo ignored', 'a'.repeat(100_000), (framed) => `${PASSWORD}\n${framed}next command\n`)).toBe('ignored\nstatus 0, rest: next command\n');
   });
 });
 

@@ -18,7 +18,7 @@ describe('shell quoting', () => {
     expect(wrapBecome('id -u', 'root', markers)).toBe(`sudo -n -H -u root -- sh -c '${started}; cd / && id -u'`);
     expect(wrapBecome('id', 'postgres', markers, { input: 0 })).toBe(`sudo -S -p pgsty-sudo-ab12: -H -u postgres -- sh -c '${started}; exec </dev/null; cd / && id'`);
     expect(wrapBecome('cat', 'postgres', markers, { input: 9 })).toBe(
-      `sudo -S -p pgsty-sudo-ab12: -H -u postgres -- sh -c '${started}; head -c 9 | { base64 -d | (cd / && cat); rc=$?; cat >/dev/null; exit $rc; }'`,
+      `sudo -S -p pgsty-sudo-ab12: -H -u postgres -- sh -c '${started}; head -c 9 | { base64 -d | (cd / && cat\n); rc=$?; cat >/dev/null; exit $rc; }'`,
     );
   });
 });

@@ -1,11 +1,12 @@
-import { homedir } from 'node:os';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KnownHosts } from '../../engine/connection/known-hosts.ts';
 import { connectSsh } from '../../engine/connection/ssh.ts';
 import type { Connection } from '../../engine/connection/types.ts';
 import { copy } from '../../modules/copy.ts';
-import { onNode, sandbox } from './harness.ts';
+import { onNode, results, runEntry, sandbox } from './harness.ts';
 import { runModule } from './module-harness.ts';
 
 const NODE = '10.10.10.63';
@@ -92,5 +93,17 @@ describe('become with a password on a real host', () => {
     const conn = await connect('root');
     const r = await conn.exec('cat; echo " $(id -un)"', { stdin: INPUT, become: { user: 'nobody', password: PASSWORD } });
     expect(r).toMatchObject({ stdout: `${INPUT} nobody\n`, code: 0 });
+  });
+
+  it('a playbook run by a NOPASSWD user with ansible_become_password writes the file once, as given', async () => {
+    const inventory = join(mkdtempSync(join(tmpdir(), 'become-inv-')), 'hosts.yml');
+    writeFileSync(inventory, `all:\n  hosts:\n    ${NODE}: {}\n`);
+    const run = () => runEntry('test/e2e/fixtures/engine-playbook.ts', ['-i', inventory, '--json', '-u', 'nopass', '-t', 'fixed', '-e', `ansible_become_password=${PASSWORD}`]);
+    const first = await run();
+    expect(results(first, 'write a fixed file')[0]?.status).toBe('changed');
+    expect(onNode(NODE, 'cat /etc/pgsty-fixed').stdout).toBe('fixed\n');
+    const again = await run();
+    expect(results(again, 'write a fixed file')[0]?.status).toBe('ok');
+    expect(first.stdout + first.stderr + again.stdout + again.stderr).not.toContain(PASSWORD);
   });
 });

@@ -90,7 +90,8 @@ export const SAFE_FN = [
   `go() { _m=$2; _e=0; cd / || return 1; _o=$IFS; IFS=/; set -f; for _c in $1; do IFS=$_o; case $_c in ''|.) continue ;; esac; ` +
     `_w=\${PWD%/}/$_c; if [ "$_m" = 1 ] && [ ! -e "$_c" ] && [ ! -L "$_c" ] && ! mkdir -- "$_c"; then _e=1; break; fi; _l=; ` +
     `if [ -L "$_c" ]; then _l=1; if [ -O / ] && [ ! -O . ]; then echo "$_w is a symlink in a directory root does not own: not following it" >&2; _e=1; break; fi; fi; ` +
-    `if ! cd -P -- "$_c"; then _e=1; break; fi; ` +
+    `if ! cd -P -- "$_c" 2>/dev/null; then if [ ! -e "$_c" ]; then echo "$_w does not exist" >&2; elif [ ! -d "$_c" ]; then echo "$_w is not a directory" >&2; ` +
+    `else echo "cannot enter $_w" >&2; fi; _e=1; break; fi; ` +
     `if [ -z "$_l" ] && [ "$_c" != .. ] && [ "$PWD" != "$_w" ]; then echo "$_w became a symlink while in use: not following it" >&2; _e=1; break; fi; done; ` +
     `IFS=$_o; set +f; return $_e; }`,
   `sm() { if [ ! -O / ] || [ "$2" = . ]; then chmod "$1" -- "$2"; return; fi; _w=\${PWD%/}/$2; ` +

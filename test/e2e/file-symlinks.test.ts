@@ -101,6 +101,17 @@ describe('modules acting as root where another user can plant symlinks (x62)', (
     expect(await targets()).toBe(before);
   });
 
+  it('keeps the ACLs and extended attributes of the file it replaces', async () => {
+    const path = `${HOME}/attrs`;
+    await sh(conn, 'command -v setfacl >/dev/null && command -v setfattr >/dev/null || apt-get install -y -q acl attr >/dev/null');
+    await sh(conn, `printf 'a\\n' > ${path} && chmod 640 ${path} && setfacl -m u:nobody:r ${path} && setfattr -n user.pgsty -v kept ${path}`);
+    const r = await runModule(conn, copy, { dest: path, content: 'b\n', owner: 'mallory' });
+    expect(r.result.changed).toBe(true);
+    expect(await sh(conn, `cat ${path}; stat -c '%U %a' ${path}; getfacl -cp ${path} | grep nobody; getfattr --only-values -n user.pgsty ${path}; echo`)).toBe(
+      'b\nmallory 640\nuser:nobody:r--\nkept\n',
+    );
+  });
+
   it('a race: the owner swapping every new entry of the directory for a link to root’s files never gets one changed', async () => {
     const race = `${HOME}/race`;
     await asMallory(`mkdir -p ${race}`);

@@ -94,6 +94,11 @@ describe('symlinks someone other than root could have planted', () => {
     );
   });
 
+  it('copy with remote_src refuses to read a source through a planted link', async () => {
+    const { ctx } = host(`/home/u/key\x01file|root|root|600|0|0|3|\0abc  -\n\x01${fileRead('', '/srv/key', 'absent')}`);
+    await expect(copy.plan(ctx, { src: '/home/u/key', remote_src: true, dest: '/srv/key' })).rejects.toThrow('refusing to follow /home/u/key: a symlink');
+  });
+
   it('file refuses a planted link at path for state directory, and acts on a link itself with chown -h when told not to follow', async () => {
     const planted = host(`/pg/data\x01\x01l\0postgres\0postgres\x000\x000\x00777\x001:2\x001\0/etc\0/pg/data\0\x01`);
     await expect(file.plan(planted.ctx, { path: '/pg/data', state: 'directory', owner: 'postgres', mode: '0700' })).rejects.toThrow('refusing to follow /pg/data');

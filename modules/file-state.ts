@@ -75,8 +75,8 @@ export function parseStat(output: string): PathState {
 /**
  * Shell functions that keep root from being turned against itself by a user who owns a directory on a path (the
  * dbsu owns its home, pg_data and /etc/pgbouncer, and can plant symlinks there):
- * - lk PATH sets U to the first symlink on PATH that sits in a directory root does not own, when acting as root
- *   (builtins only: the no-op read costs no more);
+ * - lk PATH sets U to the first symlink on PATH that sits in a directory root does not own, or in a sticky one
+ *   (/tmp: anyone may add names there), when acting as root (builtins only: the no-op read costs no more);
  * - go DIR [1] enters DIR from / one name at a time (with 1, making missing directories), refusing such a symlink
  *   and comparing the physical path after each step, so a name swapped for a symlink after the check is caught
  *   too; names in DIR are then used as ./NAME and resolve through nothing else;
@@ -86,10 +86,10 @@ export function parseStat(output: string): PathState {
 export const SAFE_FN = [
   'unset CDPATH',
   `lk() { U=; [ -O / ] || return 0; _o=$IFS; IFS=/; set -f; _p=; for _c in $1; do [ -n "$_c" ] || continue; _q=$_p/$_c; ` +
-    `if [ -L "$_q" ] && [ ! -O "\${_p:-/}" ]; then U=$_q; break; fi; _p=$_q; done; IFS=$_o; set +f; }`,
+    `if [ -L "$_q" ] && { [ ! -O "\${_p:-/}" ] || [ -k "\${_p:-/}" ]; }; then U=$_q; break; fi; _p=$_q; done; IFS=$_o; set +f; }`,
   `go() { _m=$2; _e=0; cd / || return 1; _o=$IFS; IFS=/; set -f; for _c in $1; do IFS=$_o; case $_c in ''|.) continue ;; esac; ` +
     `_w=\${PWD%/}/$_c; if [ "$_m" = 1 ] && [ ! -e "$_c" ] && [ ! -L "$_c" ] && ! mkdir -- "$_c"; then _e=1; break; fi; _l=; ` +
-    `if [ -L "$_c" ]; then _l=1; if [ -O / ] && [ ! -O . ]; then echo "$_w is a symlink in a directory root does not own: not following it" >&2; _e=1; break; fi; fi; ` +
+    `if [ -L "$_c" ]; then _l=1; if [ -O / ] && { [ ! -O . ] || [ -k . ]; }; then echo "$_w is a symlink someone other than root could have put there: not following it" >&2; _e=1; break; fi; fi; ` +
     `if ! cd -P -- "$_c" 2>/dev/null; then if [ ! -e "$_c" ]; then echo "$_w does not exist" >&2; elif [ ! -d "$_c" ]; then echo "$_w is not a directory" >&2; ` +
     `else echo "cannot enter $_w" >&2; fi; _e=1; break; fi; ` +
     `if [ -z "$_l" ] && [ "$_c" != .. ] && [ "$PWD" != "$_w" ]; then echo "$_w became a symlink while in use: not following it" >&2; _e=1; break; fi; done; ` +
@@ -176,7 +176,7 @@ export async function readFile(ctx: ModuleContext, path: string, options: { foll
 export function requireTrusted(path: string, untrusted: string | undefined, follow: Follow): void {
   if (!untrusted || (follow === 'never' && untrusted === path)) return;
   const what = untrusted === path ? path : `${untrusted} (on the path to ${path})`;
-  throw new ModuleFailure(`refusing to follow ${what}: a symlink in a directory root does not own, which its owner can point anywhere; set follow: true to follow it`);
+  throw new ModuleFailure(`refusing to follow ${what}: a symlink someone other than root could have put there, pointing anywhere; set follow: true to follow it`);
 }
 
 /** A mode given as Ansible writes it ('0644', '644', 0o644 or the YAML 1.1 octal 420) as a number. */

@@ -59,6 +59,10 @@ describe('modules acting as root where another user can plant symlinks (x62)', (
       const block = await runModule(conn, blockinfile, { path, block: 'pwned', create: true, owner: 'mallory', mode: '0644' });
       expect(block.result.failed, path).toBe(true);
     }
+    // /tmp is root's, but anyone may add names there.
+    await asMallory(`ln -sf ${TARGET} /tmp/pgsty-planted`);
+    const shared = await runModule(conn, lineinfile, { path: '/tmp/pgsty-planted', line: 'pwned' });
+    refused(shared.result.msg, '/tmp/pgsty-planted');
     expect(await targets()).toBe(before);
   });
 

@@ -171,8 +171,8 @@ interface Args {
 }
 
 /**
- * Plan owner/group/mode changes on an existing path (and with recurse, the tree under it). `target` is where a
- * followed symlink points; without one, a link at path is changed itself.
+ * Plan owner/group/mode changes on an existing path (and with recurse, the tree under it): at `read.resolved` when a
+ * symlink at path was followed, else on the path itself (a link there is changed itself).
  */
 function planAttributes(ctx: ModuleContext, args: Args, read: FileRead, wanted: Ownership): Plan {
   const [root, ...inner] = read.entries as [Entry, ...Entry[]];

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { shq } from '../engine/connection/shell.ts';
 import { defineModule, ModuleFailure, mustSucceed, type Plan } from '../engine/module.ts';
-import { attributeChanges, dirOf, parseStat, planContent, sha256, STAT_FN, type FileRead } from './file-state.ts';
+import { attributeChanges, baseOf, dirOf, parseRead, parseStat, planContent, readScript, SAFE_FN, STAT_FN } from './file-state.ts';
 import { AccountName, PresentAbsent } from './group.ts';
 
 export const AuthorizedKeyArgs = Type.Object(
@@ -118,8 +118,9 @@ function readCommand(args: AuthorizedKey): string {
     args.path === undefined ? `file="$(printf %s "$entry" | cut -d: -f6)/.ssh/authorized_keys"` : `file=${shq(args.path)}`,
     `printf '%s\\0%s\\0' "$file" "$(id -gn -- ${u})"`,
     `st "$(dirname -- "$file")"`,
-    `st "$file"`,
-    `if [ -f "$file" ] && [ ! -L "$file" ]; then base64 -w0 < "$file"; fi`,
+    // The file sits in the user's own directory: read as safely as any file a module writes (a symlink there is replaced).
+    SAFE_FN,
+    readScript('"$file"', 'never', true),
   ].join('\n');
 }
 
@@ -138,13 +139,9 @@ export const authorizedKey = defineModule({
       if (!ctx.check) throw new ModuleFailure(problem);
       return { changed: state === 'present', summary: `would add ${keys.length} key(s) for ${args.user}`, warnings: [problem] };
     }
-    const [path = '', group = '', dirLine = '', fileLine = '', data64 = ''] = out.split('\0');
+    const [path = '', group = '', dirLine = '', ...fileRead] = out.split('\0');
     const dirState = parseStat(`${dirLine}\0`);
-    const known: FileRead = { path, state: parseStat(`${fileLine}\0`) };
-    if (known.state.kind === 'file') {
-      known.content = Buffer.from(data64.trim(), 'base64');
-      known.state.sha256 = sha256(known.content);
-    }
+    const known = parseRead(fileRead.join('\0'), true);
     const current = known.content?.toString('utf8') ?? '';
     const content = updatedContent(current, keys, state, Boolean(args.exclusive));
     const data = { user: args.user, path, keys: keys.length };
@@ -152,7 +149,8 @@ export const authorizedKey = defineModule({
     const dir = dirOf(path);
     const dirFixes: string[] = [];
     if ((args.manage_dir ?? true) && state === 'present') {
-      if (dirState.kind === 'absent') dirFixes.push(`install -d -m 700 -o ${shq(args.user)} -g ${shq(group)} -- ${shq(dir)}`);
+      // Made in the parent entered with go, so a name planted there cannot make root change another directory.
+      if (dirState.kind === 'absent') dirFixes.push(`go ${shq(dirOf(dir))}`, `mkdir -m 700 -- ${shq(baseOf(dir))}`, `chown -h ${shq(`${args.user}:${group}`)} -- ${shq(baseOf(dir))}`);
       else dirFixes.push(...attributeChanges(dir, dirState, { owner: args.user, group, mode: 0o700 }).commands);
     }
     const file: Plan =
@@ -161,7 +159,7 @@ export const authorizedKey = defineModule({
         : await planContent(ctx, { dest: path, content, owner: args.user, group, mode: 0o600 }, known);
     if (!file.changed && !dirFixes.length) return { changed: false, data };
 
-    const fixDir = async () => void (dirFixes.length && mustSucceed(await ctx.run(dirFixes.join(' && ')), `preparing ${dir}`));
+    const fixDir = async () => void (dirFixes.length && mustSucceed(await ctx.run(`${SAFE_FN}\n${dirFixes.join(' && ')}`), `preparing ${dir}`));
     const what = [
       ...(current === content ? (file.changed ? [file.summary ?? path] : []) : [`${path}: ${describeChange(current, content)}`]),
       ...(dirFixes.length ? [`${dirState.kind === 'absent' ? 'create' : 'fix'} ${dir}`] : []),

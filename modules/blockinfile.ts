@@ -17,6 +17,7 @@ export const BlockinfileArgs = Type.Object(
     ...attributeArgs,
     backup: Type.Optional(Type.Boolean()),
     validate: Type.Optional(Type.String({ pattern: '%s' })),
+    follow: Type.Optional(Type.Boolean({ description: 'edit the target of a symlink at path even where someone other than root could have planted it' })),
   },
   { additionalProperties: false },
 );

@@ -6,15 +6,21 @@ import {
   attributeArgs,
   attributeChanges,
   contentDiff,
+  followOf,
   MAX_DIFF_BYTES,
   parseMode,
+  parseRead,
   parseStat,
   planAttributes,
   planContent,
+  readScript,
+  requireTrusted,
   roleAsset,
+  SAFE_FN,
   STAT_FN,
   statOf,
   writeCommand,
+  type Follow,
   type PathState,
   type WriteSpec,
 } from './file-state.ts';
@@ -30,6 +36,7 @@ export const CopyArgs = Type.Object(
     ...attributeArgs,
     backup: Type.Optional(Type.Boolean()),
     validate: Type.Optional(Type.String({ pattern: '%s' })),
+    follow: Type.Optional(Type.Boolean({ description: 'write to the target of a symlink at dest (or on its path) instead of replacing the link' })),
   },
   {
     additionalProperties: false,
@@ -51,37 +58,44 @@ function readLocal(path: string): Buffer {
 }
 
 /** Copy a file that is already on the host: hashes of both compared in one command, the copy made atomically. */
-async function planRemoteCopy(ctx: ModuleContext, src: string, spec: WriteSpec): Promise<Plan> {
-  const read = `${STAT_FN}; s=$(readlink -m -- ${shq(src)}) && ${statOf('"$s"')} && printf '\\1' && ${statOf(shq(spec.dest))}`;
-  const [srcOut = '', destOut = ''] = mustSucceed(await ctx.run(read), `reading ${src} and ${spec.dest}`).stdout.split('\x01');
+async function planRemoteCopy(ctx: ModuleContext, src: string, spec: WriteSpec, follow: Follow): Promise<Plan> {
+  // The source is read as root too: through a link someone else planted it could be any file root can read.
+  const read = `${STAT_FN}\n${SAFE_FN}\nlk ${shq(src)}; printf '%s\\1' "$U"; s=$(readlink -m -- ${shq(src)}) && ${statOf('"$s"')} && printf '\\1'\n${readScript(shq(spec.dest), follow, false)}`;
+  const [srcLink = '', srcOut = '', destOut = ''] = mustSucceed(await ctx.run(read), `reading ${src} and ${spec.dest}`).stdout.split('\x01');
+  if (follow !== 'always') requireTrusted(src, srcLink || undefined, 'trusted');
   const source = parseStat(srcOut);
-  const current = parseStat(destOut);
+  const destRead = parseRead(destOut, false);
+  requireTrusted(spec.dest, destRead.untrusted, follow);
+  const dest = destRead.path;
+  const current = destRead.state;
   if (source.kind === 'absent') throw new ModuleFailure(`remote src ${src} does not exist`);
   if (source.kind !== 'file') throw new ModuleFailure(`remote src ${src} is not a regular file (copying directories is not supported)`);
-  if (current.kind === 'directory' || current.kind === 'other') throw new ModuleFailure(`${spec.dest} exists and is not a regular file`);
+  if (current.kind === 'directory' || current.kind === 'other') throw new ModuleFailure(`${dest} exists and is not a regular file`);
 
   const contentChanged = current.kind !== 'file' || current.sha256 !== source.sha256;
-  const attrs = current.kind === 'file' ? attributeChanges(spec.dest, current, spec) : { words: [], commands: [] };
+  const attrs = current.kind === 'file' ? attributeChanges(dest, current, spec) : { words: [], commands: [] };
   if (!contentChanged && attrs.commands.length === 0) return { changed: false };
-  if (!contentChanged) return planAttributes(ctx, spec.dest, attrs);
+  if (!contentChanged) return planAttributes(ctx, dest, attrs);
 
-  const { diff, note } = await remoteDiff(ctx, src, source, spec.dest, current);
+  const { diff, note } = await remoteDiff(ctx, src, source, dest, current);
   const details = [...attrs.words, ...(note ? [note] : [])];
   return {
     changed: true,
-    summary: `${current.kind === 'absent' ? 'create' : 'update'} ${spec.dest} from ${src}${details.length ? ` (${details.join(', ')})` : ''}`,
+    summary: `${current.kind === 'absent' ? 'create' : 'update'} ${dest} from ${src}${details.length ? ` (${details.join(', ')})` : ''}`,
     ...(diff ? { diff: [diff] } : {}),
-    apply: async () => void mustSucceed(await ctx.run(writeCommand(spec, current, `cat -- ${shq(src)} > "$tmp"`)), `copying ${src} to ${spec.dest}`),
+    apply: async () => void mustSucceed(await ctx.run(writeCommand({ ...spec, dest }, current, `cat -- ${shq(src)} > new`)), `copying ${src} to ${dest}`),
   };
 }
 
-/** Both files' content for the diff, in one command, unless either is too large to show. */
+/** Both files' content for the diff, in one command, unless either is too large to show; dest is read as the plan read it. */
 async function remoteDiff(ctx: ModuleContext, src: string, source: PathState, dest: string, current: PathState): Promise<ReturnType<typeof contentDiff>> {
   if ((source.size ?? 0) > MAX_DIFF_BYTES || (current.size ?? 0) > MAX_DIFF_BYTES) return contentDiff(dest, undefined, '');
-  const destRead = current.kind === 'file' ? `base64 -w0 < ${shq(dest)}` : 'true';
-  const out = mustSucceed(await ctx.run(`base64 -w0 < ${shq(src)} && printf '\\1' && ${destRead}`), `reading ${src} and ${dest}`).stdout;
-  const [after = '', before = ''] = out.split('\x01');
-  return contentDiff(dest, Buffer.from(before, 'base64'), Buffer.from(after, 'base64'));
+  const destRead = current.kind === 'file' ? readScript(shq(dest), 'never', true) : 'true';
+  const command = `${STAT_FN}\n${SAFE_FN}\nbase64 -w0 < ${shq(src)} && printf '\\1'\n${destRead}`;
+  const [after = '', before = ''] = mustSucceed(await ctx.run(command), `reading ${src} and ${dest}`).stdout.split('\x01');
+  const old = current.kind === 'file' ? parseRead(before, true) : undefined;
+  if (old?.untrusted) return contentDiff(dest, undefined, '');
+  return contentDiff(dest, old?.content ?? Buffer.alloc(0), Buffer.from(after, 'base64'));
 }
 
 /** Write a file from content, a controller file or a file on the host, with owner and mode; a second run changes nothing. */
@@ -90,10 +104,11 @@ export const copy = defineModule({
   concurrentPlans: true,
   args: CopyArgs,
   plan: (ctx, args) => {
-    const { content, src, remote_src, ...rest } = args;
+    const { content, src, remote_src, follow, ...rest } = args;
     const spec = { ...rest, mode: parseMode(args.mode) };
-    if (src !== undefined && remote_src) return planRemoteCopy(ctx, src, spec);
-    return planContent(ctx, { ...spec, content: src !== undefined ? readLocal(src) : (content ?? '') });
+    // As Ansible's copy: a symlink at dest is replaced by the file unless follow is set.
+    if (src !== undefined && remote_src) return planRemoteCopy(ctx, src, spec, followOf(follow, 'never'));
+    return planContent(ctx, { ...spec, follow: followOf(follow, 'never'), content: src !== undefined ? readLocal(src) : (content ?? '') });
   },
 });
 

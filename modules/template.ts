@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import Handlebars from 'handlebars';
 import type { Vars } from '../engine/inventory-types.ts';
 import { defineModule, ModuleFailure } from '../engine/module.ts';
-import { attributeArgs, parseMode, planContent, roleAsset } from './file-state.ts';
+import { attributeArgs, followOf, parseMode, planContent, roleAsset } from './file-state.ts';
 import { helpers } from './template-helpers.ts';
 
 export const TemplateArgs = Type.Object(
@@ -13,6 +13,7 @@ export const TemplateArgs = Type.Object(
     ...attributeArgs,
     backup: Type.Optional(Type.Boolean()),
     validate: Type.Optional(Type.String({ pattern: '%s' })),
+    follow: Type.Optional(Type.Boolean({ description: 'write to the target of a symlink at dest (or on its path) instead of replacing the link' })),
     vars: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "variables added to (and overriding) the host's" })),
   },
   { additionalProperties: false },
@@ -160,8 +161,9 @@ export const template = defineModule({
   concurrentPlans: true,
   args: TemplateArgs,
   plan: async (ctx, args) => {
-    const { src, vars, ...rest } = args;
+    const { src, vars, follow, ...rest } = args;
     const content = renderTemplate(src, { ...ctx.vars, ...vars });
-    return planContent(ctx, { ...rest, mode: parseMode(args.mode), content });
+    // As Ansible's template: a symlink at dest is replaced by the file unless follow is set.
+    return planContent(ctx, { ...rest, mode: parseMode(args.mode), follow: followOf(follow, 'never'), content });
   },
 });

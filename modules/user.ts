@@ -165,7 +165,11 @@ export function userChanges(args: UserSpec, user: UserState, read: UserRead): { 
   return { words, options, password };
 }
 
-/** Shell that creates the key pair when its file does not exist, owned by the user; it reads the home from passwd. */
+/**
+ * Shell that creates the key pair when its file does not exist, owned by the user; it reads the home from passwd.
+ * In a home the user owns, the directory and keys are made as the user (runuser): as root, a symlink the user put
+ * there (~/.ssh -> /root/.ssh) would have root write and chown its keys wherever it points.
+ */
 function keygenCommand(args: UserSpec): string {
   const n = shq(args.name);
   const file = `"$home"/${shq(keyFile(args))}`;
@@ -174,9 +178,11 @@ function keygenCommand(args: UserSpec): string {
     `home=$(getent passwd -- ${n} | cut -d: -f6)`,
     `comment=${args.ssh_key_comment === undefined ? `${n}@"$(hostname)"` : shq(args.ssh_key_comment)}`,
     `if [ ! -e ${file} ]; then`,
-    `dir=$(dirname -- ${file}); [ -d "$dir" ] || install -d -m 700 -o ${n} -g "$(id -g -- ${n})" -- "$dir"`,
-    `ssh-keygen -q -t ${args.ssh_key_type ?? 'rsa'}${bits} -N '' -C "$comment" -f ${file} </dev/null >/dev/null`,
-    `chown ${n}:"$(id -g -- ${n})" -- ${file} ${file}.pub`,
+    `if [ "$(stat -c %U -- "$home")" = ${n} ]; then as="runuser -u ${n} --"; else as=; fi`,
+    `dir=$(dirname -- ${file})`,
+    `if [ -d "$dir" ]; then :; elif [ -n "$as" ]; then $as mkdir -m 700 -- "$dir"; else install -d -m 700 -o ${n} -g "$(id -g -- ${n})" -- "$dir"; fi`,
+    `$as ssh-keygen -q -t ${args.ssh_key_type ?? 'rsa'}${bits} -N '' -C "$comment" -f ${file} </dev/null >/dev/null`,
+    `[ -n "$as" ] || chown ${n}:"$(id -g -- ${n})" -- ${file} ${file}.pub`,
     'fi',
   ].join('\n');
 }

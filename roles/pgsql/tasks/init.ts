@@ -110,7 +110,10 @@ const initTasks = [
   task('mark the primary ready', setFact, { pg_primary_state: 'ready' }),
 ];
 
-/** The dbsu's ~/.pgpass holds the system users' passwords, for tools run as the dbsu. */
+/**
+ * The dbsu's ~/.pgpass holds the system users' passwords, for tools run as the dbsu. Written as the dbsu: its home is
+ * the dbsu's to change, and a symlink planted there then reaches only what the dbsu could write anyway.
+ */
 const pgpassTasks = [
   task(
     'write system users to the dbsu pgpass',
@@ -124,7 +127,7 @@ const pgpassTasks = [
       group: 'postgres',
       mode: '0600',
     }),
-    { loop: (v) => Object.keys(systemPasswords(v)), no_log: true },
+    { ...asDbsu, loop: (v) => Object.keys(systemPasswords(v)), no_log: true },
   ),
 ];
 

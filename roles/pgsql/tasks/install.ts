@@ -77,7 +77,8 @@ const accountTasks = [
       group: 'postgres',
       mode: '0600',
     }),
-    { tags: ['pg_ssh'] },
+    // As the dbsu, in the dbsu's own home: a symlink planted there reaches only what the dbsu could write anyway.
+    { tags: ['pg_ssh'], become_user: (v) => dbsu(v) },
   ),
   task('read the dbsu public key', command, (v) => ({ argv: ['cat', `${param(v, 'pg_dbsu_home')}/.ssh/id_rsa.pub`] }), {
     register: 'pg_dbsu_pubkey',

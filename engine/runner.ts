@@ -25,6 +25,11 @@ export interface RunOptions {
   startAtTask?: string;
   connector: Connector;
   sink: EventSink;
+  /**
+   * Learns the secrets a run comes to know, before any event that could show them: facts and registered results
+   * under secret names (collect) and values modules mark secret (add).
+   */
+  secrets?: { collect(vars: unknown): void; add(value: unknown): void };
 }
 
 export interface RunSummary {
@@ -235,6 +240,8 @@ export class Runner {
         playName: play.name,
       });
       Object.assign(state.facts, outcome.facts);
+      this.options.secrets?.collect(outcome.facts);
+      this.options.secrets?.add(outcome.secrets ?? []);
       if (outcome.status === 'failed' && !outcome.ignored) state.failed = true;
       if (outcome.status === 'changed') for (const name of task.task.notify ?? []) state.notified.add(name);
       this.report(base, started, outcome, task, delegateTo);
@@ -254,11 +261,12 @@ export class Runner {
     const event: TaskResultEvent = { ...base, status: outcome.status, duration_ms: duration };
     if (delegateTo) event.delegate_to = delegateTo;
     if (outcome.summary) event.summary = hidden ? 'output hidden by no_log' : outcome.summary;
-    // A failure stays readable under no_log (secrets are masked in every event anyway): only summaries and diffs carry content.
-    if (outcome.status === 'failed') event.msg = failureText(outcome);
+    // no_log hides all a task's module said, failures included (their text and stderr quote what it handled): the
+    // masker only knows the secrets it was told about.
+    if (outcome.status === 'failed') event.msg = hidden ? 'failure hidden by no_log' : failureText(outcome);
     if (outcome.ignored) event.ignored = true;
     if (this.options.diff && outcome.diffs.length) event.diff = hidden ? ['diff hidden by no_log'] : outcome.diffs.map(unifiedDiff);
-    if (outcome.warnings.length) event.warnings = outcome.warnings;
+    if (outcome.warnings.length) event.warnings = hidden ? ['warnings hidden by no_log'] : outcome.warnings;
     this.count(base.host, outcome.ignored ? 'ignored' : outcome.status);
     if (outcome.status !== 'skipped') this.timings.push({ task: task.title, host: base.host, duration_ms: duration });
     this.options.sink.emit(event);

@@ -111,6 +111,7 @@ export class Runner {
 
   private async runPlay(play: CompiledPlay): Promise<void> {
     const hosts = this.playHosts(play.hosts).filter((h) => this.states.has(h) || h === 'localhost');
+    this.options.secrets?.collect([play.defaults, play.play.vars ?? {}, play.roleVars]);
     this.options.sink.emit({ type: 'play_start', play: play.name, hosts });
     if (hosts.length === 0) {
       this.options.sink.emit({ type: 'warning', msg: `play "${play.name}": no hosts matched "${play.hosts}"` });

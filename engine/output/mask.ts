@@ -34,6 +34,17 @@ function patternOf(form: string): string {
   return `${left}${body}${right}`;
 }
 
+/** A quoted scalar's value as YAML (or JSON) reads it, as far as the text is readable; anything else as it is. */
+function unquoted(raw: string): string {
+  if (raw.startsWith("'")) return raw.replace(/^'|'$/g, '').replace(/''/g, "'");
+  if (!raw.startsWith('"')) return raw;
+  try {
+    return JSON.parse(raw.endsWith('"') && raw.length > 1 ? raw : `${raw}"`) as string;
+  } catch {
+    return raw.replace(/^"|"$/g, '');
+  }
+}
+
 /** Collects secret values and scrubs them from any text or event before it is shown or written. */
 export class Masker {
   private readonly forms = new Set<string>();
@@ -84,13 +95,12 @@ export class Masker {
    */
   collectText(text: string): void {
     this.collect(text);
-    const assignment = /([A-Za-z0-9_]+)["']?\s*(?::(?=[\s"'])|=)\s*("[^"\n]*"?|'[^'\n]*'?|[^\n#,}\]]*)/g;
+    const assignment = /([A-Za-z0-9_]+)["']?[ \t]*(?::(?=[\s"'])|=)[ \t]*("(?:[^"\\\n]|\\.)*"?|'(?:[^'\n]|'')*'?|[^\n#,}\]]*)/g;
     for (const m of text.matchAll(assignment)) {
       if (!isSecretName(m[1] as string)) continue;
       const raw = (m[2] as string).trim();
       this.add(raw);
-      const unquoted = raw.replace(/^(["'])(.*?)\1?$/, '$2');
-      if (unquoted !== raw) this.add(unquoted);
+      this.add(unquoted(raw));
     }
   }
 

@@ -171,8 +171,6 @@ async function execute(playbook: Playbook, opts: CliOptions, masker: Masker, io:
     throw new EngineError(`unknown strategy "${strategy}"`, { path: '--strategy' }, 'linear or free');
   }
   const plays = compilePlaybook(playbook);
-  // Role defaults and vars under secret names are secrets too, the moment a run could print them.
-  for (const play of plays) masker.collect([play.defaults, play.play.vars ?? {}, play.roleVars]);
   const playHosts = targetHosts(inv, plays, opts.limit);
   const allHosts = [...new Set([...playHosts.values()].flat())];
 

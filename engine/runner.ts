@@ -8,6 +8,7 @@ import type { EventSink, HostCounts, HostStatus, TaskResultEvent } from './outpu
 import { applyLimit, resolvePattern } from './patterns.ts';
 import { selectedByTags, type TagSelection } from './tags.ts';
 import { executeTask, unifiedDiff, type TaskOutcome } from './task-exec.ts';
+import { mergeLayers } from './vars.ts';
 
 /** Opens a connection to a host from its variables (ansible_host, ansible_user, ...). */
 export type Connector = (host: string, vars: Vars) => Promise<Connection>;
@@ -111,7 +112,7 @@ export class Runner {
 
   private async runPlay(play: CompiledPlay): Promise<void> {
     const hosts = this.playHosts(play.hosts).filter((h) => this.states.has(h) || h === 'localhost');
-    this.options.secrets?.collect([play.defaults, play.play.vars ?? {}, play.roleVars]);
+    this.learnPlaySecrets(play, hosts);
     this.options.sink.emit({ type: 'play_start', play: play.name, hosts });
     if (hosts.length === 0) {
       this.options.sink.emit({ type: 'warning', msg: `play "${play.name}": no hosts matched "${play.hosts}"` });
@@ -124,6 +125,21 @@ export class Runner {
       if (aborted || this.active(batch).length === 0) break;
     }
     this.options.sink.emit({ type: 'play_end', play: play.name });
+  }
+
+  /**
+   * Role defaults and role or play vars under secret names, as each host's tasks see them: a default the inventory
+   * overrides is no secret of this run (Pigsty's `pigsty` would otherwise hide every word `pigsty`).
+   */
+  private learnPlaySecrets(play: CompiledPlay, hosts: string[]): void {
+    const secrets = this.options.secrets;
+    if (!secrets) return;
+    const own = { ...play.defaults, ...(play.play.vars ?? {}), ...play.roleVars };
+    for (const host of hosts) {
+      const state = this.states.get(host);
+      const seen = mergeLayers(play.defaults, state?.inventory ?? {}, play.play.vars ?? {}, play.roleVars, this.options.extraVars);
+      secrets.collect(Object.fromEntries(Object.keys(own).map((key) => [key, seen[key]])));
+    }
   }
 
   private selected(task: CompiledTask): boolean {

@@ -79,4 +79,23 @@ describe('a run masks what it learns while running', () => {
     expect(hidden).toMatchObject({ host: 'h1', status: 'failed', ignored: true, msg: 'failure hidden by no_log' });
     expect(events.find((e) => e.type === 'task_result' && e.task === 'r : show the role default')).toMatchObject({ summary: 'default is ********' });
   });
+
+  it('a role default the inventory overrides is not a secret of the run: a published word stays readable', async () => {
+    const inv = parseInventory('all:\n  hosts:\n    h1: {ansible_connection: local, web_password: Own.Secret1}\n', 'inline.yml');
+    const overridden: Playbook = {
+      name: 'overridden',
+      description: '',
+      plays: [{ name: 'p', hosts: 'all', roles: [role({ name: 'r', defaults: { web_password: 'pigsty' }, tasks: [task('show', debug, (v) => ({ msg: `schema pigsty, password ${String(v.web_password)}` }))] })] }],
+    };
+    const masker = new Masker();
+    masker.collect({ web_password: 'Own.Secret1' });
+    const events: RunEvent[] = [];
+    await new Runner({
+      inventory: inv, extraVars: {}, check: false, diff: false, tags: { only: [], skip: [] }, forks: 1,
+      connector: async () => Promise.reject(new Error('no connection expected')),
+      sink: masker.wrap({ emit: (e) => events.push(e), close: async () => {} }),
+      secrets: masker,
+    }).run(overridden);
+    expect(events.find((e) => e.type === 'task_result')).toMatchObject({ summary: 'schema pigsty, password ********' });
+  });
 });

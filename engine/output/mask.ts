@@ -50,12 +50,15 @@ export class Masker {
   private readonly forms = new Set<string>();
   private pattern: RegExp | undefined;
 
-  /** Remember a value that must never be shown; a list or mapping under a secret name is secret as a whole. */
-  add(value: unknown): void {
-    if (Array.isArray(value)) value.forEach((v) => this.add(v));
-    else if (value && typeof value === 'object') Object.values(value).forEach((v) => this.add(v));
+  /**
+   * Remember a value that must never be shown; a list or mapping under a secret name is secret as a whole, except
+   * the numbers of a mapping (a registered result's rc: 0 would hide every 0).
+   */
+  add(value: unknown, inMapping = false): void {
+    if (Array.isArray(value)) value.forEach((v) => this.add(v, inMapping));
+    else if (value && typeof value === 'object') Object.values(value).forEach((v) => this.add(v, true));
     else if (typeof value === 'string') this.addText(value);
-    else if (typeof value === 'number' || typeof value === 'bigint') this.addText(String(value));
+    else if ((typeof value === 'number' || typeof value === 'bigint') && !inMapping) this.addText(String(value));
   }
 
   /**

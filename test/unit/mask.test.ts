@@ -96,6 +96,12 @@ describe('masker gaps', () => {
     expect(m.mask('31415926 Li5t.Secret 42 Map.Secret1 5432')).toBe('******** ******** ******** ******** 5432');
   });
 
+  it('takes the strings of a registered result under a secret name, not its numbers', () => {
+    const m = new Masker();
+    m.collect({ api_token: { changed: false, rc: 0, stdout: 'T0ken.Value' } });
+    expect(m.mask('rc=0 stdout=T0ken.Value')).toBe('rc=0 stdout=********');
+  });
+
   it('learns secrets from text that does not parse: YAML with a syntax error, a malformed -e', () => {
     const m = new Masker();
     m.collectText('all:\n  vars:\n    pg_admin_password: Y4ml.Secret   # comment\n    pg_users: [{ name: u, password: "Fl0w Secret" ,x: 1}\n  bad: [\n');

@@ -27,6 +27,9 @@ function inventory(name: string, varsLines: string): string {
   return file;
 }
 
+// Each case starts deploy.ts (the first one may rebuild its bundle) on a machine the sandbox shares.
+const SPAWN_TIMEOUT = 60_000;
+
 function deploy(...args: string[]) {
   const r = spawnSync(join(ROOT, 'deploy.ts'), args, { encoding: 'utf8', cwd: ROOT, timeout: 60_000 });
   return { code: r.status, output: `${r.stdout}\n${r.stderr}`, stderr: r.stderr };
@@ -41,7 +44,7 @@ describe('errors printed before a run never show a secret', () => {
       expect(r.stderr).toMatch(/all\.vars\.pg_admin_password: invalid value \(a number; a secret is not shown\)/);
       expect(r.output).not.toContain('31415926');
     }
-  });
+  }, SPAWN_TIMEOUT);
 
   it('a malformed -e argument is not echoed, nor is a broken inline mapping', () => {
     const file = inventory('ok.yml', '    pg_admin_password: Inv3ntory.Secret');
@@ -52,7 +55,7 @@ describe('errors printed before a run never show a secret', () => {
     const broken = deploy('-i', file, '-e', '{"patroni_password": "Br0ken.Json"');
     expect(broken.code).toBe(1);
     expect(broken.output).not.toContain('Br0ken.Json');
-  });
+  }, SPAWN_TIMEOUT);
 
   it('a YAML syntax error in the inventory does not show the secrets around it', () => {
     const file = inventory('broken.yml', '    pg_admin_password: Y4ml.Secret\n    pg_monitor_password: "Unterminated.Secret\n  oops: [');
@@ -60,7 +63,7 @@ describe('errors printed before a run never show a secret', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/broken\.yml:\d+:\d+: .*expected valid YAML/);
     expect(r.output).not.toMatch(/Y4ml\.Secret|Unterminated\.Secret/);
-  });
+  }, SPAWN_TIMEOUT);
 
   it('--strict refuses published defaults and derived secrets before any host, naming parameters and never values', () => {
     const file = inventory('published.yml', '    pg_admin_password: DBUser.DBA\n    haproxy_admin_password: My0wn.Secret');
@@ -71,5 +74,5 @@ describe('errors printed before a run never show a secret', () => {
     expect(r.stderr).toMatch(/error: .*all\.vars: pgsodium_key is not set for 10\.10\.10\.10: the pgsodium key is the SHA-256 of the cluster's name/);
     expect(r.stderr).not.toContain('haproxy_admin_password');
     expect(r.output).not.toMatch(/DBUser\.DBA|DBUser\.Monitor|My0wn\.Secret/);
-  });
+  }, SPAWN_TIMEOUT);
 });

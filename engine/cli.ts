@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cac } from 'cac';
@@ -7,7 +7,7 @@ import { compilePlaybook, tasksOf, type CompiledPlay } from './compile.ts';
 import { makeConnector } from './connector.ts';
 import type { Playbook } from './dsl.ts';
 import { EngineError, EngineErrors } from './errors.ts';
-import { loadInventory } from './inventory.ts';
+import { buildInventory } from './inventory.ts';
 import type { Inventory, Vars } from './inventory-types.ts';
 import type { EventSink } from './output/events.ts';
 import { jsonSink } from './output/json.ts';
@@ -18,7 +18,8 @@ import { applyLimit, resolvePattern } from './patterns.ts';
 import { Runner } from './runner.ts';
 import { selectedByTags, type TagSelection } from './tags.ts';
 import { validateInventory } from './validate.ts';
-import { inventoryVars, parseExtraVars } from './vars.ts';
+import { parseExtraVars } from './vars.ts';
+import { loadYaml } from './yaml.ts';
 
 /** Exit code for bad input found before any host is touched (usage, inventory, validation). */
 export const EXIT_INVALID = 1;
@@ -47,6 +48,13 @@ interface CliOptions {
   timeout: number;
   user?: string;
   privateKey?: string;
+  strict?: boolean;
+}
+
+/** Where the CLI writes: every line passes through the masker first. */
+interface Output {
+  out: (text: string) => void;
+  err: (text: string) => void;
 }
 
 const list = (value: string | string[] | undefined): string[] =>
@@ -82,31 +90,41 @@ export async function runCli(playbook: Playbook, argv: string[] = process.argv):
     .option('-T, --timeout <seconds>', 'SSH connect timeout', { default: 10 })
     .option('-u, --user <name>', 'login user for hosts whose inventory sets no ansible_user')
     .option('--private-key <file>', 'SSH key for hosts whose inventory sets no ansible_ssh_private_key_file')
+    .option('--strict', 'refuse to run (exit 1) when a secret is left at a published default or derived from names')
     .help();
 
+  // Built before anything can be printed: a secret may sit anywhere on the command line (-e k=v, an inline mapping).
+  const masker = new Masker();
+  for (const arg of argv) masker.collectText(arg);
+  const io: Output = { out: (text) => process.stdout.write(masker.mask(text)), err: (text) => process.stderr.write(masker.mask(text)) };
   let parsed;
   try {
     parsed = cli.parse(argv, { run: false });
   } catch (error) {
-    process.stderr.write(`error: ${(error as Error).message}\n`);
+    io.err(`error: ${(error as Error).message}\n`);
     return EXIT_INVALID;
   }
   const opts = parsed.options as CliOptions;
   if (parsed.options.help) return 0;
   if (parsed.args.length > 0) {
-    process.stderr.write(`error: unexpected argument "${parsed.args[0]}"; see --help\n`);
+    io.err(`error: unexpected argument "${parsed.args[0]}"; see --help\n`);
     return EXIT_INVALID;
   }
   try {
-    return await execute(playbook, opts);
+    return await execute(playbook, opts, masker, io);
   } catch (error) {
     if (error instanceof EngineErrors) {
-      for (const e of error.errors) process.stderr.write(`error: ${e.describe()}\n`);
+      for (const e of error.errors) io.err(`error: ${e.describe()}\n`);
       return EXIT_INVALID;
     }
     if (error instanceof EngineError) {
-      process.stderr.write(`error: ${error.describe()}\n`);
+      io.err(`error: ${error.describe()}\n`);
       return EXIT_INVALID;
+    }
+    // Whoever prints an unexpected exception prints its message and stack: scrub both.
+    if (error instanceof Error) {
+      error.message = masker.mask(error.message);
+      if (error.stack) error.stack = masker.mask(error.stack);
     }
     throw error;
   }
@@ -121,13 +139,32 @@ function targetHosts(inv: Inventory, plays: CompiledPlay[], limit?: string): Map
   );
 }
 
-async function execute(playbook: Playbook, opts: CliOptions): Promise<number> {
-  const out = (text: string) => process.stdout.write(text);
+/** Learn the secrets of a file from its text when it does not parse, so that the parse error cannot show them. */
+function loadYamlMasked(file: string, masker: Masker) {
+  try {
+    const doc = loadYaml(file);
+    masker.collect(doc.data);
+    return doc;
+  } catch (error) {
+    if (existsSync(file)) masker.collectText(readFileSync(file, 'utf8'));
+    throw error;
+  }
+}
+
+async function execute(playbook: Playbook, opts: CliOptions, masker: Masker, io: Output): Promise<number> {
+  const { out, err } = io;
+  const extraArgs = ([] as string[]).concat(opts.extraVars ?? []).map(String);
+  for (const arg of extraArgs.filter((a) => a.startsWith('@'))) {
+    const file = resolve(arg.slice(1));
+    if (existsSync(file)) masker.collectText(readFileSync(file, 'utf8'));
+  }
   const inventoryFile = resolve(opts.inventory ?? defaultInventory());
   if (!existsSync(inventoryFile)) throw new EngineError('inventory file not found', { file: inventoryFile }, 'a readable Ansible YAML inventory (-i FILE)');
-  const inv = loadInventory(inventoryFile);
-  for (const w of inv.warnings ?? []) process.stderr.write(`warning: ${w.describe()}\n`);
-  const extraVars: Vars = parseExtraVars(([] as string[]).concat(opts.extraVars ?? []).map(String), process.cwd());
+  // The raw values, before validation: a secret of the wrong type (a number, a list) is still a secret.
+  const inv = buildInventory(loadYamlMasked(inventoryFile, masker));
+  for (const w of inv.warnings ?? []) err(`warning: ${w.describe()}\n`);
+  const extraVars: Vars = parseExtraVars(extraArgs, process.cwd());
+  masker.collect(extraVars);
   const tags: TagSelection = { only: list(opts.tags), skip: list(opts.skipTags) };
   const strategy = opts.strategy;
   if (strategy !== undefined && strategy !== 'linear' && strategy !== 'free') {
@@ -139,7 +176,7 @@ async function execute(playbook: Playbook, opts: CliOptions): Promise<number> {
 
   if (opts.limit) {
     const unmatched = resolvePattern(inv, opts.limit, { cwd: process.cwd() }).unmatched;
-    for (const term of unmatched) process.stderr.write(`warning: --limit term "${term}" matched no host or group\n`);
+    for (const term of unmatched) err(`warning: --limit term "${term}" matched no host or group\n`);
   }
   if (opts.listHosts) return listHosts(plays, playHosts, Boolean(opts.json), out);
   if (opts.listTasks) return listTasks(playbook, plays, tags, Boolean(opts.json), out);
@@ -149,15 +186,14 @@ async function execute(playbook: Playbook, opts: CliOptions): Promise<number> {
     throw new EngineError(`no hosts to run on${opts.limit ? ` with --limit ${opts.limit}` : ''}`, { file: inventoryFile }, 'a limit that matches inventory hosts');
   }
   if (playbook.schema) {
-    const { errors, warnings } = validateInventory(inv, { schema: playbook.schema, checks: playbook.checks ?? [], hosts: allHosts });
-    for (const w of warnings) process.stderr.write(`warning: ${w.describe()}\n`);
-    if (errors.length) throw new EngineErrors(errors);
+    const { errors, warnings, advisories } = validateInventory(inv, { schema: playbook.schema, checks: playbook.checks ?? [], hosts: allHosts });
+    for (const w of warnings) err(`warning: ${w.describe()}\n`);
+    if (!opts.strict) for (const w of advisories) err(`warning: ${w.describe()}\n`);
+    const refused = [...errors, ...(opts.strict ? advisories : [])];
+    if (refused.length) throw new EngineErrors(refused);
   }
   preflightArgs(plays, tags);
 
-  const masker = new Masker();
-  for (const host of inv.hosts.keys()) masker.collect(inventoryVars(inv, host).vars);
-  masker.collect(extraVars);
   const style = { color: Boolean(process.stdout.isTTY) && !opts.json, verbose: Boolean(opts.verbose) };
   const base: EventSink = opts.json ? jsonSink() : process.stdout.isTTY && !opts.plain ? progressSink(style) : plainSink(style);
   const sink = masker.wrap(base);
@@ -180,6 +216,7 @@ async function execute(playbook: Playbook, opts: CliOptions): Promise<number> {
       ...(opts.privateKey ? { privateKeyFile: opts.privateKey } : {}),
     }),
     sink,
+    secrets: masker,
   });
   const summary = await runner.run(playbook);
   await sink.close();

@@ -51,3 +51,11 @@ export class EngineErrors extends Error {
     this.errors = errors;
   }
 }
+
+/** A finding that is only a warning unless the run is strict (--strict), e.g. a secret left at a published default. */
+export class Advisory extends EngineError {
+  constructor(message: string, context: ErrorContext = {}, expected?: string) {
+    super(message, context, expected);
+    this.name = 'Advisory';
+  }
+}

@@ -59,7 +59,8 @@ function describeKind(value: unknown): string {
   return `a ${typeof value} (${JSON.stringify(value)})`;
 }
 
-function buildInventory(doc: YamlFile): Inventory {
+/** Build an inventory from a parsed YAML file. */
+export function buildInventory(doc: YamlFile): Inventory {
   const root = doc.data;
   if (!isMapping(root)) {
     throw errorAt(doc, [], `an inventory must be a mapping of groups, but this file is ${describeKind(root)}`, ROOT_SHAPE);

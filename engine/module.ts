@@ -22,6 +22,8 @@ export interface Plan {
   /** Host facts to set for later tasks (set_fact and fact readers). */
   facts?: Vars;
   warnings?: string[];
+  /** Values the plan read or made that must never be shown (a generated password, a key it read). */
+  secrets?: string[];
 }
 
 /** What applying a plan produced, merged into the task result. */

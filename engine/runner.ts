@@ -8,6 +8,7 @@ import type { EventSink, HostCounts, HostStatus, TaskResultEvent } from './outpu
 import { applyLimit, resolvePattern } from './patterns.ts';
 import { selectedByTags, type TagSelection } from './tags.ts';
 import { executeTask, unifiedDiff, type TaskOutcome } from './task-exec.ts';
+import { mergeLayers } from './vars.ts';
 
 /** Opens a connection to a host from its variables (ansible_host, ansible_user, ...). */
 export type Connector = (host: string, vars: Vars) => Promise<Connection>;
@@ -25,6 +26,11 @@ export interface RunOptions {
   startAtTask?: string;
   connector: Connector;
   sink: EventSink;
+  /**
+   * Learns the secrets a run comes to know, before any event that could show them: facts and registered results
+   * under secret names (collect) and values modules mark secret (add).
+   */
+  secrets?: { collect(vars: unknown): void; add(value: unknown): void };
 }
 
 export interface RunSummary {
@@ -106,6 +112,7 @@ export class Runner {
 
   private async runPlay(play: CompiledPlay): Promise<void> {
     const hosts = this.playHosts(play.hosts).filter((h) => this.states.has(h) || h === 'localhost');
+    this.learnPlaySecrets(play, hosts);
     this.options.sink.emit({ type: 'play_start', play: play.name, hosts });
     if (hosts.length === 0) {
       this.options.sink.emit({ type: 'warning', msg: `play "${play.name}": no hosts matched "${play.hosts}"` });
@@ -118,6 +125,21 @@ export class Runner {
       if (aborted || this.active(batch).length === 0) break;
     }
     this.options.sink.emit({ type: 'play_end', play: play.name });
+  }
+
+  /**
+   * Role defaults and role or play vars under secret names, as each host's tasks see them: a default the inventory
+   * overrides is no secret of this run (Pigsty's `pigsty` would otherwise hide every word `pigsty`).
+   */
+  private learnPlaySecrets(play: CompiledPlay, hosts: string[]): void {
+    const secrets = this.options.secrets;
+    if (!secrets) return;
+    const own = { ...play.defaults, ...(play.play.vars ?? {}), ...play.roleVars };
+    for (const host of hosts) {
+      const state = this.states.get(host);
+      const seen = mergeLayers(play.defaults, state?.inventory ?? {}, play.play.vars ?? {}, play.roleVars, this.options.extraVars);
+      secrets.collect(Object.fromEntries(Object.keys(own).map((key) => [key, seen[key]])));
+    }
   }
 
   private selected(task: CompiledTask): boolean {
@@ -235,6 +257,8 @@ export class Runner {
         playName: play.name,
       });
       Object.assign(state.facts, outcome.facts);
+      this.options.secrets?.collect(outcome.facts);
+      this.options.secrets?.add(outcome.secrets ?? []);
       if (outcome.status === 'failed' && !outcome.ignored) state.failed = true;
       if (outcome.status === 'changed') for (const name of task.task.notify ?? []) state.notified.add(name);
       this.report(base, started, outcome, task, delegateTo);
@@ -254,11 +278,12 @@ export class Runner {
     const event: TaskResultEvent = { ...base, status: outcome.status, duration_ms: duration };
     if (delegateTo) event.delegate_to = delegateTo;
     if (outcome.summary) event.summary = hidden ? 'output hidden by no_log' : outcome.summary;
-    // A failure stays readable under no_log (secrets are masked in every event anyway): only summaries and diffs carry content.
-    if (outcome.status === 'failed') event.msg = failureText(outcome);
+    // no_log hides all a task's module said, failures included (their text and stderr quote what it handled): the
+    // masker only knows the secrets it was told about.
+    if (outcome.status === 'failed') event.msg = hidden ? 'failure hidden by no_log' : failureText(outcome);
     if (outcome.ignored) event.ignored = true;
     if (this.options.diff && outcome.diffs.length) event.diff = hidden ? ['diff hidden by no_log'] : outcome.diffs.map(unifiedDiff);
-    if (outcome.warnings.length) event.warnings = outcome.warnings;
+    if (outcome.warnings.length) event.warnings = hidden ? ['warnings hidden by no_log'] : outcome.warnings;
     this.count(base.host, outcome.ignored ? 'ignored' : outcome.status);
     if (outcome.status !== 'skipped') this.timings.push({ task: task.title, host: base.host, duration_ms: duration });
     this.options.sink.emit(event);

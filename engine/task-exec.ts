@@ -16,6 +16,8 @@ export interface TaskOutcome {
   facts: Vars;
   warnings: string[];
   ignored: boolean;
+  /** Values the module marked secret; the output masks them from then on. */
+  secrets?: string[];
 }
 
 export interface TaskEnv {
@@ -219,6 +221,7 @@ export async function executeTask(ctask: CompiledTask, env: TaskEnv): Promise<Ta
       facts,
       warnings: runs.flatMap((r) => r.plan?.warnings ?? []),
       ignored,
+      secrets: runs.flatMap((r) => r.plan?.secrets ?? []),
     };
   } catch (error) {
     if (error instanceof EngineError) return failedOutcome(error.describe());

@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { TSchema } from '@sinclair/typebox';
-import { EngineError, type ErrorContext } from './errors.ts';
+import { Advisory, EngineError, type ErrorContext } from './errors.ts';
+import { isSecretName } from './output/mask.ts';
 import type { Inventory, Location, VarOrigin, Vars } from './inventory-types.ts';
 import { inventoryVars } from './vars.ts';
 import { formatPath, type YamlPath } from './yaml.ts';
@@ -15,7 +16,7 @@ export interface CheckContext {
   selected: ReadonlySet<string>;
 }
 
-/** A rule no schema expresses; returns located errors. */
+/** A rule no schema expresses; returns located errors (an Advisory is a warning unless the run is strict). */
 export type SemanticCheck = (ctx: CheckContext) => EngineError[];
 
 export interface ValidateOptions {
@@ -28,6 +29,8 @@ export interface ValidateOptions {
 export interface ValidationResult {
   errors: EngineError[];
   warnings: EngineError[];
+  /** The checks' advisories: warnings that a strict run refuses. */
+  advisories: EngineError[];
 }
 
 function locateNearest(inv: Inventory, path: YamlPath): Location | undefined {
@@ -120,6 +123,12 @@ function shown(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
 
+function kindOf(value: unknown): string {
+  if (value === null || value === undefined) return 'an empty value';
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'object' ? 'a mapping' : `a ${typeof value}`;
+}
+
 // Failures that only say "this value is not right", which the union's own error says better by listing every form.
 const VALUE_KEYWORDS = new Set(['enum', 'const', 'pattern', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minLength', 'maxLength', 'multipleOf', 'format']);
 
@@ -173,7 +182,8 @@ function innerPath(value: unknown, segments: string[]): YamlPath {
   return out;
 }
 
-function describeAjvError(e: ErrorObject): { message: string; expected: string } {
+/** `secret` when the value sits under a secret name: it is described by its kind, never shown. */
+function describeAjvError(e: ErrorObject, secret: boolean): { message: string; expected: string } {
   const parent = asSchema(e.parentSchema);
   switch (e.keyword) {
     case 'required': {
@@ -193,6 +203,7 @@ function describeAjvError(e: ErrorObject): { message: string; expected: string }
     default: {
       // Inventories written for Ansible sometimes compute a value with Jinja; here inventory values are data.
       const template = typeof e.data === 'string' && e.data.includes('{{') ? ' (a Jinja template: inventory values are not templated)' : '';
+      if (secret) return { message: `invalid value (${kindOf(e.data)}; a secret is not shown)`, expected: expectation(parent) };
       return { message: `invalid value ${shown(e.data)}${template}`, expected: expectation(parent) };
     }
   }
@@ -205,7 +216,7 @@ function schemaErrors(inv: Inventory, host: string, vars: Vars, origins: Map<str
     const [name, ...rest] = decodePointer(e.instancePath);
     const origin = name === undefined ? undefined : origins.get(name);
     const path = origin ? [...origin.path, ...innerPath(vars[name ?? ''], rest)] : (inv.hosts.get(host)?.paths[0] ?? ['all']);
-    const { message, expected } = describeAjvError(e);
+    const { message, expected } = describeAjvError(e, [name, ...rest].some((seg) => seg !== undefined && isSecretName(seg)));
     return new EngineError(message, placeContext(inv, host, path), expected);
   });
 }
@@ -317,6 +328,7 @@ export function validateInventory(inv: Inventory, opts: ValidateOptions): Valida
     }
   }
   const ctx: CheckContext = { inv, hostVars, origins, selected };
-  for (const check of opts.checks ?? []) errors.push(...check(ctx));
-  return { errors: dedupe(errors), warnings: dedupe(warnings) };
+  const advisories: EngineError[] = [];
+  for (const check of opts.checks ?? []) for (const e of check(ctx)) (e instanceof Advisory ? advisories : errors).push(e);
+  return { errors: dedupe(errors), warnings: dedupe(warnings), advisories: dedupe(advisories) };
 }

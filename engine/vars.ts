@@ -54,7 +54,7 @@ export function groupNamesOf(inv: Inventory, host: string): string[] {
 
 /** Ansible's `-e` arguments merged in order: key=value pairs (unquoted booleans and numbers typed), @file (YAML or JSON), or an inline mapping. */
 export function parseExtraVars(args: string[], cwd: string): Vars {
-  return mergeLayers(...args.filter((a) => a !== '').map((a) => extraVarsOf(a, cwd)));
+  return mergeLayers(...args.map((a, i) => (a === '' ? {} : extraVarsOf(a, i + 1, cwd))));
 }
 
 function hostEntry(inv: Inventory, host: string): HostEntry {
@@ -79,8 +79,9 @@ function definedAt(inv: Inventory, bases: YamlPath[], suffix: YamlPath): YamlPat
   return [...(bases.at(-1) ?? []), ...suffix];
 }
 
-function extraVarsOf(arg: string, cwd: string): Vars {
-  const label = `extra vars ${JSON.stringify(arg)}`;
+/** Errors name the argument by its position (or its file), never by its text: it may hold a secret. */
+function extraVarsOf(arg: string, position: number, cwd: string): Vars {
+  const label = arg.startsWith('@') ? `extra vars ${JSON.stringify(arg)}` : `extra vars #${position}`;
   if (arg.startsWith('@')) return asVars(loadYaml(resolve(cwd, arg.slice(1))), label);
   if (arg.startsWith('/') || arg.startsWith('.')) {
     throw new EngineError(`${label} looks like a file name`, {}, `@${arg} to read variables from a file`);
@@ -100,10 +101,10 @@ function asVars(doc: YamlFile, label: string): Vars {
 /** Ansible's key=value form: whitespace separates pairs unless quoted or inside {{ }}, {% %} or {# #}. */
 function keyValues(arg: string, label: string): Vars {
   const vars: Vars = {};
-  for (const token of splitArgs(arg, label)) {
+  for (const [i, token] of splitArgs(arg, label).entries()) {
     const text = decodeEscapes(token);
     const eq = text.search(/(?<=[^\\])=/);
-    if (eq < 1) throw new EngineError(`${label}: "${token}" is not key=value`, {}, EXTRA_VARS_FORMS);
+    if (eq < 1) throw new EngineError(`${label}: word ${i + 1} is not key=value`, {}, EXTRA_VARS_FORMS);
     vars[text.slice(0, eq).trim()] = typedValue(text.slice(eq + 1).trim(), label);
   }
   return vars;

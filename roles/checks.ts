@@ -2,6 +2,7 @@ import { EngineError } from '../engine/errors.ts';
 import { hostsOf } from '../engine/inventory.ts';
 import type { Vars } from '../engine/inventory-types.ts';
 import { varContext, type CheckContext, type SemanticCheck } from '../engine/validate.ts';
+import { secretAdvisories } from './published-secrets.ts';
 
 // Checks read raw inventory values: a value of the wrong type is the schema's to report, so they skip it here.
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -217,4 +218,5 @@ export const checks: SemanticCheck[] = [
   minioIdentity,
   adminIpPresent,
   uniqueBusinessObjects,
+  ...secretAdvisories,
 ];

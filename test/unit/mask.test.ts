@@ -39,3 +39,74 @@ describe('secret masking', () => {
     expect(m.mask('x secret-longer y')).toBe('x ******** y');
   });
 });
+
+describe('masker gaps', () => {
+  it('masks the password of any URL with credentials, whatever the variable, and learns it', () => {
+    const m = new Masker();
+    m.collect({ proxy_env: { https_proxy: 'http://proxyuser:Pr0xy.Pass@10.0.0.1:3128' }, pg_exporter_url: 'postgres://dbuser_monitor:Exp0rter.Pw@:5432/postgres' });
+    expect(m.mask('env https_proxy=http://proxyuser:Pr0xy.Pass@10.0.0.1:3128')).toBe('env https_proxy=http://proxyuser:********@10.0.0.1:3128');
+    expect(m.mask('PGPASSWORD=Exp0rter.Pw psql')).toBe('PGPASSWORD=******** psql');
+    expect(new Masker().mask('unknown URL redis://:s3cr3t-value@host/0 and ftp://anon@host')).toBe('unknown URL redis://:********@host/0 and ftp://anon@host');
+  });
+
+  it('masks the JSON-escaped and shell-quoted forms of a secret', () => {
+    const m = new Masker();
+    m.collect({ pg_admin_password: `it's "quoted" \\ back` });
+    expect(m.mask(`{"password":"it's \\"quoted\\" \\\\ back"}`)).toBe('{"password":"********"}');
+    expect(m.mask(`echo 'it'"'"'s "quoted" \\ back' | psql`)).toBe('echo ******** | psql');
+  });
+
+  it('masks each line of a multi-line key in a diff, not only the whole key', () => {
+    const key = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\nq2Wd8fN1uXk3Tz0aLmPp9s\n-----END PRIVATE KEY-----\n';
+    const m = new Masker();
+    m.collect({ node_private_key: key });
+    const diff = `--- a\n+++ b\n@@ -1,2 +1,4 @@\n+-----BEGIN PRIVATE KEY-----\n+MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n+q2Wd8fN1uXk3Tz0aLmPp9s\n+-----END PRIVATE KEY-----\n`;
+    const masked = m.mask(diff);
+    expect(masked).not.toContain('MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7');
+    expect(masked).not.toContain('q2Wd8fN1uXk3Tz0aLmPp9s');
+    expect(masked).toContain('+********\n+********\n');
+  });
+
+  it('masks a secret shorter than 4 characters as a whole token, never inside a word', () => {
+    const m = new Masker();
+    m.collect({ redis_password: 'ab', vip_auth_pass: '7' });
+    expect(m.mask('password ab; requirepass "ab"; auth=7')).toBe('password ********; requirepass "********"; auth=********');
+    expect(m.mask('table about 17 tables, port 5437')).toBe('table about 17 tables, port 5437');
+  });
+
+  it('masks a common word where it stands as a value, and keeps it in paths and dotted names', () => {
+    const m = new Masker();
+    m.collect({ pgbackrest_repo: { minio: { s3_key: 'pgbackrest' } } });
+    expect(m.mask('repo1-s3-key=pgbackrest')).toBe('repo1-s3-key=********');
+    expect(m.mask('{"s3_key": "pgbackrest"}')).toBe('{"s3_key": "********"}');
+    expect(m.mask('s3_key: pgbackrest')).toBe('s3_key: ********');
+    expect(m.mask('write /etc/pgbackrest/pgbackrest.conf')).toBe('write /etc/pgbackrest/pgbackrest.conf');
+    expect(m.mask('install pgbackrest-2.54 from pgbackrest.org')).toBe('install ********-2.54 from pgbackrest.org');
+  });
+
+  it('masks a long secret with a digit or punctuation even inside other text', () => {
+    const m = new Masker();
+    m.collect({ pg_admin_password: 'DBUser.DBA' });
+    expect(m.mask('xDBUser.DBAx /tmp/DBUser.DBA')).toBe('x********x /tmp/********');
+  });
+
+  it('takes a number, a list or a mapping under a secret name as secret', () => {
+    const m = new Masker();
+    m.collect({ pg_admin_password: 31415926, pg_monitor_password: ['Li5t.Secret', 42], etcd_root_password: { nested: 'Map.Secret1' }, pg_port: 5432 });
+    expect(m.mask('31415926 Li5t.Secret 42 Map.Secret1 5432')).toBe('******** ******** ******** ******** 5432');
+  });
+
+  it('takes the strings of a registered result under a secret name, not its numbers', () => {
+    const m = new Masker();
+    m.collect({ api_token: { changed: false, rc: 0, stdout: 'T0ken.Value' } });
+    expect(m.mask('rc=0 stdout=T0ken.Value')).toBe('rc=0 stdout=********');
+  });
+
+  it('learns secrets from text that does not parse: YAML with a syntax error, a malformed -e', () => {
+    const m = new Masker();
+    m.collectText('all:\n  vars:\n    pg_admin_password: Y4ml.Secret   # comment\n    pg_users: [{ name: u, password: "Fl0w Secret" ,x: 1}\n  bad: [\n');
+    m.collectText('pg_monitor_password=Ext.Secret9');
+    m.collectText('{"patroni_password":"J5on.Secret"');
+    expect(m.mask('Y4ml.Secret "Fl0w Secret" Fl0w Secret Ext.Secret9 J5on.Secret')).toBe('******** ******** ******** ******** ********');
+  });
+});

@@ -182,7 +182,8 @@ export const pgRemove = role({
           ? `pg_safeguard is on for ${v.pg_instance ?? cluster(v)} @ ${v.inventory_hostname}: nothing removed (override with -e pg_safeguard=false)`
           : 'pg_safeguard is off',
       }),
-      { tags: ['always', 'pg_safeguard'], failed_when: (_r, v) => flag(v.pg_safeguard, false) },
+      // A guard: no -t, --skip-tags or --start-at-task can leave it out.
+      { tags: ['always', 'pg_safeguard'], guard: true, failed_when: (_r, v) => flag(v.pg_safeguard, false) },
     ),
     task('monitoring targets are left to the monitor removal', debug, { msg: 'pg_monitor registrations (metrics targets, datasources, log collection) are not removed by this playbook' }, {
       tags: ['pg_monitor', 'pg_deregister', 'deregister'],

@@ -121,12 +121,17 @@ describe('pgsql provision, backup and access on x51', () => {
     expect(viaPgbouncer('dbuser_new', 'DBUser.New', 'extra', 'select current_database()')).toBe('extra');
   });
 
-  it('pgsql-rm refuses under pg_safeguard, then removes access, backups and data', async () => {
-    const guarded = await runEntry('pgsql-rm.ts', ['-i', INVENTORY, '--json', '-e', 'pg_safeguard=true']);
+  it('pgsql-rm refuses under pg_safeguard, whatever tasks are selected, then removes access, backups and data', async () => {
+    const guarded = await runEntry('pgsql-rm.ts', ['-i', INVENTORY, '-l', 'pg-x51', '--json', '-e', 'pg_safeguard=true']);
     expect(guarded.code).toBe(2);
+    // The safeguard is a guard: skipping its tags or starting past it still runs it first.
+    const skipped = await runEntry('pgsql-rm.ts', ['-i', INVENTORY, '-l', 'pg-x51', '--json', '-e', 'pg_safeguard=true', '--skip-tags', 'pg_safeguard,always', '--start-at-task', 'remove postgres data']);
+    expect(skipped.code).toBe(2);
+    expect(statusOf(skipped, 'pg_remove : abort when pg_safeguard is on')).toEqual(['failed']);
+    expect(statusOf(skipped, 'pg_remove : remove postgres data')).toEqual([]);
     expect(sh('systemctl is-active pgbouncer')).toBe('active');
 
-    const removed = await runEntry('pgsql-rm.ts', ['-i', INVENTORY, '--json', '-e', 'pg_rm_pkg=false']);
+    const removed = await runEntry('pgsql-rm.ts', ['-i', INVENTORY, '-l', 'pg-x51', '--json', '-e', 'pg_rm_pkg=false']);
     expect(recap(removed).exit_code, removed.stdout.slice(-2000)).toBe(0);
     expect(sh('systemctl is-active pgbouncer')).not.toBe('active');
     expect(sh('ls /etc/haproxy/conf.d | wc -l; test -e /etc/pgbouncer || echo gone; test -e /pg/backup || echo gone; test -e /var/lib/postgresql/15/main || echo gone')).toBe(

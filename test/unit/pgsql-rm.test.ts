@@ -1,0 +1,41 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '../..');
+// The fixture's hosts are sandbox addresses that are not up during unit tests: a connection attempt would show as exit 4.
+const INVENTORY = join(ROOT, 'test/fixtures/cli/full.yml');
+
+function pgsqlRm(...args: string[]) {
+  const r = spawnSync(join(ROOT, 'pgsql-rm.ts'), ['-i', INVENTORY, ...args], { encoding: 'utf8', cwd: ROOT, timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('pgsql-rm.ts refuses to run without naming its target', () => {
+  it('exits 1 before any connection without -l', () => {
+    const r = pgsqlRm('--json');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('error: --limit: pgsql-rm is destructive: it needs -l naming the cluster or hosts to act on (expected e.g. -l pg-test)');
+    expect(r.stdout).toBe('');
+  });
+
+  it('exits 1 for a limit with a term that selects every host', () => {
+    for (const limit of ['all', '*', 'all:!pg-meta', 'pg-test,all']) {
+      const r = pgsqlRm('-l', limit, '--json');
+      expect(r.code, limit).toBe(1);
+      expect(r.stderr, limit).toMatch(/selects every host; name the clusters or hosts instead/);
+      expect(r.stdout, limit).toBe('');
+    }
+  });
+
+  it('still lists hosts and tasks without -l (nothing runs)', () => {
+    expect(pgsqlRm('--list-hosts').code).toBe(0);
+  });
+
+  it('lists the safeguard as a guard that --skip-tags and -t cannot leave out', () => {
+    const r = pgsqlRm('--list-tasks', '--json', '--skip-tags', 'pg_safeguard,always', '-t', 'pg_data');
+    const tasks = (JSON.parse(r.stdout).plays[0].tasks as { task: string; guard?: boolean }[]).map((t) => `${t.task}${t.guard ? ' (guard)' : ''}`);
+    expect(tasks).toEqual(['pg_remove : abort when pg_safeguard is on (guard)', 'pg_remove : remove postgres data']);
+    expect(pgsqlRm('--list-tasks', '--skip-tags', 'pg_safeguard').stdout).toMatch(/abort when pg_safeguard is on\tTAGS: \[always, pg_safeguard\]\tGUARD \(always runs\)/);
+  });
+});

@@ -11,24 +11,26 @@ const IPV4 = '(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(?:25[0-5]|
  * control character) would start a line of its own in pg_hba.conf, database.txt, patroni.yml or a script. The few
  * free-text fields that go only through SQL quoting (comments) are Text() instead.
  */
-const SINGLE_LINE = '^[^\\x00-\\x1f\\x7f]*$';
+export const SINGLE_LINE = '^[^\\x00-\\x1f\\x7f]*$';
 const Str = (options?: StringOptions) => Type.String({ pattern: SINGLE_LINE, description: 'a single line without control characters', ...options });
 /** Free text that only ever reaches the server as a quoted SQL literal (comments): may span lines. */
 const Text = () => Type.String();
 /** A map key: the key's own use decides its form. */
 const Key = () => Type.String();
 /** A name of PostgreSQL's role names form, as the pgsql role creates them. */
-const ROLE_NAME = '[a-z_][a-z0-9_]{0,62}';
+export const ROLE_NAME = '[a-z_][a-z0-9_]{0,62}';
 const RoleName = () => Str({ pattern: `^${ROLE_NAME}$`, description: 'a role name of lowercase letters, digits and _ (at most 63)' });
 /** A database name: a word of letters, digits, _ and - (pgbouncer's database.txt and pg_hba.conf take it unquoted). */
-const DB_NAME = '[A-Za-z_][A-Za-z0-9_-]{0,62}';
+export const DB_NAME = '[A-Za-z_][A-Za-z0-9_-]{0,62}';
 const DbName = () => Str({ pattern: `^${DB_NAME}$`, description: 'a database name of letters, digits, _ and - (at most 63, not starting with a digit or -)' });
 /** An optional reference to a role or a database: empty means none. */
 const OptionalName = (name: string, what: string) => Str({ pattern: `^(?:${name})?$`, description: `empty or ${what}` });
 /** One whitespace-separated field of an HBA line: no spaces, no # (a comment), no control characters. */
-const HbaField = () => Str({ pattern: '^[^\\s#\\x00-\\x1f\\x7f]+$', description: 'one HBA field: no spaces, # or control characters, e.g. all, +dbrole_readonly, ${dbsu}' });
+export const HBA_FIELD = '^[^\\s#\\x00-\\x1f\\x7f]+$';
+const HbaField = () => Str({ pattern: HBA_FIELD, description: 'one HBA field: no spaces, # or control characters, e.g. all, +dbrole_readonly, ${dbsu}' });
 /** A word: no whitespace or control characters (paths, hosts, names that reach a command line). */
-const Word = () => Str({ pattern: '^[^\\s\\x00-\\x1f\\x7f]*$', description: 'a word without spaces or control characters' });
+export const WORD = '^[^\\s\\x00-\\x1f\\x7f]*$';
+const Word = () => Str({ pattern: WORD, description: 'a word without spaces or control characters' });
 const Bool = () => Type.Boolean();
 const Int = (options?: IntegerOptions) => Type.Integer(options);
 const Count = () => Type.Integer({ minimum: 0 });

@@ -11,6 +11,7 @@ import { parseDefaultPrivilege, pgPrivileges, type PgPrivilegesArgs } from '../.
 import { pgRole, type PgRoleArgs } from '../../modules/pg-role.ts';
 import { pgSchema, type PgSchemaArgs } from '../../modules/pg-schema.ts';
 import { pgSql } from '../../modules/pg-sql.ts';
+import { quoteLiteral } from '../../modules/pg-quote.ts';
 import type { Static } from '@sinclair/typebox';
 import type { PgDatabase, PgUser } from '../params.ts';
 import type { RoleVars } from '../vars.ts';
@@ -233,7 +234,7 @@ function waveTasks(depth: number, select: (v: RoleVars) => PgDatabase[], policy:
       pgSql,
       (v, db: PgDatabase) => ({
         // Only while the clone does not exist yet: CREATE DATABASE ... TEMPLATE needs the template to itself.
-        sql: `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${(db.template ?? '').replace(/'/g, "''")}' AND pid <> pg_backend_pid() AND NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '${db.name.replace(/'/g, "''")}')`,
+        sql: `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ${quoteLiteral(db.template ?? '')} AND pid <> pg_backend_pid() AND NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = ${quoteLiteral(db.name)})`,
         ...port(v),
       }),
       {

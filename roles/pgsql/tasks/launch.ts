@@ -1,3 +1,4 @@
+import { shq } from '../../../engine/connection/shell.ts';
 import { basename } from 'node:path';
 import { changed, dsl, type TaskItem, type TaskResult } from '../../../engine/dsl.ts';
 import { command } from '../../../modules/command.ts';
@@ -137,7 +138,7 @@ const replicaTasks = [
     'check replication connectivity',
     shell,
     (v) => ({
-      cmd: `PGPASSWORD="$(cat)" ${param(v, 'pg_bin_dir')}/psql -w -h ${v.pg_primary_ip} -p ${param(v, 'pg_port')} -U ${param(v, 'pg_replication_username')} -d postgres -AXtc 'SELECT 1'`,
+      cmd: `PGPASSWORD="$(cat)" ${shq(`${param(v, 'pg_bin_dir')}/psql`)} -w -h ${shq(String(v.pg_primary_ip))} -p ${param(v, 'pg_port')} -U ${shq(param(v, 'pg_replication_username'))} -d postgres -AXtc 'SELECT 1'`,
       stdin: param(v, 'pg_replication_password'),
     }),
     { ...asDbsu, check_mode: false, changed_when: () => false },

@@ -6,7 +6,7 @@ import { file } from '../../modules/file.ts';
 import { pkg } from '../../modules/package.ts';
 import { shell } from '../../modules/shell.ts';
 import { systemd } from '../../modules/systemd.ts';
-import { HAPROXY_CHECK, HAPROXY_CONF_DIR } from '../haproxy/render.ts';
+import { HAPROXY_CHECK, HAPROXY_CONF_DIR, HAPROXY_RELOAD } from '../haproxy/render.ts';
 import { MAX_SERVICE_PROVIDERS } from '../pgsql/access.ts';
 import { PGBACKREST_CONF, PGBACKREST_INITIAL_MARKER, localRepoPath } from '../pgsql/pgbackrest.ts';
 import { flag, staleServiceFiles, VIP_MANAGER_CONFIG, VIP_MANAGER_UNIT } from '../pgsql/services.ts';
@@ -64,7 +64,7 @@ function serviceRemoval(suffix: string, when: (v: RemoveVars) => boolean, on?: (
       ...where,
       ...lenient,
     }),
-    task(`reload haproxy${suffix}`, systemd, { name: 'haproxy', state: 'reloaded' }, { when: (v) => when(v) && removed(v), ...where, ...lenient }),
+    task(`reload haproxy${suffix}`, shell, { cmd: HAPROXY_RELOAD }, { when: (v) => when(v) && removed(v), ...where, ...lenient }),
   ];
 }
 

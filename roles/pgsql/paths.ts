@@ -23,6 +23,10 @@ export interface PgRegistered {
   pg_hba_result?: TaskResult;
   pg_param_result?: TaskResult;
   pg_patroni_paused?: TaskResult;
+  pg_replica_launch?: TaskResult;
+  /** pg_conf_load_time() then the mtimes of pg_hba.conf and postgresql.auto.conf (see postgresReloadPending). */
+  pg_conf_loaded?: TaskResult;
+  pg_patroni_pending?: TaskResult;
   /** Where the primary got in this run: replicas refuse to start unless it is 'ready' (or did not run at all). */
   pg_primary_state?: 'launching' | 'initializing' | 'ready';
 }

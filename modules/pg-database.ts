@@ -57,7 +57,7 @@ export interface DatabaseRow {
   parameters: string[] | null;
   /** Who may CONNECT (grantee null: PUBLIC), from the ACL or its default. */
   connect: { grantee: string | null }[];
-  /** Sessions connected to the database (other than the one reading this). */
+  /** Client sessions connected to the database (other than the one reading this; autovacuum workers do not count). */
   sessions?: number;
 }
 
@@ -76,7 +76,7 @@ function stateQuery(name: string): string {
       'connect', (select coalesce(jsonb_agg(jsonb_build_object(
                      'grantee', case when a.grantee = 0 then null else pg_get_userbyid(a.grantee) end)), '[]')
                   from aclexplode(coalesce(d.datacl, acldefault('d', d.datdba))) a where a.privilege_type = 'CONNECT'),
-      'sessions', (select count(*) from pg_stat_activity a where a.datid = d.oid and a.pid <> pg_backend_pid()))
+      'sessions', (select count(*) from pg_stat_activity a where a.datid = d.oid and a.backend_type = 'client backend' and a.pid <> pg_backend_pid()))
     from pg_database d join pg_tablespace t on t.oid = d.dattablespace where d.datname = ${quoteLiteral(name)}))`;
 }
 

@@ -72,6 +72,9 @@ export function dbsuSudoCommands(dbsuName: string): string[] {
   ];
 }
 
+/** A configuration parameter name, custom ones (extension.name) included. */
+const GUC_NAME = /^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)*$/;
+
 /** postgresql.auto.conf from pg_parameters: list-valued settings unquoted, every other value single-quoted. */
 export function autoConf(parameters: Record<string, unknown>): string {
   const lists = new Set([
@@ -85,6 +88,8 @@ export function autoConf(parameters: Record<string, unknown>): string {
     'debug_io_direct',
   ]);
   const lines = Object.entries(parameters).map(([key, value]) => {
+    // The schema checks values, not map keys: a key is a parameter name or it could start a line of its own.
+    if (!GUC_NAME.test(key)) throw new Error(`pg_parameters: ${JSON.stringify(key)} is not a parameter name`);
     const text = String(value);
     return lists.has(key) ? `${key} = ${text}` : `${key} = '${text.replaceAll("'", "''")}'`;
   });

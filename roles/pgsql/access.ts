@@ -30,6 +30,8 @@ type Registered = {
   pg_vip_probe?: TaskResult;
   pg_vip_files?: TaskResult;
   pg_vip_started?: TaskResult;
+  pg_vip_restarted?: TaskResult;
+  pg_vip_pending?: TaskResult;
   pg_service_files?: TaskResult;
   pg_service_present?: TaskResult;
   pg_service_removed?: TaskResult;
@@ -232,14 +234,26 @@ const vip: TaskItem<AccessVars>[] = [
       ],
     },
   ),
+  pendingReadTask<AccessVars>('find vip-manager files not loaded yet', 'vip-manager', () => [VIP_MANAGER_CONFIG, VIP_MANAGER_UNIT], {
+    tags: ['pg_vip_config', 'pg_vip_launch'],
+    when: (v) => vipEnabled(v) && reloadWanted(v),
+    register: 'pg_vip_pending',
+  }),
   task('launch vip-manager', systemd, { name: 'vip-manager', state: 'started', enabled: true }, {
     tags: ['pg_vip_launch'],
     when: (v) => vipEnabled(v) && reloadWanted(v),
     register: 'pg_vip_started',
   }),
+  // Also for files a run wrote and ended before restarting it on (a host without a stamp yet is left running).
   task('restart vip-manager on a new config or unit', systemd, { name: 'vip-manager', state: 'restarted' }, {
     tags: ['pg_vip_launch'],
-    when: (v) => vipEnabled(v) && reloadWanted(v) && changed(v.pg_vip_files) && !changed(v.pg_vip_started),
+    when: (v) =>
+      vipEnabled(v) && reloadWanted(v) && (changed(v.pg_vip_files) || pendingAmong(v.pg_vip_pending, [VIP_MANAGER_CONFIG, VIP_MANAGER_UNIT])) && !changed(v.pg_vip_started),
+    register: 'pg_vip_restarted',
+  }),
+  stampTask<AccessVars>('record that vip-manager loaded its files', 'vip-manager', {
+    tags: ['pg_vip_launch'],
+    when: (v) => changed(v.pg_vip_started) || changed(v.pg_vip_restarted),
   }),
   // Debian's package enables vip-manager at install; without a VIP to hold it only fails (and degrades systemd).
   task('keep vip-manager off while the VIP is disabled', systemd, { name: 'vip-manager', state: 'stopped', enabled: false }, {

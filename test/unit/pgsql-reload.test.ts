@@ -89,3 +89,14 @@ describe('stamps of the services that reread files', () => {
     expect(reload?.when?.(host({ pg_conf_result: unchanged, pg_patroni_pending: out('') }))).toBe(false);
   });
 });
+
+describe('vip-manager', () => {
+  it('restarts for a config it has not loaded, and leaves a host without a stamp running', () => {
+    const tasks = tasksOf(pgAccess);
+    const restart = tasks.get('restart vip-manager on a new config or unit');
+    const v = (stdout: string) => host({ pg_vip_enabled: true, pg_vip_files: unchanged, pg_vip_started: unchanged, pg_vip_pending: out(stdout) });
+    expect(restart?.when?.(v('/etc/default/vip-manager.yml\n'))).toBe(true);
+    expect(restart?.when?.(v(`${NO_STAMP}\n`))).toBe(false);
+    expect(restart?.when?.(v(''))).toBe(false);
+  });
+});

@@ -16,7 +16,7 @@ import { plainSink } from './output/plain.ts';
 import { progressSink } from './output/progress.ts';
 import { applyLimit, resolvePattern } from './patterns.ts';
 import { Runner } from './runner.ts';
-import { selectedByTags, type TagSelection } from './tags.ts';
+import { taskSelected, type TagSelection } from './tags.ts';
 import { validateInventory } from './validate.ts';
 import { parseExtraVars } from './vars.ts';
 import { loadYaml } from './yaml.ts';
@@ -182,6 +182,8 @@ async function execute(playbook: Playbook, opts: CliOptions, masker: Masker, io:
   if (opts.listTasks) return listTasks(playbook, plays, tags, Boolean(opts.json), out);
   if (opts.listTags) return listTags(playbook, plays, Boolean(opts.json), out);
 
+  const refusal = playbook.requiresLimit ? limitRefusal(opts.limit) : undefined;
+  if (refusal) throw new EngineError(`${playbook.name} is destructive: ${refusal}`, { path: '--limit' }, 'e.g. -l pg-test');
   if (allHosts.length === 0) {
     throw new EngineError(`no hosts to run on${opts.limit ? ` with --limit ${opts.limit}` : ''}`, { file: inventoryFile }, 'a limit that matches inventory hosts');
   }
@@ -228,7 +230,7 @@ function preflightArgs(plays: CompiledPlay[], tags: TagSelection): void {
   const errors: EngineError[] = [];
   for (const play of plays) {
     for (const task of [...tasksOf(play), ...play.handlers]) {
-      if (typeof task.task.args === 'function' || !selectedByTags(task.tags, tags)) continue;
+      if (typeof task.task.args === 'function' || !taskSelected(task, tags)) continue;
       const error = checkArgs(task.task.module, structuredClone(task.task.args), { play: play.name, task: task.title });
       if (error) errors.push(error);
     }
@@ -255,8 +257,8 @@ function listTasks(playbook: Playbook, plays: CompiledPlay[], tags: TagSelection
     pattern: play.hosts,
     tags: play.play.tags ?? [],
     tasks: tasksOf(play)
-      .filter((t) => selectedByTags(t.tags, tags))
-      .map((t) => ({ task: t.title, tags: t.tags })),
+      .filter((t) => taskSelected(t, tags))
+      .map((t) => ({ task: t.title, tags: t.tags, ...(t.guard ? { guard: true } : {}) })),
   }));
   if (json) {
     out(`${JSON.stringify({ playbook: playbook.name, plays: rows })}\n`);
@@ -265,7 +267,7 @@ function listTasks(playbook: Playbook, plays: CompiledPlay[], tags: TagSelection
   out(`playbook: ${playbook.name}\n`);
   for (const row of rows) {
     out(`\n  play (${row.pattern}): ${row.play}\tTAGS: [${row.tags.join(', ')}]\n    tasks:\n`);
-    for (const t of row.tasks) out(`      ${t.task}\tTAGS: [${t.tags.join(', ')}]\n`);
+    for (const t of row.tasks) out(`      ${t.task}\tTAGS: [${t.tags.join(', ')}]${t.guard ? '\tGUARD (always runs)' : ''}\n`);
   }
   return 0;
 }
@@ -282,4 +284,15 @@ function listTags(playbook: Playbook, plays: CompiledPlay[], json: boolean, out:
   out(`playbook: ${playbook.name}\n`);
   for (const row of rows) out(`\n  play: ${row.play}\n      TASK TAGS: [${row.tags.join(', ')}]\n`);
   return 0;
+}
+
+/**
+ * Why a --limit does not name the target of a destructive playbook, or undefined when it does: a missing limit,
+ * or one with a term that selects every host (`all`, `*`, `all:!pg-test`) is refused; naming the clusters is how
+ * to remove them all.
+ */
+function limitRefusal(limit: string | undefined): string | undefined {
+  if (limit === undefined || limit.trim() === '') return 'it needs -l naming the cluster or hosts to act on';
+  const everything = limit.split(/[\s,:]+/).find((term) => /^(all|\*+)$/.test(term));
+  return everything === undefined ? undefined : `-l ${limit}: the term "${everything}" selects every host; name the clusters or hosts instead`;
 }

@@ -13,6 +13,8 @@ export interface CompiledTask {
   title: string;
   role: string | undefined;
   tags: string[];
+  /** Selected whatever the tag selection and --start-at-task say (see TaskOptions.guard). */
+  guard: boolean;
   /** All conditions from the role use, includes and the task itself; all must hold. */
   when: Condition[];
   task: Task<AnyVars>;
@@ -86,6 +88,7 @@ function compileTask(task: Task<AnyVars>, index: number, role: string | undefine
     title: role ? `${role} : ${task.name}` : task.name,
     role,
     tags: union(tags, task.tags),
+    guard: task.guard === true,
     when: task.when ? [...when, task.when] : when,
     task,
   };

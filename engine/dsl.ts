@@ -44,6 +44,11 @@ export interface TaskOptions<V, I = unknown> {
   no_log?: boolean;
   /** false: run even in check mode, for commands that only read (Ansible's check_mode: false). */
   check_mode?: false;
+  /**
+   * A guard (a safeguard check before something destructive): selected whatever -t, --skip-tags and
+   * --start-at-task say, so no selection of tasks can run the play without it. Its `when` still applies.
+   */
+  guard?: true;
 }
 
 export interface Task<V = Vars> extends TaskOptions<V> {
@@ -109,6 +114,11 @@ export interface Playbook {
   /** Schema of the inventory variables the roles read, checked before any host is touched. */
   schema?: TSchema;
   checks?: SemanticCheck[];
+  /**
+   * Destructive playbooks: refused unless -l names the target (neither missing nor a term selecting every
+   * host, such as `all` or `*`), checked before anything connects.
+   */
+  requiresLimit?: boolean;
 }
 
 /** Task builders bound to the variable type V of a role, so reading an unknown variable is a compile error. */

@@ -6,7 +6,7 @@ import { groupsMap, initialHostStates, taskVars, type HostState } from './host-s
 import type { Inventory, Vars } from './inventory-types.ts';
 import type { EventSink, HostCounts, HostStatus, TaskResultEvent } from './output/events.ts';
 import { applyLimit, resolvePattern } from './patterns.ts';
-import { selectedByTags, type TagSelection } from './tags.ts';
+import { taskSelected, type TagSelection } from './tags.ts';
 import { executeTask, unifiedDiff, type TaskOutcome } from './task-exec.ts';
 import { mergeLayers } from './vars.ts';
 
@@ -143,12 +143,14 @@ export class Runner {
   }
 
   private selected(task: CompiledTask): boolean {
+    // A guard runs even before the --start-at-task task, without counting as reaching it.
+    if (task.guard) return true;
     if (!this.startReached) {
       const pattern = this.options.startAtTask as string;
       if (task.name !== pattern && task.title !== pattern) return false;
       this.startReached = true;
     }
-    return selectedByTags(task.tags, this.options.tags);
+    return taskSelected(task, this.options.tags);
   }
 
   /** Ansible's default: every host finishes a task before any host starts the next. Returns true when the play aborts. */
@@ -186,7 +188,7 @@ export class Runner {
           for (const step of play.steps) {
             if (aborted || state.failed || state.unreachable) return;
             if (step.kind === 'flush_handlers') continue;
-            if (!selectedByTags(step.task.tags, this.options.tags)) continue;
+            if (!taskSelected(step.task, this.options.tags)) continue;
             if (step.task.task.run_once && state.name !== first) continue;
             const outcome = await this.runTaskOnHost(play, step.task, state);
             if (this.shouldAbort(play, batch, [outcome])) aborted = true;

@@ -29,3 +29,9 @@ export function selectedByTags(taskTags: readonly string[], selection: TagSelect
   if (only.includes('untagged') && tags.size === 0) return true;
   return plain.some((t) => only.includes(t));
 }
+
+/** Whether a compiled task runs under a tag selection: a guard always does, any other by its tags. */
+export function taskSelected(task: { tags: readonly string[]; guard: boolean }, selection: TagSelection): boolean {
+  return task.guard || selectedByTags(task.tags, selection);
+}
+

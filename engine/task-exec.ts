@@ -208,7 +208,7 @@ export async function executeTask(ctask: CompiledTask, env: TaskEnv): Promise<Ta
     const result: TaskResult =
       task.loop === undefined
         ? (results[0] as TaskResult)
-        : { changed: results.some((r) => r.changed), failed: results.some((r) => r.failed), results };
+        : { changed: results.some((r) => r.changed), failed: results.some((r) => r.failed), results, ...loopFailure(results) };
     const facts: Vars = Object.assign({}, ...runs.map((r) => r.plan?.facts ?? {}));
     if (task.register) facts[task.register] = result;
     const ignored = result.failed && Boolean(task.ignore_errors);
@@ -228,6 +228,12 @@ export async function executeTask(ctask: CompiledTask, env: TaskEnv): Promise<Ta
     if ((error as Error).name === 'UnreachableError') throw error;
     return failedOutcome(`${(error as Error).message}`);
   }
+}
+
+/** A looped task's failure says why its items failed, as a task without a loop does. */
+function loopFailure(results: TaskResult[]): { msg?: string } {
+  const reasons = [...new Set(results.filter((r) => r.failed).map((r) => String(r.msg ?? 'failed')))];
+  return reasons.length ? { msg: reasons.join('; ') } : {};
 }
 
 /** A unified diff of one file change, the form --diff prints. */

@@ -30,6 +30,10 @@ export const PgDatabaseArgs = Type.Object(
     /** Roles given CONNECT when revokeconn is true (Pigsty: the replication, monitor and admin users). */
     connect_roles: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
     parameters: Type.Optional(SettingsArg),
+    /** Refuse to drop an existing database (state absent or recreate): Pigsty's pg_safeguard. */
+    safeguard: Type.Optional(Type.Boolean()),
+    /** recreate drops a database other sessions are connected to (they are terminated); refused otherwise. */
+    force: Type.Optional(Type.Boolean()),
     port: PgTargetArgs.port,
   },
   { additionalProperties: false },
@@ -53,6 +57,8 @@ export interface DatabaseRow {
   parameters: string[] | null;
   /** Who may CONNECT (grantee null: PUBLIC), from the ACL or its default. */
   connect: { grantee: string | null }[];
+  /** Client sessions connected to the database (other than the one reading this; autovacuum workers do not count). */
+  sessions?: number;
 }
 
 export interface DatabaseState {
@@ -69,7 +75,8 @@ function stateQuery(name: string): string {
       'parameters', (select s.setconfig from pg_db_role_setting s where s.setdatabase = d.oid and s.setrole = 0),
       'connect', (select coalesce(jsonb_agg(jsonb_build_object(
                      'grantee', case when a.grantee = 0 then null else pg_get_userbyid(a.grantee) end)), '[]')
-                  from aclexplode(coalesce(d.datacl, acldefault('d', d.datdba))) a where a.privilege_type = 'CONNECT'))
+                  from aclexplode(coalesce(d.datacl, acldefault('d', d.datdba))) a where a.privilege_type = 'CONNECT'),
+      'sessions', (select count(*) from pg_stat_activity a where a.datid = d.oid and a.backend_type = 'client backend' and a.pid <> pg_backend_pid()))
     from pg_database d join pg_tablespace t on t.oid = d.dattablespace where d.datname = ${quoteLiteral(name)}))`;
 }
 
@@ -175,12 +182,23 @@ function dropStatements(args: Args, row: DatabaseRow, major: number): Statement[
   return statements;
 }
 
+/** Refuse a drop the arguments do not allow: any under the safeguard, a recreate of a database in use unless forced. */
+function refuseDrop(args: Args, row: DatabaseRow): void {
+  const what = args.state === 'recreate' ? 'recreated (dropped, its data lost, and created again)' : 'dropped';
+  if (args.safeguard) throw new ModuleFailure(`pg_safeguard is on: database ${args.name} is not ${what}; override with -e pg_safeguard=false`);
+  const sessions = row.sessions ?? 0;
+  if (args.state === 'recreate' && sessions > 0 && !args.force) {
+    throw new ModuleFailure(`database ${args.name} has ${sessions} connected session${sessions === 1 ? '' : 's'}: not recreated while in use; disconnect them, or force it (pgsql-db: -e dbforce=true terminates them)`);
+  }
+}
+
 /** The statements that bring a database to the arguments, and warnings for what cannot change. */
 export function databaseStatements(args: Args, state: DatabaseState): { statements: Statement[]; warnings: string[] } {
   const major = majorVersion(state.version);
   const warnings: string[] = [];
   const row = state.db;
   const wanted = args.state ?? 'create';
+  if (row && wanted !== 'create') refuseDrop(args, row);
   if (wanted === 'absent') return { statements: row ? dropStatements(args, row, major) : [], warnings };
   checkSupport(args, major, warnings);
   if (wanted === 'recreate' || !row) {
@@ -194,7 +212,8 @@ export function databaseStatements(args: Args, state: DatabaseState): { statemen
 /**
  * A database (Pigsty's pg_databases entry): created when missing, else its owner, comment, template flag,
  * connection settings, parameters and CONNECT grants converge; creation-time attributes that differ are
- * warnings. absent drops it (disconnecting sessions); recreate drops and creates it.
+ * warnings. absent drops it (disconnecting sessions); recreate drops and creates it, refused while sessions are
+ * connected unless force. safeguard refuses both drops.
  */
 export const pgDatabase = defineModule({
   name: 'pg_database',

@@ -8,8 +8,11 @@ import { pgId } from '../roles/pg_id/role.ts';
 import { type AccessVars, pgsqlDefaults, pgbouncerListTask, pgbouncerReloadTask } from '../roles/pgsql/access.ts';
 import { databaseTasks, provisionHost } from '../roles/pgsql/provision.ts';
 
-/** `-e dbname=NAME`: the pg_databases entry to create, update, recreate or drop. */
-type DbPlayVars = AccessVars & { dbname?: unknown };
+/**
+ * `-e dbname=NAME`: the pg_databases entry to create, update, recreate or drop; `-e dbforce=true`: recreate it even
+ * while sessions are connected (they are terminated). Extra vars only, so that no inventory keeps them on.
+ */
+type DbPlayVars = AccessVars & { dbname?: unknown; dbforce?: unknown };
 const { task, include } = dsl<DbPlayVars>();
 
 /** The pg_databases entry the run is about, if defined. */
@@ -38,10 +41,14 @@ const tasks: TaskItem<DbPlayVars>[] = [
     ],
     { tags: ['preflight', 'always'] },
   ),
-  include('postgres', databaseTasks((v) => [databaseDefinition(v as DbPlayVars)].filter((d): d is PgDatabase => d !== undefined)) as TaskItem<DbPlayVars>[], {
-    tags: ['postgres'],
-    when: provisionHost,
-  }),
+  include(
+    'postgres',
+    databaseTasks((v) => [databaseDefinition(v as DbPlayVars)].filter((d): d is PgDatabase => d !== undefined), {
+      recreate: true,
+      force: (v) => flag((v as DbPlayVars).dbforce, false),
+    }) as TaskItem<DbPlayVars>[],
+    { tags: ['postgres'], when: provisionHost },
+  ),
   task(
     'grafana datasources are left to pg_monitor',
     debug,

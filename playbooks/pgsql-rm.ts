@@ -10,7 +10,7 @@ import type { RoleVars } from '../roles/vars.ts';
 const hasCluster = (v: RoleVars): boolean => v.pg_cluster !== undefined;
 
 /**
- * pgsql-rm: remove PostgreSQL clusters (or instances, with -l) Pigsty deployed. Every removal step goes on past
+ * pgsql-rm: remove the PostgreSQL clusters or instances that -l names (it refuses to run without one). Every removal step goes on past
  * failures; the pg_safeguard check does not, and a safeguarded host stops the whole run before anything goes.
  */
 export const pgsqlRm: Playbook = {
@@ -18,6 +18,8 @@ export const pgsqlRm: Playbook = {
   description: 'Remove PostgreSQL instances: access paths, postgres, etcd metadata, backups, data and packages (pg_rm_*), unless pg_safeguard.',
   schema: PigstyParams,
   checks,
+  // Without -l this would remove every cluster of the inventory, data and backups included.
+  requiresLimit: true,
   plays: [
     {
       name: 'PGSQL REMOVE',

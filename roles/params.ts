@@ -6,17 +6,41 @@ import { Type, type Static, type StringOptions, type IntegerOptions } from '@sin
 
 const IPV4 = '(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])';
 
-const Str = (options?: StringOptions) => Type.String(options);
+/**
+ * Values land in config files and shell commands line by line, so a string parameter is one line: a newline (or any
+ * control character) would start a line of its own in pg_hba.conf, database.txt, patroni.yml or a script. The few
+ * free-text fields that go only through SQL quoting (comments) are Text() instead.
+ */
+export const SINGLE_LINE = '^[^\\x00-\\x1f\\x7f]*$';
+const Str = (options?: StringOptions) => Type.String({ pattern: SINGLE_LINE, description: 'a single line without control characters', ...options });
+/** Free text that only ever reaches the server as a quoted SQL literal (comments): may span lines. */
+const Text = () => Type.String();
+/** A map key: the key's own use decides its form. */
+const Key = () => Type.String();
+/** A name of PostgreSQL's role names form, as the pgsql role creates them. */
+export const ROLE_NAME = '[a-z_][a-z0-9_]{0,62}';
+const RoleName = () => Str({ pattern: `^${ROLE_NAME}$`, description: 'a role name of lowercase letters, digits and _ (at most 63)' });
+/** A database name: a word of letters, digits, _ and - (pgbouncer's database.txt and pg_hba.conf take it unquoted). */
+export const DB_NAME = '[A-Za-z_][A-Za-z0-9_-]{0,62}';
+const DbName = () => Str({ pattern: `^${DB_NAME}$`, description: 'a database name of letters, digits, _ and - (at most 63, not starting with a digit or -)' });
+/** An optional reference to a role or a database: empty means none. */
+const OptionalName = (name: string, what: string) => Str({ pattern: `^(?:${name})?$`, description: `empty or ${what}` });
+/** One whitespace-separated field of an HBA line: no spaces, no # (a comment), no control characters. */
+export const HBA_FIELD = '^[^\\s#\\x00-\\x1f\\x7f]+$';
+const HbaField = () => Str({ pattern: HBA_FIELD, description: 'one HBA field: no spaces, # or control characters, e.g. all, +dbrole_readonly, ${dbsu}' });
+/** A word: no whitespace or control characters (paths, hosts, names that reach a command line). */
+export const WORD = '^[^\\s\\x00-\\x1f\\x7f]*$';
+const Word = () => Str({ pattern: WORD, description: 'a word without spaces or control characters' });
 const Bool = () => Type.Boolean();
 const Int = (options?: IntegerOptions) => Type.Integer(options);
 const Count = () => Type.Integer({ minimum: 0 });
 const Port = () => Type.Integer({ minimum: 1, maximum: 65535 });
 const Ratio = () => Type.Number({ minimum: 0, maximum: 1 });
-const StrList = () => Type.Array(Type.String());
-const StrMap = () => Type.Record(Type.String(), Type.String());
-const Scalar = () => Type.Union([Type.String(), Type.Number(), Type.Boolean()]);
-const ScalarMap = () => Type.Record(Type.String(), Scalar());
-const IntOrStr = () => Type.Union([Type.Integer(), Type.String()]);
+const StrList = () => Type.Array(Str());
+const StrMap = () => Type.Record(Key(), Str());
+const Scalar = () => Type.Union([Str(), Type.Number(), Type.Boolean()]);
+const ScalarMap = () => Type.Record(Key(), Scalar());
+const IntOrStr = () => Type.Union([Type.Integer(), Str()]);
 
 /** A string enum as JSON Schema `enum` (one ajv error naming every allowed value, unlike a union of literals). */
 function Enum<const T extends string>(values: readonly T[]): ReturnType<typeof Type.Unsafe<T>> {
@@ -47,7 +71,7 @@ const PgRoleMembership = Type.Union([
 
 /** One entry of pg_users / pg_default_roles. */
 export const PgUser = Type.Object({
-  name: Str({ pattern: '^[a-z_][a-z0-9_]{0,62}$', description: 'a role name of lowercase letters, digits and _ (at most 63)' }),
+  name: RoleName(),
   state: Type.Optional(ObjectState()),
   password: Type.Optional(Str()),
   login: Type.Optional(Bool()),
@@ -60,8 +84,8 @@ export const PgUser = Type.Object({
   pgbouncer: Type.Optional(Bool()),
   connlimit: Type.Optional(Int({ minimum: -1 })),
   expire_in: Type.Optional(Int()),
-  expire_at: Type.Optional(Str({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}', description: 'a date YYYY-MM-DD' })),
-  comment: Type.Optional(Str()),
+  expire_at: Type.Optional(Str({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9:.+-]+)?$', description: 'a date YYYY-MM-DD' })),
+  comment: Type.Optional(Text()),
   roles: Type.Optional(Type.Array(PgRoleMembership)),
   parameters: Type.Optional(ScalarMap()),
   pool_mode: Type.Optional(PoolMode()),
@@ -86,15 +110,15 @@ const PgExtensionItem = Type.Union([
 
 /** One entry of pg_databases. */
 export const PgDatabase = Type.Object({
-  name: Str({ minLength: 1 }),
+  name: DbName(),
   state: Type.Optional(Enum(['create', 'absent', 'recreate'])),
   baseline: Type.Optional(Str()),
   pgbouncer: Type.Optional(Bool()),
   schemas: Type.Optional(Type.Array(PgSchemaItem)),
   extensions: Type.Optional(Type.Array(PgExtensionItem)),
-  comment: Type.Optional(Str()),
-  owner: Type.Optional(Str()),
-  template: Type.Optional(Str()),
+  comment: Type.Optional(Text()),
+  owner: Type.Optional(OptionalName(ROLE_NAME, 'a role name')),
+  template: Type.Optional(OptionalName(DB_NAME, 'a database name')),
   strategy: Type.Optional(Enum(['FILE_COPY', 'WAL_LOG'])),
   encoding: Type.Optional(Str()),
   locale: Type.Optional(Str()),
@@ -111,7 +135,7 @@ export const PgDatabase = Type.Object({
   register_datasource: Type.Optional(Bool()),
   connlimit: Type.Optional(Int({ minimum: -1 })),
   parameters: Type.Optional(ScalarMap()),
-  pool_auth_user: Type.Optional(Str()),
+  pool_auth_user: Type.Optional(RoleName()),
   pool_mode: Type.Optional(PoolMode()),
   pool_size: Type.Optional(Count()),
   pool_size_min: Type.Optional(Count()),
@@ -127,8 +151,8 @@ export const HBA_AUTH_METHODS = [
 
 /** One entry of pg_hba_rules / pgb_hba_rules and their defaults. */
 export const HbaRule = Type.Object({
-  user: Type.Optional(Str()),
-  db: Type.Optional(Str()),
+  user: Type.Optional(HbaField()),
+  db: Type.Optional(HbaField()),
   addr: Type.Optional(
     Str({
       pattern: `^(?:${HBA_ADDR_ALIASES.join('|')}|${IPV4}(?:/(?:[0-9]|[12][0-9]|3[0-2]))?)$`,
@@ -264,16 +288,16 @@ const NodeParams = {
   node_disable_swap: Bool(),
   node_static_network: Bool(),
   node_disk_prefetch: Bool(),
-  node_kernel_modules: StrList(),
+  node_kernel_modules: Type.Array(Str({ pattern: '^[A-Za-z0-9_-]+$', description: 'a kernel module name' })),
   node_hugepage_count: Count(),
   node_hugepage_ratio: Ratio(),
   node_overcommit_ratio: Type.Number({ minimum: 0 }),
   node_tune: Enum(['oltp', 'olap', 'tiny', 'crit', 'none']),
-  node_sysctl_params: Type.Record(Str(), Type.Union([Str(), Type.Number()])),
-  node_data: Str(),
+  node_sysctl_params: Type.Record(Key(), Type.Union([Str(), Type.Number()])),
+  node_data: Word(),
   node_admin_enabled: Bool(),
   node_admin_uid: Count(),
-  node_admin_username: Str(),
+  node_admin_username: Str({ pattern: '^[a-z_][a-z0-9_-]*$', description: 'a user name of lowercase letters, digits, _ and -' }),
   node_admin_sudo: Enum(['all', 'nopass', 'limit']),
   node_admin_ssh_exchange: Bool(),
   node_admin_pk_current: Bool(),
@@ -292,7 +316,7 @@ const VipParams = {
   vip_vrid: Int({ minimum: 1, maximum: 254 }),
   vip_role: Enum(['master', 'backup']),
   vip_preempt: Bool(),
-  vip_interface: Str(),
+  vip_interface: Word(),
   vip_dns_suffix: Str(),
   vip_auth_pass: Str(),
   vip_exporter_port: Port(),
@@ -333,7 +357,7 @@ const InfraParams = {
   ca_cn: Str(),
   cert_validity: Str({ pattern: '^[0-9]+d$', description: 'a number of days such as 7300d' }),
   infra_seq: Count(),
-  infra_portal: Type.Record(Str(), PortalEntry),
+  infra_portal: Type.Record(Key(), PortalEntry),
   infra_data: Str(),
   infra_services: Type.Array(HomeLink),
   infra_extra_services: Type.Array(HomeLink),
@@ -444,7 +468,7 @@ const MinioParams = {
 };
 
 const PgIdParams = {
-  pg_cluster: Str(),
+  pg_cluster: Str({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', description: 'a cluster name of letters, digits, _ . and -, e.g. pg-test' }),
   pg_seq: Count(),
   pg_role: Enum(PG_ROLES),
   pg_upstream: Str(),
@@ -463,41 +487,41 @@ const PgBusinessParams = {
   pgb_hba_rules: Type.Array(HbaRule),
   pg_crontab: StrList(),
   pg_dbsu_password: Str(),
-  pg_replication_username: Str(),
+  pg_replication_username: RoleName(),
   pg_replication_password: Str(),
-  pg_admin_username: Str(),
+  pg_admin_username: RoleName(),
   pg_admin_password: Str(),
-  pg_monitor_username: Str(),
+  pg_monitor_username: RoleName(),
   pg_monitor_password: Str(),
 };
 
 const PgInstallParams = {
-  pg_dbsu: Str({ minLength: 1 }),
+  pg_dbsu: RoleName(),
   pg_dbsu_uid: Count(),
   pg_dbsu_sudo: Enum(['none', 'limit', 'all', 'nopass']),
-  pg_dbsu_home: Str(),
+  pg_dbsu_home: Word(),
   pg_dbsu_ssh_exchange: Bool(),
   pg_version: Int({ minimum: 10, maximum: 99 }),
-  pg_bin_dir: Str(),
-  pg_log_dir: Str(),
+  pg_bin_dir: Word(),
+  pg_log_dir: Word(),
   pg_packages: StrList(),
   pg_extensions: StrList(),
 };
 
 const PgBootstrapParams = {
-  pg_data: Str(),
-  pg_fs_main: Str(),
-  pg_fs_backup: Str(),
+  pg_data: Word(),
+  pg_fs_main: Word(),
+  pg_fs_backup: Word(),
   pg_storage_type: Enum(['SSD', 'HDD']),
   pg_dummy_filesize: Str(),
-  pg_listen: Str(),
+  pg_listen: Word(),
   pg_port: Port(),
-  pg_localhost: Str(),
+  pg_localhost: Word(),
   patroni_enabled: Bool(),
   patroni_mode: Enum(['default', 'pause', 'remove']),
   pg_namespace: Str({ pattern: '^/', description: 'an absolute etcd key prefix such as /pg' }),
   patroni_port: Port(),
-  patroni_log_dir: Str(),
+  patroni_log_dir: Word(),
   patroni_ssl_enabled: Bool(),
   // A YAML 1.1 reader turns a bare `off` into false, and Pigsty's own inventories write it bare.
   patroni_watchdog_mode: Type.Union([Enum(['off', 'automatic', 'required']), Type.Literal(false)]),
@@ -512,7 +536,7 @@ const PgBootstrapParams = {
   pg_shared_buffer_ratio: Ratio(),
   pg_io_method: Enum(['auto', 'sync', 'worker', 'io_uring']),
   pg_rto: Enum(['fast', 'norm', 'safe', 'wide']),
-  pg_rto_plan: Type.Record(Str(), RtoPlanRow),
+  pg_rto_plan: Type.Record(Key(), RtoPlanRow),
   pg_rpo: Count(),
   pg_libs: Str(),
   pg_delay: IntOrStr(),
@@ -540,21 +564,21 @@ const PgProvisionParams = {
 
 const PgBackrestParams = {
   pgbackrest_enabled: Bool(),
-  pgbackrest_log_dir: Str(),
+  pgbackrest_log_dir: Word(),
   pgbackrest_method: Str({ minLength: 1 }),
   pgbackrest_init_backup: Bool(),
-  pgbackrest_repo: Type.Record(Str(), ScalarMap()),
+  pgbackrest_repo: Type.Record(Key(), ScalarMap()),
 };
 
 const PgbouncerParams = {
   pgbouncer_enabled: Bool(),
   pgbouncer_port: Port(),
-  pgbouncer_log_dir: Str(),
+  pgbouncer_log_dir: Word(),
   pgbouncer_auth_query: Bool(),
   pgbouncer_poolmode: PoolMode(),
   pgbouncer_sslmode: Enum(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full']),
-  pgbouncer_ignore_param: StrList(),
-  pgbouncer_redirect_to: Str(),
+  pgbouncer_ignore_param: Type.Array(Str({ pattern: '^[A-Za-z_][A-Za-z0-9_.]*$', description: 'a parameter name' })),
+  pgbouncer_redirect_to: Word(),
 };
 
 const PgAccessParams = {
@@ -563,7 +587,7 @@ const PgAccessParams = {
   pg_default_services: Type.Array(PgService),
   pg_vip_enabled: Bool(),
   pg_vip_address: Ipv4Cidr(),
-  pg_vip_interface: Str(),
+  pg_vip_interface: Word(),
   pg_dns_suffix: Str(),
   pg_dns_target: Str({
     pattern: `^(?:auto|primary|vip|none|${IPV4})$`,
@@ -590,7 +614,7 @@ const PgMonitorParams = {
   pgbackrest_exporter_enabled: Bool(),
   pgbackrest_exporter_port: Port(),
   pgbackrest_exporter_options: Str(),
-  pg_exporters: Type.Record(Str(), RemotePg),
+  pg_exporters: Type.Record(Key(), RemotePg),
 };
 
 const PgRemoveParams = {
@@ -602,7 +626,7 @@ const PgRemoveParams = {
 
 const JuiceParams = {
   juice_cache: Str(),
-  juice_instances: Type.Record(Str(), JuiceInstance),
+  juice_instances: Type.Record(Key(), JuiceInstance),
 };
 
 const VibeParams = {
@@ -662,7 +686,7 @@ export function knownParams(): string[] {
 export const MagicVars = Type.Object({
   inventory_hostname: Str(),
   group_names: StrList(),
-  groups: Type.Record(Str(), StrList()),
+  groups: Type.Record(Key(), StrList()),
 });
 export type MagicVars = Static<typeof MagicVars>;
 

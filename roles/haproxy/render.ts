@@ -1,5 +1,6 @@
 import { shq } from '../../engine/connection/shell.ts';
 import type { HaproxyService } from '../params.ts';
+import { stampCommand } from '../reloads.ts';
 
 /** HAProxy's main file and the directory of one file per service, both loaded by the unit this role installs. */
 export const HAPROXY_CFG = '/etc/haproxy/haproxy.cfg';
@@ -7,6 +8,12 @@ export const HAPROXY_CONF_DIR = '/etc/haproxy/conf.d';
 
 /** The config check the unit runs before (re)starting: haproxy.cfg plus every conf.d/*.cfg. */
 export const HAPROXY_CHECK = ['/usr/sbin/haproxy', '-c', '-q', '-f', HAPROXY_CFG, '-f', HAPROXY_CONF_DIR];
+
+/** What HAProxy loads: the main file and the service directory (its entries, and itself for files removed). */
+export const HAPROXY_LOADED = [HAPROXY_CFG, HAPROXY_CONF_DIR];
+
+/** Reload HAProxy (start it when it is down, as systemd's reloaded state does) and record that it loaded its files. */
+export const HAPROXY_RELOAD = `systemctl reload-or-restart haproxy && ${stampCommand('haproxy')}`;
 
 /** HAProxy's admin socket, as haproxy.cfg.hbs declares it. */
 export const HAPROXY_SOCKET = '/run/haproxy.sock';

@@ -10,7 +10,8 @@ import { template, templatePath } from '../../modules/template.ts';
 import { waitFor } from '../../modules/wait-for.ts';
 import type { HaproxyService } from '../params.ts';
 import type { RoleVars } from '../vars.ts';
-import { HAPROXY_CFG, HAPROXY_CHECK, HAPROXY_CONF_DIR, haproxyServicePath, renderHaproxyService } from './render.ts';
+import { pendingReadTask, reloadPending, stampTask } from '../reloads.ts';
+import { HAPROXY_CFG, HAPROXY_CHECK, HAPROXY_CONF_DIR, HAPROXY_LOADED, HAPROXY_RELOAD, haproxyServicePath, renderHaproxyService } from './render.ts';
 
 export { HAPROXY_CFG, HAPROXY_CHECK, HAPROXY_CONF_DIR, haproxyServicePath, renderHaproxyService } from './render.ts';
 
@@ -21,6 +22,7 @@ interface HaproxyRegisters {
   haproxy_cfg?: TaskResult;
   haproxy_svc?: TaskResult;
   haproxy_launch?: TaskResult;
+  haproxy_pending?: TaskResult;
 }
 type HaproxyVars = RoleVars & HaproxyRegisters;
 
@@ -60,17 +62,20 @@ export function haproxyReloadTasks<V extends RoleVars>(options: { tags?: string[
   const tags = options.tags ? { tags: options.tags } : {};
   return [
     d.task('check the haproxy configuration', command, { argv: HAPROXY_CHECK }, { ...tags, ...(options.when ? { when: options.when } : {}), check_mode: false, changed_when: () => false }),
-    d.task('reload haproxy', systemd, { name: 'haproxy', state: 'reloaded', enabled: true }, {
+    d.task('reload haproxy', shell, { cmd: HAPROXY_RELOAD }, {
       ...tags,
       when: (v) => (options.when ? options.when(v) : true) && (options.changed ? options.changed(v) : true),
     }),
   ];
 }
 
-/** Whether this run changed HAProxy's configuration; when the config tasks did not run (-t haproxy_reload), a reload was asked for. */
+/**
+ * Whether HAProxy runs on older configuration than its files: changed by this run, or by one that ended before its
+ * reload; when the config tasks did not run (-t haproxy_reload), a reload was asked for.
+ */
 function configChanged(v: HaproxyVars): boolean {
   if (v.haproxy_cfg === undefined && v.haproxy_svc === undefined) return true;
-  return changed(v.haproxy_cfg) || changed(v.haproxy_svc);
+  return changed(v.haproxy_cfg) || changed(v.haproxy_svc) || reloadPending(v.haproxy_pending);
 }
 
 /**
@@ -168,16 +173,20 @@ export const haproxy = role({
         task('launch haproxy', systemd, (v) => ({ name: 'haproxy', state: unitStale(v) ? ('restarted' as const) : ('started' as const) }), {
           register: 'haproxy_launch',
         }),
+        stampTask<HaproxyVars>('record that haproxy loaded its files', 'haproxy', { when: (v) => changed(v.haproxy_launch) }),
         task('wait for haproxy', waitFor, (v) => ({ host: '127.0.0.1', port: v.haproxy_exporter_port ?? 9101, state: 'started' as const, timeout: 10 })),
       ],
       { tags: ['haproxy_launch'], when: enabled },
     ),
     include(
       'reload haproxy',
-      haproxyReloadTasks<HaproxyVars>({
-        // A start or restart in this run already loaded the current configuration.
-        changed: (v) => configChanged(v) && !v.haproxy_launch?.changed,
-      }),
+      [
+        pendingReadTask<HaproxyVars>('find haproxy files not loaded yet', 'haproxy', () => HAPROXY_LOADED, { register: 'haproxy_pending' }),
+        ...haproxyReloadTasks<HaproxyVars>({
+          // A start or restart in this run already loaded the current configuration.
+          changed: (v) => configChanged(v) && !v.haproxy_launch?.changed,
+        }),
+      ],
       { tags: ['haproxy_reload', 'haproxy_config'], when: (v) => enabled(v) && v.haproxy_reload !== false },
     ),
   ],

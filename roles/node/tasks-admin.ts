@@ -1,3 +1,4 @@
+import { shq } from '../../engine/connection/shell.ts';
 import { authorizedKey } from '../../modules/authorized-key.ts';
 import { copy, filesPath } from '../../modules/copy.ts';
 import { file } from '../../modules/file.ts';
@@ -79,7 +80,7 @@ export const adminTasks = [
             group: 'admin',
             mode: '0600',
           })),
-          task('read the admin user\'s public key', shell, (v) => ({ cmd: `cat ${home(v)}/.ssh/id_rsa.pub 2>/dev/null || true` }), {
+          task('read the admin user\'s public key', shell, (v) => ({ cmd: `cat ${shq(`${home(v)}/.ssh/id_rsa.pub`)} 2>/dev/null || true` }), {
             check_mode: false,
             changed_when: () => false,
             register: 'node_admin_pubkey',

@@ -1,3 +1,4 @@
+import { shq } from '../../engine/connection/shell.ts';
 import { copy } from '../../modules/copy.ts';
 import { file } from '../../modules/file.ts';
 import { shell } from '../../modules/shell.ts';
@@ -56,7 +57,7 @@ export const kernelTasks = [
   include(
     'kernel modules',
     [
-      task('find the kernel modules not loaded yet', shell, (v) => ({ cmd: `for m in ${(v.node_kernel_modules ?? []).join(' ')}; do [ -d "/sys/module/$m" ] || echo "$m"; done` }), {
+      task('find the kernel modules not loaded yet', shell, (v) => ({ cmd: `for m in ${(v.node_kernel_modules ?? []).map(shq).join(' ')}; do [ -d "/sys/module/$m" ] || echo "$m"; done` }), {
         check_mode: false,
         changed_when: () => false,
         register: 'node_kernel_missing',
@@ -64,7 +65,7 @@ export const kernelTasks = [
       task(
         'load the kernel modules',
         shell,
-        (v) => ({ cmd: `for m in ${missingModules(v).join(' ')}; do if modprobe "$m" 2>/dev/null; then echo "loaded $m"; else echo "failed $m"; fi; done` }),
+        (v) => ({ cmd: `for m in ${missingModules(v).map(shq).join(' ')}; do if modprobe "$m" 2>/dev/null; then echo "loaded $m"; else echo "failed $m"; fi; done` }),
         {
           when: (v) => missingModules(v).length > 0 && containerOf(v) === undefined,
           changed_when: (r) => r.stdout === undefined || /^loaded /m.test(r.stdout),

@@ -1,3 +1,4 @@
+import { shq } from '../../engine/connection/shell.ts';
 import { changed, dsl, type TaskItem, type TaskResult } from '../../engine/dsl.ts';
 import { command } from '../../modules/command.ts';
 import { debug } from '../../modules/debug.ts';
@@ -5,7 +6,7 @@ import { file } from '../../modules/file.ts';
 import { pkg } from '../../modules/package.ts';
 import { shell } from '../../modules/shell.ts';
 import { systemd } from '../../modules/systemd.ts';
-import { HAPROXY_CHECK, HAPROXY_CONF_DIR } from '../haproxy/render.ts';
+import { HAPROXY_CHECK, HAPROXY_CONF_DIR, HAPROXY_RELOAD } from '../haproxy/render.ts';
 import { MAX_SERVICE_PROVIDERS } from '../pgsql/access.ts';
 import { PGBACKREST_CONF, PGBACKREST_INITIAL_MARKER, localRepoPath } from '../pgsql/pgbackrest.ts';
 import { flag, staleServiceFiles, VIP_MANAGER_CONFIG, VIP_MANAGER_UNIT } from '../pgsql/services.ts';
@@ -63,7 +64,7 @@ function serviceRemoval(suffix: string, when: (v: RemoveVars) => boolean, on?: (
       ...where,
       ...lenient,
     }),
-    task(`reload haproxy${suffix}`, systemd, { name: 'haproxy', state: 'reloaded' }, { when: (v) => when(v) && removed(v), ...where, ...lenient }),
+    task(`reload haproxy${suffix}`, shell, { cmd: HAPROXY_RELOAD }, { when: (v) => when(v) && removed(v), ...where, ...lenient }),
   ];
 }
 
@@ -87,9 +88,9 @@ const stopPostgres = (v: RoleVars): string =>
     'timeout 30s systemctl stop patroni 2>/dev/null || systemctl kill patroni 2>/dev/null || true',
     'timeout 15s systemctl stop postgres 2>/dev/null || systemctl kill postgres 2>/dev/null || true',
     'systemctl disable patroni postgres 2>/dev/null || true',
-    `if pgrep -u ${dbsu(v)} -f -- '-D ' >/dev/null; then ${binDir(v)}/pg_ctl -D ${v.pg_data ?? '/pg/data'} stop -m immediate || true; fi`,
+    `if pgrep -u ${shq(dbsu(v))} -f -- '-D ' >/dev/null; then ${shq(`${binDir(v)}/pg_ctl`)} -D ${shq(v.pg_data ?? '/pg/data')} stop -m immediate || true; fi`,
     'sleep 1',
-    `pkill -9 -u ${dbsu(v)} -f -- 'postgres|postmaster' || true`,
+    `pkill -9 -u ${shq(dbsu(v))} -f -- 'postgres|postmaster' || true`,
   ].join('\n');
 
 /** The etcd key prefix Patroni keeps the cluster under (the trailing / spares clusters whose name extends this one's). */
@@ -99,7 +100,7 @@ export const etcdPrefix = (v: RoleVars): string =>
 /** etcdctl's endpoints (the etcd group, TLS) and client certificate, as exports before a command. */
 const etcdEnv = (v: RoleVars): string => {
   const endpoints = (v.groups.etcd ?? []).map((h) => `https://${h}:${v.etcd_port ?? 2379}`).join(',');
-  return `export ETCDCTL_API=3 ETCDCTL_ENDPOINTS=${endpoints} ETCDCTL_CACERT=/etc/etcd/ca.crt ETCDCTL_CERT=/etc/etcd/server.crt ETCDCTL_KEY=/etc/etcd/server.key`;
+  return `export ETCDCTL_API=3 ETCDCTL_ENDPOINTS=${shq(endpoints)} ETCDCTL_CACERT=/etc/etcd/ca.crt ETCDCTL_CERT=/etc/etcd/server.crt ETCDCTL_KEY=/etc/etcd/server.key`;
 };
 
 const postgres: TaskItem<RemoveVars>[] = [
@@ -111,7 +112,7 @@ const postgres: TaskItem<RemoveVars>[] = [
     shell,
     (v) => ({
       // The root password comes on stdin, so it shows neither in the task nor in the process list.
-      cmd: `${etcdEnv(v)}\nread -r ETCDCTL_USER && export ETCDCTL_USER && etcdctl del '${etcdPrefix(v)}' --prefix`,
+      cmd: `${etcdEnv(v)}\nread -r ETCDCTL_USER && export ETCDCTL_USER && etcdctl del ${shq(etcdPrefix(v))} --prefix`,
       executable: '/bin/bash',
       stdin: `root:${v.etcd_root_password ?? 'Etcd.Root'}\n`,
     }),
@@ -131,7 +132,7 @@ const backup: TaskItem<RemoveVars>[] = [
     'stop pgbackrest and delete the stanza',
     shell,
     (v) => ({
-      cmd: `if [ -f ${PGBACKREST_CONF} ]; then pgbackrest --stanza=${cluster(v)} --force stop; pgbackrest --stanza=${cluster(v)} --force stanza-delete; fi`,
+      cmd: `if [ -f ${PGBACKREST_CONF} ]; then pgbackrest ${shq(`--stanza=${cluster(v)}`)} --force stop; pgbackrest ${shq(`--stanza=${cluster(v)}`)} --force stanza-delete; fi`,
       executable: '/bin/bash',
     }),
     { when: isPrimary, become_user: dbsu, ...lenient },
@@ -182,7 +183,8 @@ export const pgRemove = role({
           ? `pg_safeguard is on for ${v.pg_instance ?? cluster(v)} @ ${v.inventory_hostname}: nothing removed (override with -e pg_safeguard=false)`
           : 'pg_safeguard is off',
       }),
-      { tags: ['always', 'pg_safeguard'], failed_when: (_r, v) => flag(v.pg_safeguard, false) },
+      // A guard: no -t, --skip-tags or --start-at-task can leave it out.
+      { tags: ['always', 'pg_safeguard'], guard: true, failed_when: (_r, v) => flag(v.pg_safeguard, false) },
     ),
     task('monitoring targets are left to the monitor removal', debug, { msg: 'pg_monitor registrations (metrics targets, datasources, log collection) are not removed by this playbook' }, {
       tags: ['pg_monitor', 'pg_deregister', 'deregister'],

@@ -8,7 +8,8 @@ import { shell } from '../../modules/shell.ts';
 import { systemd } from '../../modules/systemd.ts';
 import { template, templatePath } from '../../modules/template.ts';
 import { waitFor } from '../../modules/wait-for.ts';
-import { HAPROXY_CHECK, HAPROXY_CONF_DIR, settleScript } from '../haproxy/render.ts';
+import { HAPROXY_CHECK, HAPROXY_CONF_DIR, HAPROXY_LOADED, HAPROXY_RELOAD, settleScript } from '../haproxy/render.ts';
+import { pendingAmong, pendingReadTask, reloadPending, stampCommand, stampTask } from '../reloads.ts';
 import type { RoleVars } from '../vars.ts';
 import { PGSQL_DEFAULTS } from './defaults.ts';
 import { renderHbaFile } from './hba.ts';
@@ -25,13 +26,17 @@ type Registered = {
   pgb_userlist?: TaskResult;
   pgb_started?: TaskResult;
   pgb_restarted?: TaskResult;
+  pgb_pending?: TaskResult;
   pg_vip_probe?: TaskResult;
   pg_vip_files?: TaskResult;
   pg_vip_started?: TaskResult;
+  pg_vip_restarted?: TaskResult;
+  pg_vip_pending?: TaskResult;
   pg_service_files?: TaskResult;
   pg_service_present?: TaskResult;
   pg_service_removed?: TaskResult;
   pg_service_reloaded?: TaskResult;
+  pg_service_pending?: TaskResult;
 };
 export type AccessVars = RoleVars & Registered;
 
@@ -104,13 +109,20 @@ export const pgbouncerUserlistTask = (tags: string[]) =>
     { tags, no_log: true, register: 'pgb_userlist', when: (v) => v.pgb_secrets?.rows !== undefined },
   );
 
-/** Reload pgbouncer when one of the files it rereads on SIGHUP changed and it was not (re)started just now. */
+/** Files pgbouncer rereads on SIGHUP, and those a restart applies (pgsql's unit and pgbouncer.ini). */
+const PGBOUNCER_RELOAD_FILES = ['/etc/pgbouncer/database.txt', '/etc/pgbouncer/useropts.txt', '/etc/pgbouncer/pgb_hba.conf', '/etc/pgbouncer/userlist.txt'];
+const PGBOUNCER_RESTART_FILES = [PGBOUNCER_UNIT, '/etc/pgbouncer/pgbouncer.ini'];
+
+/**
+ * Reload pgbouncer when one of the files it rereads on SIGHUP changed, in this run or in one that ended before its
+ * reload (pgb_pending), and it was not (re)started just now; the stamp records that it loaded them.
+ */
 export const pgbouncerReloadTask = (tags: string[]) =>
-  task('reload pgbouncer', systemd, { name: 'pgbouncer', state: 'reloaded' }, {
+  task('reload pgbouncer', shell, { cmd: `systemctl reload-or-restart pgbouncer && ${stampCommand('pgbouncer')}` }, {
     tags,
     when: (v) =>
       reloadWanted(v) &&
-      [v.pgb_lists, v.pgb_hba, v.pgb_userlist].some(changed) &&
+      ([v.pgb_lists, v.pgb_hba, v.pgb_userlist].some(changed) || reloadPending(v.pgb_pending)) &&
       !changed(v.pgb_started) &&
       !changed(v.pgb_restarted),
   });
@@ -164,11 +176,19 @@ const pgbouncer: TaskItem<AccessVars>[] = [
   pgbouncerSecretsTask(['pgbouncer_config', 'pgbouncer_user']),
   pgbouncerMissingTask(['pgbouncer_config', 'pgbouncer_user']),
   pgbouncerUserlistTask(['pgbouncer_config', 'pgbouncer_user']),
+  pendingReadTask<AccessVars>('find pgbouncer files not loaded yet', 'pgbouncer', () => [...PGBOUNCER_RESTART_FILES, ...PGBOUNCER_RELOAD_FILES], {
+    tags: ['pgbouncer_config', 'pgbouncer_hba', 'pgbouncer_user', 'pgbouncer_launch', 'pgbouncer_restart', 'pgbouncer_reload'],
+    register: 'pgb_pending',
+  }),
   task('launch pgbouncer', systemd, { name: 'pgbouncer', state: 'started', enabled: true }, { tags: ['pgbouncer_launch'], register: 'pgb_started' }),
   task('restart pgbouncer on a new unit or pgbouncer.ini', systemd, { name: 'pgbouncer', state: 'restarted' }, {
     tags: ['pgbouncer_launch', 'pgbouncer_restart'],
     register: 'pgb_restarted',
-    when: (v) => (changed(v.pgb_unit) || changed(v.pgb_ini)) && !changed(v.pgb_started),
+    when: (v) => (changed(v.pgb_unit) || changed(v.pgb_ini) || pendingAmong(v.pgb_pending, PGBOUNCER_RESTART_FILES)) && !changed(v.pgb_started),
+  }),
+  stampTask<AccessVars>('record that pgbouncer loaded its files', 'pgbouncer', {
+    tags: ['pgbouncer_launch', 'pgbouncer_restart'],
+    when: (v) => changed(v.pgb_started) || changed(v.pgb_restarted),
   }),
   task('wait for pgbouncer', waitFor, (v) => ({ host: '127.0.0.1', port: v.pgbouncer_port ?? 6432, timeout: 10 }), { tags: ['pgbouncer_launch'] }),
   pgbouncerReloadTask(['pgbouncer_reload', 'pgbouncer_config', 'pgbouncer_hba', 'pgbouncer_user']),
@@ -214,14 +234,26 @@ const vip: TaskItem<AccessVars>[] = [
       ],
     },
   ),
+  pendingReadTask<AccessVars>('find vip-manager files not loaded yet', 'vip-manager', () => [VIP_MANAGER_CONFIG, VIP_MANAGER_UNIT], {
+    tags: ['pg_vip_config', 'pg_vip_launch'],
+    when: (v) => vipEnabled(v) && reloadWanted(v),
+    register: 'pg_vip_pending',
+  }),
   task('launch vip-manager', systemd, { name: 'vip-manager', state: 'started', enabled: true }, {
     tags: ['pg_vip_launch'],
     when: (v) => vipEnabled(v) && reloadWanted(v),
     register: 'pg_vip_started',
   }),
+  // Also for files a run wrote and ended before restarting it on (a host without a stamp yet is left running).
   task('restart vip-manager on a new config or unit', systemd, { name: 'vip-manager', state: 'restarted' }, {
     tags: ['pg_vip_launch'],
-    when: (v) => vipEnabled(v) && reloadWanted(v) && changed(v.pg_vip_files) && !changed(v.pg_vip_started),
+    when: (v) =>
+      vipEnabled(v) && reloadWanted(v) && (changed(v.pg_vip_files) || pendingAmong(v.pg_vip_pending, [VIP_MANAGER_CONFIG, VIP_MANAGER_UNIT])) && !changed(v.pg_vip_started),
+    register: 'pg_vip_restarted',
+  }),
+  stampTask<AccessVars>('record that vip-manager loaded its files', 'vip-manager', {
+    tags: ['pg_vip_launch'],
+    when: (v) => changed(v.pg_vip_started) || changed(v.pg_vip_restarted),
   }),
   // Debian's package enables vip-manager at install; without a VIP to hold it only fails (and degrades systemd).
   task('keep vip-manager off while the VIP is disabled', systemd, { name: 'vip-manager', state: 'stopped', enabled: false }, {
@@ -257,7 +289,8 @@ function staleFiles(v: AccessVars): string[] {
   return staleServiceFiles(listing, v.pg_cluster ?? '', serviceFiles(v).map((f) => f.name), otherClusters(v));
 }
 
-const servicesChanged = (v: AccessVars): boolean => changed(v.pg_service_files) || changed(v.pg_service_removed);
+/** Whether haproxy has service files it has not loaded: changed now, or by a run that ended before its reload. */
+const servicesChanged = (v: AccessVars): boolean => changed(v.pg_service_files) || changed(v.pg_service_removed) || reloadPending(v.pg_service_pending);
 
 /** Whether the services go to this host's haproxy (no dedicated provider group). */
 const localProvider = (v: RoleVars): boolean => {
@@ -294,6 +327,12 @@ function serviceSteps(suffix: string, when: (v: AccessVars) => boolean, on?: (v:
       register: 'pg_service_removed',
       ...where,
     }),
+    pendingReadTask<AccessVars>(`find haproxy files not loaded yet${suffix}`, 'haproxy', () => HAPROXY_LOADED, {
+      tags: ['pg_service_config', 'pg_service_reload'],
+      when,
+      register: 'pg_service_pending',
+      ...where,
+    }),
     task(`check the haproxy configuration${suffix}`, command, { argv: HAPROXY_CHECK }, {
       tags: ['pg_service_reload'],
       when: (v) => when(v) && reloadWanted(v) && servicesChanged(v),
@@ -301,7 +340,7 @@ function serviceSteps(suffix: string, when: (v: AccessVars) => boolean, on?: (v:
       changed_when: () => false,
       ...where,
     }),
-    task(`reload haproxy${suffix}`, systemd, { name: 'haproxy', state: 'reloaded' }, {
+    task(`reload haproxy${suffix}`, shell, { cmd: HAPROXY_RELOAD }, {
       tags: ['pg_service_reload'],
       when: (v) => when(v) && reloadWanted(v) && servicesChanged(v),
       register: 'pg_service_reloaded',

@@ -1,3 +1,4 @@
+import { shq } from '../../engine/connection/shell.ts';
 import { dsl, type TaskItem, type TaskResult } from '../../engine/dsl.ts';
 import { command } from '../../modules/command.ts';
 import { file } from '../../modules/file.ts';
@@ -103,7 +104,7 @@ const steps: TaskItem<BackupVars>[] = [
   task(
     'create the pgbackrest stanza',
     shell,
-    (v) => ({ cmd: `rm -f /tmp/pgbackrest/${cluster(v)}.stop && pgbackrest --stanza=${cluster(v)} --no-online stanza-create`, executable: '/bin/bash' }),
+    (v) => ({ cmd: `rm -f ${shq(`/tmp/pgbackrest/${cluster(v)}.stop`)} && pgbackrest ${shq(`--stanza=${cluster(v)}`)} --no-online stanza-create`, executable: '/bin/bash' }),
     {
       tags: ['pgbackrest_init'],
       when: (v) => stanzaInitWanted(v) && stanzaMissing(v),
@@ -119,7 +120,7 @@ const steps: TaskItem<BackupVars>[] = [
     'take the first full backup',
     shell,
     (v) => ({
-      cmd: `pgbackrest --stanza=${cluster(v)} --type=full backup && echo "first full backup of ${cluster(v)} taken at $(date -Is)" > ${PGBACKREST_INITIAL_MARKER}`,
+      cmd: `pgbackrest ${shq(`--stanza=${cluster(v)}`)} --type=full backup && echo ${shq(`first full backup of ${cluster(v)} taken at`)} "$(date -Is)" > ${PGBACKREST_INITIAL_MARKER}`,
       executable: '/bin/bash',
       creates: PGBACKREST_INITIAL_MARKER,
     }),

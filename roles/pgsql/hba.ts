@@ -1,4 +1,4 @@
-import type { HbaRule, PgRole } from '../params.ts';
+import { HBA_FIELD, SINGLE_LINE, type HbaRule, type PgRole } from '../params.ts';
 import type { RoleVars } from '../vars.ts';
 
 /** Which server reads the rendered rules: PostgreSQL's pg_hba.conf or pgbouncer's auth_hba_file. */
@@ -61,6 +61,21 @@ export function sortHbaRules(rules: readonly HbaRule[]): HbaRule[] {
 /** Python's "%-Ns": left-justified in N columns, never truncated. */
 const pad = (text: string, width: number): string => text.padEnd(width);
 
+const LINE = new RegExp(SINGLE_LINE);
+const FIELD = new RegExp(HBA_FIELD);
+
+/** A value checked to stay on its line (title, raw rule), as the schema checks the inventory: defaults and -e values too. */
+function oneLine(value: string, where: string, what: string): string {
+  if (!LINE.test(value)) throw new Error(`${where}: ${what} ${JSON.stringify(value)} must be a single line without control characters`);
+  return value;
+}
+
+/** A user or db value checked to be one field of the line: a space or # would shift or cut the fields after it. */
+function oneField(value: string, where: string, what: string): string {
+  if (!FIELD.test(value)) throw new Error(`${where}: ${what} ${JSON.stringify(value)} must be one HBA field (no spaces, # or control characters)`);
+  return value;
+}
+
 /** Whether a rule applies to this instance; rules for another role are written commented out. */
 export function hbaRuleEnabled(role: string, ctx: Pick<HbaContext, 'pg_role' | 'pg_offline_query'>): boolean {
   return role === 'default' || role === 'common' || role === ctx.pg_role || (role === 'offline' && ctx.pg_offline_query);
@@ -68,13 +83,15 @@ export function hbaRuleEnabled(role: string, ctx: Pick<HbaContext, 'pg_role' | '
 
 /** The lines of one rule: a title comment, then one line per address (or its raw `rules`), '#'-prefixed when disabled. */
 function renderRule(rule: HbaRule, target: HbaTarget, ctx: HbaContext, index: number): string[] {
-  const where = `HBA rule #${index + 1}${rule.title ? ` (${rule.title})` : ''}`;
+  // Escaped, so that a title with a newline cannot forge lines in the error either.
+  const where = `HBA rule #${index + 1}${rule.title ? ` (${JSON.stringify(rule.title).slice(1, -1)})` : ''}`;
+  oneLine(rule.title ?? '', where, 'title');
   const role: string = rule.role !== undefined && (rule.role as string) !== '' ? rule.role : 'default';
   if (!(HBA_ROLES as readonly string[]).includes(role)) throw new Error(`${where}: invalid role "${role}", expected one of ${HBA_ROLES.join(', ')}`);
   const mark = hbaRuleEnabled(role, ctx) ? '' : '#';
   const title = `# ${rule.title ?? ''} [${role}] ${mark ? '[DISABLED]' : ''}`.trimEnd();
 
-  if (rule.rules !== undefined && rule.rules.length > 0) return [title, ...rule.rules.map((line) => `${mark}${line}`)];
+  if (rule.rules !== undefined && rule.rules.length > 0) return [title, ...rule.rules.map((line) => `${mark}${oneLine(line, where, 'rules line')}`)];
   const addr = rule.addr ?? '';
   if (addr === '') throw new Error(`${where}: neither addr nor rules is given`);
   if (!(HBA_ADDR_ALIASES as readonly string[]).includes(addr) && !IPV4_CIDR.test(addr)) {
@@ -82,8 +99,8 @@ function renderRule(rule: HbaRule, target: HbaTarget, ctx: HbaContext, index: nu
   }
   const aliases: Record<string, string> = { '${dbsu}': ctx.users.dbsu, '${repl}': ctx.users.repl, '${monitor}': ctx.users.monitor, '${admin}': ctx.users.admin };
   const rawUser = rule.user !== undefined && rule.user !== '' ? rule.user : 'all';
-  const user = Object.hasOwn(aliases, rawUser) ? (aliases[rawUser] as string) : rawUser;
-  const db = rule.db !== undefined && rule.db !== '' ? rule.db : 'all';
+  const user = oneField(Object.hasOwn(aliases, rawUser) ? (aliases[rawUser] as string) : rawUser, where, 'user');
+  const db = oneField(rule.db !== undefined && rule.db !== '' ? rule.db : 'all', where, 'db');
   if (target === 'pgbouncer' && db === 'replication') throw new Error(`${where}: db replication is not allowed in pgbouncer rules`);
   const rawAuth = rule.auth !== undefined && (rule.auth as string) !== '' ? rule.auth : 'pwd';
   const auth = authMethod(rawAuth, target, ctx.pg_pwd_enc);

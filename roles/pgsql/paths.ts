@@ -23,6 +23,10 @@ export interface PgRegistered {
   pg_hba_result?: TaskResult;
   pg_param_result?: TaskResult;
   pg_patroni_paused?: TaskResult;
+  pg_replica_launch?: TaskResult;
+  /** pg_conf_load_time() then the mtimes of pg_hba.conf and postgresql.auto.conf (see postgresReloadPending). */
+  pg_conf_loaded?: TaskResult;
+  pg_patroni_pending?: TaskResult;
   /** Where the primary got in this run: replicas refuse to start unless it is 'ready' (or did not run at all). */
   pg_primary_state?: 'launching' | 'initializing' | 'ready';
 }
@@ -68,6 +72,9 @@ export function dbsuSudoCommands(dbsuName: string): string[] {
   ];
 }
 
+/** A configuration parameter name, custom ones (extension.name) included. */
+const GUC_NAME = /^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)*$/;
+
 /** postgresql.auto.conf from pg_parameters: list-valued settings unquoted, every other value single-quoted. */
 export function autoConf(parameters: Record<string, unknown>): string {
   const lists = new Set([
@@ -81,6 +88,8 @@ export function autoConf(parameters: Record<string, unknown>): string {
     'debug_io_direct',
   ]);
   const lines = Object.entries(parameters).map(([key, value]) => {
+    // The schema checks values, not map keys: a key is a parameter name or it could start a line of its own.
+    if (!GUC_NAME.test(key)) throw new Error(`pg_parameters: ${JSON.stringify(key)} is not a parameter name`);
     const text = String(value);
     return lists.has(key) ? `${key} = ${text}` : `${key} = '${text.replaceAll("'", "''")}'`;
   });

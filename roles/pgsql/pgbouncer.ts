@@ -1,4 +1,4 @@
-import type { PgDatabase, PgUser } from '../params.ts';
+import { DB_NAME, ROLE_NAME, WORD, type PgDatabase, type PgUser } from '../params.ts';
 import { PGSQL_DEFAULTS } from './defaults.ts';
 import { flag } from './services.ts';
 
@@ -66,21 +66,37 @@ export function listenAddress(v: PgbouncerVars): string {
   return listen;
 }
 
+const DB_KEY = new RegExp(`^${DB_NAME}$`);
+const ROLE_KEY = new RegExp(`^${ROLE_NAME}$`);
+const ONE_WORD = new RegExp(WORD);
+
+/** A name that starts a line of database.txt or useropts.txt, checked as the schema checks the inventory (defaults and -e values too). */
+function lineKey(name: string, pattern: RegExp, what: string): string {
+  if (!pattern.test(name)) throw new Error(`pgbouncer: ${what} ${JSON.stringify(name)} cannot be written to its list file (pattern ${pattern.source})`);
+  return name;
+}
+
+/** A value of a database.txt option: one word, or it would add options (or a line) of its own. */
+function optionWord(value: string, what: string): string {
+  if (value === '' || !ONE_WORD.test(value)) throw new Error(`pgbouncer: ${what} ${JSON.stringify(value)} must be one word without spaces or control characters`);
+  return value;
+}
+
 /** Whether a database is served by pgbouncer: listed unless pgbouncer: false or absent. */
 export const pooledDatabase = (db: PgDatabase): boolean => db.pgbouncer !== false && db.state !== 'absent';
 
 /** Lines of /etc/pgbouncer/database.txt: `<db> = host=... [auth_user pool_mode pool_size min_pool_size reserve_pool max_db_connections]`. */
 export function databaseLines(v: PgbouncerVars): string[] {
-  const host = v.pgbouncer_redirect_to ? v.pgbouncer_redirect_to : (v.pg_localhost ?? '/var/run/postgresql');
+  const host = optionWord(v.pgbouncer_redirect_to ? v.pgbouncer_redirect_to : (v.pg_localhost ?? '/var/run/postgresql'), 'host');
   return (v.pg_databases ?? []).filter(pooledDatabase).map((db) => {
     const options = [`host=${host}`];
-    if (db.pool_auth_user !== undefined) options.push(`auth_user=${db.pool_auth_user}`);
+    if (db.pool_auth_user !== undefined) options.push(`auth_user=${lineKey(db.pool_auth_user, ROLE_KEY, 'pool_auth_user')}`);
     if (db.pool_mode !== undefined) options.push(`pool_mode=${db.pool_mode}`);
     if (db.pool_size !== undefined) options.push(`pool_size=${db.pool_size}`);
     if (db.pool_size_min !== undefined) options.push(`min_pool_size=${db.pool_size_min}`);
     if (db.pool_reserve !== undefined) options.push(`reserve_pool=${db.pool_reserve}`);
     if (db.pool_connlimit !== undefined) options.push(`max_db_connections=${db.pool_connlimit}`);
-    return `${pad(db.name)} = ${options.join(' ')}`;
+    return `${pad(lineKey(db.name, DB_KEY, 'database'))} = ${options.join(' ')}`;
   });
 }
 
@@ -92,7 +108,7 @@ export function userOptionLines(v: PgbouncerVars): string[] {
     const options: string[] = [];
     if (user.pool_mode !== undefined) options.push(`pool_mode=${user.pool_mode}`);
     if (user.pool_connlimit !== undefined) options.push(`max_user_connections=${user.pool_connlimit}`);
-    lines.push(`${pad(user.name)} = ${options.join(' ')}`);
+    lines.push(`${pad(lineKey(user.name, ROLE_KEY, 'user'))} = ${options.join(' ')}`);
   }
   return lines;
 }

@@ -11,6 +11,7 @@ import { parseDefaultPrivilege, pgPrivileges, type PgPrivilegesArgs } from '../.
 import { pgRole, type PgRoleArgs } from '../../modules/pg-role.ts';
 import { pgSchema, type PgSchemaArgs } from '../../modules/pg-schema.ts';
 import { pgSql } from '../../modules/pg-sql.ts';
+import { quoteLiteral } from '../../modules/pg-quote.ts';
 import type { Static } from '@sinclair/typebox';
 import type { PgDatabase, PgUser } from '../params.ts';
 import type { RoleVars } from '../vars.ts';
@@ -108,11 +109,29 @@ export const MAX_TEMPLATE_DEPTH = 2;
 const settingValue = (value: string | number | boolean): string | number | boolean | null =>
   typeof value === 'string' && value.toUpperCase() === 'DEFAULT' ? null : value;
 
-/** pg_database arguments of a pg_databases entry (Pigsty's default comment, CONNECT kept for the system users). */
-export function databaseArgs(v: RoleVars, db: PgDatabase): Static<typeof PgDatabaseArgs> {
+/**
+ * How a run treats the drops of pg_databases: `recreate` false turns state recreate into create (the pgsql role:
+ * an entry left at recreate in the inventory must not lose its data on every deploy; pgsql-db recreates);
+ * `force` recreates a database other sessions are connected to.
+ */
+export interface DropPolicy {
+  recreate: boolean;
+  force?: (v: RoleVars) => boolean;
+}
+
+/** The state a run applies to a pg_databases entry under a drop policy. */
+export const appliedState = (db: PgDatabase, policy: DropPolicy): 'create' | 'absent' | 'recreate' =>
+  db.state === 'recreate' && !policy.recreate ? 'create' : (db.state ?? 'create');
+
+/**
+ * pg_database arguments of a pg_databases entry (Pigsty's default comment, CONNECT kept for the system users);
+ * a drop carries pg_safeguard, which refuses it.
+ */
+export function databaseArgs(v: RoleVars, db: PgDatabase, policy: DropPolicy = { recreate: false }): Static<typeof PgDatabaseArgs> {
+  const state = appliedState(db, policy);
   return defined({
     name: db.name,
-    state: db.state ?? 'create',
+    state,
     owner: db.owner === '' ? undefined : db.owner,
     template: db.template === '' ? undefined : db.template,
     strategy: db.strategy,
@@ -133,6 +152,8 @@ export function databaseArgs(v: RoleVars, db: PgDatabase): Static<typeof PgDatab
         ? [v.pg_replication_username ?? 'replicator', v.pg_monitor_username ?? 'dbuser_monitor', v.pg_admin_username ?? 'dbuser_dba']
         : undefined,
     parameters: db.parameters ? Object.fromEntries(Object.entries(db.parameters).map(([k, value]) => [k, settingValue(value)])) : undefined,
+    safeguard: state === 'create' ? undefined : flag(v.pg_safeguard, false),
+    force: state === 'recreate' ? (policy.force?.(v) ?? false) : undefined,
     ...port(v),
   });
 }
@@ -199,21 +220,21 @@ const createdNow = (result: TaskResult | undefined, name: string): boolean => {
 };
 
 /** The steps of one wave: databases at one template depth, created and provisioned before their clones are made. */
-function waveTasks(depth: number, select: (v: RoleVars) => PgDatabase[]): TaskItem<ProvisionVars>[] {
+function waveTasks(depth: number, select: (v: RoleVars) => PgDatabase[], policy: DropPolicy): TaskItem<ProvisionVars>[] {
   const wave = (v: RoleVars) => {
     const all = v.pg_databases ?? [];
     return select(v).filter((db) => db.state !== 'absent' && templateDepth(db, all) === depth);
   };
   const at = depth === 0 ? '' : ` (clones, depth ${depth})`;
   const some = (items: (v: RoleVars) => unknown[]) => (v: RoleVars) => provisionHost(v) && items(v).length > 0;
-  const clonesOfUserTemplates = (v: RoleVars) => (depth === 0 ? [] : wave(v).filter((db) => db.state !== 'recreate'));
+  const clonesOfUserTemplates = (v: RoleVars) => (depth === 0 ? [] : wave(v).filter((db) => appliedState(db, policy) !== 'recreate'));
   return [
     task(
       `close sessions on the templates of new clones${at}`,
       pgSql,
       (v, db: PgDatabase) => ({
         // Only while the clone does not exist yet: CREATE DATABASE ... TEMPLATE needs the template to itself.
-        sql: `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${(db.template ?? '').replace(/'/g, "''")}' AND pid <> pg_backend_pid() AND NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '${db.name.replace(/'/g, "''")}')`,
+        sql: `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ${quoteLiteral(db.template ?? '')} AND pid <> pg_backend_pid() AND NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = ${quoteLiteral(db.name)})`,
         ...port(v),
       }),
       {
@@ -224,7 +245,7 @@ function waveTasks(depth: number, select: (v: RoleVars) => PgDatabase[]): TaskIt
         changed_when: (r) => (r.results ?? [r]).some((x) => Array.isArray(x.rows) && x.rows.length > 0),
       },
     ),
-    task(`create or update databases${at}`, pgDatabase, (v, db: PgDatabase) => databaseArgs(v, db), {
+    task(`create or update databases${at}`, pgDatabase, (v, db: PgDatabase) => databaseArgs(v, db, policy), {
       tags: ['pg_db_create'],
       loop: wave,
       when: some(wave),
@@ -301,18 +322,20 @@ function baselineTasks(depth: number, wave: (v: RoleVars) => PgDatabase[]): Task
 }
 
 /**
- * The database steps [pg_db] for the databases `select` picks: drop the absent ones (never a system database),
+ * The database steps [pg_db] for the databases `select` picks, under a drop policy: drop the absent ones (never a
+ * system database; refused under pg_safeguard),
  * then, template depth by depth, create or converge them with their privileges, schemas, extensions and
  * baseline, so a clone copies a template that is complete.
  */
-export function databaseTasks(select: (v: RoleVars) => PgDatabase[]): TaskItem<ProvisionVars>[] {
+export function databaseTasks(select: (v: RoleVars) => PgDatabase[], policy: DropPolicy): TaskItem<ProvisionVars>[] {
   const dropped = (v: RoleVars) => select(v).filter((db) => db.state === 'absent' && !SYSTEM_DATABASES.includes(db.name));
   const tooDeep = (v: RoleVars) => {
     const all = v.pg_databases ?? [];
     return select(v).filter((db) => db.state !== 'absent' && templateDepth(db, all) > MAX_TEMPLATE_DEPTH);
   };
+  const leftToRecreate = (v: RoleVars) => select(v).flatMap((db) => (db.state === 'recreate' && appliedState(db, policy) !== 'recreate' ? [db.name] : []));
   return [
-    task('drop absent databases', pgDatabase, (v, db: PgDatabase) => ({ name: db.name, state: 'absent', ...port(v) }), {
+    task('drop absent databases', pgDatabase, (v, db: PgDatabase) => ({ name: db.name, state: 'absent', safeguard: flag(v.pg_safeguard, false), ...port(v) }), {
       tags: ['pg_db_drop'],
       loop: dropped,
       when: (v) => provisionHost(v) && dropped(v).length > 0,
@@ -323,7 +346,13 @@ export function databaseTasks(select: (v: RoleVars) => PgDatabase[]): TaskItem<P
       when: (v) => provisionHost(v) && tooDeep(v).length > 0,
       failed_when: () => true,
     }),
-    ...Array.from({ length: MAX_TEMPLATE_DEPTH + 1 }, (_, depth) => waveTasks(depth, select)).flat(),
+    task(
+      'leave databases at state recreate to pgsql-db',
+      debug,
+      (v) => ({ msg: `state recreate is applied by ./pgsql-db.ts -e dbname=NAME only; created here when missing: ${leftToRecreate(v).join(', ')}` }),
+      { tags: ['pg_db_create'], when: (v) => provisionHost(v) && leftToRecreate(v).length > 0 },
+    ),
+    ...Array.from({ length: MAX_TEMPLATE_DEPTH + 1 }, (_, depth) => waveTasks(depth, select, policy)).flat(),
   ];
 }
 
@@ -333,5 +362,5 @@ export function databaseTasks(select: (v: RoleVars) => PgDatabase[]): TaskItem<P
  */
 export const pgProvision = [
   include('pg_users', userTasks((v) => v.pg_users ?? []), { tags: ['pg_provision', 'pg_user'], when: (v) => flag(v.pg_provision, true) }),
-  include('pg_databases', databaseTasks((v) => v.pg_databases ?? []), { tags: ['pg_provision', 'pg_db'], when: (v) => flag(v.pg_provision, true) }),
+  include('pg_databases', databaseTasks((v) => v.pg_databases ?? [], { recreate: false }), { tags: ['pg_provision', 'pg_db'], when: (v) => flag(v.pg_provision, true) }),
 ] as TaskItem<RoleVars>[];

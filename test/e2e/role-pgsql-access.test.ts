@@ -1,5 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { onNode, recap, results, runEntry, sandbox, type Run } from './harness.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { onNode, recap, results, ROOT, runEntry, sandbox, type Run } from './harness.ts';
 
 // The pgsql role's provision, backup, crontab and access task lists on x51: Debian's PostgreSQL 15 cluster stands in
 // for the core (no Patroni), the inventory is test/fixtures/roles/pgsql-access.yml.
@@ -106,6 +109,36 @@ describe('pgsql provision, backup and access on x51', () => {
     expect(changedCount(check), check.stdout.slice(-3000)).toBe(0);
   });
 
+  it('makes the reloads an earlier run owed: pgbouncer rules and haproxy services in force', async () => {
+    const standby = { name: 'standby', port: 5435, dest: 'postgres', check: '/replica', selector: '[? pg_role == `replica` ]', backup: '[? pg_role == `primary` ]' };
+    const extra = JSON.stringify({
+      pgb_hba_rules: [{ user: 'dbuser_view', db: 'all', addr: 'world', auth: 'deny', title: 'no view user through pgbouncer', order: 120 }],
+      pg_services: [standby, { name: 'late', port: 5439, dest: 'postgres', check: '/primary', selector: '[]' }],
+    });
+    const listening = () => sh('ss -Hltn | grep -c ":5439 " || true');
+    // A run that writes the files but never reloads (as one interrupted or failed before its reloads would).
+    const lost = await runEntry(PLAYBOOK, ['-i', INVENTORY, '--json', '-t', 'pgsql', '-e', extra, '-e', 'pg_reload=false']);
+    expect(recap(lost).exit_code, lost.stdout.slice(-2000)).toBe(0);
+    expect(sh('grep -c dbuser_view /etc/pgbouncer/pgb_hba.conf; test -f /etc/haproxy/conf.d/pg-x51-late.cfg && echo written')).toBe('2\nwritten');
+    expect(viaPgbouncer('dbuser_view', 'DBUser.View', 'app_copy', 'select current_user')).toBe('dbuser_view');
+    expect(listening()).toBe('0');
+
+    // Nothing to write any more: the reloads owed are what a dry run reports and what the next run makes.
+    const check = await runEntry(PLAYBOOK, ['-i', INVENTORY, '--json', '--check', '-e', extra]);
+    const changedTasks = (run: Run) => [...new Set(results(run).filter((e) => e.status === 'changed').map((e) => String(e.task)))].sort();
+    expect(changedTasks(check)).toEqual(expect.arrayContaining(['haproxy : reload haproxy', 'pgsql : reload pgbouncer']));
+    const next = await runEntry(PLAYBOOK, ['-i', INVENTORY, '--json', '-e', extra]);
+    expect(recap(next).exit_code, next.stdout.slice(-2000)).toBe(0);
+    expect(changedTasks(next)).toEqual(['haproxy : reload haproxy', 'pgsql : reload pgbouncer']);
+    expect(viaPgbouncer('dbuser_view', 'DBUser.View', 'app_copy', 'select current_user')).toMatch(/rejected|FATAL/);
+    expect(listening()).toBe('1');
+
+    const restored = await runEntry(PLAYBOOK, ['-i', INVENTORY, '--json']);
+    expect(recap(restored).exit_code, restored.stdout.slice(-2000)).toBe(0);
+    expect(viaPgbouncer('dbuser_view', 'DBUser.View', 'app_copy', 'select current_user')).toBe('dbuser_view');
+    expect(listening()).toBe('0');
+  });
+
   it('pgsql-user adds one user and lets pgbouncer authenticate it; pgsql-db adds one database to the pools', async () => {
     const users = JSON.stringify({ pg_users: [{ name: 'dbuser_new', password: 'DBUser.New', pgbouncer: true, roles: ['dbrole_readonly'] }] });
     const missing = await runEntry('pgsql-user.ts', ['-i', INVENTORY, '--json', '-e', 'username=dbuser_nobody']);
@@ -121,12 +154,49 @@ describe('pgsql provision, backup and access on x51', () => {
     expect(viaPgbouncer('dbuser_new', 'DBUser.New', 'extra', 'select current_database()')).toBe('extra');
   });
 
-  it('pgsql-rm refuses under pg_safeguard, then removes access, backups and data', async () => {
-    const guarded = await runEntry('pgsql-rm.ts', ['-i', INVENTORY, '--json', '-e', 'pg_safeguard=true']);
+  it('drops a database only as asked: pg_safeguard, sessions in use, and recreate left to pgsql-db', async () => {
+    const oid = () => sql('postgres', "select oid from pg_database where datname = 'app_copy'");
+    const before = oid();
+    // An entry left at state recreate in the inventory: the pgsql role keeps the database.
+    const inventory = parse(readFileSync(join(ROOT, INVENTORY), 'utf8')) as { all: { children: Record<string, { vars: { pg_databases: { name: string }[] } }> } };
+    const dbs = inventory.all.children['pg-x51']!.vars.pg_databases.map((d) => (d.name === 'app_copy' ? { ...d, state: 'recreate' } : d));
+    const deploy = await runEntry(PLAYBOOK, ['-i', INVENTORY, '--json', '-t', 'pg_db', '-e', JSON.stringify({ pg_databases: dbs })]);
+    expect(recap(deploy).exit_code, deploy.stdout.slice(-2000)).toBe(0);
+    expect(oid()).toBe(before);
+    expect(String(results(deploy, 'leave databases at state recreate to pgsql-db')[0]?.summary ?? '')).toContain('app_copy');
+
+    const recreate = JSON.stringify({ pg_databases: [{ name: 'app_copy', state: 'recreate', owner: 'dbuser_app' }] });
+    const gone = JSON.stringify({ pg_databases: [{ name: 'app_copy', state: 'absent' }] });
+    const failure = (run: Run) => String(results(run, 'create or update databases').concat(results(run, 'drop absent databases')).find((e) => e.status === 'failed')?.msg ?? '');
+    const guarded = await runEntry('pgsql-db.ts', ['-i', INVENTORY, '--json', '-e', recreate, '-e', 'dbname=app_copy', '-e', 'pg_safeguard=true', '-e', 'dbforce=true']);
     expect(guarded.code).toBe(2);
+    expect(failure(guarded)).toContain('pg_safeguard is on: database app_copy is not recreated');
+    const guardedDrop = await runEntry('pgsql-db.ts', ['-i', INVENTORY, '--json', '-e', gone, '-e', 'dbname=app_copy', '-e', 'pg_safeguard=true']);
+    expect(guardedDrop.code).toBe(2);
+    expect(failure(guardedDrop)).toContain('pg_safeguard is on: database app_copy is not dropped');
+
+    // A session holds the database: recreate is refused until forced, which terminates it.
+    sh("cd / && (runuser -u postgres -- psql -X -d app_copy -c 'select pg_sleep(120)' >/dev/null 2>&1 &) ; sleep 1");
+    const busy = await runEntry('pgsql-db.ts', ['-i', INVENTORY, '--json', '-e', recreate, '-e', 'dbname=app_copy']);
+    expect(busy.code).toBe(2);
+    expect(failure(busy)).toMatch(/database app_copy has \d+ connected sessions?: not recreated while in use/);
+    expect(oid()).toBe(before);
+    const forced = await runEntry('pgsql-db.ts', ['-i', INVENTORY, '--json', '-e', recreate, '-e', 'dbname=app_copy', '-e', 'dbforce=true']);
+    expect(recap(forced).exit_code, forced.stdout.slice(-2000)).toBe(0);
+    expect(oid()).not.toBe(before);
+  });
+
+  it('pgsql-rm refuses under pg_safeguard, whatever tasks are selected, then removes access, backups and data', async () => {
+    const guarded = await runEntry('pgsql-rm.ts', ['-i', INVENTORY, '-l', 'pg-x51', '--json', '-e', 'pg_safeguard=true']);
+    expect(guarded.code).toBe(2);
+    // The safeguard is a guard: skipping its tags or starting past it still runs it first.
+    const skipped = await runEntry('pgsql-rm.ts', ['-i', INVENTORY, '-l', 'pg-x51', '--json', '-e', 'pg_safeguard=true', '--skip-tags', 'pg_safeguard,always', '--start-at-task', 'remove postgres data']);
+    expect(skipped.code).toBe(2);
+    expect(statusOf(skipped, 'pg_remove : abort when pg_safeguard is on')).toEqual(['failed']);
+    expect(statusOf(skipped, 'pg_remove : remove postgres data')).toEqual([]);
     expect(sh('systemctl is-active pgbouncer')).toBe('active');
 
-    const removed = await runEntry('pgsql-rm.ts', ['-i', INVENTORY, '--json', '-e', 'pg_rm_pkg=false']);
+    const removed = await runEntry('pgsql-rm.ts', ['-i', INVENTORY, '-l', 'pg-x51', '--json', '-e', 'pg_rm_pkg=false']);
     expect(recap(removed).exit_code, removed.stdout.slice(-2000)).toBe(0);
     expect(sh('systemctl is-active pgbouncer')).not.toBe('active');
     expect(sh('ls /etc/haproxy/conf.d | wc -l; test -e /etc/pgbouncer || echo gone; test -e /pg/backup || echo gone; test -e /var/lib/postgresql/15/main || echo gone')).toBe(

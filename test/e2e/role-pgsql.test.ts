@@ -151,4 +151,27 @@ describe('pgsql role on x41-x43', () => {
     }
     expect(dbsuQuery(PRIMARY, "SELECT count(*) FROM pg_hba_file_rules WHERE 'dbuser_extra' = ANY(user_name)")).toBe('1');
   });
+
+  it('makes the reload an earlier run owed: the server runs on the HBA file it has', async () => {
+    const loadTime = (ip: string) => dbsuQuery(ip, 'SELECT pg_conf_load_time()');
+    const rules = JSON.stringify({ pg_hba_rules: [{ user: 'dbuser_late', db: 'all', addr: '10.10.10.98/32', auth: 'md5', title: 'late client', order: 960 }] });
+    // A run that writes the rules but never reloads (as one interrupted or failed before its reload would).
+    const lost = await runEntry('pgsql.ts', ['-i', INVENTORY, '-t', 'pg_hba', '-e', rules, '-e', 'pg_reload=false', '--json']);
+    expect(lost.code, lost.stdout.slice(-3000)).toBe(0);
+    const before = Object.fromEntries(MEMBERS.map((ip) => [ip, loadTime(ip)]));
+    const loaded = () => dbsuQuery(PRIMARY, "SELECT count(*) FROM pg_hba_file_rules WHERE 'dbuser_late' = ANY(user_name)");
+    expect(loaded()).toBe('1');
+
+    // The file is unchanged now: only the owed reload is reported, in check mode too.
+    const check = await runEntry('pgsql.ts', ['-i', INVENTORY, '-t', 'pg_hba', '-e', rules, '--check', '--json']);
+    const owed = MEMBERS.map((ip) => `${ip} pgsql : reload postgres config`).sort();
+    expect(results(check).filter((e) => e.status === 'changed').map((e) => `${e.host} ${e.task}`).sort()).toEqual(owed);
+    const next = await runEntry('pgsql.ts', ['-i', INVENTORY, '-t', 'pg_hba', '-e', rules, '--json']);
+    expect(next.code, next.stdout.slice(-3000)).toBe(0);
+    expect(results(next).filter((e) => e.status === 'changed').map((e) => `${e.host} ${e.task}`).sort()).toEqual(owed);
+    for (const ip of MEMBERS) expect(loadTime(ip), ip).not.toBe(before[ip]);
+    // Paid once: a further run owes nothing.
+    const settled = await runEntry('pgsql.ts', ['-i', INVENTORY, '-t', 'pg_hba', '-e', rules, '--json']);
+    expect(changedOn(settled)).toEqual({ [PRIMARY]: 0, [REPLICA]: 0, [OFFLINE]: 0 });
+  });
 });

@@ -53,3 +53,14 @@ describe('compiling a playbook', () => {
     expect(play!.roleVars).toEqual({ pg_dbsu: 'postgres' });
   });
 });
+
+describe('compiling a guard', () => {
+  it('marks the task a guard and no other', () => {
+    const book: Playbook = {
+      name: 'g',
+      description: 'test',
+      plays: [{ name: 'P', hosts: 'all', tasks: [task('check', debug, { msg: 'c' }, { guard: true }), task('act', debug, { msg: 'a' })] }],
+    };
+    expect(tasksOf(compilePlaybook(book)[0]!).map((t) => [t.name, t.guard])).toEqual([['check', true], ['act', false]]);
+  });
+});

@@ -96,6 +96,8 @@ describe('postgresql.auto.conf and pgpass', () => {
       "# Managed by the pgsql role from pg_parameters: do not edit, and do not use ALTER SYSTEM.\nwork_mem = '64MB'\nsearch_path = \"$user\", public\napplication_name = 'it''s'\n",
     );
     expect(autoConf({}).split('\n')).toHaveLength(2);
+    expect(() => autoConf({ "work_mem\nlisten_addresses": '*' })).toThrow('pg_parameters: "work_mem\\nlisten_addresses" is not a parameter name');
+    expect(autoConf({ 'pg_stat_statements.max': 5000 })).toContain("pg_stat_statements.max = '5000'");
   });
 
   it('escapes pgpass fields and finds a user line by its name', () => {

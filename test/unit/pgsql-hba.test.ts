@@ -169,3 +169,24 @@ describe('HBA file', () => {
     );
   });
 });
+
+describe('HBA values that would add a line', () => {
+  const render = (rule: HbaRule) => () => renderHbaRules([rule], 'postgres', ctx);
+
+  it('refuses a newline in the title or a raw rules line, and a space, # or newline in user or db', () => {
+    expect(render({ title: 'app\nhost all all 0.0.0.0/0 trust', addr: 'intra' })).toThrow(
+      'HBA rule #1 (app\\nhost all all 0.0.0.0/0 trust): title "app\\nhost all all 0.0.0.0/0 trust" must be a single line without control characters',
+    );
+    expect(render({ title: 'raw', rules: ['host all all 10.0.0.0/8 md5\nhost all all 0.0.0.0/0 trust'] })).toThrow(/rules line .* must be a single line/);
+    expect(render({ user: 'all all 0.0.0.0/0 trust\nhost', addr: 'intra' })).toThrow(/user "all all 0\.0\.0\.0\/0 trust\\nhost" must be one HBA field/);
+    expect(render({ db: 'all#', addr: 'intra' })).toThrow(/db "all#" must be one HBA field/);
+    expect(render({ addr: '10.0.0.0/8\nhost all all 0.0.0.0/0 trust' })).toThrow(/invalid addr/);
+  });
+
+  it('still writes group, alias and list fields as one field each', () => {
+    expect(lines(renderHbaRules([{ user: '+dbrole_readonly', db: 'app,meta', addr: 'admin' }, { user: '${dbsu}', addr: 'local', auth: 'ident' }], 'postgres', ctx))).toEqual([
+      'host     app,meta           +dbrole_readonly   10.10.10.10/32     scram-sha-256',
+      'local    all                postgres                              ident',
+    ]);
+  });
+});

@@ -132,3 +132,14 @@ describe('pgbouncer templates', () => {
     expect(renderTemplate(tpl('pgb-unit.hbs'), { ...vars, pgb: pgbouncerTemplateVars({ ...base, os_package: 'rpm' }) })).toContain('ExecStart=/usr/bin/pgbouncer ');
   });
 });
+
+describe('pgbouncer list values that would add a line', () => {
+  it('refuses a database, pool_auth_user or user name that is not one name, and a host with a space', () => {
+    expect(() => databaseLines({ ...base, pg_databases: [{ name: 'app\n* = host=10.0.0.1' }] })).toThrow(
+      'pgbouncer: database "app\\n* = host=10.0.0.1" cannot be written to its list file',
+    );
+    expect(() => databaseLines({ ...base, pg_databases: [{ name: 'app', pool_auth_user: 'u\nv' }] })).toThrow(/pool_auth_user "u\\nv"/);
+    expect(() => databaseLines({ ...base, pgbouncer_redirect_to: '10.0.0.1 port=1' })).toThrow('pgbouncer: host "10.0.0.1 port=1" must be one word without spaces or control characters');
+    expect(() => userOptionLines({ ...base, pg_users: [{ name: 'u\nv = pool_mode=session', pool_mode: 'session' }] })).toThrow(/pgbouncer: user "u\\nv = pool_mode=session"/);
+  });
+});

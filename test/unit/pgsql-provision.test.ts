@@ -20,6 +20,7 @@ import {
 import type { RoleVars } from '../../roles/vars.ts';
 import { userDefinition } from '../../playbooks/pgsql-user.ts';
 import { databaseDefinition } from '../../playbooks/pgsql-db.ts';
+import { databaseStatements, type DatabaseRow, type DatabaseState } from '../../modules/pg-database.ts';
 
 const host = (extra: Partial<RoleVars> = {}): RoleVars =>
   ({ inventory_hostname: '10.10.10.11', group_names: [], groups: {}, hostvars: {}, pg_cluster: 'pg-test', pg_role: 'primary', ...extra }) as RoleVars;
@@ -109,7 +110,13 @@ describe('databases', () => {
       connect_roles: ['replicator', 'mon', 'dbuser_dba'],
       parameters: { work_mem: '32MB', search_path: null },
     });
-    expect(databaseArgs(host(), { name: 'x', comment: 'mine', state: 'recreate' })).toEqual({ name: 'x', state: 'recreate', comment: 'mine' });
+    expect(databaseArgs(host(), { name: 'x', comment: 'mine', state: 'recreate' }, { recreate: true })).toEqual({
+      name: 'x',
+      state: 'recreate',
+      comment: 'mine',
+      safeguard: false,
+      force: false,
+    });
   });
 
   it('keeps CREATE for dbrole_admin and gives the owner pg_default_privileges', () => {
@@ -157,7 +164,7 @@ describe('databases', () => {
     const v = host({
       pg_databases: [{ name: 'old', state: 'absent' }, { name: 'postgres', state: 'absent' }, { name: 'a' }, { name: 'b', template: 'a', strategy: 'FILE_COPY' }, { name: 'c' }],
     });
-    const tasks = tasksOf(databaseTasks((x) => x.pg_databases ?? []));
+    const tasks = tasksOf(databaseTasks((x) => x.pg_databases ?? [], { recreate: false }));
     expect(loopOf<PgDatabase>(tasks.get('drop absent databases'), v).map((d) => d.name)).toEqual(['old']);
     expect(loopOf<PgDatabase>(tasks.get('create or update databases'), v).map((d) => d.name)).toEqual(['a', 'c']);
     expect(loopOf<PgDatabase>(tasks.get('create or update databases (clones, depth 1)'), v).map((d) => d.name)).toEqual(['b']);
@@ -194,5 +201,60 @@ describe('pgsql-user and pgsql-db definitions', () => {
     expect(userDefinition({ ...v })).toBeUndefined();
     expect(databaseDefinition({ ...v, dbname: 'd1' })).toEqual({ name: 'd1' });
     expect(databaseDefinition({ ...v, dbname: 42 })).toBeUndefined();
+  });
+});
+
+describe('database drops: pg_safeguard, sessions, and state recreate left in the inventory', () => {
+  const row = (sessions: number): DatabaseRow => ({
+    datistemplate: false, datallowconn: true, datconnlimit: -1, owner: 'postgres', encoding_name: 'UTF8', tablespace: 'pg_default',
+    comment: null, parameters: null, connect: [], sessions,
+  });
+  const existing = (sessions = 0): DatabaseState => ({ version: 150004, db: row(sessions) });
+  const sql = (plan: { statements: { sql: string }[] }) => plan.statements.map((s) => s.sql);
+
+  it('refuses absent and recreate under pg_safeguard, naming the override', () => {
+    expect(() => databaseStatements({ name: 'app', state: 'absent', safeguard: true }, existing())).toThrow(
+      'pg_safeguard is on: database app is not dropped; override with -e pg_safeguard=false',
+    );
+    expect(() => databaseStatements({ name: 'app', state: 'recreate', safeguard: true, force: true }, existing())).toThrow(
+      'pg_safeguard is on: database app is not recreated (dropped, its data lost, and created again); override with -e pg_safeguard=false',
+    );
+  });
+
+  it('under pg_safeguard still creates a missing database and leaves an absent one that is already gone', () => {
+    expect(sql(databaseStatements({ name: 'app', state: 'recreate', safeguard: true }, { version: 150004, db: null }))).toEqual(['CREATE DATABASE "app"']);
+    expect(sql(databaseStatements({ name: 'app', state: 'absent', safeguard: true }, { version: 150004, db: null }))).toEqual([]);
+  });
+
+  it('refuses to recreate a database with connected sessions unless forced', () => {
+    expect(() => databaseStatements({ name: 'app', state: 'recreate' }, existing(2))).toThrow(
+      'database app has 2 connected sessions: not recreated while in use; disconnect them, or force it (pgsql-db: -e dbforce=true terminates them)',
+    );
+    expect(sql(databaseStatements({ name: 'app', state: 'recreate', force: true }, existing(2)))).toEqual([
+      'DROP DATABASE "app" WITH (FORCE)',
+      'CREATE DATABASE "app"',
+    ]);
+    expect(sql(databaseStatements({ name: 'app', state: 'recreate' }, existing(0)))).toEqual(['DROP DATABASE "app" WITH (FORCE)', 'CREATE DATABASE "app"']);
+  });
+
+  it('the pgsql role creates an entry left at recreate, where pgsql-db recreates it, forced by -e dbforce', () => {
+    const v = host({ pg_databases: [{ name: 'scratch', state: 'recreate' }], pg_safeguard: true });
+    const role = tasksOf(databaseTasks((x) => x.pg_databases ?? [], { recreate: false }));
+    const create = role.get('create or update databases');
+    expect(typeof create?.args === 'function' && create.args(v, { name: 'scratch', state: 'recreate' } as never)).toMatchObject({ name: 'scratch', state: 'create' });
+    expect(role.get('leave databases at state recreate to pgsql-db')?.when?.(v)).toBe(true);
+
+    const db = tasksOf(databaseTasks((x) => x.pg_databases ?? [], { recreate: true, force: (x) => (x as { dbforce?: unknown }).dbforce === true }));
+    const recreate = db.get('create or update databases');
+    const args = (extra: Record<string, unknown>) => (typeof recreate?.args === 'function' ? recreate.args({ ...v, ...extra } as RoleVars, { name: 'scratch', state: 'recreate' } as never) : undefined);
+    expect(args({})).toMatchObject({ state: 'recreate', safeguard: true, force: false });
+    expect(args({ dbforce: true, pg_safeguard: false })).toMatchObject({ state: 'recreate', safeguard: false, force: true });
+    expect(db.get('leave databases at state recreate to pgsql-db')?.when?.(v)).toBe(false);
+  });
+
+  it('drops absent databases with pg_safeguard passed on', () => {
+    const v = host({ pg_databases: [{ name: 'old', state: 'absent' }], pg_safeguard: true });
+    const drop = tasksOf(databaseTasks((x) => x.pg_databases ?? [], { recreate: false })).get('drop absent databases');
+    expect(typeof drop?.args === 'function' && drop.args(v, { name: 'old', state: 'absent' } as never)).toEqual({ name: 'old', state: 'absent', safeguard: true });
   });
 });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { selectedByTags } from '../../engine/tags.ts';
+import { dsl, type Playbook } from '../../engine/dsl.ts';
+import { parseInventory } from '../../engine/inventory.ts';
+import type { RunEvent } from '../../engine/output/events.ts';
+import { Runner, type RunOptions } from '../../engine/runner.ts';
+import { selectedByTags, taskSelected } from '../../engine/tags.ts';
+import { debug } from '../../modules/debug.ts';
 
 const all = { only: [], skip: [] };
 const only = (...tags: string[]) => ({ only: tags, skip: [] });
@@ -36,5 +41,61 @@ describe('tag selection as Ansible does it', () => {
     expect(selectedByTags(['a'], only('tagged'))).toBe(true);
     expect(selectedByTags(['a'], { only: [], skip: ['tagged'] })).toBe(false);
     expect(selectedByTags([], { only: [], skip: ['untagged'] })).toBe(false);
+  });
+});
+
+describe('guard tasks', () => {
+  const guard = { tags: ['always', 'pg_safeguard'], guard: true };
+  const plain = { tags: ['pg_data'], guard: false };
+
+  it('are selected whatever the tag selection, where an always-tagged task can be skipped', () => {
+    expect(taskSelected(guard, { only: [], skip: ['pg_safeguard'] })).toBe(true);
+    expect(taskSelected(guard, { only: [], skip: ['always'] })).toBe(true);
+    expect(taskSelected(guard, { only: ['pg_data'], skip: [] })).toBe(true);
+    expect(selectedByTags(guard.tags, { only: [], skip: ['pg_safeguard'] })).toBe(false);
+    expect(taskSelected(plain, { only: [], skip: ['pg_data'] })).toBe(false);
+  });
+
+  /** Run a three-task play on one host (debug tasks need no connection) and name the tasks that ran. */
+  async function ran(options: Partial<RunOptions>): Promise<string[]> {
+    const { task } = dsl<Record<string, unknown>>();
+    const book: Playbook = {
+      name: 'rm',
+      description: 'test',
+      plays: [
+        {
+          name: 'RM',
+          hosts: 'all',
+          tasks: [
+            task('safeguard', debug, { msg: 'checked' }, { tags: ['always', 'pg_safeguard'], guard: true }),
+            task('stop postgres', debug, { msg: 'stop' }, { tags: ['postgres'] }),
+            task('remove data', debug, { msg: 'rm' }, { tags: ['pg_data'] }),
+          ],
+        },
+      ],
+    };
+    const events: RunEvent[] = [];
+    const runner = new Runner({
+      inventory: parseInventory('all:\n  hosts:\n    10.10.10.99: {}\n', 'inline.yml'),
+      extraVars: {},
+      check: false,
+      diff: false,
+      tags: { only: [], skip: [] },
+      forks: 1,
+      connector: () => Promise.reject(new Error('no connection expected')),
+      sink: { emit: (e) => events.push(e), close: async () => undefined },
+      ...options,
+    });
+    await runner.run(book);
+    return events.flatMap((e) => (e.type === 'task_result' ? [e.task] : []));
+  }
+
+  it('run under --skip-tags naming them', async () => {
+    expect(await ran({ tags: { only: [], skip: ['pg_safeguard'] } })).toEqual(['safeguard', 'stop postgres', 'remove data']);
+  });
+
+  it('run before the task --start-at-task names, with the free strategy too', async () => {
+    expect(await ran({ startAtTask: 'remove data' })).toEqual(['safeguard', 'remove data']);
+    expect(await ran({ tags: { only: ['pg_data'], skip: ['always'] }, strategy: 'free' })).toEqual(['safeguard', 'remove data']);
   });
 });

@@ -225,3 +225,37 @@ describe('the validator is generic', () => {
     expect(described(warnings)).toEqual(['generic.yml:4:21: host b: all.hosts.b.port_nmae: unknown parameter "port_nmae"; did you mean port_name?']);
   });
 });
+
+describe('values that would add a line to a config file', () => {
+  const { errors } = validateInventory(loadInventory(fixture('hostile.yml')), pigsty);
+  const at = (path: string) => errors.filter((e) => e.context.path === `all.children.pg-test.vars.${path}`).map((e) => [e.context.line, e.expected]);
+
+  it('refuses a database name that is not one word, and owner, template and pool_auth_user that are not names', () => {
+    expect(at('pg_databases[0].name')).toEqual([[8, 'a database name of letters, digits, _ and - (at most 63, not starting with a digit or -)']]);
+    expect(at('pg_databases[1].owner')).toEqual([[9, 'empty or a role name']]);
+    expect(at('pg_databases[1].template')).toEqual([[9, 'empty or a database name']]);
+    expect(at('pg_databases[1].pool_auth_user')).toEqual([[9, 'a role name of lowercase letters, digits and _ (at most 63)']]);
+    expect(at('pg_databases[1].comment')).toEqual([]);
+  });
+
+  it('refuses a newline in an HBA title, user, addr or raw rule line, and a # in a field', () => {
+    const field = 'one HBA field: no spaces, # or control characters, e.g. all, +dbrole_readonly, ${dbsu}';
+    expect(at('pg_hba_rules[0].title')).toEqual([[11, 'a single line without control characters']]);
+    expect(at('pg_hba_rules[1].user')).toEqual([[12, field]]);
+    expect(at('pg_hba_rules[2].db')).toEqual([[13, field]]);
+    expect(at('pg_hba_rules[3].addr')).toEqual([[14, 'one of local, localhost, admin, infra, cluster, intra, intranet, world, all or an IPv4 address[/mask]']]);
+    expect(at('pg_hba_rules[4].rules[0]')).toEqual([[15, 'a single line without control characters']]);
+  });
+
+  it('refuses pgbouncer and parameter values that would add a line or a setting', () => {
+    expect(at('pgbouncer_ignore_param[0]')).toEqual([[16, 'a parameter name']]);
+    expect(at('pgbouncer_redirect_to')).toEqual([[17, 'a word without spaces or control characters']]);
+    expect(at('pg_parameters.work_mem')).toEqual([[18, 'a single line without control characters or a number or true or false']]);
+  });
+
+  it('names the file, the host and the YAML path, and shows the newline escaped', () => {
+    const e = errors.find((x) => x.context.path?.endsWith('pg_hba_rules[0].title'));
+    expect(e?.describe()).toMatch(/hostile\.yml:11:\d+: host 10\.10\.10\.11: all\.children\.pg-test\.vars\.pg_hba_rules\[0\]\.title: invalid value "allow app\\nhost all all 0\.0\.0\.0\/0 trust"/);
+    expect(errors).toHaveLength(12);
+  });
+});

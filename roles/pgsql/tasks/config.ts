@@ -1,3 +1,4 @@
+import { shq } from '../../../engine/connection/shell.ts';
 import { createHash } from 'node:crypto';
 import { dsl, type TaskItem } from '../../../engine/dsl.ts';
 import { copy } from '../../../modules/copy.ts';
@@ -16,8 +17,8 @@ const { task, include } = dsl<PgVars>();
 /** Size in bytes of the filesystem under pg_fs_main (or node_data); Pigsty assumes 40 GiB when neither exists yet. */
 const FS_SIZE = (main: string, data: string): string =>
   [
-    `if [ -d '${main}' ]; then df -k --output=size '${main}' | tail -n 1`,
-    `elif [ -d '${data}' ]; then df -k --output=size '${data}' | tail -n 1`,
+    `if [ -d ${shq(main)} ]; then df -k --output=size ${shq(main)} | tail -n 1`,
+    `elif [ -d ${shq(data)} ]; then df -k --output=size ${shq(data)} | tail -n 1`,
     'else echo 41943040; fi',
   ].join('\n');
 

@@ -1,32 +1,63 @@
+import { shq } from '../../../engine/connection/shell.ts';
 import { changed, dsl, type TaskItem } from '../../../engine/dsl.ts';
 import { command } from '../../../modules/command.ts';
-import { systemd } from '../../../modules/systemd.ts';
+import { shell } from '../../../modules/shell.ts';
+import { pendingReadTask, postgresReloadPending, reloadPending, stampCommand } from '../../reloads.ts';
 import { param } from '../defaults.ts';
 import { dbsu, type PgVars } from '../paths.ts';
 import { hbaTask, paramTask, pgFilesTask, pgReloadArgs } from './launch.ts';
 
 const { task } = dsl<PgVars>();
 
+/** The files of pg_data the role writes and PostgreSQL rereads on a reload. */
+const reloadedFiles = (v: PgVars): string[] => ['pg_hba.conf', 'postgresql.auto.conf'].map((f) => `${param(v, 'pg_data')}/${f}`);
+
+/** When the server last loaded its configuration, then the files' mtimes, for postgresReloadPending. */
+const confLoadedScript = (v: PgVars): string =>
+  `${shq(`${param(v, 'pg_bin_dir')}/psql`)} -p ${param(v, 'pg_port')} -d postgres -AXtqc 'SELECT extract(epoch FROM pg_conf_load_time())' && stat -c %.9Y ${reloadedFiles(v).map(shq).join(' ')}`;
+
 /**
- * Reload when this run changed the rules or parameters; when neither step ran (`-t pg_reload` alone) reload anyway,
- * which is what asking for it means.
+ * Reload when this run changed the rules or parameters, or the server runs on older files than these (a run that
+ * wrote them ended before its reload); when none of those steps ran (`-t pg_reload` alone) reload anyway, which is
+ * what asking for it means.
  */
 const reloadPostgres = (v: PgVars): boolean =>
-  param(v, 'pg_reload') && (changed(v.pg_hba_result) || changed(v.pg_param_result) || (v.pg_hba_result === undefined && v.pg_param_result === undefined));
+  param(v, 'pg_reload') &&
+  (changed(v.pg_hba_result) ||
+    changed(v.pg_param_result) ||
+    postgresReloadPending(String(v.pg_conf_loaded?.stdout ?? '')) ||
+    (v.pg_hba_result === undefined && v.pg_param_result === undefined));
 
-/** Same for Patroni and its config file; a reload would start a Patroni that patroni_mode remove stopped. */
+/** Same for Patroni and its config file (a stamp records its loads); a reload would start a Patroni that patroni_mode remove stopped. */
 const reloadPatroni = (v: PgVars): boolean =>
-  param(v, 'pg_reload') && param(v, 'patroni_mode') !== 'remove' && (v.pg_conf_result === undefined || changed(v.pg_conf_result));
+  param(v, 'pg_reload') &&
+  param(v, 'patroni_mode') !== 'remove' &&
+  (v.pg_conf_result === undefined || changed(v.pg_conf_result) || reloadPending(v.pg_patroni_pending));
 
-/** [pg_file], [pg_hba], [pg_param] on every member, then [pg_reload] and [patroni_reload] where something changed. */
+/** [pg_file], [pg_hba], [pg_param] on every member, then [pg_reload] and [patroni_reload] where something is not loaded yet. */
 export const hbaTaskList: TaskItem<PgVars>[] = [
   { ...pgFilesTask('copy extra files to pgdata'), tags: ['pg_file'] },
   { ...hbaTask('render postgres hba rules', 'pg_hba_result'), tags: ['pg_hba'] },
   { ...paramTask('overwrite postgres parameters', 'pg_param_result'), tags: ['pg_param'] },
+  task('read when postgres loaded its config files', shell, (v) => ({ cmd: confLoadedScript(v) }), {
+    become_user: (v) => dbsu(v),
+    tags: ['pg_reload', 'pg_hba', 'pg_param'],
+    register: 'pg_conf_loaded',
+    check_mode: false,
+    changed_when: () => false,
+    // A server that is down has nothing a reload could give it; the reload step says so if it is asked for.
+    failed_when: () => false,
+    when: (v) => param(v, 'pg_reload'),
+  }),
   task('reload postgres config', command, pgReloadArgs, {
     become_user: (v) => dbsu(v),
     tags: ['pg_reload', 'pg_hba', 'pg_param'],
     when: reloadPostgres,
   }),
-  task('reload patroni config', systemd, { name: 'patroni', state: 'reloaded' }, { tags: ['patroni_reload'], when: reloadPatroni }),
+  pendingReadTask<PgVars>('find patroni config not loaded yet', 'patroni', (v) => [`/pg/conf/${v.pg_instance}.yml`], {
+    tags: ['patroni_reload'],
+    register: 'pg_patroni_pending',
+    when: (v) => param(v, 'pg_reload') && param(v, 'patroni_mode') !== 'remove',
+  }),
+  task('reload patroni config', shell, { cmd: `systemctl reload patroni && ${stampCommand('patroni')}` }, { tags: ['patroni_reload'], when: reloadPatroni }),
 ];

@@ -1,3 +1,4 @@
+import { shq } from '../../../engine/connection/shell.ts';
 import { dsl } from '../../../engine/dsl.ts';
 import { authorizedKey } from '../../../modules/authorized-key.ts';
 import { command } from '../../../modules/command.ts';
@@ -28,7 +29,7 @@ const accountTasks = [
   task(
     'look up the dbsu and its group',
     shell,
-    (v) => ({ cmd: `getent group postgres >/dev/null && echo group; getent passwd ${dbsu(v)} >/dev/null && echo user; true` }),
+    (v) => ({ cmd: `getent group postgres >/dev/null && echo group; getent passwd ${shq(dbsu(v))} >/dev/null && echo user; true` }),
     { register: 'pg_dbsu_lookup', check_mode: false, changed_when: () => false, tags: ['pg_dbsu_create'] },
   ),
   task('create os group postgres', group, (v) => ({ name: 'postgres', ...(lookup(v).includes('group') ? {} : { gid: dbsuUid(v) }) }), {

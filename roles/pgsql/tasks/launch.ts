@@ -1,3 +1,4 @@
+import { shq } from '../../../engine/connection/shell.ts';
 import { basename } from 'node:path';
 import { changed, dsl, type TaskItem, type TaskResult } from '../../../engine/dsl.ts';
 import { command } from '../../../modules/command.ts';
@@ -9,6 +10,7 @@ import { setFact } from '../../../modules/set-fact.ts';
 import { shell } from '../../../modules/shell.ts';
 import { systemd } from '../../../modules/systemd.ts';
 import { waitFor } from '../../../modules/wait-for.ts';
+import { stampTask } from '../../reloads.ts';
 import { param } from '../defaults.ts';
 import { renderHbaFile } from '../hba.ts';
 import { autoConf, controllerFile, dbsu, type PgVars } from '../paths.ts';
@@ -85,6 +87,7 @@ const watchdogTasks = [
 const primaryTasks = [
   task('mark the primary launching', setFact, { pg_primary_state: 'launching' }),
   task('launch patroni primary', systemd, launchArgs('patroni'), { register: 'pg_primary_launch' }),
+  stampTask<PgVars>('record that patroni loaded its config', 'patroni', { when: (v) => changed(v.pg_primary_launch) }),
   task('wait for patroni primary', waitFor, (v) => ({ host: v.inventory_hostname, port: param(v, 'patroni_port'), timeout: 60 })),
   readyTask('check postgres primary ready', 6),
   // Patroni's copies of the files initdb made only mislead; it keeps fresh ones of the running files later.
@@ -137,12 +140,13 @@ const replicaTasks = [
     'check replication connectivity',
     shell,
     (v) => ({
-      cmd: `PGPASSWORD="$(cat)" ${param(v, 'pg_bin_dir')}/psql -w -h ${v.pg_primary_ip} -p ${param(v, 'pg_port')} -U ${param(v, 'pg_replication_username')} -d postgres -AXtc 'SELECT 1'`,
+      cmd: `PGPASSWORD="$(cat)" ${shq(`${param(v, 'pg_bin_dir')}/psql`)} -w -h ${shq(String(v.pg_primary_ip))} -p ${param(v, 'pg_port')} -U ${shq(param(v, 'pg_replication_username'))} -d postgres -AXtc 'SELECT 1'`,
       stdin: param(v, 'pg_replication_password'),
     }),
     { ...asDbsu, check_mode: false, changed_when: () => false },
   ),
-  task('launch patroni replica', systemd, launchArgs('patroni')),
+  task('launch patroni replica', systemd, launchArgs('patroni'), { register: 'pg_replica_launch' }),
+  stampTask<PgVars>('record that the patroni replica loaded its config', 'patroni', { when: (v) => changed(v.pg_replica_launch) }),
   task('wait for patroni replica', waitFor, (v) => ({ host: v.inventory_hostname, port: param(v, 'patroni_port'), timeout: 30 })),
   // Cloning a big primary takes as long as it takes.
   task('wait for postgres replica', waitFor, (v) => ({ host: v.inventory_hostname, port: param(v, 'pg_port'), timeout: 86400 })),

@@ -1,0 +1,76 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Task, TaskItem } from '../../engine/dsl.ts';
+import type { Vars } from '../../engine/inventory-types.ts';
+import { kernelTasks } from '../../roles/node/tasks-tune.ts';
+import { pgRemove } from '../../roles/pg_remove/role.ts';
+
+const ROOT = join(import.meta.dirname, '../..');
+// The fixture's hosts are sandbox addresses that are not up during unit tests: a connection attempt would show as exit 4.
+const INVENTORY = join(ROOT, 'test/fixtures/cli/full.yml');
+
+function pgsqlRm(...args: string[]) {
+  const r = spawnSync(join(ROOT, 'pgsql-rm.ts'), ['-i', INVENTORY, ...args], { encoding: 'utf8', cwd: ROOT, timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('pgsql-rm.ts refuses to run without naming its target', () => {
+  it('exits 1 before any connection without -l', () => {
+    const r = pgsqlRm('--json');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('error: --limit: pgsql-rm is destructive: it needs -l naming the cluster or hosts to act on (expected e.g. -l pg-test)');
+    expect(r.stdout).toBe('');
+  });
+
+  it('exits 1 for a limit with a term that selects every host', () => {
+    for (const limit of ['all', '*', 'all:!pg-meta', 'pg-test,all']) {
+      const r = pgsqlRm('-l', limit, '--json');
+      expect(r.code, limit).toBe(1);
+      expect(r.stderr, limit).toMatch(/selects every host; name the clusters or hosts instead/);
+      expect(r.stdout, limit).toBe('');
+    }
+  });
+
+  it('still lists hosts and tasks without -l (nothing runs)', () => {
+    expect(pgsqlRm('--list-hosts').code).toBe(0);
+  });
+
+  it('lists the safeguard as a guard that --skip-tags and -t cannot leave out', () => {
+    const r = pgsqlRm('--list-tasks', '--json', '--skip-tags', 'pg_safeguard,always', '-t', 'pg_data');
+    const tasks = (JSON.parse(r.stdout).plays[0].tasks as { task: string; guard?: boolean }[]).map((t) => `${t.task}${t.guard ? ' (guard)' : ''}`);
+    expect(tasks).toEqual(['pg_remove : abort when pg_safeguard is on (guard)', 'pg_remove : remove postgres data']);
+    expect(pgsqlRm('--list-tasks', '--skip-tags', 'pg_safeguard').stdout).toMatch(/abort when pg_safeguard is on\tTAGS: \[always, pg_safeguard\]\tGUARD \(always runs\)/);
+  });
+});
+
+describe('inventory values in the shell commands of the roles are quoted', () => {
+  /** Every task of a role's task list, includes flattened, by name. */
+  const tasksByName = (items: TaskItem<never>[]): Map<string, Task<Vars>> => {
+    const found = new Map<string, Task<Vars>>();
+    const walk = (list: TaskItem<Vars>[]) => {
+      for (const item of list) {
+        if (item.kind === 'include') walk(item.tasks);
+        else if (item.kind === 'task') found.set(item.name, item);
+      }
+    };
+    walk(items as TaskItem<Vars>[]);
+    return found;
+  };
+  const cmdOf = (t: Task<Vars> | undefined, v: Vars): string => String((typeof t?.args === 'function' ? t.args(v, undefined as never) : t?.args as { cmd: string }).cmd);
+  const hostile = '/pg/data; touch /tmp/owned';
+
+  it('pg_remove stops postgres with the data directory, binaries and dbsu as single words', () => {
+    const v = { pg_data: hostile, pg_bin_dir: '/usr/lib/postgresql/15/bin $(id)', pg_dbsu: 'postgres', pg_cluster: "pg-test'x", groups: { etcd: ['10.10.10.10'] } };
+    const tasks = tasksByName(pgRemove.tasks as TaskItem<never>[]);
+    const stop = cmdOf(tasks.get('stop postgres replicas'), v);
+    expect(stop).toContain(`'/usr/lib/postgresql/15/bin $(id)/pg_ctl' -D '/pg/data; touch /tmp/owned' stop -m immediate`);
+    expect(cmdOf(tasks.get('stop pgbackrest and delete the stanza'), v)).toContain(`pgbackrest '--stanza=pg-test'"'"'x' --force stop`);
+    expect(cmdOf(tasks.get('remove the cluster from etcd'), v)).toContain(`etcdctl del '/pg/pg-test'"'"'x/' --prefix`);
+  });
+
+  it('the node role loads kernel modules by quoted name', () => {
+    const tasks = tasksByName(kernelTasks as TaskItem<never>[]);
+    expect(cmdOf(tasks.get('find the kernel modules not loaded yet'), { node_kernel_modules: ['softdog', 'x;reboot'] })).toContain(`for m in softdog 'x;reboot'; do`);
+  });
+});

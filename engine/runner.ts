@@ -85,19 +85,21 @@ export class Runner {
   /** Tasks running on a host now, with the start of their result event: reported as abandoned if cut off. */
   private readonly running = new Set<{ base: Omit<TaskResultEvent, 'status' | 'duration_ms'>; started: number }>();
   private currentPlay: string | undefined;
-  /** Set once the run has given up on running tasks; nothing they do later is reported. */
+  /** Set once the run has given up on running tasks, or ended: nothing reported later counts or shows. */
   private abandoned = false;
+  private readonly graceMs: number;
   private readonly gracePassed: Promise<void>;
 
   constructor(options: RunOptions) {
     // Events from tasks still running when an interrupt's grace period ran out must not follow the recap.
     this.out = options.sink;
-    this.options = { ...options, sink: { emit: (event: RunEvent) => (this.abandoned ? undefined : options.sink.emit(event)), close: () => options.sink.close() } };
+    const sink: EventSink = { emit: (event) => (this.abandoned ? undefined : options.sink.emit(event)), close: () => options.sink.close() };
+    this.options = { ...options, sink };
     const interrupt = options.interrupt;
-    const grace = options.interruptGraceMs ?? DEFAULT_GRACE_MS;
+    const grace = (this.graceMs = options.interruptGraceMs ?? DEFAULT_GRACE_MS);
     this.gracePassed = new Promise((resolve) => {
       const onAbort = () => {
-        this.options.sink.emit({ type: 'warning', msg: `interrupted by ${String(interrupt?.reason)}: no new task starts, running tasks get ${grace / 1000} s to finish` });
+        sink.emit({ type: 'warning', msg: `interrupted by ${String(interrupt?.reason)}: no new task starts, running tasks get ${grace / 1000} s to finish` });
         setTimeout(resolve, grace).unref();
       };
       interrupt?.addEventListener('abort', onAbort, { once: true });
@@ -139,6 +141,7 @@ export class Runner {
     const slowest = [...this.timings].sort((a, b) => b.duration_ms - a.duration_ms).slice(0, 5);
     const recap: RunEvent = { type: 'recap', duration_ms: durationMs, hosts, slowest, exit_code: exitCode, ...(signal ? { interrupted: true as const, signal } : {}) };
     this.out.emit(recap);
+    this.abandoned = true;
     return { hosts, exitCode, durationMs, ...(signal ? { interrupted: signal } : {}) };
   }
 
@@ -153,10 +156,10 @@ export class Runner {
    * connections close under their commands), and the display's current play ends.
    */
   private abandon(): void {
-    const grace = this.options.interruptGraceMs ?? DEFAULT_GRACE_MS;
+    if (this.abandoned) return;
     for (const { base, started } of this.running) {
       this.count(base.host, 'failed');
-      this.options.sink.emit({ ...base, status: 'failed', duration_ms: Date.now() - started, msg: `abandoned: still running ${grace / 1000} s after the interrupt` });
+      this.options.sink.emit({ ...base, status: 'failed', duration_ms: Date.now() - started, msg: `abandoned: still running ${this.graceMs / 1000} s after the interrupt` });
     }
     if (this.currentPlay !== undefined) this.options.sink.emit({ type: 'play_end', play: this.currentPlay });
     this.abandoned = true;
@@ -166,7 +169,7 @@ export class Runner {
     return hosts.map((h) => this.states.get(h) as HostState).filter((s) => !s.failed && !s.unreachable);
   }
 
-  /** Runs a play; false when the run must stop there (any_errors_fatal, max_fail_percentage, an interrupt). */
+  /** Runs a play; false when the run must stop there (any_errors_fatal, max_fail_percentage). */
   private async runPlay(play: CompiledPlay): Promise<boolean> {
     const hosts = this.playHosts(play.hosts).filter((h) => this.states.has(h) || h === 'localhost');
     this.options.sink.emit({ type: 'play_start', play: play.name, hosts });

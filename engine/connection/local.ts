@@ -13,7 +13,8 @@ export class LocalConnection implements Connection {
   exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     const wrapped = wrapBecome(command, this.user, options.become);
     return new Promise((resolve, reject) => {
-      const child = spawn('sh', ['-c', wrapped.command], { stdio: ['pipe', 'pipe', 'pipe'] });
+      // A process group of its own: Ctrl-C in the terminal reaches the engine, which lets running commands finish.
+      const child = spawn('sh', ['-c', wrapped.command], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       let timedOut = false;

@@ -58,7 +58,9 @@ function expectInterrupted(run: Run & { reached: boolean }): void {
   expect(run.events.slice(notice).filter((e) => e.type === 'task_start')).toEqual([]);
   // Every host that started the task running at the signal reports it, finished or abandoned.
   const running = run.events.slice(0, notice).filter((e) => e.type === 'task_start').at(-1) as { task: string; hosts: string[] };
-  expect(results(run, running.task).map((e) => e.host).sort()).toEqual([...running.hosts].sort());
+  const finished = results(run, running.task);
+  expect(finished.map((e) => e.host).sort()).toEqual([...running.hosts].sort());
+  console.log(`interrupted in "${running.task}": ${finished.map((e) => `${e.host} ${e.status}${e.status === 'failed' ? ` (${e.msg})` : ''}`).join(', ')}`);
   expect(run.events.at(-1)).toMatchObject({ type: 'recap', interrupted: true, signal: 'SIGINT', exit_code: 130 });
 }
 

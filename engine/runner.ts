@@ -346,7 +346,7 @@ export class Runner {
     if (outcome.summary) event.summary = hidden ? 'output hidden by no_log' : outcome.summary;
     // A failure stays readable under no_log (secrets are masked in every event anyway): only summaries and diffs carry content.
     if (outcome.status === 'failed') event.msg = failureText(outcome);
-    if (outcome.exception && this.options.verbose) event.exception = outcome.exception;
+    if (outcome.exception && this.options.verbose && !hidden) event.exception = outcome.exception;
     if (outcome.ignored) event.ignored = true;
     if (this.options.diff && outcome.diffs.length) event.diff = hidden ? ['diff hidden by no_log'] : outcome.diffs.map(unifiedDiff);
     if (outcome.warnings.length) event.warnings = outcome.warnings;

@@ -46,7 +46,6 @@ export function step<T>(what: string, context: ErrorContext, fn: () => T): T {
 /** The failed outcome of a task that threw instead of returning one: the host fails, the run goes on. */
 export function exceptionOutcome(ctask: CompiledTask, error: unknown, context: ErrorContext): TaskOutcome {
   const named = error instanceof EngineError ? error : new StepError('the module', error, { ...context, module: ctask.task.module.name });
-  const cause = named instanceof StepError ? named.thrown : named;
   const outcome: TaskOutcome = {
     result: { changed: false, failed: true, msg: named.describe() },
     status: 'failed',
@@ -55,7 +54,7 @@ export function exceptionOutcome(ctask: CompiledTask, error: unknown, context: E
     warnings: [],
     ignored: Boolean(ctask.task.ignore_errors),
   };
-  if (named instanceof StepError && cause instanceof Error && cause.stack) outcome.exception = cause.stack;
+  if (named instanceof StepError && named.thrown instanceof Error && named.thrown.stack) outcome.exception = named.thrown.stack;
   return outcome;
 }
 

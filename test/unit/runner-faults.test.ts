@@ -174,6 +174,15 @@ describe('an exception in role code', () => {
   });
 });
 
+describe('an exception under no_log', () => {
+  it('keeps its stack trace out of the result even with -v', async () => {
+    const broken = { ...shell, name: 'broken', plan: async () => { throw new Error('inside'); } };
+    const r = await run([{ name: 'P', hosts: 'a', tasks: [task('t', broken, { cmd: 'x' }, { no_log: true })] }], { verbose: true });
+    expect(r.results[0]?.status).toBe('failed');
+    expect(r.results[0]?.exception).toBeUndefined();
+  });
+});
+
 describe('a play that must stop the run', () => {
   const later: Play = { name: 'LATER', hosts: 'all', tasks: [sh('later', 'true')] };
   const failOn = (host: string) => sh('fail on one host', 'false', { when: (v) => v.inventory_hostname === host });

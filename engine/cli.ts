@@ -15,7 +15,7 @@ import { Masker } from './output/mask.ts';
 import { plainSink } from './output/plain.ts';
 import { progressSink } from './output/progress.ts';
 import { applyLimit, resolvePattern } from './patterns.ts';
-import { Runner } from './runner.ts';
+import { EXIT_SIGNAL, Runner } from './runner.ts';
 import { taskSelected, type TagSelection } from './tags.ts';
 import { validateInventory } from './validate.ts';
 import { parseExtraVars } from './vars.ts';
@@ -199,6 +199,8 @@ async function execute(playbook: Playbook, opts: CliOptions, masker: Masker, io:
   const style = { color: Boolean(process.stdout.isTTY) && !opts.json, verbose: Boolean(opts.verbose) };
   const base: EventSink = opts.json ? jsonSink() : process.stdout.isTTY && !opts.plain ? progressSink(style) : plainSink(style);
   const sink = masker.wrap(base);
+  const interrupt = new AbortController();
+  const stopOnSignal = onSignals(interrupt, base);
   const runner = new Runner({
     inventory: inv,
     ...(opts.limit ? { limit: opts.limit } : {}),
@@ -219,10 +221,40 @@ async function execute(playbook: Playbook, opts: CliOptions, masker: Masker, io:
     }),
     sink,
     secrets: masker,
+    interrupt: interrupt.signal,
+    verbose: Boolean(opts.verbose),
   });
-  const summary = await runner.run(playbook);
-  await sink.close();
-  return summary.exitCode;
+  try {
+    const summary = await runner.run(playbook);
+    await sink.close();
+    return summary.exitCode;
+  } finally {
+    stopOnSignal();
+  }
+}
+
+/**
+ * SIGINT (Ctrl-C) and SIGTERM: the first interrupts the run (running tasks finish, the recap prints, the exit code is
+ * 128 + the signal's number), a second ends the process at once with that code. Returns the function that stops listening.
+ */
+function onSignals(interrupt: AbortController, display: EventSink): () => void {
+  // listr2 buffers stderr while it draws: the note of a second signal must reach the terminal before the exit.
+  const writeError = process.stderr.write.bind(process.stderr);
+  const listener = (signal: NodeJS.Signals) => {
+    if (!interrupt.signal.aborted) {
+      interrupt.abort(signal);
+      return;
+    }
+    display.abort?.();
+    writeError(`\n${signal} again: stopping at once, running tasks are left unfinished and no recap follows\n`);
+    process.exit(EXIT_SIGNAL[String(interrupt.signal.reason)] ?? EXIT_SIGNAL.SIGINT);
+  };
+  process.on('SIGINT', listener);
+  process.on('SIGTERM', listener);
+  return () => {
+    process.off('SIGINT', listener);
+    process.off('SIGTERM', listener);
+  };
 }
 
 /** Task arguments that do not depend on host variables are checked before any connection. */

@@ -3,7 +3,7 @@ import { checkArgs } from './args.ts';
 import type { CompiledTask } from './compile.ts';
 import type { Become, Connection, ExecResult } from './connection/types.ts';
 import type { TaskResult } from './dsl.ts';
-import { EngineError } from './errors.ts';
+import { EngineError, type ErrorContext } from './errors.ts';
 import type { Vars } from './inventory-types.ts';
 import { ModuleFailure, type FileDiff, type Module, type ModuleContext, type Plan } from './module.ts';
 
@@ -18,6 +18,46 @@ export interface TaskOutcome {
   ignored: boolean;
   /** Values the module marked secret; the output masks them from then on. */
   secrets?: string[];
+  /** The stack trace of the exception that failed the task, for -v. */
+  exception?: string;
+}
+
+/** An exception thrown by role or module code while a task ran, named by the step it came from. */
+class StepError extends EngineError {
+  constructor(
+    what: string,
+    readonly thrown: unknown,
+    context: ErrorContext,
+  ) {
+    // One line: the exception's first line names what went wrong; the rest (its stack) is for -v.
+    const text = thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown);
+    super(`${what} threw ${text.split('\n')[0]}`, context);
+  }
+}
+
+/** Run a step of a task that calls role code; an exception from it becomes an EngineError naming the step. */
+export function step<T>(what: string, context: ErrorContext, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof EngineError || (error as Error).name === 'UnreachableError') throw error;
+    throw new StepError(what, error, context);
+  }
+}
+
+/** The failed outcome of a task that threw instead of returning one: the host fails, the run goes on. */
+export function exceptionOutcome(ctask: CompiledTask, error: unknown, context: ErrorContext): TaskOutcome {
+  const named = error instanceof EngineError ? error : new StepError('the module', error, { ...context, module: ctask.task.module.name });
+  const outcome: TaskOutcome = {
+    result: { changed: false, failed: true, msg: named.describe() },
+    status: 'failed',
+    diffs: [],
+    facts: {},
+    warnings: [],
+    ignored: Boolean(ctask.task.ignore_errors),
+  };
+  if (named instanceof StepError && named.thrown instanceof Error && named.thrown.stack) outcome.exception = named.thrown.stack;
+  return outcome;
 }
 
 export interface TaskEnv {
@@ -78,18 +118,15 @@ interface PreparedItem {
   vars: Vars;
   args: unknown;
   ctx: ModuleContext;
+  /** Where the item runs, for errors. */
+  context: ErrorContext;
 }
 
 async function prepareItem(ctask: CompiledTask, env: TaskEnv, item: unknown): Promise<PreparedItem> {
   const task = ctask.task;
   const vars = item === undefined ? env.vars : { ...env.vars, item };
   const context = { host: env.host, play: env.playName, task: ctask.title, module: task.module.name };
-  let args: unknown;
-  try {
-    args = structuredClone(resolve(task.args, vars, item));
-  } catch (error) {
-    throw new EngineError(`computing arguments failed: ${(error as Error).message}`, context);
-  }
+  const args = step('computing arguments', context, () => structuredClone(resolve(task.args, vars, item)));
   const invalid = checkArgs(task.module, args, context);
   if (invalid) throw invalid;
 
@@ -102,7 +139,7 @@ async function prepareItem(ctask: CompiledTask, env: TaskEnv, item: unknown): Pr
     vars,
     run: (command, options) => (conn as Connection).exec(command, { ...options, become: env.become }),
   };
-  return { vars, args, ctx };
+  return { vars, args, ctx, context };
 }
 
 /**
@@ -111,18 +148,19 @@ async function prepareItem(ctask: CompiledTask, env: TaskEnv, item: unknown): Pr
  */
 async function runItem(ctask: CompiledTask, prepared: PreparedItem, planned?: ItemRun): Promise<ItemRun> {
   const task = ctask.task;
-  const { vars, args, ctx } = prepared;
-  const attempts = task.until ? (task.retries ?? 3) + 1 : 1;
+  const { vars, args, ctx, context } = prepared;
+  const { until, changed_when: changedWhen, failed_when: failedWhen } = task;
+  const attempts = until ? (task.retries ?? 3) + 1 : 1;
   let run: ItemRun = { result: { changed: false, failed: true } };
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const fresh = attempt === 1 && planned ? planned : await planModule(task.module, args, ctx);
     run = fresh.plan ? await applyPlan(fresh, ctx) : fresh;
-    if (!task.until || task.until(run.result, vars)) break;
+    if (!until || step('evaluating until', context, () => until(run.result, vars))) break;
     if (attempt < attempts) await sleep((task.delay ?? 5) * 1000);
     else run.result = { ...run.result, failed: true, msg: run.result.msg ?? `condition not met after ${attempts} attempts` };
   }
-  if (task.changed_when) run.result.changed = task.changed_when(run.result, vars);
-  if (task.failed_when) run.result.failed = task.failed_when(run.result, vars);
+  if (changedWhen) run.result.changed = step('evaluating changed_when', context, () => changedWhen(run.result, vars));
+  if (failedWhen) run.result.failed = step('evaluating failed_when', context, () => failedWhen(run.result, vars));
   return run;
 }
 
@@ -189,19 +227,12 @@ async function runItems(ctask: CompiledTask, env: TaskEnv, items: unknown[]): Pr
 /** Run a task on one host: conditions, loop, module, result keywords. Throws only for unreachable hosts. */
 export async function executeTask(ctask: CompiledTask, env: TaskEnv): Promise<TaskOutcome> {
   const task = ctask.task;
-  const failedOutcome = (msg: string): TaskOutcome => ({
-    result: { changed: false, failed: true, msg },
-    status: 'failed',
-    diffs: [],
-    facts: {},
-    warnings: [],
-    ignored: Boolean(task.ignore_errors),
-  });
+  const context = { host: env.host, play: env.playName, task: ctask.title };
   try {
-    if (!ctask.when.every((cond) => cond(env.vars))) {
+    if (!step('evaluating when', context, () => ctask.when.every((cond) => cond(env.vars)))) {
       return { result: { changed: false, failed: false, skipped: true }, status: 'skipped', diffs: [], facts: {}, warnings: [], ignored: false };
     }
-    const items: unknown[] = task.loop === undefined ? [undefined] : resolve<unknown[]>(task.loop, env.vars, undefined);
+    const items: unknown[] = task.loop === undefined ? [undefined] : step('computing loop', context, () => resolve<unknown[]>(task.loop, env.vars, undefined));
     const runs = await runItems(ctask, env, items);
 
     const results = runs.map((r) => r.result);
@@ -224,9 +255,8 @@ export async function executeTask(ctask: CompiledTask, env: TaskEnv): Promise<Ta
       secrets: runs.flatMap((r) => r.plan?.secrets ?? []),
     };
   } catch (error) {
-    if (error instanceof EngineError) return failedOutcome(error.describe());
     if ((error as Error).name === 'UnreachableError') throw error;
-    return failedOutcome(`${(error as Error).message}`);
+    return exceptionOutcome(ctask, error, context);
   }
 }
 

@@ -29,7 +29,8 @@ export class LocalConnection implements Connection {
     const line = sudo ? wrapBecome(command, become.user, markers, dialogue ? { input: 'inherit' } : undefined) : command;
     const input = Buffer.from(options.stdin ?? '');
     return new Promise((resolve, reject) => {
-      const child = spawn('sh', ['-c', line], { stdio: ['pipe', 'pipe', 'pipe'] });
+      // A process group of its own: Ctrl-C in the terminal reaches the engine, which lets running commands finish.
+      const child = spawn('sh', ['-c', line], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       let timedOut = false;

@@ -19,6 +19,8 @@ export interface TaskResultEvent {
   diff?: string[];
   warnings?: string[];
   ignored?: boolean;
+  /** The stack trace of an exception in role or module code that failed the task; with -v only. */
+  exception?: string;
 }
 
 export interface HostCounts {
@@ -43,6 +45,12 @@ export type RunEvent =
       hosts: Record<string, HostCounts>;
       slowest: { task: string; host: string; duration_ms: number }[];
       exit_code: number;
+      /**
+       * Present when a signal stopped the run: tasks running then finished (or were reported failed when they did
+       * not within the grace period), no task or handler started after it, and tasks never started are not counted.
+       */
+      interrupted?: true;
+      signal?: string;
     };
 
 /** Where events go: a renderer, a JSON stream, a test's array. */
@@ -50,4 +58,6 @@ export interface EventSink {
   emit(event: RunEvent): void;
   /** Flush and release the terminal; called once at the end of a run. */
   close(): Promise<void>;
+  /** Give the terminal back at once (the cursor shown), for an exit that cannot wait for close. */
+  abort?(): void;
 }

@@ -7,6 +7,25 @@ export interface Style {
   verbose: boolean;
 }
 
+/* eslint-disable no-control-regex -- these patterns exist to match control characters */
+/** OSC, DCS, SOS, PM and APC strings, up to their terminator (BEL or ST) or the end of the text. */
+const STRING_SEQUENCE = /(?:\x1b[P\]X^_]|[\x90\x98\x9d-\x9f])[\s\S]*?(?:\x07|\x1b\\|\x9c|$)/g;
+/** CSI sequences: cursor moves, erases, colors, mode changes. */
+const CSI = /(?:\x1b\[|\x9b)[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]?/g;
+/** Any other escape sequence: ESC, intermediate bytes, a final byte. */
+const ESCAPE = /\x1b[\x20-\x2f]*[\x30-\x7e]?/g;
+/** What remains of C0 and C1 controls, and DEL; newline and tab stay. */
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
+/* eslint-enable no-control-regex */
+
+/**
+ * Text from a host (command output, file content) as it may be printed on a terminal: without escape sequences and
+ * control characters, which could move the cursor, rewrite earlier lines, retitle the window or hide text.
+ */
+export function printable(text: string): string {
+  return text.replace(STRING_SEQUENCE, '').replace(CSI, '').replace(ESCAPE, '').replace(CONTROL, '');
+}
+
 function paint(text: string, code: number, style: Style): string {
   return style.color ? `\x1b[${code}m${text}\x1b[0m` : text;
 }
@@ -30,10 +49,11 @@ export function formatResult(e: TaskResultEvent, style: Style): string[] {
     `${e.duration_ms}ms`,
   ].join('  ');
   const lines = [head];
-  if (e.summary && e.status !== 'failed') lines.push(`           ${e.summary}`);
-  if (e.msg) lines.push(...e.msg.split('\n').map((l) => `           ${paint(l, 31, style)}`));
-  for (const w of e.warnings ?? []) lines.push(`           ${paint(`warning: ${w}`, 35, style)}`);
-  for (const d of e.diff ?? []) lines.push(...d.trimEnd().split('\n').map((l) => colorDiffLine(l, style)));
+  if (e.summary && e.status !== 'failed') lines.push(`           ${printable(e.summary)}`);
+  if (e.msg) lines.push(...printable(e.msg).split('\n').map((l) => `           ${paint(l, 31, style)}`));
+  if (e.exception) lines.push(...printable(e.exception).split('\n').map((l) => `           ${l}`));
+  for (const w of e.warnings ?? []) lines.push(`           ${paint(`warning: ${printable(w)}`, 35, style)}`);
+  for (const d of e.diff ?? []) lines.push(...printable(d).trimEnd().split('\n').map((l) => colorDiffLine(l, style)));
   return lines;
 }
 
@@ -57,7 +77,7 @@ export function formatEvent(event: RunEvent, style: Style): string[] {
     case 'task_result':
       return formatResult(event, style);
     case 'warning':
-      return [paint(`warning: ${event.host ? `${event.host}: ` : ''}${event.msg}`, 35, style)];
+      return [paint(`warning: ${event.host ? `${event.host}: ` : ''}${printable(event.msg)}`, 35, style)];
     case 'play_end':
       return [];
     case 'recap': {
@@ -68,7 +88,8 @@ export function formatEvent(event: RunEvent, style: Style): string[] {
         lines.push('', 'slowest:');
         for (const s of event.slowest) lines.push(`  ${String(s.duration_ms).padStart(6)}ms  ${s.host}  ${s.task}`);
       }
-      lines.push('', `done in ${(event.duration_ms / 1000).toFixed(2)}s, exit code ${event.exit_code}`);
+      const end = event.interrupted ? `interrupted by ${event.signal} after` : 'done in';
+      lines.push('', `${end} ${(event.duration_ms / 1000).toFixed(2)}s, exit code ${event.exit_code}`);
       return lines;
     }
   }

@@ -1,6 +1,6 @@
 import { Listr, type ListrTaskWrapper } from 'listr2';
 import type { EventSink, RunEvent } from './events.ts';
-import { formatEvent, formatResult, type Style } from './format.ts';
+import { formatEvent, formatResult, printable, type Style } from './format.ts';
 
 interface HostLine {
   title: string;
@@ -19,6 +19,8 @@ export function progressSink(style: Style): EventSink {
   let chain: Promise<void> = Promise.resolve();
   let hosts = new Map<string, HostLine>();
   let pending: string[] = [];
+  // listr2 swaps process.stdout.write for a buffer while it draws; abort() must reach the terminal itself.
+  const writeTerminal = process.stdout.write.bind(process.stdout);
   const print = (lines: string[]) => {
     if (lines.length) process.stdout.write(`${lines.join('\n')}\n`);
   };
@@ -49,7 +51,8 @@ export function progressSink(style: Style): EventSink {
           },
           exitOnError: false,
         })),
-        { concurrent: true, exitOnError: false, rendererOptions: { collapseErrors: false } as never },
+        // listr2's own SIGINT listener would exit the process at once: the CLI decides what an interrupt does.
+        { concurrent: true, exitOnError: false, registerSignalListeners: false, rendererOptions: { collapseErrors: false } as never },
       );
       await list.run().catch(() => undefined);
     });
@@ -75,7 +78,7 @@ export function progressSink(style: Style): EventSink {
           setTitle(event.host, `${event.host}  ${event.task}  ${event.status}`);
           if (event.status === 'failed' || event.status === 'unreachable') {
             const line = hosts.get(event.host);
-            if (line && !event.ignored) line.failure = `${event.task}: ${event.msg ?? event.status}`;
+            if (line && !event.ignored) line.failure = `${event.task}: ${printable(event.msg ?? event.status)}`;
           }
           pending.push(...formatResult(event, style));
           break;
@@ -99,5 +102,7 @@ export function progressSink(style: Style): EventSink {
       }
     },
     close: () => chain,
+    // The cursor listr2 hid is shown again, below the last line it drew.
+    abort: () => writeTerminal('\x1b[?25h\n'),
   };
 }

@@ -3,7 +3,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      // Unit files that start ./deploy.ts may wait for its bundle to be rebuilt on a loaded two-core machine: the
+      // timeout is a hang guard, not a speed limit (speed is npm run bench's job).
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 60_000 } },
       {
         // Sandbox tests share four real nodes: run their files one after another.
         test: {

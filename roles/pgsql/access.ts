@@ -110,8 +110,8 @@ export const pgbouncerUserlistTask = (tags: string[]) =>
   );
 
 /** Files pgbouncer rereads on SIGHUP, and those a restart applies (pgsql's unit and pgbouncer.ini). */
-const PGBOUNCER_RELOAD_FILES = ['/etc/pgbouncer/database.txt', '/etc/pgbouncer/useropts.txt', '/etc/pgbouncer/pgb_hba.conf', '/etc/pgbouncer/userlist.txt'];
-const PGBOUNCER_RESTART_FILES = [PGBOUNCER_UNIT, '/etc/pgbouncer/pgbouncer.ini'];
+export const PGBOUNCER_RELOAD_FILES = ['/etc/pgbouncer/database.txt', '/etc/pgbouncer/useropts.txt', '/etc/pgbouncer/pgb_hba.conf', '/etc/pgbouncer/userlist.txt'];
+export const PGBOUNCER_RESTART_FILES = [PGBOUNCER_UNIT, '/etc/pgbouncer/pgbouncer.ini'];
 
 /**
  * Reload pgbouncer when one of the files it rereads on SIGHUP changed, in this run or in one that ended before its

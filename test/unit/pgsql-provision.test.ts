@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { Task, TaskItem } from '../../engine/dsl.ts';
+import type { Task } from '../../engine/dsl.ts';
 import type { PgDatabase, PgUser } from '../../roles/params.ts';
 import { PG_DEFAULT_PRIVILEGES } from '../../roles/pgsql/defaults.ts';
 import {
@@ -21,22 +21,11 @@ import type { RoleVars } from '../../roles/vars.ts';
 import { userDefinition } from '../../playbooks/pgsql-user.ts';
 import { databaseDefinition } from '../../playbooks/pgsql-db.ts';
 import { databaseStatements, type DatabaseRow, type DatabaseState } from '../../modules/pg-database.ts';
+import { tasksOf } from './role-tasks.ts';
 
 const host = (extra: Partial<RoleVars> = {}): RoleVars =>
   ({ inventory_hostname: '10.10.10.11', group_names: [], groups: {}, hostvars: {}, pg_cluster: 'pg-test', pg_role: 'primary', ...extra }) as RoleVars;
 
-/** Every task of a task list, includes flattened, by name. */
-function tasksOf(items: TaskItem<never>[] | TaskItem<RoleVars>[]): Map<string, Task<RoleVars>> {
-  const found = new Map<string, Task<RoleVars>>();
-  const walk = (list: TaskItem<RoleVars>[]) => {
-    for (const item of list) {
-      if (item.kind === 'include') walk(item.tasks);
-      else if (item.kind === 'task') found.set(item.name, item);
-    }
-  };
-  walk(items as TaskItem<RoleVars>[]);
-  return found;
-}
 const loopOf = <T>(t: Task<RoleVars> | undefined, v: RoleVars): T[] => (typeof t?.loop === 'function' ? t.loop(v, undefined) : (t?.loop ?? [])) as T[];
 
 describe('users', () => {

@@ -1,23 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { Task, TaskItem, TaskResult } from '../../engine/dsl.ts';
+import type { TaskResult } from '../../engine/dsl.ts';
 import { haproxy } from '../../roles/haproxy/role.ts';
 import { pgAccess } from '../../roles/pgsql/access.ts';
 import { hbaTaskList } from '../../roles/pgsql/tasks/hba.ts';
 import { NO_STAMP, pendingAmong, pendingScript, postgresReloadPending, reloadPending, stampCommand } from '../../roles/reloads.ts';
 import type { RoleVars } from '../../roles/vars.ts';
+import { tasksOf } from './role-tasks.ts';
 
-/** Every task of a task list, includes flattened, by name. */
-function tasksOf(items: readonly unknown[]): Map<string, Task<RoleVars>> {
-  const found = new Map<string, Task<RoleVars>>();
-  const walk = (list: TaskItem<RoleVars>[]) => {
-    for (const item of list) {
-      if (item.kind === 'include') walk(item.tasks);
-      else if (item.kind === 'task') found.set(item.name, item);
-    }
-  };
-  walk(items as TaskItem<RoleVars>[]);
-  return found;
-}
 const host = (extra: Record<string, unknown> = {}): RoleVars =>
   ({ inventory_hostname: '10.10.10.11', group_names: [], groups: {}, hostvars: {}, pg_cluster: 'pg-test', pg_role: 'primary', pg_instance: 'pg-test-1', ...extra }) as RoleVars;
 const out = (stdout: string): TaskResult => ({ changed: false, failed: false, stdout });

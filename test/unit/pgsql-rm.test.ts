@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Task, TaskItem } from '../../engine/dsl.ts';
+import type { Task } from '../../engine/dsl.ts';
 import type { Vars } from '../../engine/inventory-types.ts';
 import { kernelTasks } from '../../roles/node/tasks-tune.ts';
 import { pgRemove } from '../../roles/pg_remove/role.ts';
+import { tasksOf } from './role-tasks.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 // The fixture's hosts are sandbox addresses that are not up during unit tests: a connection attempt would show as exit 4.
@@ -45,24 +46,12 @@ describe('pgsql-rm.ts refuses to run without naming its target', () => {
 });
 
 describe('inventory values in the shell commands of the roles are quoted', () => {
-  /** Every task of a role's task list, includes flattened, by name. */
-  const tasksByName = (items: TaskItem<never>[]): Map<string, Task<Vars>> => {
-    const found = new Map<string, Task<Vars>>();
-    const walk = (list: TaskItem<Vars>[]) => {
-      for (const item of list) {
-        if (item.kind === 'include') walk(item.tasks);
-        else if (item.kind === 'task') found.set(item.name, item);
-      }
-    };
-    walk(items as TaskItem<Vars>[]);
-    return found;
-  };
   const cmdOf = (t: Task<Vars> | undefined, v: Vars): string => String((typeof t?.args === 'function' ? t.args(v, undefined as never) : t?.args as { cmd: string }).cmd);
   const hostile = '/pg/data; touch /tmp/owned';
 
   it('pg_remove stops postgres with the data directory, binaries and dbsu as single words', () => {
     const v = { pg_data: hostile, pg_bin_dir: '/usr/lib/postgresql/15/bin $(id)', pg_dbsu: 'postgres', pg_cluster: "pg-test'x", groups: { etcd: ['10.10.10.10'] } };
-    const tasks = tasksByName(pgRemove.tasks as TaskItem<never>[]);
+    const tasks = tasksOf<Vars>(pgRemove.tasks);
     const stop = cmdOf(tasks.get('stop postgres replicas'), v);
     expect(stop).toContain(`'/usr/lib/postgresql/15/bin $(id)/pg_ctl' -D '/pg/data; touch /tmp/owned' stop -m immediate`);
     expect(cmdOf(tasks.get('stop pgbackrest and delete the stanza'), v)).toContain(`pgbackrest '--stanza=pg-test'"'"'x' --force stop`);
@@ -70,7 +59,7 @@ describe('inventory values in the shell commands of the roles are quoted', () =>
   });
 
   it('the node role loads kernel modules by quoted name', () => {
-    const tasks = tasksByName(kernelTasks as TaskItem<never>[]);
+    const tasks = tasksOf<Vars>(kernelTasks);
     expect(cmdOf(tasks.get('find the kernel modules not loaded yet'), { node_kernel_modules: ['softdog', 'x;reboot'] })).toContain(`for m in softdog 'x;reboot'; do`);
   });
 });

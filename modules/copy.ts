@@ -60,7 +60,7 @@ function readLocal(path: string): Buffer {
 /** Copy a file that is already on the host: hashes of both compared in one command, the copy made atomically. */
 async function planRemoteCopy(ctx: ModuleContext, src: string, spec: WriteSpec, follow: Follow): Promise<Plan> {
   // The source is read as root too: through a link someone else planted it could be any file root can read.
-  const read = `${STAT_FN}\n${SAFE_FN}\nlk ${shq(src)}; printf '%s\\1' "$U"; s=$(readlink -m -- ${shq(src)}) && ${statOf('"$s"')} && printf '\\1'\n${readScript(shq(spec.dest), follow, false)}`;
+  const read = `${STAT_FN}\n${SAFE_FN}\n${follow === 'always' ? `U=; s=$(readlink -m -- ${shq(src)})` : `rs ${shq(src)} 1; s=$R`}; printf '%s\\1' "$U"; ${statOf('"$s"')} && printf '\\1'\n${readScript(shq(spec.dest), follow, false)}`;
   const [srcLink = '', srcOut = '', destOut = ''] = mustSucceed(await ctx.run(read), `reading ${src} and ${spec.dest}`).stdout.split('\x01');
   if (follow !== 'always') requireTrusted(src, srcLink || undefined, 'trusted');
   const source = parseStat(srcOut);

@@ -74,26 +74,42 @@ export function parseStat(output: string): PathState {
 
 /**
  * Shell functions that keep root from being turned against itself by a user who owns a directory on a path (the
- * dbsu owns its home, pg_data and /etc/pgbouncer, and can plant symlinks there):
- * - lk PATH sets U to the first symlink on PATH that sits in a directory root does not own, or in a sticky one
- *   (/tmp: anyone may add names there), when acting as root (builtins only: the no-op read costs no more);
- * - go DIR [1] enters DIR from / one name at a time (with 1, making missing directories), refusing such a symlink
- *   and comparing the physical path after each step, so a name swapped for a symlink after the check is caught
- *   too; names in DIR are then used as ./NAME and resolve through nothing else;
+ * dbsu owns its home, pg_data and /etc/pgbouncer, and can plant symlinks there). A symlink is trusted only where
+ * no one but root can have made it: in a directory root owns that is not sticky (/tmp: anyone may add names there).
+ * Links are resolved one hop at a time, and the directory holding each hop is judged again: a trusted link (/pg)
+ * may point through a directory the dbsu owns, where the next link is the dbsu's.
+ * - rs PATH [1] walks PATH and sets R to where it leads through trusted links (with 1, a link at PATH's last name
+ *   too) and U to the first link that is not trusted (PATH itself when that is its last name), when acting as root;
+ * - lk PATH is rs without following a link at PATH's last name: U says whether PATH may be acted on;
+ * - go DIR [1] enters DIR from / one name at a time (with 1, making missing directories), refusing a link that is
+ *   not trusted, following a trusted one a hop at a time and comparing the physical path after each step, so a name
+ *   swapped for a symlink after the check is caught too; names in DIR are then used as ./NAME and resolve through
+ *   nothing else;
  * - sm MODE NAME changes the mode of NAME in the current directory, never through a symlink (chmod follows one):
  *   a directory from inside it, anything else through a hard link in a private directory.
  */
 export const SAFE_FN = [
   'unset CDPATH',
-  `lk() { U=; [ -O / ] || return 0; _o=$IFS; IFS=/; set -f; _p=; for _c in $1; do [ -n "$_c" ] || continue; _q=$_p/$_c; ` +
-    `if [ -L "$_q" ] && { [ ! -O "\${_p:-/}" ] || [ -k "\${_p:-/}" ]; }; then U=$_q; break; fi; _p=$_q; done; IFS=$_o; set +f; }`,
-  `go() { _m=$2; _e=0; cd / || return 1; _o=$IFS; IFS=/; set -f; for _c in $1; do IFS=$_o; case $_c in ''|.) continue ;; esac; ` +
-    `_w=\${PWD%/}/$_c; if [ "$_m" = 1 ] && [ ! -e "$_c" ] && [ ! -L "$_c" ] && ! mkdir -- "$_c"; then _e=1; break; fi; _l=; ` +
-    `if [ -L "$_c" ]; then _l=1; if [ -O / ] && { [ ! -O . ] || [ -k . ]; }; then echo "$_w is a symlink someone other than root could have put there: not following it" >&2; _e=1; break; fi; fi; ` +
+  // _r holds the names still to walk; a link's target is put in front of them, so the walk never lets the kernel
+  // resolve more than the one name it is looking at.
+  `rs() { U=; R=; _x=; [ -O / ] && _x=1; _r=$1; _p=; _n=0; while [ -n "$_r" ]; do ` +
+    `case $_r in */*) _c=\${_r%%/*}; _r=\${_r#*/} ;; *) _c=$_r; _r= ;; esac; ` +
+    `case $_c in ''|.) continue ;; ..) _p=\${_p%/*}; continue ;; esac; _q=$_p/$_c; ` +
+    `if [ -L "$_q" ]; then if [ -n "$_x" ] && { [ ! -O "\${_p:-/}" ] || [ -k "\${_p:-/}" ]; }; then ` +
+    `if [ -z "$_r" ] && [ "$2" != 1 ]; then U=$1; else U=$_q; fi; R=$_q; return 0; fi; ` +
+    `if [ -z "$_r" ] && [ "$2" != 1 ]; then _p=$_q; break; fi; _n=$((_n + 1)); ` +
+    `if [ $_n -gt 40 ] || ! _t=$(readlink -- "$_q"); then U=$_q; R=$_q; return 0; fi; ` +
+    `case $_t in /*) _p= ;; esac; _r=$_t/$_r; continue; fi; _p=$_q; done; R=\${_p:-/}; }`,
+  'lk() { rs "$1"; }',
+  `go() { _m=$2; _n=0; cd / || return 1; _r=$1; while [ -n "$_r" ]; do ` +
+    `case $_r in */*) _c=\${_r%%/*}; _r=\${_r#*/} ;; *) _c=$_r; _r= ;; esac; case $_c in ''|.) continue ;; esac; ` +
+    `_w=\${PWD%/}/$_c; if [ "$_m" = 1 ] && [ ! -e "$_c" ] && [ ! -L "$_c" ] && ! mkdir -- "$_c"; then return 1; fi; ` +
+    `if [ -L "$_c" ]; then if [ -O / ] && { [ ! -O . ] || [ -k . ]; }; then echo "$_w is a symlink someone other than root could have put there: not following it" >&2; return 1; fi; ` +
+    `_n=$((_n + 1)); if [ $_n -gt 40 ] || ! _t=$(readlink -- "$_c"); then echo "cannot follow the symlink $_w" >&2; return 1; fi; ` +
+    `case $_t in /*) cd / || return 1 ;; esac; _r=$_t/$_r; continue; fi; ` +
     `if ! cd -P -- "$_c" 2>/dev/null; then if [ ! -e "$_c" ]; then echo "$_w does not exist" >&2; elif [ ! -d "$_c" ]; then echo "$_w is not a directory" >&2; ` +
-    `else echo "cannot enter $_w" >&2; fi; _e=1; break; fi; ` +
-    `if [ -z "$_l" ] && [ "$_c" != .. ] && [ "$PWD" != "$_w" ]; then echo "$_w became a symlink while in use: not following it" >&2; _e=1; break; fi; done; ` +
-    `IFS=$_o; set +f; return $_e; }`,
+    `else echo "cannot enter $_w" >&2; fi; return 1; fi; ` +
+    `if [ "$_c" != .. ] && [ "$PWD" != "$_w" ]; then echo "$_w became a symlink while in use: not following it" >&2; return 1; fi; done; }`,
   `sm() { if [ ! -O / ] || [ "$2" = . ]; then chmod "$1" -- "$2"; return; fi; _w=\${PWD%/}/$2; ` +
     `if [ -L "$2" ]; then echo "$_w is a symlink: not changing the mode of what it points to" >&2; return 1; fi; ` +
     `if [ -d "$2" ]; then (cd -P -- "$2" && [ "$PWD" = "$_w" ] && chmod "$1" .) && return 0; ` +
@@ -124,7 +140,7 @@ export function readScript(word: string, follow: Follow, whole: boolean): string
   const resolve =
     follow === 'always'
       ? `U=; r=$(readlink -m -- ${word})`
-      : `lk ${word}; r=${word}${follow === 'trusted' ? '; if [ -z "$U" ] && [ -L "$r" ]; then r=$(readlink -m -- "$r"); lk "$r"; fi' : ''}`;
+      : `lk ${word}; r=${word}${follow === 'trusted' ? '; if [ -z "$U" ] && [ -L "$r" ]; then rs "$r" 1; r=$R; fi' : ''}`;
   return [
     resolve,
     `printf '%s\\0%s\\0' "$U" "$r"`,

@@ -80,9 +80,10 @@ export function readCommand(args: { path: string; state?: FileState; recurse?: b
     'cd /',
     'ok=0',
     `p=${p}`,
-    follow === 'always' ? 'U=' : 'lk "$p"',
+    follow === 'always' ? 'U=; h=; if [ -L "$p" ]; then h=-H; R=$(readlink -m -- "$p"); fi' : 'lk "$p"; h=',
+    follow === 'trusted' ? 'if [ -z "$U" ] && [ -L "$p" ]; then rs "$p" 1; [ -n "$U" ] || h=-H; fi' : ':',
     `printf '%s\\1' "$U"`,
-    follow === 'never' ? 'h=' : 'h=; if [ -L "$p" ] && [ -z "$U" ]; then h=-H; readlink -m -- "$p"; fi',
+    `if [ -n "$h" ]; then printf '%s\\n' "$R"; fi`,
     `printf '\\1'`,
     `if [ -e "$p" ] || [ -L "$p" ]; then`,
     `  find $h "$p" ${args.recurse ? '' : '-maxdepth 0 '}-printf '${FORMAT}' || ok=$?`,
@@ -186,7 +187,7 @@ function planAttributes(ctx: ModuleContext, args: Args, read: FileRead, wanted: 
 
   const owner = chownSpec(wanted.owner, wanted.group);
   const words: string[] = [];
-  // A followed link's target has no links left on its path (readlink -m): its changes go there.
+  // A followed link's target has no links left on its path (resolved a hop at a time): its changes go there.
   const { enter, name } = inDir(read.resolved ?? args.path);
   const commands = [enter];
   if (top.chown) {

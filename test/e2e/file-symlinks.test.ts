@@ -105,6 +105,26 @@ describe('modules acting as root where another user can plant symlinks (x62)', (
     expect(await targets()).toBe(before);
   });
 
+  it('a link root made (as /pg) is followed, but not on through a link the owner of its target directory plants', async () => {
+    // /pg points into the dbsu's directory: root's link is trusted, the next hop is judged where it sits.
+    const via = '/srv/pgsty-pg';
+    await sh(conn, `rm -f ${via} && ln -s ${HOME}/cluster ${via}`);
+    await asMallory(`rm -rf ${HOME}/cluster ${HOME}/cluster.old && mkdir -p ${HOME}/cluster/data`);
+    const made = await runModule(conn, file, { path: `${via}/log`, state: 'directory', owner: 'mallory', mode: '0750' });
+    expect(made.result.changed).toBe(true);
+    expect(await sh(conn, `stat -c '%U %a' ${HOME}/cluster/log`)).toBe('mallory 750\n');
+    await asMallory(`mv ${HOME}/cluster ${HOME}/cluster.old && ln -s ${TARGET_DIR} ${HOME}/cluster`);
+    const attempts = [
+      await runModule(conn, file, { path: `${via}/log`, state: 'directory', owner: 'mallory', mode: '0777' }),
+      await runModule(conn, copy, { dest: `${via}/conf.yml`, content: 'pwned\n', owner: 'mallory' }),
+      await runModule(conn, lineinfile, { path: `${via}/conf.yml`, line: 'pwned', create: true }),
+      await runModule(conn, file, { path: `${via}/data`, state: 'absent' }),
+    ];
+    for (const r of attempts) refused(r.result.msg, `${HOME}/cluster`);
+    expect(await targets()).toBe(before);
+    await sh(conn, `rm -f ${via}`);
+  });
+
   it('keeps the ACLs and extended attributes of the file it replaces', async () => {
     const path = `${HOME}/attrs`;
     await sh(conn, 'command -v setfacl >/dev/null && command -v setfattr >/dev/null || apt-get install -y -q acl attr >/dev/null');

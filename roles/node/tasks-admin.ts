@@ -80,7 +80,9 @@ export const adminTasks = [
             group: 'admin',
             mode: '0600',
           })),
+          // Read as the admin user, whose home it is: as root, a link planted there could show any file root can read.
           task('read the admin user\'s public key', shell, (v) => ({ cmd: `cat ${shq(`${home(v)}/.ssh/id_rsa.pub`)} 2>/dev/null || true` }), {
+            become_user: (v) => admin(v),
             check_mode: false,
             changed_when: () => false,
             register: 'node_admin_pubkey',

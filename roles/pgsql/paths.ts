@@ -38,6 +38,9 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** The dbsu's OS name. */
 export const dbsu = (v: PigstyVars): string => param(v, 'pg_dbsu');
 
+/** Task options that run a task as the dbsu: the work done in the dbsu's own directories. */
+export const asDbsu = { become_user: (v: PigstyVars): string => dbsu(v) };
+
 /** <pg_fs_main>/<pg_cluster>-<pg_version>: what /pg links to. */
 export const clusterDir = (v: PigstyVars): string => `${param(v, 'pg_fs_main')}/${v.pg_cluster}-${param(v, 'pg_version')}`;
 

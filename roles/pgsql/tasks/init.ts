@@ -9,11 +9,10 @@ import { pgSql } from '../../../modules/pg-sql.ts';
 import { setFact } from '../../../modules/set-fact.ts';
 import type { PgUser, PigstyVars } from '../../params.ts';
 import { param } from '../defaults.ts';
-import { dbsu, pgpassLine, pgpassRegexp, pgRoleArgs, systemPasswords, type PgVars } from '../paths.ts';
+import { asDbsu, dbsu, pgpassLine, pgpassRegexp, pgRoleArgs, systemPasswords, type PgVars } from '../paths.ts';
 
 const { task, include } = dsl<PgVars>();
 
-const asDbsu = { become_user: (v: PgVars) => dbsu(v) };
 /** Pigsty initializes the template database and postgres alike, so new databases start with the same objects. */
 const INIT_DBS = ['template1', 'postgres'];
 

@@ -15,7 +15,7 @@ import { systemd } from '../../../modules/systemd.ts';
 import { template, templatePath } from '../../../modules/template.ts';
 import { user } from '../../../modules/user.ts';
 import { param } from '../defaults.ts';
-import { backupDir, clusterDir, dbsu, dbsuSudoCommands, dbsuUid, pgHome, type PgVars } from '../paths.ts';
+import { asDbsu, backupDir, clusterDir, dbsu, dbsuSudoCommands, dbsuUid, pgHome, type PgVars } from '../paths.ts';
 
 const { task, include } = dsl<PgVars>();
 
@@ -81,7 +81,9 @@ const accountTasks = [
     // As the dbsu, in the dbsu's own home: a symlink planted there reaches only what the dbsu could write anyway.
     { tags: ['pg_ssh'], become_user: (v) => dbsu(v) },
   ),
+  // Read as the dbsu: as root, a link the dbsu planted there would hand any file root can read to the run's output.
   task('read the dbsu public key', command, (v) => ({ argv: ['cat', `${param(v, 'pg_dbsu_home')}/.ssh/id_rsa.pub`] }), {
+    ...asDbsu,
     register: 'pg_dbsu_pubkey',
     check_mode: false,
     changed_when: () => false,
@@ -245,8 +247,10 @@ export const installTasks = [
         { src: templatePath(import.meta.url, 'pg-alias.sh.hbs'), dest: '/etc/profile.d/pg-alias.sh', owner: 'root', group: 'root', mode: '0644' },
         { tags: ['pg_alias'] },
       ),
-      // Space held in reserve: deleting it frees room for an emergency when the disk fills up.
+      // Space held in reserve: deleting it frees room for an emergency when the disk fills up. Made by the dbsu, who
+      // owns the directory /pg points to: as root, fallocate would follow a link the dbsu put at /pg/dummy.
       task('create the dummy file', command, (v) => ({ argv: ['fallocate', '-l', param(v, 'pg_dummy_filesize'), '/pg/dummy'], creates: '/pg/dummy' }), {
+        ...asDbsu,
         tags: ['pg_dummy'],
       }),
     ],

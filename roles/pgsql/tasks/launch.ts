@@ -13,12 +13,11 @@ import { waitFor } from '../../../modules/wait-for.ts';
 import { stampTask } from '../../reloads.ts';
 import { param } from '../defaults.ts';
 import { renderHbaFile } from '../hba.ts';
-import { autoConf, controllerFile, dbsu, type PgVars } from '../paths.ts';
+import { asDbsu, autoConf, controllerFile, dbsu, type PgVars } from '../paths.ts';
 
 const { task, include } = dsl<PgVars>();
 
 const isPrimary = (v: PgVars): boolean => v.pg_role === 'primary';
-const asDbsu = { become_user: (v: PgVars) => dbsu(v) };
 const patronictl = (v: PgVars, ...args: string[]): string[] => ['patronictl', '-c', '/etc/patroni/patroni.yml', ...args];
 /** The name patronictl knows the cluster by, with the Citus group when there is one. */
 const patroniCluster = (v: PgVars): string[] => (v.pg_mode === 'citus' ? [v.pg_shard ?? v.pg_cluster ?? '', '--group', String(v.pg_group ?? 0)] : [v.pg_cluster ?? '']);

@@ -65,11 +65,14 @@ export function pollScript(cond: Condition, timeout: number, delay: number, slee
     lines.push(`err=$(grep -qP -e ${shq(cond.regex)} -- /dev/null 2>&1)`, `if [ $? -eq 2 ]; then printf 'badregex %s\\n' "$err"; exit 0; fi`);
   }
   if (delay > 0) lines.push(`sleep ${delay}`);
+  // Whole seconds elapsed from microseconds: bash's SECONDS counts clock ticks, so a wait started at x.9 s shows 1 s
+  // a tenth of a second later.
   lines.push(
-    'SECONDS=0',
+    's=${EPOCHREALTIME/./}',
     'while :; do',
-    `  if ${cond.test}; then echo "ok $SECONDS"; exit 0; fi`,
-    `  if [ "$SECONDS" -ge ${timeout} ]; then echo "timeout $SECONDS"; exit 0; fi`,
+    '  t=$(( (${EPOCHREALTIME/./} - s) / 1000000 ))',
+    `  if ${cond.test}; then echo "ok $t"; exit 0; fi`,
+    `  if [ "$t" -ge ${timeout} ]; then echo "timeout $t"; exit 0; fi`,
     `  sleep ${sleep}`,
     'done',
   );

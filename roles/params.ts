@@ -8,11 +8,25 @@ const IPV4 = '(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(?:25[0-5]|
 
 /**
  * Values land in config files and shell commands line by line, so a string parameter is one line: a newline (or any
- * control character) would start a line of its own in pg_hba.conf, database.txt, patroni.yml or a script. The few
- * free-text fields that go only through SQL quoting (comments) are Text() instead.
+ * control character) would start a line of its own in pg_hba.conf, database.txt, patroni.yml or a script. C1 controls
+ * (U+0080-U+009F, NEL among them) and U+2028/U+2029 are refused too: YAML 1.1 readers (PyYAML for Patroni, Go YAML
+ * for vip-manager and etcd) break lines there. The few free-text fields that go only through SQL quoting (comments)
+ * are Text() instead.
  */
-export const SINGLE_LINE = '^[^\\x00-\\x1f\\x7f]*$';
-const Str = (options?: StringOptions) => Type.String({ pattern: SINGLE_LINE, description: 'a single line without control characters', ...options });
+const LINE_BREAKING = '\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029';
+export const SINGLE_LINE = `^[^${LINE_BREAKING}]*$`;
+const SINGLE_LINE_TEXT = 'a single line without control characters';
+/** `pattern` (searched, as JSON Schema does) on a value that is also one line. */
+export const singleLine = (pattern: string): string => `^(?=[^${LINE_BREAKING}]*$)[\\s\\S]*?(?:${pattern})`;
+/**
+ * A string parameter: always one line (SINGLE_LINE), and, with `pattern`, matching that too. Both are one regular
+ * expression (a lookahead for the line rule, then the pattern searched as JSON Schema searches it), so a value
+ * breaking either gives one error whose expected text is the `description` the pattern comes with.
+ */
+const Str = (options: StringOptions & ({ pattern?: undefined } | { pattern: string; description: string }) = {}) =>
+  options.pattern === undefined
+    ? Type.String({ ...options, pattern: SINGLE_LINE, description: options.description ?? SINGLE_LINE_TEXT })
+    : Type.String({ ...options, pattern: singleLine(options.pattern) });
 /** Free text that only ever reaches the server as a quoted SQL literal (comments): may span lines. */
 const Text = () => Type.String();
 /** A map key: the key's own use decides its form. */
@@ -26,10 +40,10 @@ const DbName = () => Str({ pattern: `^${DB_NAME}$`, description: 'a database nam
 /** An optional reference to a role or a database: empty means none. */
 const OptionalName = (name: string, what: string) => Str({ pattern: `^(?:${name})?$`, description: `empty or ${what}` });
 /** One whitespace-separated field of an HBA line: no spaces, no # (a comment), no control characters. */
-export const HBA_FIELD = '^[^\\s#\\x00-\\x1f\\x7f]+$';
+export const HBA_FIELD = `^[^\\s#${LINE_BREAKING}]+$`;
 const HbaField = () => Str({ pattern: HBA_FIELD, description: 'one HBA field: no spaces, # or control characters, e.g. all, +dbrole_readonly, ${dbsu}' });
 /** A word: no whitespace or control characters (paths, hosts, names that reach a command line). */
-export const WORD = '^[^\\s\\x00-\\x1f\\x7f]*$';
+export const WORD = `^[^\\s${LINE_BREAKING}]*$`;
 const Word = () => Str({ pattern: WORD, description: 'a word without spaces or control characters' });
 const Bool = () => Type.Boolean();
 const Int = (options?: IntegerOptions) => Type.Integer(options);
@@ -519,7 +533,7 @@ const PgBootstrapParams = {
   pg_localhost: Word(),
   patroni_enabled: Bool(),
   patroni_mode: Enum(['default', 'pause', 'remove']),
-  pg_namespace: Str({ pattern: '^/', description: 'an absolute etcd key prefix such as /pg' }),
+  pg_namespace: Str({ pattern: '^/', description: 'an absolute etcd key prefix on one line, such as /pg' }),
   patroni_port: Port(),
   patroni_log_dir: Word(),
   patroni_ssl_enabled: Bool(),

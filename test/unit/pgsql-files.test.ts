@@ -124,6 +124,7 @@ describe('postgresql.auto.conf and pgpass', () => {
     );
     expect(autoConf({}).split('\n')).toHaveLength(2);
     expect(() => autoConf({ "work_mem\nlisten_addresses": '*' })).toThrow('pg_parameters: "work_mem\\nlisten_addresses" is not a parameter name');
+    expect(() => autoConf({ search_path: "public\nlisten_addresses = '*'" })).toThrow('pg_parameters: the value of search_path is not a single line');
     expect(autoConf({ 'pg_stat_statements.max': 5000 })).toContain("pg_stat_statements.max = '5000'");
   });
 

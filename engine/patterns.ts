@@ -19,7 +19,7 @@ const SUBSCRIPT = /^(.+)\[(?:(-?[0-9]+)|([0-9]+)[:-]([0-9]*))\]$/;
 
 /** Resolve an Ansible host pattern (as in `hosts:` or `--limit`) against an inventory. */
 export function resolvePattern(inv: Inventory, pattern: string, opts: PatternOptions = {}): PatternResult {
-  const terms = splitPattern(pattern).flatMap((t) => (t.startsWith('@') ? readPatternFile(t.slice(1), opts.cwd ?? process.cwd()) : [t]));
+  const terms = patternTerms(pattern, opts);
   if (terms.length === 0) {
     throw new EngineError(`host pattern "${pattern}" has no terms`, {}, 'a group, a host, or a pattern such as all:!pg-test');
   }
@@ -41,6 +41,17 @@ export function resolvePattern(inv: Inventory, pattern: string, opts: PatternOpt
     }
   }
   return { hosts: [...inv.hosts.keys()].filter((h) => selected.has(h)), unmatched };
+}
+
+/** A pattern's terms as written, each `@file` replaced by the file's lines (one term each). */
+export function patternTerms(pattern: string, opts: PatternOptions = {}): string[] {
+  return splitPattern(pattern).flatMap((t) => (t.startsWith('@') ? readPatternFile(t.slice(1), opts.cwd ?? process.cwd()) : [t]));
+}
+
+/** The hosts one term (without its `!` or `&`) selects on its own, in inventory order. */
+export function termHosts(inv: Inventory, term: string): string[] {
+  const hosts = new Set(matchTerm(inv, term, term).hosts);
+  return [...inv.hosts.keys()].filter((h) => hosts.has(h));
 }
 
 /** The hosts of a play that a `--limit` pattern keeps, in the play's order. */

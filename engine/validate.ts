@@ -198,7 +198,7 @@ function describeAjvError(e: ErrorObject, secret: boolean): { message: string; e
     }
     case 'additionalProperties': {
       const extra = String((e.params as { additionalProperty?: unknown }).additionalProperty);
-      return { message: `unexpected field "${extra}"`, expected: expectation(parent) };
+      return { message: `unexpected field ${JSON.stringify(extra)}`, expected: expectation(parent) };
     }
     default: {
       // Inventories written for Ansible sometimes compute a value with Jinja; here inventory values are data.

@@ -185,6 +185,48 @@ export function pyJson(value: unknown, indent?: number, sortKeys = false, level 
   return open + pad(level + 1) + items.join(',' + pad(level + 1)) + pad(level) + close;
 }
 
+// ---------------------------------------------------------------- YAML scalars
+
+/** What could end a line of text (all control characters but tab, NEL, U+2028/9), for one_line. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const LINE_ENDING = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]/g;
+/** What a YAML 1.1 reader refuses unescaped (C0 but tab, DEL, C1, U+FFFE/U+FFFF) or reads as a line break (NEL, U+2028/9). */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const YAML_ESCAPED = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]/g;
+const escapeCode = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+/** A double-quoted YAML scalar: JSON's string syntax (valid YAML), with what YAML 1.1 reads as a break escaped too. */
+export const yamlDoubleQuoted = (s: string): string => JSON.stringify(s).replace(YAML_ESCAPED, escapeCode);
+/** Plain scalars that read back as themselves in block context (flow: no `,` either): names, paths, addresses, URLs. */
+const PLAIN = /^[A-Za-z0-9_/.](?:[A-Za-z0-9_/.@:+=, -]*[A-Za-z0-9_/.@+=-])?$/;
+
+/**
+ * `value` as a YAML scalar that reads back as exactly that value, with nothing of it taken as YAML syntax: a number
+ * or boolean as is; a string plain when it is an ordinary word, path or address that YAML 1.1 and 1.2 both read as
+ * that same string (so configs of ordinary inventories keep their form), double-quoted otherwise. `style` 'single'
+ * keeps Pigsty's single quotes where the text allows, 'double' always double-quotes; `flow` is for a flow list item.
+ */
+export function yamlScalar(value: unknown, style: 'plain' | 'single' | 'double' = 'plain', flow = false): string {
+  if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`expects a finite number, got ${String(value)}`);
+  if (typeof value === 'number' || typeof value === 'boolean') {
+    if (style === 'plain') return String(value);
+    value = String(value);
+  }
+  if (typeof value !== 'string') throw new Error(`expects a string, number or boolean, got ${describe(value)}`);
+  if (style === 'double') return yamlDoubleQuoted(value);
+  if (style === 'single') return /^[\x20-\x7e]*$/.test(value) ? `'${value.replaceAll("'", "''")}'` : yamlDoubleQuoted(value);
+  const plain = PLAIN.test(value) && !value.includes(': ') && !(flow && value.includes(',')) && readsAs(value);
+  return plain ? value : yamlDoubleQuoted(value);
+}
+
+/** Whether a plain scalar reads back as this very string in YAML 1.1 (PyYAML, Go) and 1.2 (no bool, number, null, timestamp). */
+function readsAs(text: string): boolean {
+  try {
+    return YAML.parse(text, { version: '1.1' }) === text && YAML.parse(text) === text;
+  } catch {
+    return false;
+  }
+}
+
 // ---------------------------------------------------------------- IP addresses
 
 interface Ip {
@@ -470,6 +512,14 @@ export const helpers: Record<string, Helper> = {
   map_attr: ([items, attribute]) => list(items, 'map_attr').map((i) => dict(i, 'map_attr')[str(attribute)]),
 
   // serialization
+  // A value in a comment or other text that must stay on its line: what could end the line is written as \uXXXX.
+  one_line: ([v]) => str(v).replace(LINE_ENDING, escapeCode),
+  // A scalar written into a YAML config: plain when that reads back as the same string, quoted otherwise (yamlScalar).
+  yaml_str: ([v], hash) => {
+    const style = hash.style ?? 'plain';
+    if (style !== 'plain' && style !== 'single' && style !== 'double') throw new Error(`style must be plain, single or double, got ${describe(style)}`);
+    return yamlScalar(v, style, hash.flow === true);
+  },
   to_json: ([v]) => pyJson(v),
   to_nice_json: ([v, indentWidth], hash) => pyJson(v, num(indentWidth ?? hash.indent ?? 4, 'to_nice_json indent'), true),
   // Keys sorted as PyYAML's dump sorts them; long strings never folded.

@@ -1,4 +1,4 @@
-import { Type, type Static, type StringOptions, type IntegerOptions } from '@sinclair/typebox';
+import { Type, type Static, type StringOptions, type IntegerOptions, type TSchema } from '@sinclair/typebox';
 
 // Every schema here is plain JSON Schema (TypeBox adds only symbol keys), so ajv validates it as is.
 // Objects leave additionalProperties open: Pigsty ignores keys it does not know, and so do we.
@@ -8,11 +8,25 @@ const IPV4 = '(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(?:25[0-5]|
 
 /**
  * Values land in config files and shell commands line by line, so a string parameter is one line: a newline (or any
- * control character) would start a line of its own in pg_hba.conf, database.txt, patroni.yml or a script. The few
- * free-text fields that go only through SQL quoting (comments) are Text() instead.
+ * control character) would start a line of its own in pg_hba.conf, database.txt, patroni.yml or a script. C1 controls
+ * (U+0080-U+009F, NEL among them) and U+2028/U+2029 are refused too: YAML 1.1 readers (PyYAML for Patroni, Go YAML
+ * for vip-manager and etcd) break lines there. The few free-text fields that go only through SQL quoting (comments)
+ * are Text() instead.
  */
-export const SINGLE_LINE = '^[^\\x00-\\x1f\\x7f]*$';
-const Str = (options?: StringOptions) => Type.String({ pattern: SINGLE_LINE, description: 'a single line without control characters', ...options });
+const LINE_BREAKING = '\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029';
+export const SINGLE_LINE = `^[^${LINE_BREAKING}]*$`;
+const SINGLE_LINE_TEXT = 'a single line without control characters';
+/** `pattern` (searched, as JSON Schema does) on a value that is also one line. */
+export const singleLine = (pattern: string): string => `^(?=[^${LINE_BREAKING}]*$)[\\s\\S]*?(?:${pattern})`;
+/**
+ * A string parameter: always one line (SINGLE_LINE), and, with `pattern`, matching that too. Both are one regular
+ * expression (a lookahead for the line rule, then the pattern searched as JSON Schema searches it), so a value
+ * breaking either gives one error whose expected text is the `description` the pattern comes with.
+ */
+const Str = (options: StringOptions & ({ pattern?: undefined } | { pattern: string; description: string }) = {}) =>
+  options.pattern === undefined
+    ? Type.String({ ...options, pattern: SINGLE_LINE, description: options.description ?? SINGLE_LINE_TEXT })
+    : Type.String({ ...options, pattern: singleLine(options.pattern) });
 /** Free text that only ever reaches the server as a quoted SQL literal (comments): may span lines. */
 const Text = () => Type.String();
 /** A map key: the key's own use decides its form. */
@@ -26,16 +40,27 @@ const DbName = () => Str({ pattern: `^${DB_NAME}$`, description: 'a database nam
 /** An optional reference to a role or a database: empty means none. */
 const OptionalName = (name: string, what: string) => Str({ pattern: `^(?:${name})?$`, description: `empty or ${what}` });
 /** One whitespace-separated field of an HBA line: no spaces, no # (a comment), no control characters. */
-export const HBA_FIELD = '^[^\\s#\\x00-\\x1f\\x7f]+$';
+export const HBA_FIELD = `^[^\\s#${LINE_BREAKING}]+$`;
 const HbaField = () => Str({ pattern: HBA_FIELD, description: 'one HBA field: no spaces, # or control characters, e.g. all, +dbrole_readonly, ${dbsu}' });
 /** A word: no whitespace or control characters (paths, hosts, names that reach a command line). */
-export const WORD = '^[^\\s\\x00-\\x1f\\x7f]*$';
+export const WORD = `^[^\\s${LINE_BREAKING}]*$`;
 const Word = () => Str({ pattern: WORD, description: 'a word without spaces or control characters' });
 const Bool = () => Type.Boolean();
 const Int = (options?: IntegerOptions) => Type.Integer(options);
 const Count = () => Type.Integer({ minimum: 0 });
 const Port = () => Type.Integer({ minimum: 1, maximum: 65535 });
 const Ratio = () => Type.Number({ minimum: 0, maximum: 1 });
+/**
+ * A map whose keys reach a file or a command line: every key must match `pattern` (described as `keys`), since the
+ * schema's value checks say nothing about keys and a key with a newline or `;` would add a line or a command.
+ */
+const NamedMap = <T extends TSchema>(pattern: string, keys: string, value: T) =>
+  Type.Record(Type.String({ pattern: singleLine(pattern) }), value, { additionalProperties: false, description: `a mapping whose keys are ${keys}` });
+/** A PostgreSQL parameter name (GUC), optionally dotted for an extension's: what postgresql.auto.conf and ALTER ... SET take. */
+export const GUC_NAME = '^[A-Za-z_][A-Za-z0-9_$]*(?:\\.[A-Za-z_][A-Za-z0-9_$]*)*$';
+const ParamMap = () => NamedMap(GUC_NAME, 'PostgreSQL parameter names', Scalar());
+/** A pgBackRest option as pgbackrest_repo writes it (repo1-<key>, _ becoming -). */
+export const PGBACKREST_OPTION = '^[a-z0-9][a-z0-9_-]*$';
 const StrList = () => Type.Array(Str());
 const StrMap = () => Type.Record(Key(), Str());
 const Scalar = () => Type.Union([Str(), Type.Number(), Type.Boolean()]);
@@ -87,7 +112,7 @@ export const PgUser = Type.Object({
   expire_at: Type.Optional(Str({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9:.+-]+)?$', description: 'a date YYYY-MM-DD' })),
   comment: Type.Optional(Text()),
   roles: Type.Optional(Type.Array(PgRoleMembership)),
-  parameters: Type.Optional(ScalarMap()),
+  parameters: Type.Optional(ParamMap()),
   pool_mode: Type.Optional(PoolMode()),
   pool_connlimit: Type.Optional(Int({ minimum: -1 })),
 });
@@ -134,7 +159,7 @@ export const PgDatabase = Type.Object({
   revokeconn: Type.Optional(Bool()),
   register_datasource: Type.Optional(Bool()),
   connlimit: Type.Optional(Int({ minimum: -1 })),
-  parameters: Type.Optional(ScalarMap()),
+  parameters: Type.Optional(ParamMap()),
   pool_auth_user: Type.Optional(RoleName()),
   pool_mode: Type.Optional(PoolMode()),
   pool_size: Type.Optional(Count()),
@@ -293,7 +318,7 @@ const NodeParams = {
   node_hugepage_ratio: Ratio(),
   node_overcommit_ratio: Type.Number({ minimum: 0 }),
   node_tune: Enum(['oltp', 'olap', 'tiny', 'crit', 'none']),
-  node_sysctl_params: Type.Record(Key(), Type.Union([Str(), Type.Number()])),
+  node_sysctl_params: NamedMap('^[A-Za-z0-9_][A-Za-z0-9_./-]*$', 'sysctl keys such as vm.swappiness', Type.Union([Str(), Type.Number()])),
   node_data: Word(),
   node_admin_enabled: Bool(),
   node_admin_uid: Count(),
@@ -302,7 +327,7 @@ const NodeParams = {
   node_admin_ssh_exchange: Bool(),
   node_admin_pk_current: Bool(),
   node_admin_pk_list: StrList(),
-  node_aliases: StrMap(),
+  node_aliases: NamedMap('^[A-Za-z0-9_][A-Za-z0-9_.:+@%-]*$', 'alias names (letters, digits and _ . : + @ % -)', Str()),
   node_timezone: Str(),
   node_ntp_enabled: Bool(),
   node_ntp_servers: StrList(),
@@ -519,7 +544,7 @@ const PgBootstrapParams = {
   pg_localhost: Word(),
   patroni_enabled: Bool(),
   patroni_mode: Enum(['default', 'pause', 'remove']),
-  pg_namespace: Str({ pattern: '^/', description: 'an absolute etcd key prefix such as /pg' }),
+  pg_namespace: Str({ pattern: '^/', description: 'an absolute etcd key prefix on one line, such as /pg' }),
   patroni_port: Port(),
   patroni_log_dir: Word(),
   patroni_ssl_enabled: Bool(),
@@ -529,14 +554,14 @@ const PgBootstrapParams = {
   patroni_password: Str(),
   pg_etcd_password: Str(),
   pg_primary_db: Str(),
-  pg_parameters: ScalarMap(),
+  pg_parameters: ParamMap(),
   pg_files: StrList(),
   pg_conf: Enum(['oltp.yml', 'olap.yml', 'tiny.yml', 'crit.yml']),
   pg_max_conn: Type.Union([Type.Literal('auto'), Int({ minimum: 1 })]),
   pg_shared_buffer_ratio: Ratio(),
   pg_io_method: Enum(['auto', 'sync', 'worker', 'io_uring']),
   pg_rto: Enum(['fast', 'norm', 'safe', 'wide']),
-  pg_rto_plan: Type.Record(Key(), RtoPlanRow),
+  pg_rto_plan: NamedMap('^[A-Za-z0-9_-]+$', 'plan names of letters, digits, _ and -', RtoPlanRow),
   pg_rpo: Count(),
   pg_libs: Str(),
   pg_delay: IntOrStr(),
@@ -567,7 +592,11 @@ const PgBackrestParams = {
   pgbackrest_log_dir: Word(),
   pgbackrest_method: Str({ minLength: 1 }),
   pgbackrest_init_backup: Bool(),
-  pgbackrest_repo: Type.Record(Key(), ScalarMap()),
+  pgbackrest_repo: NamedMap(
+    '^[A-Za-z0-9_][A-Za-z0-9_.-]*$',
+    'repository names',
+    NamedMap(PGBACKREST_OPTION, 'pgBackRest option names of lowercase letters, digits, _ and - (repo1-<name> with _ as -)', Scalar()),
+  ),
 };
 
 const PgbouncerParams = {

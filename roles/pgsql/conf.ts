@@ -1,3 +1,4 @@
+import { yamlScalar } from '../../modules/template-helpers.ts';
 import type { PigstyVars } from '../params.ts';
 import type { RoleVars } from '../vars.ts';
 import { pgbackrestCommands } from './pgbackrest.ts';
@@ -189,7 +190,7 @@ export function patroniParameters(s: PgSizing, p: ParamInput): ParamSection[] {
     {
       title: 'authentication',
       params: [
-        ['password_encryption', p.pg_pwd_enc],
+        ['password_encryption', yamlScalar(p.pg_pwd_enc)],
         ['ssl', "'on'"],
         ['ssl_cert_file', "'/pg/cert/server.crt'"],
         ['ssl_key_file', "'/pg/cert/server.key'"],
@@ -426,16 +427,18 @@ export function patroniConf(v: ConfVars, diskBytes: number): PatroniConf {
   const locale = v.pg_locale ?? 'C';
   const encoding = v.pg_encoding ?? 'UTF8';
   const initdb: string[] = [];
+  // a one-key map whose value reads back as written, whatever the inventory put in it
+  const option = (key: string, value: string): string => `${key}: ${yamlScalar(value)}`;
   if (crit || v.pg_checksum !== false) initdb.push('data-checksums');
   else if (version >= 17) initdb.push('no-data-checksums');
   if (version >= 17 && ['UTF8', 'UTF-8'].includes(encoding) && ['C', 'C.UTF-8'].includes(locale.toUpperCase())) {
-    initdb.push(`encoding: ${encoding}`, 'locale-provider: builtin', `builtin-locale: ${locale}`);
+    initdb.push(option('encoding', encoding), 'locale-provider: builtin', option('builtin-locale', locale));
   } else {
-    if (encoding !== '') initdb.push(`encoding: ${encoding}`);
-    if (locale !== '') initdb.push(`locale: ${locale}`);
+    if (encoding !== '') initdb.push(option('encoding', encoding));
+    if (locale !== '') initdb.push(option('locale', locale));
   }
-  if ((v.pg_lc_collate ?? 'C') !== '') initdb.push(`lc-collate: ${v.pg_lc_collate ?? 'C'}`);
-  if ((v.pg_lc_ctype ?? 'C') !== '') initdb.push(`lc-ctype: ${v.pg_lc_ctype ?? 'C'}`);
+  if ((v.pg_lc_collate ?? 'C') !== '') initdb.push(option('lc-collate', v.pg_lc_collate ?? 'C'));
+  if ((v.pg_lc_ctype ?? 'C') !== '') initdb.push(option('lc-ctype', v.pg_lc_ctype ?? 'C'));
   if (v.pg_mode === 'oracle') initdb.push('compatibility_mode: ora');
 
   const watchdog = v.patroni_watchdog_mode === false || v.patroni_watchdog_mode === undefined ? 'off' : v.patroni_watchdog_mode;

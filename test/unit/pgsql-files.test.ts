@@ -52,6 +52,33 @@ describe('patroni.yml template', () => {
     expect(pg.create_replica_methods).toEqual(['basebackup']);
   });
 
+  it('quotes an inventory value that carries YAML syntax, so it adds no key (pg_namespace with a newline or U+2028)', () => {
+    const text = (over: Partial<RoleVars>) => {
+      const v = { ...vars, ...over } as RoleVars;
+      return renderTemplate(template('patroni.yml.hbs'), { ...v, conf: patroniConf(v, 100 * 1024 ** 3) });
+    };
+    const injected = '/pg\nstandby_cluster: {host: 6.6.6.6, port: 5432}\nbootstrap:\n#';
+    const newline = text({ pg_namespace: injected } as Partial<RoleVars>);
+    expect(newline).toContain('\nnamespace: "/pg\\nstandby_cluster: {host: 6.6.6.6, port: 5432}\\nbootstrap:\\n#/"\n');
+    const conf = YAML.parse(newline, { version: '1.1' }) as Record<string, unknown>;
+    expect(conf.namespace).toBe(`${injected}/`);
+    expect(conf.standby_cluster).toBeUndefined();
+    expect(conf.bootstrap).toMatchObject({ method: 'initdb' });
+    const ls = text({ pg_namespace: '/pg\u2028standby_cluster: {host: 6.6.6.6}\u2028bootstrap:\u2028#' } as Partial<RoleVars>);
+    expect(ls).toContain('\nnamespace: "/pg\\u2028standby_cluster: {host: 6.6.6.6}\\u2028bootstrap:\\u2028#/"\n');
+    expect(ls).not.toMatch(/[\u0085\u2028\u2029]/);
+  });
+
+  it('writes locale, upstream, listen and allow-list values as scalars that read back unchanged', () => {
+    const v = { ...vars, pg_locale: 'x\nbootstrap: {}', pg_upstream: '1.2.3.4\nrestapi: {}', pg_listen: 'a: b', groups: { etcd: ["10.0.0.1'"], infra: ['h, evil]'] } } as unknown as RoleVars;
+    const conf = YAML.parse(renderTemplate(template('patroni.yml.hbs'), { ...v, conf: patroniConf(v, 100 * 1024 ** 3) })) as Record<string, Record<string, unknown>>;
+    expect((conf.bootstrap as { initdb: unknown[] }).initdb).toContainEqual({ locale: 'x\nbootstrap: {}' });
+    expect(conf.tags?.replicatefrom).toBe('1.2.3.4\nrestapi: {}');
+    expect((conf.postgresql as { listen: string }).listen).toBe('a: b:5432');
+    expect(conf.etcd3?.hosts).toBe("10.0.0.1':2379");
+    expect(conf.restapi?.allowlist).toEqual(['10.10.10.10', '10.10.10.11', '10.10.10.12', 'h, evil]']);
+  });
+
   it('carries RTO timings and the profile parameters into the bootstrap DCS section', () => {
     const dcs = (render().bootstrap as { dcs: Record<string, unknown> & { postgresql: { parameters: Record<string, unknown> } } }).dcs;
     expect([dcs.ttl, dcs.loop_wait, dcs.retry_timeout, dcs.primary_start_timeout, dcs.maximum_lag_on_failover, dcs.synchronous_mode]).toEqual([30, 5, 10, 25, 1048576, false]);
@@ -97,6 +124,7 @@ describe('postgresql.auto.conf and pgpass', () => {
     );
     expect(autoConf({}).split('\n')).toHaveLength(2);
     expect(() => autoConf({ "work_mem\nlisten_addresses": '*' })).toThrow('pg_parameters: "work_mem\\nlisten_addresses" is not a parameter name');
+    expect(() => autoConf({ search_path: "public\nlisten_addresses = '*'" })).toThrow('pg_parameters: the value of search_path is not a single line');
     expect(autoConf({ 'pg_stat_statements.max': 5000 })).toContain("pg_stat_statements.max = '5000'");
   });
 

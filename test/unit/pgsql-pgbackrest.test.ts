@@ -34,6 +34,16 @@ describe('pgBackRest repository options', () => {
     expect(localRepoPath({ pgbackrest_method: 'minio' })).toBeUndefined();
   });
 
+  it('refuses an option key or value that would add a line, a section or an option (-e values skip the schema)', () => {
+    const repo = (entries: Record<string, string>) => ({ pg_cluster: 'pg-test', pgbackrest_method: 'local', pgbackrest_repo: { local: entries } });
+    expect(() => repoOptions(repo({ 'path\n[global]\nrepo1-host-cmd': '/tmp/evil.sh' }))).toThrow(
+      'pgbackrest_repo: "path\\n[global]\\nrepo1-host-cmd" is not a pgBackRest option name (lowercase letters, digits, _ and -)',
+    );
+    expect(() => repoOptions(repo({ 'path=/x': '/y' }))).toThrow('is not a pgBackRest option name');
+    expect(() => repoOptions(repo({ path: '/pg/backup\u2028repo1-host-cmd=/tmp/evil.sh' }))).toThrow('pgbackrest_repo: the value of path is not a single line');
+    expect(() => renderTemplate(tpl, { pgbr: pgbackrestTemplateVars({ ...repo({ 'a\nb': 'c' }), inventory_hostname: 'h' } as unknown as RoleVars) })).toThrow('not a pgBackRest option name');
+  });
+
   it('replaces ${pg_cluster} in values and writes booleans as y/n', () => {
     const repo = { s3: { type: 's3', path: '/backup/${pg_cluster}', block: true, bundle: false } };
     expect(repoOptions({ pg_cluster: 'pg-x', pgbackrest_method: 's3', pgbackrest_repo: repo })).toEqual([

@@ -1,7 +1,11 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { limitRefusal } from '../../engine/cli.ts';
 import type { Task } from '../../engine/dsl.ts';
+import { loadInventory, parseInventory } from '../../engine/inventory.ts';
 import type { Vars } from '../../engine/inventory-types.ts';
 import { kernelTasks } from '../../roles/node/tasks-tune.ts';
 import { pgRemove } from '../../roles/pg_remove/role.ts';
@@ -31,6 +35,48 @@ describe('pgsql-rm.ts refuses to run without naming its target', () => {
       expect(r.stderr, limit).toMatch(/selects every host; name the clusters or hosts instead/);
       expect(r.stdout, limit).toBe('');
     }
+  });
+
+  it('exits 1 for a limit that selects every host without naming it: regex, glob, slice, exclusion or intersection alone, @file', () => {
+    // Hosts under .invalid, which never resolves: should the guard let a limit through (as before this check), the run
+    // fails to connect instead of removing whatever answers at the sandbox addresses.
+    const dir = mkdtempSync(join(tmpdir(), 'limit-'));
+    writeFileSync(join(dir, 'hosts'), 'all\n');
+    const inventory = join(dir, 'inv.yml');
+    writeFileSync(inventory, `all:
+  children:
+    pg-meta: { hosts: { meta.invalid: { pg_seq: 1, pg_role: primary } }, vars: { pg_cluster: pg-meta } }
+    pg-test: { hosts: { test-1.invalid: { pg_seq: 1, pg_role: primary }, test-2.invalid: { pg_seq: 2, pg_role: replica } }, vars: { pg_cluster: pg-test } }
+`);
+    try {
+      for (const [limit, why] of [
+        ['~.*', 'the term "~.*" selects every host'],
+        ['*.invalid', 'the term "*.invalid" selects every host'],
+        ['pg-*', 'the term "pg-*" selects every host'],
+        ['all[0:]', 'the term "all[0:]" selects every host'],
+        ['!nothing', 'no term names hosts, so it starts from every host'],
+        ['&all', 'no term names hosts, so it starts from every host'],
+        [`@${join(dir, 'hosts')}`, 'the term "all" selects every host'],
+      ]) {
+        const r = spawnSync(join(ROOT, 'pgsql-rm.ts'), ['-i', inventory, '-l', limit!, '--json'], { encoding: 'utf8', cwd: ROOT, timeout: 60_000 });
+        expect(r.status, limit).toBe(1);
+        expect(r.stderr, limit).toContain(`error: --limit: pgsql-rm is destructive: -l ${limit}: ${why}; name the clusters or hosts instead`);
+        expect(r.stdout, limit).toBe('');
+      }
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+
+  it('takes a limit naming a cluster or host, even the only cluster of its inventory', () => {
+    const multi = loadInventory(INVENTORY);
+    for (const limit of ['pg-test', 'pg-meta,pg-test', '10.10.10.11', 'pg-test[0]', 'pg-t*', '~pg-test', 'pg-test:!10.10.10.12', 'pg-test:&pg-test']) {
+      expect(limitRefusal(multi, limit), limit).toBeUndefined();
+    }
+    expect(limitRefusal(multi, undefined)).toBe('it needs -l naming the cluster or hosts to act on');
+    const single = parseInventory('all:\n  children:\n    pg-meta:\n      hosts: { 10.10.10.10: { pg_seq: 1, pg_role: primary } }\n', 'one.yml');
+    for (const limit of ['pg-meta', '10.10.10.10']) expect(limitRefusal(single, limit), limit).toBeUndefined();
+    for (const limit of ['all', 'pg-*', 'pg-meta[0:]', '~.*', '!pg-test']) expect(limitRefusal(single, limit), limit).toMatch(/selects every host|starts from every host/);
   });
 
   it('still lists hosts and tasks without -l (nothing runs)', () => {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import { renderTemplate, templatePath } from '../../modules/template.ts';
 import type { PgService } from '../../roles/params.ts';
 import { pgAccess } from '../../roles/pgsql/access.ts';
 import { PGSQL_DEFAULTS } from '../../roles/pgsql/defaults.ts';
@@ -167,7 +169,7 @@ describe('vip-manager and booleans', () => {
       trigger_key: '/pg/pg-test/leader',
       instance: 'pg-test-1',
       ip: '10.10.10.3',
-      netmask: '24',
+      netmask: 24,
       interface: 'eth0',
       endpoints: ['https://10.10.10.10:2379', 'https://10.10.10.12:2379'],
       etcd_user: 'pg-test',
@@ -179,6 +181,19 @@ describe('vip-manager and booleans', () => {
       interface: 'eth9',
       endpoints: ['https://10.10.10.10:2479', 'https://10.10.10.12:2479'],
     });
+  });
+
+  it('renders vip-manager.yml with each value quoted where it carries YAML syntax', () => {
+    const render = (over: Record<string, unknown>) =>
+      renderTemplate(templatePath(new URL('../../roles/pgsql/role.ts', import.meta.url).href, 'vip-manager.hbs'), { vip: vipTemplateVars({ ...base, pg_vip_address: '10.10.10.3/24', ...over }, 'eth1') });
+    const plain = render({});
+    expect(plain).toContain('\ntrigger-key: "/pg/pg-test/leader"\ntrigger-value: "pg-test-1"\n');
+    expect(plain).toContain('\nip: 10.10.10.3\nnetmask: 24\ninterface: eth1\n');
+    expect(plain).toContain('\n  - https://10.10.10.10:2379\n  - https://10.10.10.12:2379\n');
+    const hostile = render({ pg_etcd_password: 'pw"\ndcs-type: consul', pg_instance: 'x\u2028ip: 6.6.6.6' });
+    const doc = YAML.parse(hostile) as Record<string, unknown>;
+    expect([doc['etcd-password'], doc['trigger-value'], doc['dcs-type'], doc.ip]).toEqual(['pw"\ndcs-type: consul', 'x\u2028ip: 6.6.6.6', 'etcd', '10.10.10.3']);
+    expect(hostile).toContain('trigger-value: "x\\u2028ip: 6.6.6.6"');
   });
 
   it('uses the shard and group for Citus', () => {

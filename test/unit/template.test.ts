@@ -132,6 +132,28 @@ describe('template rendering', () => {
 });
 
 describe('template helpers', () => {
+  it('yaml_str writes a YAML scalar that reads back as the value, plain only for ordinary words, paths and addresses', () => {
+    expect(['pg-test', '/pg/', '10.10.10.11:5432', '10.10.10.11,127.0.0.1:5432', 'en_US.UTF-8', '/usr/bin/pgbackrest --stanza=pg-test --delta restore'].map((v) => h('yaml_str', [v]))).toEqual([
+      'pg-test', '/pg/', '10.10.10.11:5432', '10.10.10.11,127.0.0.1:5432', 'en_US.UTF-8', '/usr/bin/pgbackrest --stanza=pg-test --delta restore',
+    ]);
+    expect([5432, true].map((v) => h('yaml_str', [v]))).toEqual(['5432', 'true']);
+    // YAML syntax, and what YAML 1.1 would read as another type, are double-quoted
+    expect(['/pg\nbootstrap:\n#', 'a: b', 'x #y', '{host: 1}', '- a', 'yes', 'off', '123', '1:20', '~', '', 'a:'].map((v) => h('yaml_str', [v]))).toEqual([
+      '"/pg\\nbootstrap:\\n#"', '"a: b"', '"x #y"', '"{host: 1}"', '"- a"', '"yes"', '"off"', '"123"', '"1:20"', '"~"', '""', '"a:"',
+    ]);
+    // what YAML 1.1 reads as a line break or refuses is escaped; other non-ASCII stays as written
+    expect(h('yaml_str', ['/pg\u2028standby_cluster: {}\u0085#\u2029'])).toBe('"/pg\\u2028standby_cluster: {}\\u0085#\\u2029"');
+    expect(h('yaml_str', ['über'])).toBe('"über"');
+    expect(h('yaml_str', ["it's"], { style: 'single' })).toBe("'it''s'");
+    expect(h('yaml_str', [15], { style: 'single' })).toBe("'15'");
+    expect(h('yaml_str', ['a\u2028b'], { style: 'single' })).toBe('"a\\u2028b"');
+    expect(h('yaml_str', ['pg-test'], { style: 'double' })).toBe('"pg-test"');
+    expect(h('yaml_str', ['a,b'], { flow: true })).toBe('"a,b"');
+    expect(() => h('yaml_str', [{ a: 1 }])).toThrow('expects a string, number or boolean, got {"a":1}');
+    expect(() => h('yaml_str', [NaN])).toThrow('expects a finite number');
+    expect(() => h('yaml_str', ['x'], { style: 'folded' })).toThrow('style must be plain, single or double');
+  });
+
   it('default, defined, ternary and truthiness as in Jinja', () => {
     expect(r('{{default x "a"}}|{{default y "a"}}|{{default "" "a"}}|{{default "" "a" true}}|{{default 0 "a" boolean=true}}', { y: 'set' })).toBe('a|set||a|a');
     expect(h('defined', [undefined])).toBe(false);

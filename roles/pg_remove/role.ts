@@ -6,10 +6,12 @@ import { file } from '../../modules/file.ts';
 import { pkg } from '../../modules/package.ts';
 import { shell } from '../../modules/shell.ts';
 import { systemd } from '../../modules/systemd.ts';
+import { flag } from '../flag.ts';
 import { HAPROXY_CHECK, HAPROXY_CONF_DIR, HAPROXY_RELOAD } from '../haproxy/render.ts';
 import { MAX_SERVICE_PROVIDERS } from '../pgsql/access.ts';
 import { PGBACKREST_CONF, PGBACKREST_INITIAL_MARKER, localRepoPath } from '../pgsql/pgbackrest.ts';
-import { flag, staleServiceFiles, VIP_MANAGER_CONFIG, VIP_MANAGER_UNIT } from '../pgsql/services.ts';
+import { staleServiceFiles } from '../pgsql/services.ts';
+import { VIP_MANAGER_CONFIG, VIP_MANAGER_UNIT } from '../pgsql/vip.ts';
 import type { RoleVars } from '../vars.ts';
 
 type RemoveVars = RoleVars & { pg_rm_service_present?: TaskResult; pg_rm_service_removed?: TaskResult };

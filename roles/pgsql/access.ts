@@ -8,13 +8,16 @@ import { shell } from '../../modules/shell.ts';
 import { systemd } from '../../modules/systemd.ts';
 import { template, templatePath } from '../../modules/template.ts';
 import { waitFor } from '../../modules/wait-for.ts';
+import { flag } from '../flag.ts';
 import { HAPROXY_CHECK, HAPROXY_CONF_DIR, HAPROXY_LOADED, HAPROXY_RELOAD, settleScript } from '../haproxy/render.ts';
 import { pendingAmong, pendingReadTask, reloadPending, stampCommand, stampTask } from '../reloads.ts';
 import type { RoleVars } from '../vars.ts';
 import { PGSQL_DEFAULTS } from './defaults.ts';
 import { renderHbaFile } from './hba.ts';
 import { missingUsers, PGBOUNCER_UNIT, pgbouncerTemplateVars, renderUserlist, userlistNames, userlistQuery } from './pgbouncer.ts';
-import { clusterMembers, flag, interfaceOf, pgServiceFiles, staleServiceFiles, VIP_MANAGER_CONFIG, VIP_MANAGER_UNIT, vipTemplateVars } from './services.ts';
+import { clusterMembers } from './selector.ts';
+import { pgServiceFiles, staleServiceFiles } from './services.ts';
+import { interfaceOf, VIP_MANAGER_CONFIG, VIP_MANAGER_UNIT, vipTemplateVars } from './vip.ts';
 
 /** Results the access steps register and read back (undefined when the step did not run, e.g. filtered by tags). */
 type Registered = {

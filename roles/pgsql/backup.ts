@@ -4,8 +4,8 @@ import { command } from '../../modules/command.ts';
 import { file } from '../../modules/file.ts';
 import { shell } from '../../modules/shell.ts';
 import { template, templatePath } from '../../modules/template.ts';
+import { flag } from '../flag.ts';
 import type { RoleVars } from '../vars.ts';
-import { flag } from './services.ts';
 import {
   initialBackupWanted,
   PGBACKREST_CONF,

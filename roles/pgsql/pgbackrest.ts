@@ -1,5 +1,5 @@
+import { flag } from '../flag.ts';
 import { PGSQL_DEFAULTS } from './defaults.ts';
-import { flag } from './services.ts';
 
 /** The variables pgBackRest's configuration and steps depend on (a subset of RoleVars). */
 export interface PgbackrestVars {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseYaml } from '../../engine/yaml.ts';
 import { PGSQL_DEFAULTS } from '../../roles/pgsql/defaults.ts';
-import { clusterMembers, selectMembers, type Member } from '../../roles/pgsql/services.ts';
+import { clusterMembers, selectMembers, type Member } from '../../roles/pgsql/selector.ts';
 
 // Every selector and backup expression Pigsty v4.0 ships (roles/pgsql/defaults/main.yml and conf/*.yml) or that
 // this repository's inventories and fixtures write, evaluated on representative clusters, with the exact hosts

@@ -2,21 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { PgService } from '../../roles/params.ts';
 import { pgAccess } from '../../roles/pgsql/access.ts';
 import { PGSQL_DEFAULTS } from '../../roles/pgsql/defaults.ts';
-import {
-  clusterMembers,
-  destinationPort,
-  flag,
-  interfaceOf,
-  jmesSearch,
-  pgHaproxyService,
-  pgServiceFiles,
-  rtoServerDefaults,
-  selectMembers,
-  staleServiceFiles,
-  vipTemplateVars,
-  type Member,
-  type ServiceContext,
-} from '../../roles/pgsql/services.ts';
+import { flag } from '../../roles/flag.ts';
+import { clusterMembers, jmesSearch, selectMembers, type Member } from '../../roles/pgsql/selector.ts';
+import { destinationPort, pgHaproxyService, pgServiceFiles, rtoServerDefaults, staleServiceFiles, type ServiceContext } from '../../roles/pgsql/services.ts';
+import { interfaceOf, vipTemplateVars } from '../../roles/pgsql/vip.ts';
 import type { RoleVars } from '../../roles/vars.ts';
 
 // Pigsty's pg-test: a primary, a replica, and a replica that also serves offline queries; pg-meta elsewhere.

@@ -30,13 +30,22 @@ export interface ServiceContext {
   rtoPlan?: Record<string, RtoPlanRow>;
 }
 
+/** The members one of a service's expressions picks; an error names the service and the expression's key. */
+function pick(service: PgService, key: 'selector' | 'backup', expression: string | undefined, ctx: ServiceContext): Member[] {
+  try {
+    return selectMembers(expression, ctx.members);
+  } catch (error) {
+    throw new Error(`service ${service.name} of ${ctx.cluster}, ${key}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
 /**
  * A pg service as a generic HAProxy service (the haproxy_services shape): listen `<cluster>-<name>`, HTTP
  * health checks against Patroni's REST API, servers picked by selector with backup flags per spec 3.2.
  */
 export function pgHaproxyService(service: PgService, ctx: ServiceContext): HaproxyService {
-  const chosen = selectMembers(service.selector ?? '[]', ctx.members);
-  const backups = selectMembers(service.backup, ctx.members);
+  const chosen = pick(service, 'selector', service.selector ?? '[]', ctx);
+  const backups = pick(service, 'backup', service.backup, ctx);
   const backupHosts = new Set(backups.map((m) => m.inventory_hostname));
   const chosenHosts = new Set(chosen.map((m) => m.inventory_hostname));
   const server = (m: Member, backup: boolean): HaproxyService['servers'][number] => {

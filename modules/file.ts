@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { shq } from '../engine/connection/shell.ts';
+import { shq } from '../engine/shell-quote.ts';
 import { defineModule, ModuleFailure, mustSucceed, type FileDiff, type ModuleContext, type Plan } from '../engine/module.ts';
 import { attributeArgs, baseOf, chownSpec, dirOf, Enum, followOf, idDiffers, octal, parseMode, requireTrusted, SAFE_FN, type Follow, type Ownership } from './file-state.ts';
 

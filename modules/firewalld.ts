@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { shq } from '../engine/connection/shell.ts';
+import { shq } from '../engine/shell-quote.ts';
 import { defineModule, ModuleFailure, mustSucceed, type ModuleContext } from '../engine/module.ts';
 
 /** A string enum as JSON Schema `enum`, so a wrong value is reported with the allowed ones. */

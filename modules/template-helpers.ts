@@ -1,5 +1,5 @@
 import YAML from 'yaml';
-import { shq } from '../engine/connection/shell.ts';
+import { shq } from '../engine/shell-quote.ts';
 
 /**
  * A template helper: positional arguments and the key=value hash, Handlebars' `options` already taken off.

@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { shq } from '../../engine/connection/shell.ts';
+import { shq } from '../../engine/shell-quote.ts';
 import { dsl, type TaskItem, type TaskResult } from '../../engine/dsl.ts';
 import { shell } from '../../modules/shell.ts';
 import type { RoleVars } from '../vars.ts';

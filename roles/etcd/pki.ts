@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { shq } from '../../engine/connection/shell.ts';
+import { shq } from '../../engine/shell-quote.ts';
 import { dsl } from '../../engine/dsl.ts';
 import { shell } from '../../modules/shell.ts';
 import type { RoleVars } from '../vars.ts';

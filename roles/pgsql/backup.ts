@@ -1,4 +1,4 @@
-import { shq } from '../../engine/connection/shell.ts';
+import { shq } from '../../engine/shell-quote.ts';
 import { dsl, type TaskItem, type TaskResult } from '../../engine/dsl.ts';
 import { command } from '../../modules/command.ts';
 import { file } from '../../modules/file.ts';

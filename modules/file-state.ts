@@ -16,11 +16,6 @@ export const attributeArgs = {
   mode: Type.Optional(Mode),
 };
 
-/** A string enum as JSON Schema `enum`, so a wrong value gets one error naming every allowed value. */
-export function Enum<const T extends string>(values: readonly T[], options: { default?: T; description?: string } = {}): ReturnType<typeof Type.Unsafe<T>> {
-  return Type.Unsafe<T>({ type: 'string', enum: [...values], ...options });
-}
-
 /** A path's current state, read with one remote command. */
 export interface PathState {
   kind: 'absent' | 'file' | 'directory' | 'link' | 'other';

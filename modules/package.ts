@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox';
+import { Enum } from '../engine/schema.ts';
 import { shq } from '../engine/shell-quote.ts';
 import { defineModule, ModuleFailure, mustSucceed, type ModuleContext } from '../engine/module.ts';
 import { resolvePackages, substituteVersion, unavailableReason, type PackageFamily } from './package-aliases.ts';
 
 /** A string enum as JSON Schema `enum`, so a wrong value is reported with the allowed ones. */
-const oneOf = <const T extends string>(values: readonly T[], options: { default?: T } = {}) => Type.Unsafe<T>({ ...options, type: 'string', enum: values });
 
 const PackageName = Type.String({
   pattern: '^[A-Za-z0-9]([A-Za-z0-9+._-]|\\$v|\\$\\{pg_version\\})*$',
@@ -14,7 +14,7 @@ const PackageName = Type.String({
 export const PackageArgs = Type.Object(
   {
     name: Type.Union([PackageName, Type.Array(PackageName, { minItems: 1 })]),
-    state: Type.Optional(oneOf(['present', 'absent', 'latest'], { default: 'present' })),
+    state: Type.Optional(Enum(['present', 'absent', 'latest'], { default: 'present' })),
     /** Refresh the package index (apt-get update / dnf makecache) before acting. */
     update_cache: Type.Optional(Type.Boolean()),
     /** With update_cache: refresh only when the index is older than this many seconds. */

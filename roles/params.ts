@@ -1,4 +1,5 @@
 import { Type, type Static, type StringOptions, type IntegerOptions } from '@sinclair/typebox';
+import { Enum } from '../engine/schema.ts';
 
 // Every schema here is plain JSON Schema (TypeBox adds only symbol keys), so ajv validates it as is.
 // Objects leave additionalProperties open: Pigsty ignores keys it does not know, and so do we.
@@ -41,11 +42,6 @@ const StrMap = () => Type.Record(Key(), Str());
 const Scalar = () => Type.Union([Str(), Type.Number(), Type.Boolean()]);
 const ScalarMap = () => Type.Record(Key(), Scalar());
 const IntOrStr = () => Type.Union([Type.Integer(), Str()]);
-
-/** A string enum as JSON Schema `enum` (one ajv error naming every allowed value, unlike a union of literals). */
-function Enum<const T extends string>(values: readonly T[]): ReturnType<typeof Type.Unsafe<T>> {
-  return Type.Unsafe<T>({ type: 'string', enum: [...values] });
-}
 
 const Ipv4 = () => Str({ pattern: `^${IPV4}$`, description: 'an IPv4 address' });
 const Ipv4Cidr = () => Str({ pattern: `^${IPV4}/(?:[0-9]|[12][0-9]|3[0-2])$`, description: 'an IPv4 address with a /mask, e.g. 10.10.10.2/24' });

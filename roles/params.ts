@@ -140,6 +140,7 @@ export const PgDatabase = Type.Object({
 });
 export type PgDatabase = Static<typeof PgDatabase>;
 
+/** The address aliases a rule's addr may name besides an IPv4 address with an optional /mask. */
 export const HBA_ADDR_ALIASES = ['local', 'localhost', 'admin', 'infra', 'cluster', 'intra', 'intranet', 'world', 'all'] as const;
 export const HBA_AUTH_METHODS = [
   'pwd', 'ssl', 'sha', 'md5', 'ssl-md5', 'ssl-sha', 'cert', 'deny', 'reject', 'trust', 'ident', 'os', 'peer', 'scram-sha-256',

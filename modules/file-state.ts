@@ -343,6 +343,7 @@ export function writeCommand(spec: WriteSpec, current: PathState, fill = 'cat > 
   return lines.join('\n');
 }
 
+/** The directory an absolute path is in: `/` for an entry of the root. */
 export const dirOf = (path: string): string => path.replace(/\/[^/]*$/, '') || '/';
 export const baseOf = (path: string): string => path.replace(/^.*\//, '');
 

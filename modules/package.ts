@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { Enum } from '../engine/schema.ts';
 import { shq } from '../engine/shell-quote.ts';
 import { defineModule, ModuleFailure, mustSucceed, type ModuleContext } from '../engine/module.ts';
+import { dirOf } from './file-state.ts';
 import { resolvePackages, substituteVersion, unavailableReason, type PackageFamily } from './package-aliases.ts';
 
 /** A string enum as JSON Schema `enum`, so a wrong value is reported with the allowed ones. */
@@ -196,8 +197,6 @@ function dnfCommands(changes: PackageChanges, refresh: boolean, latest: string[]
   if (changes.remove.length) lines.push(`dnf -q -y remove ${changes.remove.map(shq).join(' ')}`);
   return lines.join('\n');
 }
-
-const dirOf = (path: string): string => path.replace(/\/[^/]*$/, '');
 
 async function readState(ctx: ModuleContext, names: Record<PackageFamily, string[]>, latest: boolean): Promise<PackageState> {
   return parseState(mustSucceed(await ctx.run(readCommand(names, latest)), 'reading package state').stdout);

@@ -281,7 +281,7 @@ export function serviceFiles(v: RoleVars): { name: string; content: string }[] {
 }
 
 /** Names of the other clusters in the inventory (their service files share the directory). */
-const otherClusters = (v: RoleVars): string[] =>
+export const otherClusters = (v: RoleVars): string[] =>
   [...new Set(Object.values(v.hostvars).flatMap((h) => (typeof h.pg_cluster === 'string' ? [h.pg_cluster] : [])))].filter((c) => c !== v.pg_cluster);
 
 /** Files of this cluster the directory listing shows that no service wants any more. */
@@ -296,7 +296,7 @@ function staleFiles(v: AccessVars): string[] {
 const servicesChanged = (v: AccessVars): boolean => changed(v.pg_service_files) || changed(v.pg_service_removed) || reloadPending(v.pg_service_pending);
 
 /** Whether the services go to this host's haproxy (no dedicated provider group). */
-const localProvider = (v: RoleVars): boolean => {
+export const localProvider = (v: RoleVars): boolean => {
   const provider = v.pg_service_provider ?? '';
   return provider === '' || !(provider in v.groups);
 };
@@ -362,7 +362,8 @@ function serviceSteps(suffix: string, when: (v: AccessVars) => boolean, on?: (v:
 /** Dedicated haproxy groups larger than this are refused (a delegated step runs on one host; see the report). */
 export const MAX_SERVICE_PROVIDERS = 4;
 
-const providers = (v: RoleVars): string[] => v.groups[v.pg_service_provider ?? ''] ?? [];
+/** The hosts of the dedicated haproxy group (pg_service_provider), if there is one. */
+export const providers = (v: RoleVars): string[] => v.groups[v.pg_service_provider ?? ''] ?? [];
 
 const services: TaskItem<AccessVars>[] = [
   ...serviceSteps('', localProvider),

@@ -6,6 +6,9 @@ import { Enum } from '../engine/schema.ts';
 // A `description` on a schema is the phrase validation prints as "expected ...", so it is worded that way.
 
 const IPV4 = '(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])';
+const IPV4_EXACT = new RegExp(`^${IPV4}$`);
+/** Whether a string is a dotted IPv4 address (each part 0-255, no leading zeros), as the schema's patterns read one. */
+export const isIpv4 = (text: string): boolean => IPV4_EXACT.test(text);
 
 /**
  * Values land in config files and shell commands line by line, so a string parameter is one line: a newline (or any

@@ -31,7 +31,7 @@ export function validityDays(validity: string | undefined): number {
 }
 
 // The engine's local connection writes stdin after spawning and has no handler for EPIPE, so a local command that
-// exits before reading it can crash the run (the creates/removes guards of shell do). These scripts drain stdin first,
+// exits before reading it can crash the run (the creates/removes guards of shell do). These scripts drain stdin first
 // (DRAIN_STDIN, the ca role's), and the tasks decide with existsSync on the controller instead of a guard.
 
 /** Shell that makes the CA key and self-signed certificate when missing (or fails when ca_create is false). */

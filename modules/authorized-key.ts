@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { shq } from '../engine/connection/shell.ts';
+import { shq } from '../engine/shell-quote.ts';
 import { defineModule, ModuleFailure, mustSucceed, type Plan } from '../engine/module.ts';
 import { attributeChanges, baseOf, dirOf, parseRead, parseStat, planContent, readScript, SAFE_FN, STAT_FN } from './file-state.ts';
 import { AccountName, PresentAbsent } from './group.ts';

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { defineModule, ModuleFailure } from '../engine/module.ts';
-import { attributeArgs, Enum, parseMode, planEdit } from './file-state.ts';
+import { Enum } from '../engine/schema.ts';
+import { attributeArgs, parseMode, planEdit } from './file-state.ts';
 import { pythonRegex } from './template-helpers.ts';
 
 export const BlockinfileArgs = Type.Object(

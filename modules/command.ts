@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { shq } from '../engine/connection/shell.ts';
+import { shq } from '../engine/shell-quote.ts';
 import { defineModule, ModuleFailure, mustSucceed, type ModuleContext, type Plan } from '../engine/module.ts';
 
 /** Arguments command and shell share: where to run, guards that say it already ran, stdin and a time limit. */

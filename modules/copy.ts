@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { Type } from '@sinclair/typebox';
-import { shq } from '../engine/connection/shell.ts';
+import { shq } from '../engine/shell-quote.ts';
 import { defineModule, ModuleFailure, mustSucceed, type ModuleContext, type Plan } from '../engine/module.ts';
 import {
   attributeArgs,

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { shq } from '../engine/connection/shell.ts';
+import { shq } from '../engine/shell-quote.ts';
 import { defineModule, ModuleFailure, mustSucceed } from '../engine/module.ts';
 import { parseStat, planContent, sha256, STAT_FN, type FileRead } from './file-state.ts';
 import { AccountName, PresentAbsent } from './group.ts';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Type } from '@sinclair/typebox';
-import { shq } from '../engine/connection/shell.ts';
+import { shq } from '../engine/shell-quote.ts';
 import { ModuleFailure, mustSucceed, type FileDiff, type ModuleContext, type Plan } from '../engine/module.ts';
 
 export const Mode = Type.Union([Type.String({ pattern: '^0?[0-7]{3,4}$' }), Type.Integer({ minimum: 0, maximum: 0o7777 })], {
@@ -15,11 +15,6 @@ export const attributeArgs = {
   group: Type.Optional(Type.String({ minLength: 1 })),
   mode: Type.Optional(Mode),
 };
-
-/** A string enum as JSON Schema `enum`, so a wrong value gets one error naming every allowed value. */
-export function Enum<const T extends string>(values: readonly T[], options: { default?: T; description?: string } = {}): ReturnType<typeof Type.Unsafe<T>> {
-  return Type.Unsafe<T>({ type: 'string', enum: [...values], ...options });
-}
 
 /** A path's current state, read with one remote command. */
 export interface PathState {
@@ -364,6 +359,7 @@ export function writeCommand(spec: WriteSpec, current: PathState, fill = 'cat > 
   return lines.join('\n');
 }
 
+/** The directory an absolute path is in: `/` for an entry of the root. */
 export const dirOf = (path: string): string => path.replace(/\/[^/]*$/, '') || '/';
 export const baseOf = (path: string): string => path.replace(/^.*\//, '');
 

@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
-import { shq } from '../engine/connection/shell.ts';
+import { Enum } from '../engine/schema.ts';
+import { shq } from '../engine/shell-quote.ts';
 import { defineModule, ModuleFailure, mustSucceed, type FileDiff, type ModuleContext, type Plan } from '../engine/module.ts';
-import { attributeArgs, baseOf, chownSpec, dirOf, Enum, followOf, idDiffers, octal, parseMode, requireTrusted, SAFE_FN, type Follow, type Ownership } from './file-state.ts';
+import { attributeArgs, baseOf, chownSpec, dirOf, followOf, idDiffers, octal, parseMode, requireTrusted, SAFE_FN, type Follow, type Ownership } from './file-state.ts';
 
 export const FILE_STATES = ['directory', 'file', 'link', 'absent', 'touch', 'hard'] as const;
 export type FileState = (typeof FILE_STATES)[number];

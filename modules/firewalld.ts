@@ -1,9 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { shq } from '../engine/connection/shell.ts';
+import { Enum } from '../engine/schema.ts';
+import { shq } from '../engine/shell-quote.ts';
 import { defineModule, ModuleFailure, mustSucceed, type ModuleContext } from '../engine/module.ts';
 
 /** A string enum as JSON Schema `enum`, so a wrong value is reported with the allowed ones. */
-const oneOf = <T extends string>(...values: T[]) => Type.Unsafe<T>({ type: 'string', enum: values });
 
 const Port = Type.String({ pattern: '^[0-9]+(-[0-9]+)?/(tcp|udp|sctp|dccp)$', description: "a port or range with protocol, e.g. '5432/tcp'" });
 const Source = Type.String({ pattern: '^[0-9A-Za-z.:/_-]+$', description: 'an address, CIDR, MAC or ipset:name' });
@@ -11,7 +11,7 @@ const Source = Type.String({ pattern: '^[0-9A-Za-z.:/_-]+$', description: 'an ad
 export const FirewalldArgs = Type.Object(
   {
     /** Pigsty's node_firewall_mode: off stops and disables firewalld, none leaves it alone, zone runs it with the Pigsty zones. */
-    mode: Type.Optional(oneOf('off', 'none', 'zone')),
+    mode: Type.Optional(Enum(['off', 'none', 'zone'])),
     /** With mode zone: Pigsty's node_firewall_intranet, sources trusted in zone "trusted". */
     intranet: Type.Optional(Type.Array(Source)),
     /** With mode zone: Pigsty's node_firewall_public_port, TCP ports opened in zone "public". */
@@ -24,7 +24,7 @@ export const FirewalldArgs = Type.Object(
     /** Rich rules; write them as firewalld prints them (quoted values) so they compare equal. */
     rich_rules: Type.Optional(Type.Array(Type.String({ pattern: '^rule [^\\n]+$' }))),
     /** Whether the items are wanted or not (default present); both the runtime and the permanent configuration follow. */
-    state: Type.Optional(oneOf('present', 'absent')),
+    state: Type.Optional(Enum(['present', 'absent'])),
   },
   { additionalProperties: false },
 );

@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
-import { shq } from '../engine/connection/shell.ts';
+import { Enum } from '../engine/schema.ts';
+import { shq } from '../engine/shell-quote.ts';
 import { defineModule, mustSucceed } from '../engine/module.ts';
-import { Enum, planContent } from './file-state.ts';
+import { planContent } from './file-state.ts';
 
 const LABEL = '[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
 

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { defineModule, ModuleFailure } from '../engine/module.ts';
-import { attributeArgs, Enum, parseMode, planEdit, type Edit } from './file-state.ts';
+import { Enum } from '../engine/schema.ts';
+import { attributeArgs, parseMode, planEdit, type Edit } from './file-state.ts';
 import { expandMatch, pythonRegex } from './template-helpers.ts';
 
 export const LineinfileArgs = Type.Object(

@@ -1,10 +1,11 @@
 import { Type } from '@sinclair/typebox';
-import { shq } from '../engine/connection/shell.ts';
+import { Enum } from '../engine/schema.ts';
+import { shq } from '../engine/shell-quote.ts';
 import { defineModule, ModuleFailure, mustSucceed, type ModuleContext } from '../engine/module.ts';
+import { dirOf } from './file-state.ts';
 import { resolvePackages, substituteVersion, unavailableReason, type PackageFamily } from './package-aliases.ts';
 
 /** A string enum as JSON Schema `enum`, so a wrong value is reported with the allowed ones. */
-const oneOf = <const T extends string>(values: readonly T[], options: { default?: T } = {}) => Type.Unsafe<T>({ ...options, type: 'string', enum: values });
 
 const PackageName = Type.String({
   pattern: '^[A-Za-z0-9]([A-Za-z0-9+._-]|\\$v|\\$\\{pg_version\\})*$',
@@ -14,7 +15,7 @@ const PackageName = Type.String({
 export const PackageArgs = Type.Object(
   {
     name: Type.Union([PackageName, Type.Array(PackageName, { minItems: 1 })]),
-    state: Type.Optional(oneOf(['present', 'absent', 'latest'], { default: 'present' })),
+    state: Type.Optional(Enum(['present', 'absent', 'latest'], { default: 'present' })),
     /** Refresh the package index (apt-get update / dnf makecache) before acting. */
     update_cache: Type.Optional(Type.Boolean()),
     /** With update_cache: refresh only when the index is older than this many seconds. */
@@ -196,8 +197,6 @@ function dnfCommands(changes: PackageChanges, refresh: boolean, latest: string[]
   if (changes.remove.length) lines.push(`dnf -q -y remove ${changes.remove.map(shq).join(' ')}`);
   return lines.join('\n');
 }
-
-const dirOf = (path: string): string => path.replace(/\/[^/]*$/, '');
 
 async function readState(ctx: ModuleContext, names: Record<PackageFamily, string[]>, latest: boolean): Promise<PackageState> {
   return parseState(mustSucceed(await ctx.run(readCommand(names, latest)), 'reading package state').stdout);

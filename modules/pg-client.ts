@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
-import { shq } from '../engine/connection/shell.ts';
+import { shq } from '../engine/shell-quote.ts';
 import type { ExecResult } from '../engine/connection/types.ts';
 import { ModuleFailure, type ModuleContext, type Plan } from '../engine/module.ts';
 import { conninfoValue, quoteIdent, quoteLiteral } from './pg-quote.ts';

@@ -1,9 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { defineModule, ModuleFailure } from '../engine/module.ts';
+import { Enum } from '../engine/schema.ts';
 import { majorVersion, PgTargetArgs, queryJson, settingStatements, SettingsArg, statement, statementPlan, type Statement } from './pg-client.ts';
 import { checkName, quoteIdent, quoteLiteral } from './pg-quote.ts';
 
-const Enum = <const T extends string>(values: readonly T[]) => Type.Unsafe<T>({ type: 'string', enum: [...values] });
 
 export const PgDatabaseArgs = Type.Object(
   {

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { defineModule, ModuleFailure } from '../engine/module.ts';
+import { Enum } from '../engine/schema.ts';
 import { PgTargetArgs, queryJson, statement, statementPlan, type Statement } from './pg-client.ts';
 import { checkName, quoteIdent, quoteLiteral } from './pg-quote.ts';
 
@@ -11,7 +12,7 @@ export const PgExtensionArgs = Type.Object(
     /** A version to create or update to; latest means the package's default version. */
     version: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Number()])),
     /** create is Pigsty's word for present. */
-    state: Type.Optional(Type.Unsafe<'present' | 'create' | 'absent'>({ type: 'string', enum: ['present', 'create', 'absent'] })),
+    state: Type.Optional(Enum(['present', 'create', 'absent'])),
     /** Create the extensions it needs, or drop the objects that need it. */
     cascade: Type.Optional(Type.Boolean()),
     ...PgTargetArgs,

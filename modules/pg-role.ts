@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { defineModule, ModuleFailure } from '../engine/module.ts';
+import { Enum } from '../engine/schema.ts';
 import { majorVersion, PgTargetArgs, queryJson, settingStatements, SettingsArg, statement, statementPlan, type Statement } from './pg-client.ts';
 import { checkName, isPasswordSecret, md5Secret, passwordMatches, quoteIdent, quoteLiteral, scramVerifier, secretKind } from './pg-quote.ts';
 
@@ -8,7 +9,7 @@ const Membership = Type.Union([
   Type.Object(
     {
       name: Type.String({ minLength: 1 }),
-      state: Type.Optional(Type.Unsafe<'grant' | 'revoke' | 'absent'>({ type: 'string', enum: ['grant', 'revoke', 'absent'] })),
+      state: Type.Optional(Enum(['grant', 'revoke', 'absent'])),
       admin: Type.Optional(Type.Boolean()),
       /** PostgreSQL 16+: may SET ROLE to it. */
       set: Type.Optional(Type.Boolean()),
@@ -22,11 +23,11 @@ const Membership = Type.Union([
 export const PgRoleArgs = Type.Object(
   {
     name: Type.String({ minLength: 1 }),
-    state: Type.Optional(Type.Unsafe<'create' | 'absent'>({ type: 'string', enum: ['create', 'absent'] })),
+    state: Type.Optional(Enum(['create', 'absent'])),
     /** Plain text, or an md5/SCRAM secret stored as given. Compared with the stored secret, never shown. */
     password: Type.Optional(Type.String()),
     /** Format of a new secret (default scram-sha-256); when given, a stored secret of the other format is replaced. */
-    password_encryption: Type.Optional(Type.Unsafe<'scram-sha-256' | 'md5'>({ type: 'string', enum: ['scram-sha-256', 'md5'] })),
+    password_encryption: Type.Optional(Enum(['scram-sha-256', 'md5'])),
     login: Type.Optional(Type.Boolean()),
     superuser: Type.Optional(Type.Boolean()),
     createdb: Type.Optional(Type.Boolean()),

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { defineModule } from '../engine/module.ts';
+import { Enum } from '../engine/schema.ts';
 import { PgTargetArgs, queryJson, statement, statementPlan, type Statement } from './pg-client.ts';
 import { checkName, quoteIdent, quoteLiteral } from './pg-quote.ts';
 
@@ -7,7 +8,7 @@ export const PgSchemaArgs = Type.Object(
   {
     name: Type.String({ minLength: 1 }),
     owner: Type.Optional(Type.String({ minLength: 1 })),
-    state: Type.Optional(Type.Unsafe<'create' | 'absent'>({ type: 'string', enum: ['create', 'absent'] })),
+    state: Type.Optional(Enum(['create', 'absent'])),
     /** With state absent: drop the objects in the schema too. */
     cascade: Type.Optional(Type.Boolean()),
     ...PgTargetArgs,

@@ -1,18 +1,18 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { shq } from '../engine/connection/shell.ts';
+import { Enum } from '../engine/schema.ts';
+import { shq } from '../engine/shell-quote.ts';
 import { defineModule, ModuleFailure, mustSucceed, type Plan } from '../engine/module.ts';
 import { planContent } from './file-state.ts';
 
 /** A string enum as JSON Schema `enum`, so a wrong value is reported with the allowed ones. */
-const oneOf = <T extends string>(...values: T[]) => Type.Unsafe<T>({ type: 'string', enum: values });
 
 const SeType = Type.String({ pattern: '^[a-z0-9_]+$', description: 'an SELinux type such as postgresql_db_t' });
-const ItemState = Type.Optional(oneOf('present', 'absent'));
+const ItemState = Type.Optional(Enum(['present', 'absent']));
 
 export const SelinuxArgs = Type.Object(
   {
     /** Pigsty's node_selinux_mode. */
-    state: Type.Optional(oneOf('disabled', 'permissive', 'enforcing')),
+    state: Type.Optional(Enum(['disabled', 'permissive', 'enforcing'])),
     /** SELINUXTYPE in /etc/selinux/config (targeted, mls, ...); takes effect after a reboot. */
     policy: Type.Optional(Type.String({ pattern: '^[a-z0-9_-]+$' })),
     /** File context rules (semanage fcontext); the target is a path regex such as '/pg/data(/.*)?'. */
@@ -25,7 +25,7 @@ export const SelinuxArgs = Type.Object(
         Type.Object(
           {
             port: Type.Union([Type.Integer({ minimum: 1, maximum: 65535 }), Type.String({ pattern: '^[0-9]+(-[0-9]+)?$' })]),
-            proto: oneOf('tcp', 'udp', 'sctp', 'dccp'),
+            proto: Enum(['tcp', 'udp', 'sctp', 'dccp']),
             setype: SeType,
             state: ItemState,
           },

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { shq } from '../engine/connection/shell.ts';
+import { shq } from '../engine/shell-quote.ts';
 import { defineModule, mustSucceed } from '../engine/module.ts';
 import { octal } from './file-state.ts';
 

@@ -1,7 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { shq } from '../engine/connection/shell.ts';
+import { Enum } from '../engine/schema.ts';
+import { shq } from '../engine/shell-quote.ts';
 import { defineModule, ModuleFailure, mustSucceed } from '../engine/module.ts';
-import { Enum, planContent } from './file-state.ts';
+import { planContent } from './file-state.ts';
 import { PresentAbsent } from './group.ts';
 
 export const SudoersArgs = Type.Object(

@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox';
-import { shq } from '../engine/connection/shell.ts';
+import { Enum } from '../engine/schema.ts';
+import { shq } from '../engine/shell-quote.ts';
 import { defineModule, ModuleFailure, mustSucceed, type Plan } from '../engine/module.ts';
 import { planContent } from './file-state.ts';
 
 /** A string enum as JSON Schema `enum`, so a wrong value is reported with the allowed ones. */
-const oneOf = <T extends string>(...values: T[]) => Type.Unsafe<T>({ type: 'string', enum: values });
 
 const KEY = '^[A-Za-z0-9_][A-Za-z0-9_./-]*$';
 const Value = Type.Union([Type.String({ pattern: '^[^\\n]*$' }), Type.Number()]);
@@ -14,7 +14,7 @@ export const SysctlArgs = Type.Object(
     /** One key (Ansible's form), with value and state. */
     name: Type.Optional(Type.String({ pattern: KEY })),
     value: Type.Optional(Value),
-    state: Type.Optional(oneOf('present', 'absent')),
+    state: Type.Optional(Enum(['present', 'absent'])),
     /** Every key of the file (Pigsty's tuning profiles): the file is written with exactly these lines. */
     settings: Type.Optional(Type.Record(Type.String({ pattern: KEY }), Value)),
     /** The file holding the keys; a symlink is followed (Debian's 99-sysctl.conf points at /etc/sysctl.conf). */

@@ -1,14 +1,14 @@
 import { Type } from '@sinclair/typebox';
-import { shq } from '../engine/connection/shell.ts';
+import { Enum } from '../engine/schema.ts';
+import { shq } from '../engine/shell-quote.ts';
 import { defineModule, ModuleFailure, mustSucceed, type ModuleContext } from '../engine/module.ts';
 
 /** A string enum as JSON Schema `enum`, so a wrong value is reported with the allowed ones. */
-const oneOf = <T extends string>(...values: T[]) => Type.Unsafe<T>({ type: 'string', enum: values });
 
 export const SystemdArgs = Type.Object(
   {
     name: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9:_.@\\\\-]*$', description: 'a unit name such as patroni or patroni.service' }),
-    state: Type.Optional(oneOf('started', 'stopped', 'restarted', 'reloaded')),
+    state: Type.Optional(Enum(['started', 'stopped', 'restarted', 'reloaded'])),
     enabled: Type.Optional(Type.Boolean()),
     masked: Type.Optional(Type.Boolean()),
     /** Reload systemd's unit files first, even when systemd does not report this unit's file as changed. */

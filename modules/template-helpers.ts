@@ -1,5 +1,5 @@
 import YAML from 'yaml';
-import { shq } from '../engine/connection/shell.ts';
+import { shq } from '../engine/shell-quote.ts';
 
 /**
  * A template helper: positional arguments and the key=value hash, Handlebars' `options` already taken off.
@@ -364,7 +364,9 @@ function roundHalfEven(value: number, precision: number): number {
   return value < 0 ? -rounded : rounded;
 }
 
+/** The strings Ansible's `bool` filter reads as true, trimmed and in any case; every other string is false. */
 const BOOL_TRUE = new Set(['y', 'yes', 'on', '1', 'true', 't']);
+export const isTrueWord = (text: string): boolean => BOOL_TRUE.has(text.trim().toLowerCase());
 
 function indent(args: unknown[], hash: Dict): string {
   const text = str(args[0]);
@@ -404,7 +406,7 @@ export const helpers: Record<string, Helper> = {
   default: ([value, fallback, boolean], hash) => (value === undefined || ((boolean ?? hash.boolean) === true && !truthy(value)) ? fallback : value),
   defined: ([value]) => value !== undefined,
   ternary: ([condition, yes, no]) => (truthy(condition) ? yes : no),
-  bool: ([value]) => (typeof value === 'boolean' ? value : BOOL_TRUE.has(str(value).trim().toLowerCase())),
+  bool: ([value]) => (typeof value === 'boolean' ? value : isTrueWord(str(value))),
   int: ([value, fallback], hash) => toInt(value, fallback ?? hash.default ?? 0),
   float: ([value, fallback]) => {
     const n = typeof value === 'boolean' ? Number(value) : typeof value === 'string' && value.trim() === '' ? NaN : Number(value);

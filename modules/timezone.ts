@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { shq } from '../engine/connection/shell.ts';
+import { shq } from '../engine/shell-quote.ts';
 import { defineModule, ModuleFailure, mustSucceed, type Plan } from '../engine/module.ts';
 import { planContent } from './file-state.ts';
 

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { shq } from '../engine/connection/shell.ts';
+import { Enum } from '../engine/schema.ts';
+import { shq } from '../engine/shell-quote.ts';
 import { defineModule, ModuleFailure, mustSucceed } from '../engine/module.ts';
-import { Enum } from './file-state.ts';
 import { AccountName, parseGroupEntry, PresentAbsent } from './group.ts';
 
 /** A group given by name or by number, as useradd -g takes it. */

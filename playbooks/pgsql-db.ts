@@ -2,7 +2,7 @@ import type { Playbook } from '../engine/dsl.ts';
 import { dsl, type TaskItem } from '../engine/dsl.ts';
 import { debug } from '../modules/debug.ts';
 import { checks } from '../roles/checks.ts';
-import { flag } from '../roles/pgsql/services.ts';
+import { flag } from '../roles/flag.ts';
 import { PigstyParams, type PgDatabase } from '../roles/params.ts';
 import { pgId } from '../roles/pg_id/role.ts';
 import { type AccessVars, pgsqlDefaults, pgbouncerListTask, pgbouncerReloadTask } from '../roles/pgsql/access.ts';

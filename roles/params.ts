@@ -1,10 +1,14 @@
 import { Type, type Static, type StringOptions, type IntegerOptions, type TSchema } from '@sinclair/typebox';
+import { Enum } from '../engine/schema.ts';
 
 // Every schema here is plain JSON Schema (TypeBox adds only symbol keys), so ajv validates it as is.
 // Objects leave additionalProperties open: Pigsty ignores keys it does not know, and so do we.
 // A `description` on a schema is the phrase validation prints as "expected ...", so it is worded that way.
 
 const IPV4 = '(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])';
+const IPV4_EXACT = new RegExp(`^${IPV4}$`);
+/** Whether a string is a dotted IPv4 address (each part 0-255, no leading zeros), as the schema's patterns read one. */
+export const isIpv4 = (text: string): boolean => IPV4_EXACT.test(text);
 
 /**
  * Values land in config files and shell commands line by line, so a string parameter is one line: a newline (or any
@@ -66,11 +70,6 @@ const StrMap = () => Type.Record(Key(), Str());
 const Scalar = () => Type.Union([Str(), Type.Number(), Type.Boolean()]);
 const ScalarMap = () => Type.Record(Key(), Scalar());
 const IntOrStr = () => Type.Union([Type.Integer(), Str()]);
-
-/** A string enum as JSON Schema `enum` (one ajv error naming every allowed value, unlike a union of literals). */
-function Enum<const T extends string>(values: readonly T[]): ReturnType<typeof Type.Unsafe<T>> {
-  return Type.Unsafe<T>({ type: 'string', enum: [...values] });
-}
 
 const Ipv4 = () => Str({ pattern: `^${IPV4}$`, description: 'an IPv4 address' });
 const Ipv4Cidr = () => Str({ pattern: `^${IPV4}/(?:[0-9]|[12][0-9]|3[0-2])$`, description: 'an IPv4 address with a /mask, e.g. 10.10.10.2/24' });
@@ -169,6 +168,7 @@ export const PgDatabase = Type.Object({
 });
 export type PgDatabase = Static<typeof PgDatabase>;
 
+/** The address aliases a rule's addr may name besides an IPv4 address with an optional /mask. */
 export const HBA_ADDR_ALIASES = ['local', 'localhost', 'admin', 'infra', 'cluster', 'intra', 'intranet', 'world', 'all'] as const;
 export const HBA_AUTH_METHODS = [
   'pwd', 'ssl', 'sha', 'md5', 'ssl-md5', 'ssl-sha', 'cert', 'deny', 'reject', 'trust', 'ident', 'os', 'peer', 'scram-sha-256',

@@ -1,4 +1,4 @@
-import { shq } from '../engine/connection/shell.ts';
+import { shq } from '../engine/shell-quote.ts';
 import { dsl, type Task, type TaskOptions, type TaskResult } from '../engine/dsl.ts';
 import { shell } from '../modules/shell.ts';
 

@@ -1,11 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { shq } from '../shell-quote.ts';
 import type { Become } from './types.ts';
-
-/** Quote a value for POSIX sh so it is always one literal word. */
-export function shq(value: string): string {
-  if (value !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(value)) return value;
-  return `'${value.replace(/'/g, `'"'"'`)}'`;
-}
 
 /** Whether a command runs through sudo at all: become to a user other than the login user. */
 export function needsSudo(loginUser: string, become?: Become): become is Become {

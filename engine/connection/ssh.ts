@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { Client, type AnyAuthMethod, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import { fingerprint, keyType, type HostKeyVerdict, type KnownHosts } from './known-hosts.ts';
-import { needsSudo, passwordProblem, refusedMessage, shq, startedLine, SudoDialogue, sudoMarkers, withoutMarkers, wrapBecome } from './shell.ts';
+import { shq } from '../shell-quote.ts';
+import { needsSudo, passwordProblem, refusedMessage, startedLine, SudoDialogue, sudoMarkers, withoutMarkers, wrapBecome } from './shell.ts';
 import { UnreachableError, type Become, type Connection, type ConnectionTarget, type ExecOptions, type ExecResult } from './types.ts';
 
 /** OpenSSH's default MaxSessions is 10; stay under it so a busy host never refuses a channel. */

@@ -1,4 +1,4 @@
-import { shq } from '../connection/shell.ts';
+import { shq } from '../shell-quote.ts';
 import type { EventSink, RunEvent } from './events.ts';
 
 /** Variable names whose values are secrets wherever they appear. */

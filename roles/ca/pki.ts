@@ -1,8 +1,9 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { shq } from '../../engine/connection/shell.ts';
+import { shq } from '../../engine/shell-quote.ts';
 import { dsl, type TaskItem, type TaskResult } from '../../engine/dsl.ts';
 import { shell } from '../../modules/shell.ts';
+import { isIpv4 } from '../params.ts';
 import type { RoleVars } from '../vars.ts';
 
 /**
@@ -56,15 +57,13 @@ export function certPaths(spec: CertSpec, root = PKI_DIR): { key: string; crt: s
   };
 }
 
-const IPV4 = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$/;
-
 /** SANs as OpenSSL writes them in a config (DNS:x, IP:x), typed by form when given bare; sorted and deduplicated. */
 export function normalizeSans(sans: string[]): string[] {
   const out = sans.map((raw) => {
     const san = raw.trim();
     const typed = /^(DNS|IP):(.+)$/i.exec(san);
-    const [kind, value] = typed ? [typed[1]!.toUpperCase(), typed[2]!.trim()] : [IPV4.test(san) ? 'IP' : 'DNS', san];
-    const valid = kind === 'IP' ? IPV4.test(value) || /^[0-9a-fA-F:]+$/.test(value) : /^(\*\.)?[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/.test(value);
+    const [kind, value] = typed ? [typed[1]!.toUpperCase(), typed[2]!.trim()] : [isIpv4(san) ? 'IP' : 'DNS', san];
+    const valid = kind === 'IP' ? isIpv4(value) || /^[0-9a-fA-F:]+$/.test(value) : /^(\*\.)?[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/.test(value);
     if (!valid) throw new Error(`subject alternative name "${raw}" is neither a DNS name nor an IP address`);
     return `${kind}:${value}`;
   });

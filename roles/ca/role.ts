@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { shq } from '../../engine/connection/shell.ts';
+import { shq } from '../../engine/shell-quote.ts';
 import { dsl } from '../../engine/dsl.ts';
 import { debug } from '../../modules/debug.ts';
 import { shell } from '../../modules/shell.ts';

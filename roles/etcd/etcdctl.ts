@@ -1,6 +1,6 @@
 // Shell for etcdctl 3.4 on a member: TLS from /etc/etcd, passwords only on standard input (never in a command
 // line another user could read in ps), and probes that print key=value lines for the tasks to decide on.
-import { shq } from '../../engine/connection/shell.ts';
+import { shq } from '../../engine/shell-quote.ts';
 
 /** The TLS files every member has; clients must present a certificate (mutual TLS). */
 export const ETCD_TLS = { cacert: '/etc/etcd/ca.crt', cert: '/etc/etcd/server.crt', key: '/etc/etcd/server.key' } as const;

@@ -1,4 +1,4 @@
-import type { PigstyVars } from '../params.ts';
+import { isIpv4, type PigstyVars } from '../params.ts';
 
 /** What the etcd role reads of one host to place it in its cluster. */
 export type EtcdHostVars = Pick<PigstyVars, 'etcd_seq' | 'etcd_cluster' | 'etcd_port' | 'etcd_peer_port'>;
@@ -25,11 +25,6 @@ export const ETCD_DEFAULT_CLUSTER = 'etcd';
 // Pigsty sorts the group as strings (a Jinja sort): 10.10.10.100 sorts before 10.10.10.11. Kept so every
 // member renders the same initial-cluster line as Pigsty would.
 const sortedHosts = (hosts: readonly string[]): string[] => [...new Set(hosts)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-
-const IPV4 = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$/;
-
-/** An URL host part: inventory names are IPv4 addresses in Pigsty, but a DNS name works the same way. */
-export const isIpv4 = (host: string): boolean => IPV4.test(host);
 
 /** The member name of an instance: `<etcd_cluster>-<etcd_seq>`. */
 export const etcdInstance = (cluster: string, seq: number): string => `${cluster}-${seq}`;

@@ -4,7 +4,7 @@
 //
 // Idempotent without re-setting passwords: etcd cannot show a password, so the probe logs in as the user with the
 // wanted one; only a refused login changes it. Passwords travel on standard input only.
-import { shq } from '../../engine/connection/shell.ts';
+import { shq } from '../../engine/shell-quote.ts';
 import { dsl, type TaskItem, type TaskResult } from '../../engine/dsl.ts';
 import { shell } from '../../modules/shell.ts';
 import type { RoleVars } from '../vars.ts';

@@ -5,18 +5,15 @@
 // CA:TRUE pathlen:1) and issues the member certificates itself. Swap issueTasks for the ca role's helper then.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { shq } from '../../engine/connection/shell.ts';
+import { join } from 'node:path';
+import { shq } from '../../engine/shell-quote.ts';
 import { dsl } from '../../engine/dsl.ts';
 import { shell } from '../../modules/shell.ts';
+import { DRAIN_STDIN, PKI_DIR } from '../ca/pki.ts';
 import type { RoleVars } from '../vars.ts';
 import { certAltNames, clusterOf, etcdInstance } from './identity.ts';
 
 const { task } = dsl<RoleVars>();
-
-/** files/pki at the repository root, where Pigsty keeps its CA and issued certificates (relative to the playbook dir). */
-export const PKI_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../files/pki');
 
 export const caCertPath = (): string => join(PKI_DIR, 'ca', 'ca.crt');
 export const caKeyPath = (): string => join(PKI_DIR, 'ca', 'ca.key');
@@ -34,9 +31,8 @@ export function validityDays(validity: string | undefined): number {
 }
 
 // The engine's local connection writes stdin after spawning and has no handler for EPIPE, so a local command that
-// exits before reading it can crash the run (the creates/removes guards of shell do). These scripts drain stdin first,
-// and the tasks decide with existsSync on the controller instead of a guard.
-const DRAIN_STDIN = 'cat >/dev/null';
+// exits before reading it can crash the run (the creates/removes guards of shell do). These scripts drain stdin first
+// (DRAIN_STDIN, the ca role's), and the tasks decide with existsSync on the controller instead of a guard.
 
 /** Shell that makes the CA key and self-signed certificate when missing (or fails when ca_create is false). */
 export function caScript(cn: string, create: boolean): string {

@@ -1,4 +1,4 @@
-import { shq } from '../../engine/connection/shell.ts';
+import { shq } from '../../engine/shell-quote.ts';
 import type { HaproxyService } from '../params.ts';
 import { stampCommand } from '../reloads.ts';
 

@@ -1,4 +1,4 @@
-import { shq } from '../../engine/connection/shell.ts';
+import { shq } from '../../engine/shell-quote.ts';
 import { authorizedKey } from '../../modules/authorized-key.ts';
 import { copy, filesPath } from '../../modules/copy.ts';
 import { file } from '../../modules/file.ts';

@@ -1,4 +1,4 @@
-import { shq } from '../../engine/connection/shell.ts';
+import { shq } from '../../engine/shell-quote.ts';
 import { copy } from '../../modules/copy.ts';
 import { file } from '../../modules/file.ts';
 import { shell } from '../../modules/shell.ts';

@@ -1,4 +1,4 @@
-import { shq } from '../../engine/connection/shell.ts';
+import { shq } from '../../engine/shell-quote.ts';
 import { changed, dsl, type TaskItem, type TaskResult } from '../../engine/dsl.ts';
 import { command } from '../../modules/command.ts';
 import { debug } from '../../modules/debug.ts';
@@ -6,10 +6,12 @@ import { file } from '../../modules/file.ts';
 import { pkg } from '../../modules/package.ts';
 import { shell } from '../../modules/shell.ts';
 import { systemd } from '../../modules/systemd.ts';
+import { flag } from '../flag.ts';
 import { HAPROXY_CHECK, HAPROXY_CONF_DIR, HAPROXY_RELOAD } from '../haproxy/render.ts';
-import { MAX_SERVICE_PROVIDERS } from '../pgsql/access.ts';
+import { localProvider, MAX_SERVICE_PROVIDERS, otherClusters, providers } from '../pgsql/access.ts';
 import { PGBACKREST_CONF, PGBACKREST_INITIAL_MARKER, localRepoPath } from '../pgsql/pgbackrest.ts';
-import { flag, staleServiceFiles, VIP_MANAGER_CONFIG, VIP_MANAGER_UNIT } from '../pgsql/services.ts';
+import { staleServiceFiles } from '../pgsql/services.ts';
+import { VIP_MANAGER_CONFIG, VIP_MANAGER_UNIT } from '../pgsql/vip.ts';
 import type { RoleVars } from '../vars.ts';
 
 type RemoveVars = RoleVars & { pg_rm_service_present?: TaskResult; pg_rm_service_removed?: TaskResult };
@@ -25,18 +27,9 @@ const lenient = { ignore_errors: true } as const;
 
 //------------------------------------------------------------------ services
 
-const otherClusters = (v: RoleVars): string[] =>
-  [...new Set(Object.values(v.hostvars).flatMap((h) => (typeof h.pg_cluster === 'string' ? [h.pg_cluster] : [])))].filter((c) => c !== v.pg_cluster);
-
 /** This cluster's service files in the listing (other clusters sharing the name prefix are left alone). */
 const serviceFilesOf = (v: RemoveVars): string[] =>
   staleServiceFiles(String(v.pg_rm_service_present?.stdout ?? '').split('\n').filter(Boolean), cluster(v), [], otherClusters(v));
-
-const localProvider = (v: RoleVars): boolean => {
-  const provider = v.pg_service_provider ?? '';
-  return provider === '' || !(provider in v.groups);
-};
-const providers = (v: RoleVars): string[] => v.groups[v.pg_service_provider ?? ''] ?? [];
 
 function serviceRemoval(suffix: string, when: (v: RemoveVars) => boolean, on?: (v: RemoveVars) => string): TaskItem<RemoveVars>[] {
   const where = on ? { delegate_to: on } : {};

@@ -8,13 +8,16 @@ import { shell } from '../../modules/shell.ts';
 import { systemd } from '../../modules/systemd.ts';
 import { template, templatePath } from '../../modules/template.ts';
 import { waitFor } from '../../modules/wait-for.ts';
+import { flag } from '../flag.ts';
 import { HAPROXY_CHECK, HAPROXY_CONF_DIR, HAPROXY_LOADED, HAPROXY_RELOAD, settleScript } from '../haproxy/render.ts';
 import { pendingAmong, pendingReadTask, reloadPending, stampCommand, stampTask } from '../reloads.ts';
 import type { RoleVars } from '../vars.ts';
 import { PGSQL_DEFAULTS } from './defaults.ts';
 import { renderHbaFile } from './hba.ts';
 import { missingUsers, PGBOUNCER_UNIT, pgbouncerTemplateVars, renderUserlist, userlistNames, userlistQuery } from './pgbouncer.ts';
-import { clusterMembers, flag, interfaceOf, pgServiceFiles, staleServiceFiles, VIP_MANAGER_CONFIG, VIP_MANAGER_UNIT, vipTemplateVars } from './services.ts';
+import { clusterMembers } from './selector.ts';
+import { pgServiceFiles, staleServiceFiles } from './services.ts';
+import { interfaceOf, VIP_MANAGER_CONFIG, VIP_MANAGER_UNIT, vipTemplateVars } from './vip.ts';
 
 /** Results the access steps register and read back (undefined when the step did not run, e.g. filtered by tags). */
 type Registered = {
@@ -278,7 +281,7 @@ export function serviceFiles(v: RoleVars): { name: string; content: string }[] {
 }
 
 /** Names of the other clusters in the inventory (their service files share the directory). */
-const otherClusters = (v: RoleVars): string[] =>
+export const otherClusters = (v: RoleVars): string[] =>
   [...new Set(Object.values(v.hostvars).flatMap((h) => (typeof h.pg_cluster === 'string' ? [h.pg_cluster] : [])))].filter((c) => c !== v.pg_cluster);
 
 /** Files of this cluster the directory listing shows that no service wants any more. */
@@ -293,7 +296,7 @@ function staleFiles(v: AccessVars): string[] {
 const servicesChanged = (v: AccessVars): boolean => changed(v.pg_service_files) || changed(v.pg_service_removed) || reloadPending(v.pg_service_pending);
 
 /** Whether the services go to this host's haproxy (no dedicated provider group). */
-const localProvider = (v: RoleVars): boolean => {
+export const localProvider = (v: RoleVars): boolean => {
   const provider = v.pg_service_provider ?? '';
   return provider === '' || !(provider in v.groups);
 };
@@ -359,7 +362,8 @@ function serviceSteps(suffix: string, when: (v: AccessVars) => boolean, on?: (v:
 /** Dedicated haproxy groups larger than this are refused (a delegated step runs on one host; see the report). */
 export const MAX_SERVICE_PROVIDERS = 4;
 
-const providers = (v: RoleVars): string[] => v.groups[v.pg_service_provider ?? ''] ?? [];
+/** The hosts of the dedicated haproxy group (pg_service_provider), if there is one. */
+export const providers = (v: RoleVars): string[] => v.groups[v.pg_service_provider ?? ''] ?? [];
 
 const services: TaskItem<AccessVars>[] = [
   ...serviceSteps('', localProvider),

@@ -1,11 +1,11 @@
-import { shq } from '../../engine/connection/shell.ts';
+import { shq } from '../../engine/shell-quote.ts';
 import { dsl, type TaskItem, type TaskResult } from '../../engine/dsl.ts';
 import { command } from '../../modules/command.ts';
 import { file } from '../../modules/file.ts';
 import { shell } from '../../modules/shell.ts';
 import { template, templatePath } from '../../modules/template.ts';
+import { flag } from '../flag.ts';
 import type { RoleVars } from '../vars.ts';
-import { flag } from './services.ts';
 import {
   initialBackupWanted,
   PGBACKREST_CONF,

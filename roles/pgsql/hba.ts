@@ -1,4 +1,4 @@
-import { HBA_FIELD, SINGLE_LINE, type HbaRule, type PgRole } from '../params.ts';
+import { HBA_ADDR_ALIASES, HBA_FIELD, SINGLE_LINE, type HbaRule, type PgRole } from '../params.ts';
 import type { RoleVars } from '../vars.ts';
 
 /** Which server reads the rendered rules: PostgreSQL's pg_hba.conf or pgbouncer's auth_hba_file. */
@@ -18,9 +18,6 @@ export interface HbaContext {
   users: { dbsu: string; repl: string; monitor: string; admin: string };
   pg_pwd_enc: 'scram-sha-256' | 'md5';
 }
-
-/** The address aliases a rule's addr may name besides an IPv4 address with an optional /mask. */
-export const HBA_ADDR_ALIASES = ['local', 'localhost', 'admin', 'infra', 'cluster', 'intra', 'intranet', 'world', 'all'] as const;
 
 const HBA_ROLES = ['default', 'common', 'primary', 'replica', 'offline', 'standby', 'delayed'] as const;
 const IPV4_CIDR = /^([0-9]{1,3}\.){3}[0-9]{1,3}(\/([0-9]|[1-2][0-9]|3[0-2]))?$/;

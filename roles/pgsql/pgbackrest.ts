@@ -1,6 +1,6 @@
+import { flag } from '../flag.ts';
 import { PGBACKREST_OPTION, SINGLE_LINE } from '../params.ts';
 import { PGSQL_DEFAULTS } from './defaults.ts';
-import { flag } from './services.ts';
 
 /** The variables pgBackRest's configuration and steps depend on (a subset of RoleVars). */
 export interface PgbackrestVars {

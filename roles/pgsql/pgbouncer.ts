@@ -1,6 +1,6 @@
+import { flag } from '../flag.ts';
 import { DB_NAME, ROLE_NAME, WORD, type PgDatabase, type PgUser } from '../params.ts';
 import { PGSQL_DEFAULTS } from './defaults.ts';
-import { flag } from './services.ts';
 
 /** The variables pgbouncer's files are computed from (a subset of RoleVars, so tests can build them by hand). */
 export interface PgbouncerVars {

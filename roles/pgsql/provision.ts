@@ -13,10 +13,10 @@ import { pgSchema, type PgSchemaArgs } from '../../modules/pg-schema.ts';
 import { pgSql } from '../../modules/pg-sql.ts';
 import { quoteLiteral } from '../../modules/pg-quote.ts';
 import type { Static } from '@sinclair/typebox';
+import { flag } from '../flag.ts';
 import type { PgDatabase, PgUser } from '../params.ts';
 import type { RoleVars } from '../vars.ts';
 import { PG_DEFAULT_PRIVILEGES } from './defaults.ts';
-import { flag } from './services.ts';
 
 type ProvisionVars = RoleVars & { pg_db_created?: Record<string, TaskResult> };
 const { task, include } = dsl<ProvisionVars>();

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { shq } from '../../engine/connection/shell.ts';
+import { shq } from '../../engine/shell-quote.ts';
 import type { Connection } from '../../engine/connection/types.ts';
 import { blockinfile } from '../../modules/blockinfile.ts';
 import { copy } from '../../modules/copy.ts';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { KnownHosts } from '../../engine/connection/known-hosts.ts';
 import { connectSsh } from '../../engine/connection/ssh.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { shq } from '../../engine/connection/shell.ts';
+import { shq } from '../../engine/shell-quote.ts';
 import type { Connection } from '../../engine/connection/types.ts';
 import { pkg } from '../../modules/package.ts';
 import { NODES } from './harness.ts';

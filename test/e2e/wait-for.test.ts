@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { shq } from '../../engine/connection/shell.ts';
+import { shq } from '../../engine/shell-quote.ts';
 import type { Connection } from '../../engine/connection/types.ts';
 import { waitFor } from '../../modules/wait-for.ts';
 import { NODES } from './harness.ts';

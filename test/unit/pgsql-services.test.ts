@@ -4,21 +4,10 @@ import { renderTemplate, templatePath } from '../../modules/template.ts';
 import type { PgService } from '../../roles/params.ts';
 import { pgAccess } from '../../roles/pgsql/access.ts';
 import { PGSQL_DEFAULTS } from '../../roles/pgsql/defaults.ts';
-import {
-  clusterMembers,
-  destinationPort,
-  flag,
-  interfaceOf,
-  jmesSearch,
-  pgHaproxyService,
-  pgServiceFiles,
-  rtoServerDefaults,
-  selectMembers,
-  staleServiceFiles,
-  vipTemplateVars,
-  type Member,
-  type ServiceContext,
-} from '../../roles/pgsql/services.ts';
+import { flag } from '../../roles/flag.ts';
+import { clusterMembers, jmesSearch, selectMembers, type Member } from '../../roles/pgsql/selector.ts';
+import { destinationPort, pgHaproxyService, pgServiceFiles, rtoServerDefaults, staleServiceFiles, type ServiceContext } from '../../roles/pgsql/services.ts';
+import { interfaceOf, vipTemplateVars } from '../../roles/pgsql/vip.ts';
 import type { RoleVars } from '../../roles/vars.ts';
 
 // Pigsty's pg-test: a primary, a replica, and a replica that also serves offline queries; pg-meta elsewhere.
@@ -69,10 +58,25 @@ describe('JMESPath selectors', () => {
     expect(jmesSearch('[? role > `1` ].name', data)).toEqual([]);
   });
 
-  it('refuses what it does not implement, naming the selector', () => {
-    expect(() => jmesSearch('[? contains(name, `a`)]', data)).toThrow(/cannot read selector .*function contains\(\) is not supported/);
-    expect(() => jmesSearch('[? role == `primary`', data)).toThrow(/expected "\]"/);
-    expect(() => jmesSearch('[? role == #]', data)).toThrow(/unexpected character/);
+  it('runs the functions of JMESPath, as json_query does, and reads literals as Python\'s jmespath does', () => {
+    expect(jmesSearch('[? contains(name, `a`)].name', data)).toEqual(['a']);
+    expect(jmesSearch('[? starts_with(role, `rep`)] | length(@)', data)).toBe(2);
+    // Only leading blanks of a legacy literal are dropped, and \` is a backtick inside one.
+    expect(jmesSearch('[? name == ` a`].name', data)).toEqual(['a']);
+    expect(jmesSearch('[? name == `a `].name', data)).toEqual([]);
+    expect(jmesSearch('[? name == `x\\`y`].name', [{ name: 'x`y' }])).toEqual(['x`y']);
+  });
+
+  it('refuses broken expressions and what Ansible\'s JMESPath lacks, naming the selector', () => {
+    expect(() => jmesSearch('[? role == `primary`', data)).toThrow(/^cannot read selector "\[\? role == `primary`": .*Rbracket/);
+    expect(() => jmesSearch('[? role == #]', data)).toThrow(/cannot read selector .*unknown character: #/);
+    // JMESPath Community parses `=` as a binding that would pick every member; Ansible refuses it.
+    expect(() => jmesSearch('[? role = `replica`]', data)).toThrow(/cannot read selector .*an assignment \(=\) is not JMESPath as Ansible's json_query reads it/);
+    expect(() => jmesSearch('let $r = `replica` in [? role == $r]', data)).toThrow(/a let expression is not/);
+    expect(() => jmesSearch('[? n + `1` > `2`]', data)).toThrow(/arithmetic is not/);
+    expect(() => jmesSearch('[? upper(role) == `PRIMARY`]', data)).toThrow(/cannot read selector .*unknown function upper\(\)/);
+    expect(() => jmesSearch('[? {a: find_first(tags, &@)}]', data)).toThrow(/unknown function find_first\(\)/);
+    expect(() => jmesSearch('[? contains(n, `1`)]', data)).toThrow(/cannot evaluate selector .*contains/);
   });
 
   it('picks members of the cluster only, in inventory order', () => {
@@ -152,6 +156,9 @@ describe('pg services (spec 3.2)', () => {
     // No selector means every member (Pigsty's "[]").
     expect(standby.match(/^ {4}server /gm)).toHaveLength(3);
     expect(() => pgServiceFiles([service('primary'), service('primary')], ctx)).toThrow(/defined twice/);
+    expect(() => pgServiceFiles([{ ...service('replica'), backup: '[? pg_role = `primary`]' }], ctx)).toThrow(
+      /^service replica of pg-test, backup: cannot read selector "\[\? pg_role = `primary`\]": an assignment/,
+    );
   });
 
   it('removes only this cluster\'s stale files, not those of a cluster whose name extends it', () => {

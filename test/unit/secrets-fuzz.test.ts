@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { describe, expect, it } from 'vitest';
-import { shq } from '../../engine/connection/shell.ts';
+import { shq } from '../../engine/shell-quote.ts';
 import { dsl, type Playbook } from '../../engine/dsl.ts';
 import { EngineError } from '../../engine/errors.ts';
 import { parseInventory } from '../../engine/inventory.ts';

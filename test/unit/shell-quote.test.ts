@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { shq, wrapBecome } from '../../engine/connection/shell.ts';
+import { wrapBecome } from '../../engine/connection/shell.ts';
+import { shq } from '../../engine/shell-quote.ts';
 
 describe('shell quoting', () => {
   const hostile = ["plain", "with space", "it's", 'x"; DROP DATABASE postgres; --', '$(touch /tmp/pwned)', '`id`', 'a\nb', '', '*', '-n'];

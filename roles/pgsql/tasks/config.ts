@@ -1,4 +1,4 @@
-import { shq } from '../../../engine/connection/shell.ts';
+import { shq } from '../../../engine/shell-quote.ts';
 import { createHash } from 'node:crypto';
 import { dsl, type TaskItem } from '../../../engine/dsl.ts';
 import { copy } from '../../../modules/copy.ts';

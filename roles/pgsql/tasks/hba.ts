@@ -1,4 +1,4 @@
-import { shq } from '../../../engine/connection/shell.ts';
+import { shq } from '../../../engine/shell-quote.ts';
 import { changed, dsl, type TaskItem } from '../../../engine/dsl.ts';
 import { command } from '../../../modules/command.ts';
 import { shell } from '../../../modules/shell.ts';

@@ -1,4 +1,4 @@
-import { shq } from '../../../engine/connection/shell.ts';
+import { shq } from '../../../engine/shell-quote.ts';
 import { dsl } from '../../../engine/dsl.ts';
 import { authorizedKey } from '../../../modules/authorized-key.ts';
 import { command } from '../../../modules/command.ts';

@@ -1,4 +1,4 @@
-import { shq } from '../../../engine/connection/shell.ts';
+import { shq } from '../../../engine/shell-quote.ts';
 import { basename } from 'node:path';
 import { changed, dsl, type TaskItem, type TaskResult } from '../../../engine/dsl.ts';
 import { command } from '../../../modules/command.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { editContent, parseState, procPath, renderSettings, sysctl } from '../../modules/sysctl.ts';
-import { b64, fakeHost, planOn } from './fake-host.ts';
+import { b64, checkedArgs, fakeHost, planOn } from './fake-host.ts';
 
 describe('sysctl file editing', () => {
   const file = '# tuned by hand\nvm.swappiness=10\nnet/core/somaxconn = 128\n; old\nvm.swappiness = 20\n';
@@ -38,5 +38,13 @@ describe('sysctl live values where /proc/sys is writable', () => {
     expect(host.sent).toHaveLength(1);
     await plan.apply?.();
     expect(host.commands[1]).toBe('sysctl -q -w vm.swappiness=1');
+  });
+});
+
+describe('sysctl arguments', () => {
+  it('refuses a settings key that is not a sysctl key, and its value unchecked with it', () => {
+    expect(() => checkedArgs(sysctl, { settings: { 'vm.swappiness = 1\nkernel.panic': 0 } })).toThrow('invalid arguments');
+    expect(() => checkedArgs(sysctl, { settings: { 'vm.swappiness': '1\nkernel.panic = 0' } })).toThrow('invalid arguments');
+    expect(checkedArgs(sysctl, { settings: { 'net.ipv4.conf.eth0/1.forwarding': 1 } })).toEqual({ settings: { 'net.ipv4.conf.eth0/1.forwarding': 1 } });
   });
 });

@@ -18,6 +18,8 @@ import type { TaskResult } from '../../engine/dsl.ts';
 import type { Vars } from '../../engine/inventory-types.ts';
 import type { Module, ModuleContext, Plan } from '../../engine/module.ts';
 import { invokeModule } from '../../engine/task-exec.ts';
+import { shq } from '../../engine/connection/shell.ts';
+import { readScript, SAFE_FN, STAT_FN, type Follow } from '../../modules/file-state.ts';
 
 /** What the fake host answers: exit code 0 and empty output unless given. */
 export interface Reply {
@@ -148,7 +150,7 @@ export function checkedArgs<S extends TSchema>(module: Module<S>, args: Static<S
 }
 
 /** The plan a module makes on the host for these arguments (validated and defaulted first); nothing is applied. */
-export function planOn<S extends TSchema>(module: Module<S>, args: Static<S>, host: FakeHost): Promise<Plan> {
+export async function planOn<S extends TSchema>(module: Module<S>, args: Static<S>, host: FakeHost): Promise<Plan> {
   return module.plan(host.ctx, checkedArgs(module, args));
 }
 
@@ -161,6 +163,9 @@ export async function runModule<S extends TSchema>(module: Module<S>, args: Stat
 }
 
 // ---------------------------------------------------------------- canned output of the file modules' reads
+
+/** The command readFile (modules/file-state.ts) sends to read a path: whole sends the content, else its sha256. */
+export const readFileCommand = (path: string, follow: Follow, whole = true): string => `${STAT_FN}\n${SAFE_FN}\n${readScript(shq(path), follow, whole)}`;
 
 export const b64 = (text: string | Buffer): string => Buffer.from(text).toString('base64');
 

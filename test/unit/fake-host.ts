@@ -20,6 +20,7 @@ import type { Module, ModuleContext, Plan } from '../../engine/module.ts';
 import { invokeModule } from '../../engine/task-exec.ts';
 import { shq } from '../../engine/connection/shell.ts';
 import { readScript, SAFE_FN, STAT_FN, type Follow } from '../../modules/file-state.ts';
+import { psqlCommand } from '../../modules/pg-client.ts';
 
 /** What the fake host answers: exit code 0 and empty output unless given. */
 export interface Reply {
@@ -124,7 +125,7 @@ export class FakeHost {
     const fixture = this.fixtures.find((f) => f.left > 0 && matches(f.matcher, sent));
     if (!fixture) {
       this.unexpected.push(sent);
-      throw new Error(`fake host ${this.ctx.host}: unexpected command:\n${clip(command)}`);
+      throw new Error(`fake host ${this.ctx.host}: unexpected command:\n${clip(command)}${sent.stdin === undefined ? '' : `\nwith stdin:\n${clip(sent.stdin)}`}`);
     }
     fixture.left--;
     const reply = typeof fixture.answer === 'function' ? fixture.answer(sent) : fixture.answer;
@@ -193,3 +194,20 @@ export function fileOutput(path: string, content: string, attrs: Parameters<type
 export function hashOutput(path: string, sha256: string, attrs: Parameters<typeof statLine>[1] = {}): string {
   return readOutput(path, statLine('file', attrs), `${sha256}  -\n`);
 }
+
+// ---------------------------------------------------------------- canned psql calls of the pg_* modules
+
+/** A psql call as pg-client sends reads and statements (-q -At, SQL on stdin) to a database, whose stdin starts with `sql`. */
+export const psql =
+  (db: string, sql: string, port?: number): ((sent: Sent) => boolean) =>
+  (sent) =>
+    sent.command === psqlCommand({ db, port }, ['-q', '-At']) && (sent.stdin ?? '').startsWith(sql);
+
+/** A read of a pg_* module: its state query, answered with JSON. */
+export const psqlRead = (db = 'postgres'): Matcher => (sent) => psql(db, 'select ')(sent) || psql(db, 'with ')(sent);
+
+/** What psql prints when the database it connects to does not exist. */
+export const noDatabase = (db: string): Reply => ({
+  code: 2,
+  stderr: `psql: error: connection to server on socket "/var/run/postgresql/.s.PGSQL.5432" failed: FATAL:  database "${db}" does not exist\n`,
+});

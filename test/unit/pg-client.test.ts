@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ModuleFailure } from '../../engine/module.ts';
 import { buildScript, listElements, parseResultSets, psqlCommand, psqlError, queryJson, runStatements, settingStatements, statement } from '../../modules/pg-client.ts';
-import { parseDefaultPrivilege } from '../../modules/pg-privileges.ts';
 import { fakeHost } from './fake-host.ts';
 
 describe('psql command and script', () => {
@@ -99,27 +98,5 @@ describe('role and database settings', () => {
     expect(settingStatements('ALTER ROLE "u"', null, { search_path: 'monitor, public' })[0]?.sql).toBe(
       `ALTER ROLE "u" SET "search_path" = 'monitor', 'public'`,
     );
-  });
-});
-
-describe("Pigsty's default privilege lines", () => {
-  it('parse into rules for a role', () => {
-    expect(parseDefaultPrivilege('GRANT SELECT     ON TABLES    TO dbrole_readonly', 'dbrole_admin')).toEqual({
-      for_role: 'dbrole_admin',
-      on: 'TABLES',
-      privileges: ['SELECT'],
-      to: 'dbrole_readonly',
-      state: 'grant',
-    });
-    expect(parseDefaultPrivilege('revoke insert, update on sequences from "Odd Role" with grant option', 'r', 's')).toEqual({
-      for_role: 'r',
-      schema: 's',
-      on: 'SEQUENCES',
-      privileges: ['INSERT', 'UPDATE'],
-      to: 'Odd Role',
-      state: 'revoke',
-      grant_option: true,
-    });
-    expect(() => parseDefaultPrivilege('GRANT SELECT ON VIEWS TO x', 'r')).toThrow(/cannot read default privilege/);
   });
 });

@@ -16,7 +16,7 @@ export const SysctlArgs = Type.Object(
     value: Type.Optional(Value),
     state: Type.Optional(Enum(['present', 'absent'])),
     /** Every key of the file (Pigsty's tuning profiles): the file is written with exactly these lines. */
-    settings: Type.Optional(Type.Record(Type.String({ pattern: KEY }), Value)),
+    settings: Type.Optional(Type.Record(Type.String({ pattern: KEY }), Value, { additionalProperties: false })),
     /** The file holding the keys; a symlink is followed (Debian's 99-sysctl.conf points at /etc/sysctl.conf). */
     sysctl_file: Type.Optional(Type.String({ pattern: '^/' })),
     /** Also set the live kernel value (default true). */

@@ -1,26 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { ModuleContext } from '../../engine/module.ts';
 import { copy } from '../../modules/copy.ts';
 import { file } from '../../modules/file.ts';
 import { attributeChanges, parseStat, writeCommand } from '../../modules/file-state.ts';
 import { lineinfile } from '../../modules/lineinfile.ts';
+import { b64, fakeHost, type FakeHost } from './fake-host.ts';
 
-/** A context whose reads answer with `read` and which records every command sent. */
-function host(read: string): { ctx: ModuleContext; commands: string[] } {
-  const commands: string[] = [];
-  const ctx = {
-    host: 'h',
-    check: false,
-    vars: {},
-    run: async (command: string) => {
-      commands.push(command);
-      return { code: 0, stdout: commands.length === 1 ? read : '', stderr: '' };
-    },
-  } as unknown as ModuleContext;
-  return { ctx, commands };
+/** A host whose first command (the module's one read) answers with `read`; after it, only writes are expected. */
+function host(read: string): FakeHost {
+  // Writes: writeCommand's script, or a SAFE_FN prelude and the changes, or xargs over a tree's paths.
+  return fakeHost().once(() => true, { stdout: read }).on(/^(set -e\n|unset CDPATH\n|xargs -0 )/);
 }
 
-const b64 = (text: string): string => Buffer.from(text).toString('base64');
 /** What readScript prints: the untrusted link (if any), the path acted on, STAT_FN's line, then content or hash. */
 const fileRead = (untrusted: string, path: string, stat: string, data = ''): string => `${untrusted}\0${path}\0${stat}\0${data}`;
 
@@ -63,21 +53,21 @@ describe('writing a file as root in a directory another user owns', () => {
 
 describe('symlinks someone other than root could have planted', () => {
   it('lineinfile refuses to follow one at the path unless follow is set, and changes nothing', async () => {
-    const { ctx, commands } = host(fileRead(PGPASS, PGPASS, 'link|postgres|postgres|777|999|999|11|/etc/shadow'));
-    await expect(lineinfile.plan(ctx, { path: PGPASS, line: 'x', create: true })).rejects.toThrow(
+    const h = host(fileRead(PGPASS, PGPASS, 'link|postgres|postgres|777|999|999|11|/etc/shadow'));
+    await expect(lineinfile.plan(h.ctx, { path: PGPASS, line: 'x', create: true })).rejects.toThrow(
       `refusing to follow ${PGPASS}: a symlink someone other than root could have put there, pointing anywhere; set follow: true to follow it`,
     );
-    expect(commands).toHaveLength(1);
-    expect(commands[0]).toContain('lk /var/lib/postgresql/.pgpass; r=/var/lib/postgresql/.pgpass');
+    expect(h.commands).toHaveLength(1);
+    expect(h.commands[0]).toContain('lk /var/lib/postgresql/.pgpass; r=/var/lib/postgresql/.pgpass');
   });
 
   it('lineinfile with follow: true resolves the link and edits its target', async () => {
-    const { ctx, commands } = host(fileRead('', '/srv/real', 'file|root|root|644|0|0|2|', b64('a\n')));
-    const plan = await lineinfile.plan(ctx, { path: '/srv/link', line: 'x', follow: true });
-    expect(commands[0]).toContain('U=; r=$(readlink -m -- /srv/link)');
+    const h = host(fileRead('', '/srv/real', 'file|root|root|644|0|0|2|', b64('a\n')));
+    const plan = await lineinfile.plan(h.ctx, { path: '/srv/link', line: 'x', follow: true });
+    expect(h.commands[0]).toContain('U=; r=$(readlink -m -- /srv/link)');
     expect(plan).toMatchObject({ changed: true, summary: 'update /srv/real: line added', diff: [{ path: '/srv/real', before: 'a\n', after: 'a\nx\n' }] });
     await plan.apply?.();
-    expect(commands[1]).toContain('go /srv || exit 1\nn=real');
+    expect(h.commands[1]).toContain('go /srv || exit 1\nn=real');
   });
 
   it('copy replaces a symlink at dest (never writes through it) but refuses one on the path to dest', async () => {
@@ -95,8 +85,8 @@ describe('symlinks someone other than root could have planted', () => {
   });
 
   it('copy with remote_src refuses to read a source through a planted link', async () => {
-    const { ctx } = host(`/home/u/key\x01file|root|root|600|0|0|3|\0abc  -\n\x01${fileRead('', '/srv/key', 'absent')}`);
-    await expect(copy.plan(ctx, { src: '/home/u/key', remote_src: true, dest: '/srv/key' })).rejects.toThrow('refusing to follow /home/u/key: a symlink someone other than root');
+    const h = host(`/home/u/key\x01file|root|root|600|0|0|3|\0abc  -\n\x01${fileRead('', '/srv/key', 'absent')}`);
+    await expect(copy.plan(h.ctx, { src: '/home/u/key', remote_src: true, dest: '/srv/key' })).rejects.toThrow('refusing to follow /home/u/key: a symlink someone other than root');
   });
 
   it('file refuses a planted link at path for state directory, and acts on a link itself with chown -h when told not to follow', async () => {
@@ -112,11 +102,11 @@ describe('symlinks someone other than root could have planted', () => {
 
   it('file changes a tree from each entry\'s own directory, never through a path that may have become a link', async () => {
     const entry = (type: string, path: string, mode: string) => `${type}\0root\0root\x000\x000\0${mode}\x001:${path.length}\x001\0\0${path}\0`;
-    const { ctx, commands } = host(`\x01\x01${entry('d', '/pg/data', '700')}${entry('f', '/pg/data/a', '644')}\x01`);
-    const plan = await file.plan(ctx, { path: '/pg/data', state: 'directory', recurse: true, owner: 'postgres', mode: '0700' });
+    const h = host(`\x01\x01${entry('d', '/pg/data', '700')}${entry('f', '/pg/data/a', '644')}\x01`);
+    const plan = await file.plan(h.ctx, { path: '/pg/data', state: 'directory', recurse: true, owner: 'postgres', mode: '0700' });
     await plan.apply?.();
-    expect(commands[1]).toMatch(/\ngo \/pg && chown -h postgres -- data$/);
-    expect(commands[2]).toContain('for e; do go "${e%/*}" && chown -h postgres -- "${e##*/}" || exit 1; done');
-    expect(commands[3]).toContain('for e; do go "${e%/*}" && sm 0700 "${e##*/}" || exit 1; done');
+    expect(h.commands[1]).toMatch(/\ngo \/pg && chown -h postgres -- data$/);
+    expect(h.commands[2]).toContain('for e; do go "${e%/*}" && chown -h postgres -- "${e##*/}" || exit 1; done');
+    expect(h.commands[3]).toContain('for e; do go "${e%/*}" && sm 0700 "${e##*/}" || exit 1; done');
   });
 });

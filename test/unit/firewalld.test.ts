@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ModuleContext } from '../../engine/module.ts';
-import { describeChanges, firewalld, normalizeRichRule, parseListAll, parseState, planZones, wantedItems } from '../../modules/firewalld.ts';
+import { describeChanges, firewalld, normalizeRichRule, parseListAll, parseState, planZones, readCommand, wantedItems } from '../../modules/firewalld.ts';
+import { fakeHost, planOn } from './fake-host.ts';
 
 const LIST_ALL_ZONES = `public (default, active)
   target: default
@@ -86,21 +86,14 @@ describe('firewalld parsing and planning', () => {
   });
 
   it('on a running firewalld changes runtime and permanent with one firewall-cmd per option, after one read', async () => {
-    const commands: string[] = [];
-    const ctx = {
-      check: false,
-      vars: {},
-      run: async (command: string) => {
-        commands.push(command);
-        const stdout = commands.length === 1 ? `@unit LoadState=loaded ActiveState=active UnitFileState=enabled\n@running\n@runtime\n${LIST_ALL_ZONES}@permanent\n${LIST_ALL_ZONES}` : '';
-        return { code: 0, stdout, stderr: '' };
-      },
-    } as unknown as ModuleContext;
-    const plan = await firewalld.plan(ctx, { mode: 'zone', intranet: ['10.10.10.0/24', '10.20.0.0/16'], public_ports: [5432, 9100] });
+    const host = fakeHost()
+      .once(readCommand(true), { stdout: `@unit LoadState=loaded ActiveState=active UnitFileState=enabled\n@running\n@runtime\n${LIST_ALL_ZONES}@permanent\n${LIST_ALL_ZONES}` })
+      .on(/^set -e\nfirewall-cmd /);
+    const plan = await planOn(firewalld, { mode: 'zone', intranet: ['10.10.10.0/24', '10.20.0.0/16'], public_ports: [5432, 9100] }, host);
     expect(plan.summary).toBe('trusted: add source 10.20.0.0/16; public: add port 9100/tcp');
-    expect(commands).toHaveLength(1);
+    expect(host.sent).toHaveLength(1);
     await plan.apply?.();
-    expect(commands[1]?.split('\n')).toEqual([
+    expect(host.commands[1]?.split('\n')).toEqual([
       'set -e',
       'firewall-cmd --zone=trusted --add-source=10.20.0.0/16',
       'firewall-cmd --zone=public --add-port=9100/tcp',
@@ -110,11 +103,8 @@ describe('firewalld parsing and planning', () => {
   });
 
   it('without firewalld: mode zone is ok with a warning, mode off is already done, items fail', async () => {
-    const ctx = {
-      check: false,
-      vars: {},
-      run: async () => ({ code: 0, stdout: '@unit LoadState=not-found ActiveState=inactive UnitFileState= \n', stderr: '' }),
-    } as unknown as ModuleContext;
+    const host = fakeHost().on((s) => s.command === readCommand(true) || s.command === readCommand(false), { stdout: '@unit LoadState=not-found ActiveState=inactive UnitFileState= \n' });
+    const ctx = host.ctx;
     expect(await firewalld.plan(ctx, { mode: 'zone', public_ports: [5432] })).toMatchObject({
       changed: false,
       warnings: ['firewalld is not installed: node_firewall_mode zone has nothing to configure'],

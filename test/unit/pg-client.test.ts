@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ModuleFailure, type ModuleContext } from '../../engine/module.ts';
+import { ModuleFailure } from '../../engine/module.ts';
 import { buildScript, listElements, parseResultSets, psqlCommand, psqlError, queryJson, runStatements, settingStatements, statement } from '../../modules/pg-client.ts';
-import { parseDefaultPrivilege } from '../../modules/pg-privileges.ts';
+import { fakeHost } from './fake-host.ts';
 
 describe('psql command and script', () => {
   it('passes the database as a conninfo value and never puts SQL on the command line', () => {
@@ -29,7 +29,7 @@ describe('psql command and script', () => {
 
   it('never shows the secret a statement carries in a failure, even where the server quotes the statement', async () => {
     const stderr = `psql:<stdin>:6: ERROR:  syntax error at or near "x"\nLINE 1: ALTER ROLE "u" PASSWORD 'pl@in' x\n`;
-    const ctx = { run: async () => ({ code: 3, stdout: "pl@in", stderr }) } as unknown as ModuleContext;
+    const { ctx } = fakeHost().on(psqlCommand({ db: 'postgres' }, ['-q', '-At']), { code: 3, stdout: 'pl@in', stderr });
     const secret = { sql: `ALTER ROLE "u" PASSWORD 'pl@in' x`, shown: `ALTER ROLE "u" PASSWORD '********' x`, secret: 'pl@in' };
     const failure = await runStatements(ctx, { db: 'postgres' }, [secret], 'role u').catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(ModuleFailure);
@@ -39,7 +39,7 @@ describe('psql command and script', () => {
 
   it('does not quote a secret read that is not JSON in its failure, and quotes any other read', async () => {
     const stdout = 'NOTICE from psqlrc\n{"roles": {"u": {"password": "SCRAM-SHA-256$4096:c2FsdA==$a2V5:c2VydmVy"}}}';
-    const ctx = { run: async () => ({ code: 0, stdout, stderr: '' }) } as unknown as ModuleContext;
+    const { ctx } = fakeHost().on(psqlCommand({ db: 'postgres' }, ['-q', '-At']), { stdout });
     const secret = await queryJson(ctx, { db: 'postgres' }, 'select 1', 'reading the roles', { secret: true }).catch((e: unknown) => e);
     expect(secret).toBeInstanceOf(ModuleFailure);
     expect((secret as ModuleFailure).message).toBe('reading the roles: psql did not return JSON (output withheld: it may hold secrets)');
@@ -98,27 +98,5 @@ describe('role and database settings', () => {
     expect(settingStatements('ALTER ROLE "u"', null, { search_path: 'monitor, public' })[0]?.sql).toBe(
       `ALTER ROLE "u" SET "search_path" = 'monitor', 'public'`,
     );
-  });
-});
-
-describe("Pigsty's default privilege lines", () => {
-  it('parse into rules for a role', () => {
-    expect(parseDefaultPrivilege('GRANT SELECT     ON TABLES    TO dbrole_readonly', 'dbrole_admin')).toEqual({
-      for_role: 'dbrole_admin',
-      on: 'TABLES',
-      privileges: ['SELECT'],
-      to: 'dbrole_readonly',
-      state: 'grant',
-    });
-    expect(parseDefaultPrivilege('revoke insert, update on sequences from "Odd Role" with grant option', 'r', 's')).toEqual({
-      for_role: 'r',
-      schema: 's',
-      on: 'SEQUENCES',
-      privileges: ['INSERT', 'UPDATE'],
-      to: 'Odd Role',
-      state: 'revoke',
-      grant_option: true,
-    });
-    expect(() => parseDefaultPrivilege('GRANT SELECT ON VIEWS TO x', 'r')).toThrow(/cannot read default privilege/);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ModuleContext } from '../../engine/module.ts';
 import { editContent, parseState, procPath, renderSettings, sysctl } from '../../modules/sysctl.ts';
+import { b64, checkedArgs, fakeHost, planOn } from './fake-host.ts';
 
 describe('sysctl file editing', () => {
   const file = '# tuned by hand\nvm.swappiness=10\nnet/core/somaxconn = 128\n; old\nvm.swappiness = 20\n';
@@ -29,23 +29,22 @@ describe('sysctl file editing', () => {
 
 describe('sysctl live values where /proc/sys is writable', () => {
   it('sets only the keys whose live value differs, with one sysctl -w', async () => {
-    const commands: string[] = [];
-    const file = Buffer.from('vm.swappiness = 1\nnet.core.somaxconn = 1024\n').toString('base64');
-    const ctx = {
-      check: false,
-      vars: {},
-      run: async (command: string) => {
-        commands.push(command);
-        const stdout = command.startsWith('real=')
-          ? `@path\t/etc/sysctl.d/x.conf\n@file\t${file}\n@live\tvm.swappiness\trw\t60\n@live\tnet.core.somaxconn\trw\t1024\n`
-          : '';
-        return { code: 0, stdout, stderr: '' };
-      },
-    } as unknown as ModuleContext;
-    const plan = await sysctl.plan(ctx, { settings: { 'vm.swappiness': 1, 'net.core.somaxconn': 1024 }, sysctl_file: '/etc/sysctl.d/x.conf' });
+    const file = b64('vm.swappiness = 1\nnet.core.somaxconn = 1024\n');
+    const host = fakeHost()
+      .on(/^real=/, { stdout: `@path\t/etc/sysctl.d/x.conf\n@file\t${file}\n@live\tvm.swappiness\trw\t60\n@live\tnet.core.somaxconn\trw\t1024\n` })
+      .on('sysctl -q -w vm.swappiness=1');
+    const plan = await planOn(sysctl, { settings: { 'vm.swappiness': 1, 'net.core.somaxconn': 1024 }, sysctl_file: '/etc/sysctl.d/x.conf' }, host);
     expect(plan).toMatchObject({ changed: true, summary: 'set live vm.swappiness = 1 (was 60)', warnings: [] });
-    expect(commands).toHaveLength(1);
+    expect(host.sent).toHaveLength(1);
     await plan.apply?.();
-    expect(commands[1]).toBe('sysctl -q -w vm.swappiness=1');
+    expect(host.commands[1]).toBe('sysctl -q -w vm.swappiness=1');
+  });
+});
+
+describe('sysctl arguments', () => {
+  it('refuses a settings key that is not a sysctl key, and its value unchecked with it', () => {
+    expect(() => checkedArgs(sysctl, { settings: { 'vm.swappiness = 1\nkernel.panic': 0 } })).toThrow('invalid arguments');
+    expect(() => checkedArgs(sysctl, { settings: { 'vm.swappiness': '1\nkernel.panic = 0' } })).toThrow('invalid arguments');
+    expect(checkedArgs(sysctl, { settings: { 'net.ipv4.conf.eth0/1.forwarding': 1 } })).toEqual({ settings: { 'net.ipv4.conf.eth0/1.forwarding': 1 } });
   });
 });

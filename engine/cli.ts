@@ -184,6 +184,8 @@ async function execute(playbook: Playbook, opts: CliOptions, masker: Masker, io:
 
   const refusal = playbook.requiresLimit ? limitRefusal(inv, opts.limit) : undefined;
   if (refusal) throw new EngineError(`${playbook.name} is destructive: ${refusal}`, { path: '--limit' }, 'e.g. -l pg-test');
+  const kept = inventorySwitches(inv, playbook.commandLineVars ?? []);
+  if (kept.length) throw new EngineErrors(kept);
   if (allHosts.length === 0) {
     throw new EngineError(`no hosts to run on${opts.limit ? ` with --limit ${opts.limit}` : ''}`, { file: inventoryFile }, 'a limit that matches inventory hosts');
   }
@@ -316,6 +318,24 @@ function listTags(playbook: Playbook, plays: CompiledPlay[], json: boolean, out:
   out(`playbook: ${playbook.name}\n`);
   for (const row of rows) out(`\n  play: ${row.play}\n      TASK TAGS: [${row.tags.join(', ')}]\n`);
   return 0;
+}
+
+/** The places the inventory sets a variable only -e may set (Playbook.commandLineVars), each with its file:line. */
+export function inventorySwitches(inv: Inventory, names: readonly string[]): EngineError[] {
+  const places = [
+    ...[...inv.groups.values()].flatMap((g) => (g.paths ?? [g.path]).map((path) => ({ vars: g.vars, path: [...path, 'vars'] }))),
+    ...[...inv.hosts.values()].flatMap((h) => h.paths.map((path) => ({ vars: h.vars, path }))),
+  ];
+  const found: EngineError[] = [];
+  for (const { vars, path } of places) {
+    for (const name of names) {
+      const at = [...path, name];
+      const loc = name in vars ? inv.locate(at) : undefined;
+      if (!loc) continue;
+      found.push(new EngineError(`${name} is a switch of this run, not an inventory variable`, { file: loc.file, line: loc.line, column: loc.column, path: at.join('.') }, `-e ${name}=... on the command line`));
+    }
+  }
+  return found;
 }
 
 /**

@@ -119,6 +119,11 @@ export interface Playbook {
    * host, such as `all` or `*`), checked before anything connects.
    */
   requiresLimit?: boolean;
+  /**
+   * A run's switches that only -e may set (pgsql-db's `dbforce`): the inventory setting one is refused before any
+   * host is touched, so no inventory keeps a switch on for every later run.
+   */
+  commandLineVars?: string[];
 }
 
 /** Task builders bound to the variable type V of a role, so reading an unknown variable is a compile error. */

@@ -67,6 +67,7 @@ export const pgsqlDb: Playbook = {
   description: 'Create, update, recreate or drop the pg_databases entry named by -e dbname=NAME, and refresh the pgbouncer database list.',
   schema: PigstyParams,
   checks,
+  commandLineVars: ['dbname', 'dbforce'],
   plays: [
     {
       name: 'PGSQL DB',

@@ -73,6 +73,7 @@ export const pgsqlUser: Playbook = {
   description: 'Create, update or drop the pg_users entry named by -e username=NAME, and refresh the pgbouncer user list.',
   schema: PigstyParams,
   checks,
+  commandLineVars: ['username'],
   plays: [
     {
       name: 'PGSQL USER',

@@ -50,8 +50,9 @@ export function psqlError(result: ExecResult): string {
 }
 
 function fail(what: string, result: ExecResult, secrets: string[] = []): never {
-  // A server error can quote the statement it failed on.
-  const scrub = (text: string) => secrets.reduce((t, secret) => t.split(secret).join('********'), text);
+  // A server error can quote the statement it failed on, where a secret is inside an SQL literal (quotes doubled).
+  const forms = secrets.flatMap((secret) => [quoteLiteral(secret).replace(/^E?'|'$/g, ''), secret]).filter(Boolean);
+  const scrub = (text: string) => forms.reduce((t, form) => t.split(form).join('********'), text);
   throw new ModuleFailure(scrub(`${what} failed: ${psqlError(result)}`), { rc: result.code, stdout: scrub(result.stdout), stderr: scrub(result.stderr) });
 }
 

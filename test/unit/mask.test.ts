@@ -56,6 +56,13 @@ describe('masker gaps', () => {
     expect(m.mask(`echo 'it'"'"'s "quoted" \\ back' | psql`)).toBe('echo ******** | psql');
   });
 
+  it('masks a secret inside a quoted SQL or YAML literal, its quotes (and in E\'\' its backslashes) doubled', () => {
+    const m = new Masker();
+    m.collect({ pg_admin_password: "it's\\x" });
+    expect(m.mask("ALTER ROLE u PASSWORD E'it''s\\\\x'")).toBe("ALTER ROLE u PASSWORD E'********'");
+    expect(m.mask("password: 'it''s\\x'")).toBe("password: '********'");
+  });
+
   it('masks each line of a multi-line key in a diff, not only the whole key', () => {
     const key = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\nq2Wd8fN1uXk3Tz0aLmPp9s\n-----END PRIVATE KEY-----\n';
     const m = new Masker();

@@ -37,6 +37,20 @@ describe('psql command and script', () => {
     expect((failure as ModuleFailure).message).toBe(`role u failed: psql:<stdin>:6: ERROR:  syntax error at or near "x"\nLINE 1: ALTER ROLE "u" PASSWORD '********' x`);
   });
 
+  it('never shows a secret with quotes or backslashes in the SQL literal form the server quotes back', async () => {
+    for (const [secret, literal] of [
+      ["it's", "'it''s'"] as const,
+      ["a\\b'c", "E'a\\\\b''c'"] as const,
+    ]) {
+      const stderr = `psql:<stdin>:6: ERROR:  syntax error at or near "x"\nLINE 1: ALTER ROLE "u" PASSWORD ${literal} x\n`;
+      const { ctx } = fakeHost().on(psqlCommand({ db: 'postgres' }, ['-q', '-At']), { code: 3, stdout: '', stderr });
+      const statement = { sql: `ALTER ROLE "u" PASSWORD ${literal} x`, shown: `ALTER ROLE "u" PASSWORD '********' x`, secret };
+      const failure = (await runStatements(ctx, { db: 'postgres' }, [statement], 'role u').catch((e: unknown) => e)) as ModuleFailure;
+      expect(failure.message).toBe(`role u failed: psql:<stdin>:6: ERROR:  syntax error at or near "x"\nLINE 1: ALTER ROLE "u" PASSWORD ${literal.startsWith('E') ? 'E' : ''}'********' x`);
+      expect(JSON.stringify(failure.details)).not.toContain(secret.slice(0, 2));
+    }
+  });
+
   it('does not quote a secret read that is not JSON in its failure, and quotes any other read', async () => {
     const stdout = 'NOTICE from psqlrc\n{"roles": {"u": {"password": "SCRAM-SHA-256$4096:c2FsdA==$a2V5:c2VydmVy"}}}';
     const { ctx } = fakeHost().on(psqlCommand({ db: 'postgres' }, ['-q', '-At']), { stdout });

@@ -141,7 +141,7 @@ describe('etcd templates', () => {
 
   it('points login shells at every member, with the password read from etcd.pass rather than written in', () => {
     const profile = renderTemplate(templatePath(ROLE, 'etcdctl.sh.hbs'), vars);
-    expect(profile).toContain('export ETCDCTL_ENDPOINTS="https://10.10.10.10:2379,https://10.10.10.100:2379,https://10.10.10.9:2379"\n');
+    expect(profile).toContain('export ETCDCTL_ENDPOINTS=https://10.10.10.10:2379,https://10.10.10.100:2379,https://10.10.10.9:2379\n');
     expect(profile).toContain('export ETCDCTL_API=3\n');
     expect(profile).toContain('ETCDCTL_USER="root:$(cat /etc/etcd/etcd.pass)"');
   });

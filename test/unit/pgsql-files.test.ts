@@ -1,6 +1,11 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
+import { shq } from '../../engine/shell-quote.ts';
 import { renderTemplate } from '../../modules/template.ts';
 import { patroniConf } from '../../roles/pgsql/conf.ts';
 import { PG_DEFAULT_ROLES, PGSQL_DEFAULTS } from '../../roles/pgsql/defaults.ts';
@@ -156,5 +161,42 @@ describe('pg_role arguments', () => {
 
   it('points the monitor user at the monitor schema, keeping its own settings', () => {
     expect(pgRoleArgs(byName('dbuser_monitor'), vars).parameters).toEqual({ search_path: 'monitor,public', log_min_duration_statement: 1000 });
+  });
+});
+
+describe('login shell files in /etc/profile.d', () => {
+  // Every login shell, root's included, sources these: an inventory or -e value must stay one literal word.
+  const hostile = {
+    pg_bin_dir: '/usr/pgsql/bin$(touch PWNED)',
+    pg_home_link: '/usr/pgsql`touch PWNED`',
+    pg_data: "/pg/data';touch PWNED;'",
+    pg_log_dir: '/pg/log "x" $HOME',
+    pg_port: 5432,
+    pg_primary_db: 'postgres;touch PWNED',
+    pg_instance: 'pg-test-1',
+  };
+  it('pgsql.sh and pg-alias.sh hand every value to the shell as one literal word', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'profile-'));
+    try {
+      for (const name of ['pgsql.sh', 'pg-alias.sh']) writeFileSync(join(dir, name), renderTemplate(template(`${name}.hbs`), hostile));
+      const script =
+        '. ./pgsql.sh; . ./pg-alias.sh; printf "%s\\n" "$PGHOME" "$PGDATA" "$PGPORT" "$PGDATABASE" "${PATH%%:*}" "${BASH_ALIASES[pg-d]}" "${BASH_ALIASES[pg-log]}" "${BASH_ALIASES[pg-reload]}"';
+      const r = spawnSync('bash', ['-c', script], { cwd: dir, encoding: 'utf8', env: { PATH: '/usr/bin:/bin', HOME: '/nonexistent' } });
+      expect(r.stderr).toBe('');
+      expect(r.stdout.split('\n')).toEqual([
+        hostile.pg_home_link,
+        hostile.pg_data,
+        '5432',
+        hostile.pg_primary_db,
+        hostile.pg_bin_dir,
+        `cd ${shq(hostile.pg_data)}`,
+        `cd ${shq(hostile.pg_log_dir)}`,
+        `pg_ctl -D ${shq(hostile.pg_data)} reload`,
+        '',
+      ]);
+      expect(existsSync(join(dir, 'PWNED'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
   });
 });

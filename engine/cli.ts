@@ -14,7 +14,7 @@ import { jsonSink } from './output/json.ts';
 import { Masker } from './output/mask.ts';
 import { plainSink } from './output/plain.ts';
 import { progressSink } from './output/progress.ts';
-import { applyLimit, patternTerms, resolvePattern, termHosts } from './patterns.ts';
+import { applyLimit, patternTerms, resolvePattern } from './patterns.ts';
 import { EXIT_SIGNAL, Runner } from './runner.ts';
 import { taskSelected, type TagSelection } from './tags.ts';
 import { validateInventory } from './validate.ts';
@@ -339,19 +339,19 @@ export function inventorySwitches(inv: Inventory, names: readonly string[]): Eng
 }
 
 /**
- * Why a --limit does not name the target of a destructive playbook, or undefined when it does. The limit's terms
- * (`@file` lines included) are resolved against the inventory: it is refused when no term names hosts (an exclusion
- * or intersection alone starts from every host), or when a term naming hosts selects every inventory host and is not
- * a group or host named as such (`all`, `*`, `~.*`, `all[0:]`, `all:!pg-meta`). Naming the one cluster of a
- * one-cluster inventory is fine; removing every cluster of a larger one is done by naming each (`-l pg-meta,pg-test`).
+ * Why a --limit does not name the target of a destructive playbook, or undefined when it does. Every term that adds
+ * hosts (`@file` lines included) must be a group or host named as such, or such a group with a subscript
+ * (`pg-test[0]`): a wildcard, a regex or `all` selects by shape, and several of them together can select every
+ * cluster where none does alone (`pg-*`, `all[0],all[1:]`). An exclusion or intersection alone starts from every
+ * host. Naming the one cluster of a one-cluster inventory is fine; removing every cluster is done by naming each.
  */
 export function limitRefusal(inv: Inventory, limit: string | undefined): string | undefined {
   if (limit === undefined || limit.trim() === '') return 'it needs -l naming the cluster or hosts to act on';
   const terms = patternTerms(limit, { cwd: process.cwd() });
   const union = terms.filter((t) => t[0] !== '!' && t[0] !== '&');
   if (union.length === 0) return `-l ${limit}: no term names hosts, so it starts from every host; name the clusters or hosts instead`;
-  const every = inv.hosts.size;
-  const named = (term: string) => inv.hosts.has(term) || (inv.groups.has(term) && term !== 'all' && term !== 'ungrouped');
-  const everything = union.find((term) => !named(term) && termHosts(inv, term).length === every);
-  return everything === undefined ? undefined : `-l ${limit}: the term "${everything}" selects every host; name the clusters or hosts instead`;
+  const group = (name: string) => inv.groups.has(name) && name !== 'all' && name !== 'ungrouped';
+  const named = (term: string) => inv.hosts.has(term) || group(term) || group(term.replace(/\[[^\]]*\]$/, ''));
+  const unnamed = union.find((term) => !named(term));
+  return unnamed === undefined ? undefined : `-l ${limit}: the term "${unnamed}" is not a group or host name; name the clusters or hosts instead`;
 }

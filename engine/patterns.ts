@@ -48,12 +48,6 @@ export function patternTerms(pattern: string, opts: PatternOptions = {}): string
   return splitPattern(pattern).flatMap((t) => (t.startsWith('@') ? readPatternFile(t.slice(1), opts.cwd ?? process.cwd()) : [t]));
 }
 
-/** The hosts one term (without its `!` or `&`) selects on its own, in inventory order. */
-export function termHosts(inv: Inventory, term: string): string[] {
-  const hosts = new Set(matchTerm(inv, term, term).hosts);
-  return [...inv.hosts.keys()].filter((h) => hosts.has(h));
-}
-
 /** The hosts of a play that a `--limit` pattern keeps, in the play's order. */
 export function applyLimit(inv: Inventory, hosts: string[], limit: string, opts: PatternOptions = {}): string[] {
   const allowed = new Set(resolvePattern(inv, limit, opts).hosts);

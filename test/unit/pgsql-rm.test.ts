@@ -30,27 +30,28 @@ describe('pgsql-rm.ts refuses to run without naming its target', () => {
     expect(r.stdout).toBe('');
   });
 
-  it('exits 1 for a limit with a term that selects every host', () => {
+  it('exits 1 for a limit with a term that is not a group or host name', () => {
     for (const limit of ['all', '*', 'all:!pg-meta', 'pg-test,all']) {
       const r = pgsqlRm('-l', limit, '--json');
       expect(r.code, limit).toBe(1);
-      expect(r.stderr, limit).toMatch(/selects every host; name the clusters or hosts instead/);
+      expect(r.stderr, limit).toMatch(/is not a group or host name; name the clusters or hosts instead/);
       expect(r.stdout, limit).toBe('');
     }
   });
 
-  it('exits 1 for a limit that selects every host without naming it: regex, glob, slice, exclusion or intersection alone, @file', () => {
+  it('exits 1 for a limit that selects by shape: regex, glob, slices of all (together every cluster), exclusion or intersection alone, @file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'limit-'));
     writeFileSync(join(dir, 'hosts'), 'all\n');
     try {
       for (const [limit, why] of [
-        ['~.*', 'the term "~.*" selects every host'],
-        ['*.invalid', 'the term "*.invalid" selects every host'],
-        ['pg-*', 'the term "pg-*" selects every host'],
-        ['all[0:]', 'the term "all[0:]" selects every host'],
+        ['~.*', 'the term "~.*" is not a group or host name'],
+        ['*.invalid', 'the term "*.invalid" is not a group or host name'],
+        ['pg-*', 'the term "pg-*" is not a group or host name'],
+        ['pg-t*', 'the term "pg-t*" is not a group or host name'],
+        ['all[0],all[1:]', 'the term "all[0]" is not a group or host name'],
         ['!nothing', 'no term names hosts, so it starts from every host'],
         ['&all', 'no term names hosts, so it starts from every host'],
-        [`@${join(dir, 'hosts')}`, 'the term "all" selects every host'],
+        [`@${join(dir, 'hosts')}`, 'the term "all" is not a group or host name'],
       ]) {
         const r = pgsqlRm('-l', limit!, '--json');
         expect(r.code, limit).toBe(1);
@@ -64,13 +65,13 @@ describe('pgsql-rm.ts refuses to run without naming its target', () => {
 
   it('takes a limit naming a cluster or host, even the only cluster of its inventory', () => {
     const multi = loadInventory(INVENTORY);
-    for (const limit of ['pg-test', 'pg-meta,pg-test', '10.10.10.11', 'pg-test[0]', 'pg-t*', '~pg-test', 'pg-test:!10.10.10.12', 'pg-test:&pg-test']) {
+    for (const limit of ['pg-test', 'pg-meta,pg-test', '10.10.10.11', 'pg-test[0]', 'pg-test[1:]', 'pg-test:!10.10.10.12', 'pg-test:&pg-test', '!pg-meta:pg-test']) {
       expect(limitRefusal(multi, limit), limit).toBeUndefined();
     }
     expect(limitRefusal(multi, undefined)).toBe('it needs -l naming the cluster or hosts to act on');
     const single = parseInventory('all:\n  children:\n    pg-meta:\n      hosts: { 10.10.10.10: { pg_seq: 1, pg_role: primary } }\n', 'one.yml');
     for (const limit of ['pg-meta', '10.10.10.10']) expect(limitRefusal(single, limit), limit).toBeUndefined();
-    for (const limit of ['all', 'pg-*', 'pg-meta[0:]', '~.*', '!pg-test']) expect(limitRefusal(single, limit), limit).toMatch(/selects every host|starts from every host/);
+    for (const limit of ['all', 'pg-*', 'all[0:]', '~.*', '!pg-test', '~pg-meta']) expect(limitRefusal(single, limit), limit).toMatch(/is not a group or host name|starts from every host/);
   });
 
   it('still lists hosts and tasks without -l (nothing runs)', () => {

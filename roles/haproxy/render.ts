@@ -1,5 +1,5 @@
 import { shq } from '../../engine/shell-quote.ts';
-import type { HaproxyService } from '../params.ts';
+import { SINGLE_LINE, type HaproxyService } from '../params.ts';
 import { stampCommand } from '../reloads.ts';
 
 /** HAProxy's main file and the directory of one file per service, both loaded by the unit this role installs. */
@@ -56,6 +56,9 @@ export function haproxyServicePath(name: string): string {
 /** One backend server line: address, then backup / weight / free options when given. */
 function serverLine(s: HaproxyService['servers'][number]): string {
   if (!NAME.test(s.name)) throw new Error(`haproxy server name "${s.name}" must be letters, digits, _ . : -`);
+  if (!NAME.test(s.ip)) throw new Error(`haproxy server ${s.name}: address ${JSON.stringify(s.ip)} must be letters, digits, _ . : -`);
+  if (!Number.isInteger(Number(s.port))) throw new Error(`haproxy server ${s.name}: port ${JSON.stringify(s.port)} must be a number`);
+  if (s.options !== undefined && !new RegExp(SINGLE_LINE).test(s.options)) throw new Error(`haproxy server ${s.name}: options must be one line`);
   const words = [`server ${s.name} ${s.ip}:${s.port}`];
   if (s.backup) words.push('backup');
   if (s.weight !== undefined && s.weight >= 0 && s.weight < 256) words.push(`weight ${s.weight}`);

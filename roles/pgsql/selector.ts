@@ -66,11 +66,15 @@ export function clusterMembers(hostvars: Record<string, Record<string, unknown>>
     .map(([host, vars]) => ({ ...vars, inventory_hostname: host }) as Member);
 }
 
-/** Members a selector (or backup) expression picks; an expression giving anything but a list picks none. */
+/**
+ * Members a selector (or backup) expression picks; an expression giving anything but a list picks none. Only the
+ * members themselves count: a literal or a multiselect (`{inventory_hostname: ...}`) could make up a host whose
+ * name carries a line of haproxy configuration.
+ */
 export function selectMembers(expression: string | undefined, members: Member[]): Member[] {
   if (expression === undefined || expression === '') return [];
   const picked = jmesSearch(expression, members);
   if (picked === null || picked === undefined) return [];
-  const list = Array.isArray(picked) ? picked : [picked];
-  return list.filter((m): m is Member => m !== null && typeof m === 'object' && typeof (m as Member).inventory_hostname === 'string');
+  const list: unknown[] = Array.isArray(picked) ? picked : [picked];
+  return list.filter((m): m is Member => members.includes(m as Member));
 }

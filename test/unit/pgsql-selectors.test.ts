@@ -127,6 +127,13 @@ describe('service selectors (JMESPath over the cluster members)', () => {
     expect(selectMembers('[? pg_role == `replica` && !pg_offline_query]', pgTest)).toEqual([{ inventory_hostname: '10.10.10.12', pg_cluster: 'pg-test', pg_seq: 2, pg_role: 'replica' }]);
   });
 
+  it('keeps only the members themselves: a literal or multiselect cannot make up a host', () => {
+    const forged = '"10.0.0.9:5432\\n    server pwn 6.6.6.6:5432 check\\n#"';
+    expect(selectMembers(`[].{inventory_hostname: \`${forged}\`, pg_cluster: pg_cluster, pg_seq: pg_seq}`, pgTest)).toEqual([]);
+    expect(selectMembers(`\`[{"inventory_hostname": ${forged}, "pg_cluster": "pg-test", "pg_seq": 9}]\``, pgTest)).toEqual([]);
+    expect(selectMembers('reverse(@)', pgTest).map((m) => m.inventory_hostname)).toEqual(['10.10.10.13', '10.10.10.12', '10.10.10.11']);
+  });
+
   it('refuses a broken expression with a message naming it', () => {
     for (const bad of ['[? pg_role == `primary`', '[? pg_role == #]', '[? pg_role === `primary`]', '[? pg_role == `primary` && ]', '[?', '[? pg_role == `primary` ] |']) {
       expect(() => selectMembers(bad, pgTest)).toThrow(`cannot read selector ${JSON.stringify(bad)}: `);

@@ -62,15 +62,18 @@ export class Masker {
   }
 
   /**
-   * The value as written, JSON-escaped, shell-quoted and inside a quoted literal of SQL or YAML (quotes doubled, and
-   * backslashes too in PostgreSQL's E'' form: an error can quote the statement), and so each line of a multi-line
-   * value (a key in a diff) on its own; lines too short or too plain to be secret (`{`, `}`) are left to the whole value.
+   * The value as written, JSON-escaped (non-ASCII too), shell-quoted, as a .pgpass field, and inside a quoted literal
+   * of SQL or YAML (quotes doubled, and backslashes too in PostgreSQL's E'' form: an error can quote the statement),
+   * and so each line of a multi-line value (a key in a diff) on its own; lines too short or too plain to be secret (`{`, `}`) are left to the whole value.
    */
   private addText(value: string): void {
     const lines = value.split(/\r?\n/).map((l) => l.trim());
     const parts = lines.length > 1 ? [value, ...lines.filter((l) => l.length >= 4 && /[A-Za-z0-9]/.test(l))] : [value];
     const doubled = (p: string) => [p.replace(/'/g, "''"), p.replace(/\\/g, '\\\\').replace(/'/g, "''")];
-    for (const form of parts.flatMap((p) => [p, JSON.stringify(p).slice(1, -1), shq(p), ...doubled(p)])) {
+    // JSON with non-ASCII escaped (as Python's json.dumps and the templates' to_json write it), and a .pgpass field.
+    const ascii = (p: string) => JSON.stringify(p).slice(1, -1).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    const pgpass = (p: string) => p.replace(/\\/g, '\\\\').replace(/:/g, '\\:');
+    for (const form of parts.flatMap((p) => [p, JSON.stringify(p).slice(1, -1), shq(p), ...doubled(p), ascii(p), pgpass(p)])) {
       if (form.trim() === '' || this.forms.has(form)) continue;
       this.forms.add(form);
       this.pattern = undefined;

@@ -63,6 +63,13 @@ describe('masker gaps', () => {
     expect(m.mask("password: 'it''s\\x'")).toBe("password: '********'");
   });
 
+  it('masks a secret as to_json writes it (non-ASCII escaped) and as a .pgpass field (\\ and : escaped)', () => {
+    const m = new Masker();
+    m.collect({ patroni_password: 'Pässwörd-2024!', pg_replication_password: 'Rep:l1c\\ator#9' });
+    expect(m.mask('restapi.password: "P\\u00e4ssw\\u00f6rd-2024!"')).toBe('restapi.password: "********"');
+    expect(m.mask('*:*:*:replicator:Rep\\:l1c\\\\ator#9')).toBe('*:*:*:replicator:********');
+  });
+
   it('masks each line of a multi-line key in a diff, not only the whole key', () => {
     const key = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\nq2Wd8fN1uXk3Tz0aLmPp9s\n-----END PRIVATE KEY-----\n';
     const m = new Masker();

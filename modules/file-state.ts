@@ -70,7 +70,8 @@ export function parseStat(output: string): PathState {
 /**
  * Shell functions that keep root from being turned against itself by a user who owns a directory on a path (the
  * dbsu owns its home, pg_data and /etc/pgbouncer, and can plant symlinks there). A symlink is trusted only where
- * no one but root can have made it: in a directory root owns that is not sticky (/tmp: anyone may add names there).
+ * no one but root can have made it: in a directory root owns that is neither sticky (/tmp: anyone may add names
+ * there) nor writable by its group or everyone (ut).
  * Links are resolved one hop at a time, and the directory holding each hop is judged again: a trusted link (/pg)
  * may point through a directory the dbsu owns, where the next link is the dbsu's.
  * - rs PATH [1] walks PATH and sets R to where it leads through trusted links (with 1, a link at PATH's last name
@@ -85,12 +86,14 @@ export function parseStat(output: string): PathState {
  */
 export const SAFE_FN = [
   'unset CDPATH',
+  // A directory others may add names to: not root's, sticky (/tmp), or writable by its group or everyone.
+  `ut() { [ ! -O "$1" ] || [ -k "$1" ] || [ -n "$(find "$1" -maxdepth 0 -perm /022 -print)" ]; }`,
   // _r holds the names still to walk; a link's target is put in front of them, so the walk never lets the kernel
   // resolve more than the one name it is looking at.
   `rs() { U=; R=; _x=; [ -O / ] && _x=1; _r=$1; _p=; _n=0; while [ -n "$_r" ]; do ` +
     `case $_r in */*) _c=\${_r%%/*}; _r=\${_r#*/} ;; *) _c=$_r; _r= ;; esac; ` +
     `case $_c in ''|.) continue ;; ..) _p=\${_p%/*}; continue ;; esac; _q=$_p/$_c; ` +
-    `if [ -L "$_q" ]; then if [ -n "$_x" ] && { [ ! -O "\${_p:-/}" ] || [ -k "\${_p:-/}" ]; }; then ` +
+    `if [ -L "$_q" ]; then if [ -n "$_x" ] && ut "\${_p:-/}"; then ` +
     `if [ -z "$_r" ] && [ "$2" != 1 ]; then U=$1; else U=$_q; fi; R=$_q; return 0; fi; ` +
     `if [ -z "$_r" ] && [ "$2" != 1 ]; then _p=$_q; break; fi; _n=$((_n + 1)); ` +
     `if [ $_n -gt 40 ] || ! _t=$(readlink -- "$_q"); then U=$_q; R=$_q; return 0; fi; ` +
@@ -99,7 +102,7 @@ export const SAFE_FN = [
   `go() { _m=$2; _n=0; cd / || return 1; _r=$1; while [ -n "$_r" ]; do ` +
     `case $_r in */*) _c=\${_r%%/*}; _r=\${_r#*/} ;; *) _c=$_r; _r= ;; esac; case $_c in ''|.) continue ;; esac; ` +
     `_w=\${PWD%/}/$_c; if [ "$_m" = 1 ] && [ ! -e "$_c" ] && [ ! -L "$_c" ] && ! mkdir -- "$_c"; then return 1; fi; ` +
-    `if [ -L "$_c" ]; then if [ -O / ] && { [ ! -O . ] || [ -k . ]; }; then echo "$_w is a symlink someone other than root could have put there: not following it" >&2; return 1; fi; ` +
+    `if [ -L "$_c" ]; then if [ -O / ] && ut .; then echo "$_w is a symlink someone other than root could have put there: not following it" >&2; return 1; fi; ` +
     `_n=$((_n + 1)); if [ $_n -gt 40 ] || ! _t=$(readlink -- "$_c"); then echo "cannot follow the symlink $_w" >&2; return 1; fi; ` +
     `case $_t in /*) cd / || return 1 ;; esac; _r=$_t/$_r; continue; fi; ` +
     `if ! cd -P -- "$_c" 2>/dev/null; then if [ ! -e "$_c" ]; then echo "$_w does not exist" >&2; elif [ ! -d "$_c" ]; then echo "$_w is not a directory" >&2; ` +

@@ -125,6 +125,15 @@ describe('modules acting as root where another user can plant symlinks (x62)', (
     await sh(conn, `rm -f ${via}`);
   });
 
+  it('a link in a root-owned directory its group may write is not trusted either', async () => {
+    await sh(conn, 'rm -rf /srv/pgsty-gw && mkdir -m 775 /srv/pgsty-gw && chgrp mallory /srv/pgsty-gw');
+    await asMallory(`ln -s ${TARGET_DIR} /srv/pgsty-gw/cfg`);
+    const r = await runModule(conn, copy, { dest: '/srv/pgsty-gw/cfg/pwned', content: 'pwned\n' });
+    refused(r.result.msg, '/srv/pgsty-gw/cfg');
+    expect(await targets()).toBe(before);
+    await sh(conn, 'rm -rf /srv/pgsty-gw');
+  });
+
   it('keeps the ACLs and extended attributes of the file it replaces', async () => {
     const path = `${HOME}/attrs`;
     await sh(conn, 'command -v setfacl >/dev/null && command -v setfattr >/dev/null || apt-get install -y -q acl attr >/dev/null');

@@ -4,19 +4,21 @@ import { shq } from '../engine/shell-quote.ts';
 import { defineModule, ModuleFailure, mustSucceed, type Plan } from '../engine/module.ts';
 import { planContent } from './file-state.ts';
 
-/** A string enum as JSON Schema `enum`, so a wrong value is reported with the allowed ones. */
-
-const KEY = '^[A-Za-z0-9_][A-Za-z0-9_./-]*$';
+/**
+ * A sysctl key: levels separated by dots, each starting with a letter, digit or _ (a slash inside a level stands for
+ * a dot, as in eth0/1), so no level becomes `..` or `.` on its way to /proc/sys.
+ */
+export const SYSCTL_KEY = '^[A-Za-z0-9_][A-Za-z0-9_/-]*(\\.[A-Za-z0-9_][A-Za-z0-9_/-]*)*$';
 const Value = Type.Union([Type.String({ pattern: '^[^\\n]*$' }), Type.Number()]);
 
 export const SysctlArgs = Type.Object(
   {
     /** One key (Ansible's form), with value and state. */
-    name: Type.Optional(Type.String({ pattern: KEY })),
+    name: Type.Optional(Type.String({ pattern: SYSCTL_KEY })),
     value: Type.Optional(Value),
     state: Type.Optional(Enum(['present', 'absent'])),
     /** Every key of the file (Pigsty's tuning profiles): the file is written with exactly these lines. */
-    settings: Type.Optional(Type.Record(Type.String({ pattern: KEY }), Value, { additionalProperties: false })),
+    settings: Type.Optional(Type.Record(Type.String({ pattern: SYSCTL_KEY }), Value, { additionalProperties: false })),
     /** The file holding the keys; a symlink is followed (Debian's 99-sysctl.conf points at /etc/sysctl.conf). */
     sysctl_file: Type.Optional(Type.String({ pattern: '^/' })),
     /** Also set the live kernel value (default true). */

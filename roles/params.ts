@@ -1,5 +1,6 @@
 import { Type, type Static, type StringOptions, type IntegerOptions, type TSchema } from '@sinclair/typebox';
 import { Enum } from '../engine/schema.ts';
+import { SYSCTL_KEY } from '../modules/sysctl.ts';
 
 // Every schema here is plain JSON Schema (TypeBox adds only symbol keys), so ajv validates it as is.
 // Objects leave additionalProperties open: Pigsty ignores keys it does not know, and so do we.
@@ -318,7 +319,7 @@ const NodeParams = {
   node_hugepage_ratio: Ratio(),
   node_overcommit_ratio: Type.Number({ minimum: 0 }),
   node_tune: Enum(['oltp', 'olap', 'tiny', 'crit', 'none']),
-  node_sysctl_params: NamedMap('^[A-Za-z0-9_][A-Za-z0-9_./-]*$', 'sysctl keys such as vm.swappiness', Type.Union([Str(), Type.Number()])),
+  node_sysctl_params: NamedMap(SYSCTL_KEY, 'sysctl keys such as vm.swappiness', Type.Union([Str(), Type.Number()])),
   node_data: Word(),
   node_admin_enabled: Bool(),
   node_admin_uid: Count(),

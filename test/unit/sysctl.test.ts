@@ -47,4 +47,11 @@ describe('sysctl arguments', () => {
     expect(() => checkedArgs(sysctl, { settings: { 'vm.swappiness': '1\nkernel.panic = 0' } })).toThrow('invalid arguments');
     expect(checkedArgs(sysctl, { settings: { 'net.ipv4.conf.eth0/1.forwarding': 1 } })).toEqual({ settings: { 'net.ipv4.conf.eth0/1.forwarding': 1 } });
   });
+
+  it('refuses a key with a level that would become .. or . in /proc/sys, where it reads files outside it', () => {
+    for (const key of ['kernel.//.//.//.tmp.x', 'kernel./.x', 'kernel..x', '.kernel', 'kernel.']) {
+      expect(() => checkedArgs(sysctl, { name: key, value: 1 }), key).toThrow('invalid arguments');
+      expect(() => checkedArgs(sysctl, { settings: { [key]: 1 } }), key).toThrow('invalid arguments');
+    }
+  });
 });

@@ -577,7 +577,6 @@ const PgBootstrapParams = {
   pg_libs: Str(),
   pg_delay: IntOrStr(),
   pg_checksum: Bool(),
-  pg_pwd_enc: Enum(['scram-sha-256', 'md5']),
   pg_encoding: Str(),
   pg_locale: Str(),
   pg_lc_collate: Str(),

@@ -137,6 +137,6 @@ describe('every declared parameter is read or marked', () => {
 
   it('marks name a role, and parameters removed from Pigsty v4.0 are gone', () => {
     for (const name of marked) expect(props[name]?.[NOT_IMPLEMENTED]).toMatch(/^[a-z_]+$/);
-    for (const name of ['etcd_clean', 'minio_clean']) expect(Object.keys(props)).not.toContain(name);
+    for (const name of ['etcd_clean', 'minio_clean', 'pg_pwd_enc']) expect(Object.keys(props)).not.toContain(name);
   });
 });

@@ -190,7 +190,7 @@ async function execute(playbook: Playbook, opts: CliOptions, masker: Masker, io:
     throw new EngineError(`no hosts to run on${opts.limit ? ` with --limit ${opts.limit}` : ''}`, { file: inventoryFile }, 'a limit that matches inventory hosts');
   }
   if (playbook.schema) {
-    const { errors, warnings, advisories } = validateInventory(inv, { schema: playbook.schema, checks: playbook.checks ?? [], hosts: allHosts });
+    const { errors, warnings, advisories } = validateInventory(inv, { schema: playbook.schema, checks: playbook.checks ?? [], hosts: allHosts, extraVars });
     for (const w of warnings) err(`warning: ${w.describe()}\n`);
     if (!opts.strict) for (const w of advisories) err(`warning: ${w.describe()}\n`);
     const refused = [...errors, ...(opts.strict ? advisories : [])];

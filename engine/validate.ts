@@ -1,8 +1,10 @@
+import { isDeepStrictEqual } from 'node:util';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { TSchema } from '@sinclair/typebox';
 import { Advisory, EngineError, type ErrorContext } from './errors.ts';
 import { isSecretName } from './output/mask.ts';
 import type { Inventory, Location, VarOrigin, Vars } from './inventory-types.ts';
+import { NOT_IMPLEMENTED } from './schema.ts';
 import { inventoryVars } from './vars.ts';
 import { formatPath, type YamlPath } from './yaml.ts';
 
@@ -24,6 +26,8 @@ export interface ValidateOptions {
   checks?: SemanticCheck[];
   /** Validate only these hosts (default: all). */
   hosts?: string[];
+  /** The run's -e variables: only checked for parameters the schema marks as not implemented yet. */
+  extraVars?: Vars;
 }
 
 export interface ValidationResult {
@@ -67,7 +71,9 @@ function validatorFor(schema: TSchema): ValidateFunction {
   if (!v) {
     // verbose keeps the failing sub-schema on each error, which is where "expected ..." text comes from. The schema
     // is TypeBox's: no check against the meta-schema, and no optimizing pass, which costs more than it saves once.
-    v = new Ajv({ allErrors: true, verbose: true, validateSchema: false, code: { optimize: false } }).compile(schema);
+    const ajv = new Ajv({ allErrors: true, verbose: true, validateSchema: false, code: { optimize: false } });
+    ajv.addKeyword({ keyword: NOT_IMPLEMENTED, schemaType: 'string' });
+    v = ajv.compile(schema);
     validators.set(schema, v);
   }
   return v;
@@ -277,6 +283,36 @@ function unknownNameRule(known: string[]): (name: string) => { warn: boolean; su
   };
 }
 
+//------------------------------------------------------------------ parameters no role reads yet
+
+/**
+ * One warning per top-level parameter the schema marks `notImplemented` (see schema.ts) that a selected host's
+ * inventory vars or -e set to something other than the schema's `default`: the setting has no effect. It names the
+ * role that will read it and every place that set it (file:line, "-e"), never the value, which may be a secret.
+ */
+function notImplementedWarnings(ctx: CheckContext, schema: TSchema, extraVars: Vars): EngineError[] {
+  const warnings: EngineError[] = [];
+  for (const [name, raw] of Object.entries(asSchema(asSchema(schema).properties))) {
+    const s = asSchema(raw);
+    const role = s[NOT_IMPLEMENTED];
+    if (typeof role !== 'string') continue;
+    const inert = (vars: Vars) => Object.hasOwn(vars, name) && !('default' in s && isDeepStrictEqual(vars[name], s.default));
+    const places = new Map<string, ErrorContext>();
+    for (const host of ctx.selected) {
+      if (!inert(ctx.hostVars.get(host) ?? {})) continue;
+      const { host: _host, ...place } = varContext(ctx, host, name);
+      places.set(JSON.stringify([place.file, place.line, place.column, place.path]), place);
+    }
+    if (inert(extraVars)) places.set('-e', { path: '-e' });
+    const [first, ...others] = [...places.values()];
+    if (!first) continue;
+    const also = others.map((c) => (c.path === '-e' ? '-e' : `${c.file}:${c.line ?? '?'}${c.column ? `:${c.column}` : ''}`));
+    const message = `${name} is not implemented yet (the ${role} role will read it): setting it has no effect${also.length ? `; also set at ${also.join(', ')}` : ''}`;
+    warnings.push(new EngineError(message, first));
+  }
+  return warnings;
+}
+
 //------------------------------------------------------------------ putting it together
 
 /** Report each distinct problem once; a group var seen by many hosts says how many. */
@@ -328,6 +364,7 @@ export function validateInventory(inv: Inventory, opts: ValidateOptions): Valida
     }
   }
   const ctx: CheckContext = { inv, hostVars, origins, selected };
+  warnings.push(...notImplementedWarnings(ctx, opts.schema, opts.extraVars ?? {}));
   const advisories: EngineError[] = [];
   for (const check of opts.checks ?? []) for (const e of check(ctx)) (e instanceof Advisory ? advisories : errors).push(e);
   return { errors: dedupe(errors), warnings: dedupe(warnings), advisories: dedupe(advisories) };

@@ -150,6 +150,12 @@ const etcdIdentity: SemanticCheck = (ctx) => {
   return [...missingSeqs(ctx, 'etcd_seq', 'etcd'), ...uniqueSeqs(ctx, 'etcd_seq', () => 'etcd', members)];
 };
 
+/** Infra nodes each need a distinct infra_seq (Pigsty's infra identity, `infra-<seq>`), as etcd members need etcd_seq. */
+const infraIdentity: SemanticCheck = (ctx) => {
+  const members = hostsOf(ctx.inv, 'infra');
+  return [...missingSeqs(ctx, 'infra_seq', 'infra'), ...uniqueSeqs(ctx, 'infra_seq', () => 'infra', members)];
+};
+
 /** A MinIO member needs minio_seq and a non-empty minio_cluster; seqs are distinct within a cluster. */
 const minioIdentity: SemanticCheck = (ctx) => {
   const errors = missingSeqs(ctx, 'minio_seq', 'minio');
@@ -215,6 +221,7 @@ export const checks: SemanticCheck[] = [
   onePrimaryPerCluster,
   uniquePgSeq,
   etcdIdentity,
+  infraIdentity,
   minioIdentity,
   adminIpPresent,
   uniqueBusinessObjects,

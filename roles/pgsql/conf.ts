@@ -139,7 +139,6 @@ export interface ParamInput {
   pg_version: number;
   pg_mode: string;
   pg_cluster: string;
-  pg_pwd_enc: string;
   pg_libs: string;
   pg_log_dir: string;
   pg_storage_type: string;
@@ -190,7 +189,8 @@ export function patroniParameters(s: PgSizing, p: ParamInput): ParamSection[] {
     {
       title: 'authentication',
       params: [
-        ['password_encryption', yamlScalar(p.pg_pwd_enc)],
+        // Pigsty v4.0 removed pg_pwd_enc: passwords are always stored as SCRAM.
+        ['password_encryption', yamlScalar('scram-sha-256')],
         ['ssl', "'on'"],
         ['ssl_cert_file', "'/pg/cert/server.crt'"],
         ['ssl_key_file', "'/pg/cert/server.key'"],
@@ -415,7 +415,6 @@ export function patroniConf(v: ConfVars, diskBytes: number): PatroniConf {
     pg_version: version,
     pg_mode: v.pg_mode ?? 'pgsql',
     pg_cluster: cluster,
-    pg_pwd_enc: v.pg_pwd_enc ?? 'scram-sha-256',
     pg_libs: libs,
     pg_log_dir: v.pg_log_dir ?? '/pg/log/postgres',
     pg_storage_type: v.pg_storage_type ?? 'SSD',

@@ -150,7 +150,6 @@ export const PGSQL_DEFAULTS = {
   pg_libs: 'pg_stat_statements, auto_explain',
   pg_delay: 0,
   pg_checksum: true,
-  pg_pwd_enc: 'scram-sha-256',
   pg_encoding: 'UTF8',
   pg_locale: 'C',
   pg_lc_collate: 'C',

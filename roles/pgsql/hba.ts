@@ -16,7 +16,6 @@ export interface HbaContext {
   /** node_firewall_intranet. */
   intranet: string[];
   users: { dbsu: string; repl: string; monitor: string; admin: string };
-  pg_pwd_enc: 'scram-sha-256' | 'md5';
 }
 
 const HBA_ROLES = ['default', 'common', 'primary', 'replica', 'offline', 'standby', 'delayed'] as const;
@@ -25,14 +24,14 @@ const IPV4_CIDR = /^([0-9]{1,3}\.){3}[0-9]{1,3}(\/([0-9]|[1-2][0-9]|3[0-2]))?$/;
 const DEFAULT_INTRANET = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
 
 /**
- * The auth method each alias writes. `pwd`/`ssl` follow pg_pwd_enc; pgbouncer has no ident, so `ident`/`os` become
+ * The auth method each alias writes. `pwd`/`ssl` are scram-sha-256 (Pigsty v4.0 removed pg_pwd_enc); pgbouncer has no ident, so `ident`/`os` become
  * peer there; deny is written as reject, the keyword both servers know.
  */
-export function authMethod(auth: string, target: HbaTarget, pwdEnc: 'scram-sha-256' | 'md5'): string | undefined {
+export function authMethod(auth: string, target: HbaTarget): string | undefined {
   const osAuth = target === 'pgbouncer' ? 'peer' : 'ident';
   const map: Record<string, string> = {
-    pwd: pwdEnc,
-    ssl: pwdEnc,
+    pwd: 'scram-sha-256',
+    ssl: 'scram-sha-256',
     sha: 'scram-sha-256',
     'ssl-sha': 'scram-sha-256',
     'scram-sha-256': 'scram-sha-256',
@@ -100,7 +99,7 @@ function renderRule(rule: HbaRule, target: HbaTarget, ctx: HbaContext, index: nu
   const db = oneField(rule.db !== undefined && rule.db !== '' ? rule.db : 'all', where, 'db');
   if (target === 'pgbouncer' && db === 'replication') throw new Error(`${where}: db replication is not allowed in pgbouncer rules`);
   const rawAuth = rule.auth !== undefined && (rule.auth as string) !== '' ? rule.auth : 'pwd';
-  const auth = authMethod(rawAuth, target, ctx.pg_pwd_enc);
+  const auth = authMethod(rawAuth, target);
   if (auth === undefined) throw new Error(`${where}: unsupported auth "${rawAuth}", write the line in rules instead`);
   const hostType = addr === 'local' || addr === 'localhost' ? 'local' : ['ssl', 'ssl-md5', 'ssl-sha', 'cert'].includes(rawAuth) ? 'hostssl' : 'host';
 
@@ -158,7 +157,6 @@ export function hbaContext(v: RoleVars): HbaContext {
       monitor: v.pg_monitor_username ?? 'dbuser_monitor',
       admin: v.pg_admin_username ?? 'dbuser_dba',
     },
-    pg_pwd_enc: v.pg_pwd_enc === 'md5' ? 'md5' : 'scram-sha-256',
   };
 }
 

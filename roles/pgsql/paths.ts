@@ -129,7 +129,7 @@ export function systemPasswords(v: PigstyVars): Record<string, string> {
  */
 export function pgRoleArgs(user: PgUser, v: PigstyVars): Static<typeof PgRoleArgs> {
   const { pgbouncer: _pgbouncer, pool_mode: _mode, pool_connlimit: _limit, ...rest } = user;
-  const args: Static<typeof PgRoleArgs> = { ...rest, password_encryption: param(v, 'pg_pwd_enc'), port: param(v, 'pg_port') };
+  const args: Static<typeof PgRoleArgs> = { ...rest, password_encryption: 'scram-sha-256', port: param(v, 'pg_port') };
   const password = user.password ?? systemPasswords(v)[user.name];
   if (password !== undefined) args.password = password;
   else delete args.password;

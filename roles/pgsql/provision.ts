@@ -47,7 +47,7 @@ export function roleArgs(v: RoleVars, user: PgUser): Static<typeof PgRoleArgs> {
     name: user.name,
     state: user.state ?? 'create',
     password: user.password === '' ? undefined : user.password,
-    password_encryption: v.pg_pwd_enc,
+    password_encryption: 'scram-sha-256',
     login: user.login,
     superuser: user.superuser,
     createdb: user.createdb,

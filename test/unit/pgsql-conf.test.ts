@@ -27,7 +27,6 @@ const params = (profile: PgConfProfile, over: Partial<ParamInput> = {}): Map<str
     pg_version: 15,
     pg_mode: 'pgsql',
     pg_cluster: 'pg-test',
-    pg_pwd_enc: 'scram-sha-256',
     pg_libs: 'pg_stat_statements, auto_explain',
     pg_log_dir: '/pg/log/postgres',
     pg_storage_type: 'SSD',

@@ -12,7 +12,6 @@ const ctx: HbaContext = {
   cluster: ['10.10.10.11', '10.10.10.12'],
   intranet: ['10.0.0.0/8', '192.168.0.0/16'],
   users: { dbsu: 'postgres', repl: 'replicator', monitor: 'dbuser_monitor', admin: 'dbuser_dba' },
-  pg_pwd_enc: 'scram-sha-256',
 };
 
 /** The rule lines of a rendering, without titles and blank lines. */
@@ -83,18 +82,17 @@ describe('HBA addresses and users', () => {
 
 describe('HBA auth methods', () => {
   it('maps aliases per target and password encryption', () => {
-    expect(authMethod('pwd', 'postgres', 'scram-sha-256')).toBe('scram-sha-256');
-    expect(authMethod('pwd', 'postgres', 'md5')).toBe('md5');
-    expect(authMethod('ssl', 'postgres', 'md5')).toBe('md5');
-    expect(authMethod('sha', 'postgres', 'md5')).toBe('scram-sha-256');
-    expect(authMethod('ssl-md5', 'postgres', 'scram-sha-256')).toBe('md5');
-    expect(authMethod('deny', 'postgres', 'scram-sha-256')).toBe('reject');
-    expect(authMethod('ident', 'postgres', 'scram-sha-256')).toBe('ident');
-    expect(authMethod('os', 'postgres', 'scram-sha-256')).toBe('ident');
-    expect(authMethod('ident', 'pgbouncer', 'scram-sha-256')).toBe('peer');
-    expect(authMethod('os', 'pgbouncer', 'scram-sha-256')).toBe('peer');
-    expect(authMethod('cert', 'postgres', 'scram-sha-256')).toBe('cert');
-    expect(authMethod('gss', 'postgres', 'scram-sha-256')).toBeUndefined();
+    expect(authMethod('pwd', 'postgres')).toBe('scram-sha-256');
+    expect(authMethod('ssl', 'pgbouncer')).toBe('scram-sha-256');
+    expect(authMethod('sha', 'postgres')).toBe('scram-sha-256');
+    expect(authMethod('ssl-md5', 'postgres')).toBe('md5');
+    expect(authMethod('deny', 'postgres')).toBe('reject');
+    expect(authMethod('ident', 'postgres')).toBe('ident');
+    expect(authMethod('os', 'postgres')).toBe('ident');
+    expect(authMethod('ident', 'pgbouncer')).toBe('peer');
+    expect(authMethod('os', 'pgbouncer')).toBe('peer');
+    expect(authMethod('cert', 'postgres')).toBe('cert');
+    expect(authMethod('gss', 'postgres')).toBeUndefined();
   });
 
   it('uses hostssl for ssl and cert auth, local for socket addresses whatever the auth', () => {

@@ -41,11 +41,11 @@ describe('users', () => {
       pgbouncer: true,
       pool_mode: 'session',
     };
-    expect(roleArgs(host({ pg_pwd_enc: 'md5', pg_port: 5433 }), user)).toEqual({
+    expect(roleArgs(host({ pg_port: 5433 }), user)).toEqual({
       name: 'dbuser_app',
       state: 'create',
       password: 'DBUser.App',
-      password_encryption: 'md5',
+      password_encryption: 'scram-sha-256',
       login: true,
       connlimit: 5,
       expire_in: 30,
@@ -54,7 +54,7 @@ describe('users', () => {
       port: 5433,
     });
     // An empty password sets none.
-    expect(roleArgs(host(), { name: 'u', password: '' })).toEqual({ name: 'u', state: 'create' });
+    expect(roleArgs(host(), { name: 'u', password: '' })).toEqual({ name: 'u', state: 'create', password_encryption: 'scram-sha-256' });
   });
 
   it('drops absent users, never the system ones, and converges the others in order on the primary only', () => {

@@ -57,6 +57,18 @@ function readLocal(path: string): Buffer {
   }
 }
 
+/**
+ * Shell that opens the remote source on descriptor 3, resolved as the plan resolved it, and checks that the name still
+ * is that file through trusted links only: a source swapped for a link between plan and apply is refused, not read.
+ * SAFE_FN must be defined.
+ */
+function openSource(src: string, follow: Follow): string {
+  const word = shq(src);
+  if (follow === 'always') return `exec 3< "$(readlink -m -- ${word})"`;
+  const changed = `{ echo ${shq(`${src} changed while being read`)} >&2; exit 1; }`;
+  return `rs ${word} 1; [ -z "$U" ] || ${changed}; exec 3< "$R"; lk "$R"; [ -z "$U" ] && [ -f "$R" ] && [ ! -L "$R" ] && [ "$R" -ef /proc/self/fd/3 ] || ${changed}`;
+}
+
 /** Copy a file that is already on the host: hashes of both compared in one command, the copy made atomically. */
 async function planRemoteCopy(ctx: ModuleContext, src: string, spec: WriteSpec, follow: Follow): Promise<Plan> {
   // The source is read as root too: through a link someone else planted it could be any file root can read.
@@ -77,21 +89,21 @@ async function planRemoteCopy(ctx: ModuleContext, src: string, spec: WriteSpec, 
   if (!contentChanged && attrs.commands.length === 0) return { changed: false };
   if (!contentChanged) return planAttributes(ctx, dest, attrs);
 
-  const { diff, note } = await remoteDiff(ctx, src, source, dest, current);
+  const { diff, note } = await remoteDiff(ctx, src, follow, source, dest, current);
   const details = [...attrs.words, ...(note ? [note] : [])];
   return {
     changed: true,
     summary: `${current.kind === 'absent' ? 'create' : 'update'} ${dest} from ${src}${details.length ? ` (${details.join(', ')})` : ''}`,
     ...(diff ? { diff: [diff] } : {}),
-    apply: async () => void mustSucceed(await ctx.run(writeCommand({ ...spec, dest }, current, `cat -- ${shq(src)} > new`)), `copying ${src} to ${dest}`),
+    apply: async () => void mustSucceed(await ctx.run(writeCommand({ ...spec, dest }, current, `${openSource(src, follow)}\ncat <&3 > new`)), `copying ${src} to ${dest}`),
   };
 }
 
 /** Both files' content for the diff, in one command, unless either is too large to show; dest is read as the plan read it. */
-async function remoteDiff(ctx: ModuleContext, src: string, source: PathState, dest: string, current: PathState): Promise<ReturnType<typeof contentDiff>> {
+async function remoteDiff(ctx: ModuleContext, src: string, follow: Follow, source: PathState, dest: string, current: PathState): Promise<ReturnType<typeof contentDiff>> {
   if ((source.size ?? 0) > MAX_DIFF_BYTES || (current.size ?? 0) > MAX_DIFF_BYTES) return contentDiff(dest, undefined, '');
   const destRead = current.kind === 'file' ? readScript(shq(dest), 'never', true) : 'true';
-  const command = `${STAT_FN}\n${SAFE_FN}\nbase64 -w0 < ${shq(src)} && printf '\\1'\n${destRead}`;
+  const command = `${STAT_FN}\n${SAFE_FN}\n${openSource(src, follow)}\nbase64 -w0 <&3 && printf '\\1'\n${destRead}`;
   const [after = '', before = ''] = mustSucceed(await ctx.run(command), `reading ${src} and ${dest}`).stdout.split('\x01');
   const old = current.kind === 'file' ? parseRead(before, true) : undefined;
   if (old?.untrusted) return contentDiff(dest, undefined, '');

@@ -134,6 +134,22 @@ describe('modules acting as root where another user can plant symlinks (x62)', (
     await sh(conn, 'rm -rf /srv/pgsty-gw');
   });
 
+  it('copy with remote_src reads at apply the source it planned, not a link swapped in between', async () => {
+    await asMallory(`rm -rf ${HOME}/src && printf 'harmless\\n' > ${HOME}/src`);
+    await sh(conn, 'rm -rf /srv/pgsty-out && mkdir /srv/pgsty-out');
+    // The owner of the source's directory swaps it for a link to root's file just before the copy is applied.
+    const swapping = Object.assign(Object.create(conn) as Connection, {
+      exec: async (...args: Parameters<Connection['exec']>) => {
+        if (args[0].includes('cat <&3 > new')) await asMallory(`rm ${HOME}/src && ln -s ${TARGET} ${HOME}/src`);
+        return conn.exec(...args);
+      },
+    });
+    const r = await runModule(swapping, copy, { src: `${HOME}/src`, remote_src: true, dest: '/srv/pgsty-out/f' });
+    expect(r.result.msg).toBe(`copying ${HOME}/src to /srv/pgsty-out/f failed: ${HOME}/src changed while being read`);
+    expect(await sh(conn, 'ls -A /srv/pgsty-out; rm -rf /srv/pgsty-out')).toBe('');
+    expect(await targets()).toBe(before);
+  });
+
   it('keeps the ACLs and extended attributes of the file it replaces', async () => {
     const path = `${HOME}/attrs`;
     await sh(conn, 'command -v setfacl >/dev/null && command -v setfattr >/dev/null || apt-get install -y -q acl attr >/dev/null');

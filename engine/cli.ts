@@ -19,6 +19,7 @@ import { EXIT_SIGNAL, Runner } from './runner.ts';
 import { taskSelected, type TagSelection } from './tags.ts';
 import { validateInventory } from './validate.ts';
 import { parseExtraVars } from './vars.ts';
+import { coerceExtraVars } from './schema.ts';
 import { loadYaml } from './yaml.ts';
 
 /** Exit code for bad input found before any host is touched (usage, inventory, validation). */
@@ -163,7 +164,7 @@ async function execute(playbook: Playbook, opts: CliOptions, masker: Masker, io:
   // The raw values, before validation: a secret of the wrong type (a number, a list) is still a secret.
   const inv = buildInventory(loadYamlMasked(inventoryFile, masker));
   for (const w of inv.warnings ?? []) err(`warning: ${w.describe()}\n`);
-  const extraVars: Vars = parseExtraVars(extraArgs, process.cwd());
+  const extraVars: Vars = coerceExtraVars(playbook.schema, parseExtraVars(extraArgs, process.cwd()));
   masker.collect(extraVars);
   const tags: TagSelection = { only: list(opts.tags), skip: list(opts.skipTags) };
   const strategy = opts.strategy;

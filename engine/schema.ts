@@ -1,4 +1,5 @@
 import { Type, type TSchema } from '@sinclair/typebox';
+import { isFalseWord, isTrueWord } from './bool-words.ts';
 
 /**
  * A string enum as JSON Schema `enum`, so a wrong value gets one error naming every allowed value (a TypeBox union
@@ -18,4 +19,36 @@ export const NOT_IMPLEMENTED = 'notImplemented';
 /** `schema` marked as read by no role yet (`role` will read it), quiet at `quietDefault` when one is given. */
 export function notImplemented<T extends TSchema>(role: string, schema: T, quietDefault?: unknown): T {
   return { ...schema, [NOT_IMPLEMENTED]: role, ...(quietDefault === undefined ? {} : { default: quietDefault }) };
+}
+
+type Vars = Record<string, unknown>;
+
+function propertiesOf(schema: TSchema): Record<string, Record<string, unknown>> {
+  const props: unknown = schema.properties;
+  return typeof props === 'object' && props !== null ? (props as Record<string, Record<string, unknown>>) : {};
+}
+
+/**
+ * The JSON Schema `default` of every top-level property that declares one: the value a parameter has when nothing
+ * sets it. The engine puts these below every other layer, so a role reads a declared default, never restates it.
+ */
+export function schemaDefaults(schema: TSchema | undefined): Vars {
+  if (!schema) return {};
+  return Object.fromEntries(Object.entries(propertiesOf(schema)).flatMap(([name, s]) => ('default' in s ? [[name, structuredClone(s.default)]] : [])));
+}
+
+/**
+ * -e values typed as the schema types them where the text is unambiguous: `-e pg_safeguard=yes` is Ansible's way of
+ * saying true (its `bool` words, any case), and `=no` must not reach a role as the truthy string "no". Any other
+ * string for a boolean stays a string, for validation to refuse.
+ */
+export function coerceExtraVars(schema: TSchema | undefined, vars: Vars): Vars {
+  if (!schema) return vars;
+  const props = propertiesOf(schema);
+  return Object.fromEntries(
+    Object.entries(vars).map(([name, value]) => {
+      if (props[name]?.type !== 'boolean' || typeof value !== 'string') return [name, value];
+      return [name, isTrueWord(value) ? true : isFalseWord(value) ? false : value];
+    }),
+  );
 }

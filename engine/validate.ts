@@ -26,7 +26,7 @@ export interface ValidateOptions {
   checks?: SemanticCheck[];
   /** Validate only these hosts (default: all). */
   hosts?: string[];
-  /** The run's -e variables: only checked for parameters the schema marks as not implemented yet. */
+  /** The run's -e variables, checked against the schema on their own (they override every inventory layer). */
   extraVars?: Vars;
 }
 
@@ -227,6 +227,17 @@ function schemaErrors(inv: Inventory, host: string, vars: Vars, origins: Map<str
   });
 }
 
+/** -e values the schema refuses, each placed at "-e name" (an -e value has no file or line). */
+function extraVarErrors(extraVars: Vars, schema: TSchema): EngineError[] {
+  const validate = validatorFor(schema);
+  if (validate(extraVars)) return [];
+  return pruneUnionErrors(validate.errors ?? []).map((e) => {
+    const path = decodePointer(e.instancePath);
+    const { message, expected } = describeAjvError(e, path.some((seg) => isSecretName(seg)));
+    return new EngineError(message, { path: `-e ${formatPath(path)}` }, expected);
+  });
+}
+
 //------------------------------------------------------------------ unknown names
 
 /** Optimal string alignment distance: edits, with a swap of neighbours counting as one. */
@@ -363,6 +374,7 @@ export function validateInventory(inv: Inventory, opts: ValidateOptions): Valida
       warnings.push(new EngineError(`unknown parameter "${name}"${hint}`, varContext({ inv, origins }, host, name)));
     }
   }
+  errors.push(...extraVarErrors(opts.extraVars ?? {}, opts.schema));
   const ctx: CheckContext = { inv, hostVars, origins, selected };
   warnings.push(...notImplementedWarnings(ctx, opts.schema, opts.extraVars ?? {}));
   const advisories: EngineError[] = [];

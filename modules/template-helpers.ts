@@ -1,5 +1,6 @@
 import YAML from 'yaml';
 import { shq } from '../engine/shell-quote.ts';
+import { isTrueWord } from '../engine/bool-words.ts';
 
 /**
  * A template helper: positional arguments and the key=value hash, Handlebars' `options` already taken off.
@@ -364,9 +365,6 @@ function roundHalfEven(value: number, precision: number): number {
   return value < 0 ? -rounded : rounded;
 }
 
-/** The strings Ansible's `bool` filter reads as true, trimmed and in any case; every other string is false. */
-const BOOL_TRUE = new Set(['y', 'yes', 'on', '1', 'true', 't']);
-export const isTrueWord = (text: string): boolean => BOOL_TRUE.has(text.trim().toLowerCase());
 
 function indent(args: unknown[], hash: Dict): string {
   const text = str(args[0]);

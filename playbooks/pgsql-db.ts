@@ -5,7 +5,7 @@ import { checks } from '../roles/checks.ts';
 import { flag } from '../roles/flag.ts';
 import { PigstyParams, type PgDatabase } from '../roles/params.ts';
 import { pgId } from '../roles/pg_id/role.ts';
-import { type AccessVars, pgsqlDefaults, pgbouncerListTask, pgbouncerReloadTask } from '../roles/pgsql/access.ts';
+import { type AccessVars, pgbouncerListTask, pgbouncerReloadTask } from '../roles/pgsql/access.ts';
 import { databaseTasks, provisionHost } from '../roles/pgsql/provision.ts';
 
 /**
@@ -73,7 +73,7 @@ export const pgsqlDb: Playbook = {
       name: 'PGSQL DB',
       hosts: 'all',
       become: true,
-      roles: [{ role: pgId, tags: ['pg-id'], when: (v: DbPlayVars) => v.pg_cluster !== undefined }, pgsqlDefaults],
+      roles: [{ role: pgId, tags: ['pg-id'], when: (v: DbPlayVars) => v.pg_cluster !== undefined }],
       tasks: [include('database', tasks, { when: (v) => v.pg_cluster !== undefined })] as TaskItem<never>[],
     },
   ],

@@ -7,7 +7,6 @@ import { PigstyParams, type PgUser } from '../roles/params.ts';
 import { pgId } from '../roles/pg_id/role.ts';
 import {
   type AccessVars,
-  pgsqlDefaults,
   pgbouncerListTask,
   pgbouncerMissingTask,
   pgbouncerReloadTask,
@@ -79,7 +78,7 @@ export const pgsqlUser: Playbook = {
       name: 'PGSQL USER',
       hosts: 'all',
       become: true,
-      roles: [{ role: pgId, tags: ['pg-id'], when: (v: UserPlayVars) => v.pg_cluster !== undefined }, pgsqlDefaults],
+      roles: [{ role: pgId, tags: ['pg-id'], when: (v: UserPlayVars) => v.pg_cluster !== undefined }],
       tasks: [include('user', tasks, { when: (v) => v.pg_cluster !== undefined })] as TaskItem<never>[],
     },
   ],

@@ -1,4 +1,4 @@
-import { isTrueWord } from '../modules/template-helpers.ts';
+import { isTrueWord } from '../engine/bool-words.ts';
 
 /**
  * A boolean parameter as Ansible's `| bool` reads it: `-e pg_safeguard=true` arrives as the string "true", so

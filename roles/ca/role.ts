@@ -80,7 +80,6 @@ export function caCertScript(cn: string, crt = CA_CRT, key = CA_KEY): string {
  */
 export const ca = role({
   name: 'ca',
-  defaults: { ca_create: true, ca_cn: 'pigsty-ca', cert_validity: '7300d' },
   tasks: [
     task('create the files/pki directories on the controller', shell, () => ({ cmd: pkiDirsScript(pkiDirsToFix()) }), {
       ...onController,

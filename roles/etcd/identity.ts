@@ -1,7 +1,7 @@
-import { isIpv4, type PigstyVars } from '../params.ts';
+import { isIpv4, type ParamVars } from '../params.ts';
 
 /** What the etcd role reads of one host to place it in its cluster. */
-export type EtcdHostVars = Pick<PigstyVars, 'etcd_seq' | 'etcd_cluster' | 'etcd_port' | 'etcd_peer_port'>;
+export type EtcdHostVars = Pick<ParamVars, 'etcd_seq' | 'etcd_cluster' | 'etcd_port' | 'etcd_peer_port'>;
 
 /** The view of the inventory the cluster computations need: the groups and every host's variables. */
 export interface EtcdView {

@@ -225,21 +225,6 @@ const registerTasks = [
  */
 export const etcd = role({
   name: 'etcd',
-  defaults: {
-    etcd_cluster: 'etcd',
-    etcd_data: '/data/etcd',
-    etcd_learner: false,
-    etcd_port: 2379,
-    etcd_peer_port: 2380,
-    etcd_init: 'new',
-    etcd_election_timeout: 1000,
-    etcd_heartbeat_interval: 100,
-    etcd_root_password: 'Etcd.Root',
-    cert_validity: '7300d',
-    ca_create: true,
-    ca_cn: 'pigsty-ca',
-    node_data: '/data',
-  },
   tasks: [
     ...assertTasks,
     ...installTasks,

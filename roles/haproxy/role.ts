@@ -85,19 +85,6 @@ function configChanged(v: HaproxyVars): boolean {
  */
 export const haproxy = role({
   name: 'haproxy',
-  defaults: {
-    haproxy_enabled: true,
-    haproxy_clean: false,
-    haproxy_reload: true,
-    haproxy_auth_enabled: true,
-    haproxy_admin_username: 'admin',
-    haproxy_admin_password: 'pigsty',
-    haproxy_exporter_port: 9101,
-    haproxy_client_timeout: '24h',
-    haproxy_server_timeout: '24h',
-    haproxy_services: [],
-    exporter_metrics_path: '/metrics',
-  },
   tasks: [
     include(
       'install haproxy',

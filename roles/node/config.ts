@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { PigstyVars } from '../params.ts';
+import type { ParamVars } from '../params.ts';
 
 /** Pigsty writes `${admin_ip}` in inventory strings for the admin node's address. */
 export const withAdminIp = (text: string, adminIp: string | undefined): string => (adminIp === undefined ? text : text.replaceAll('${admin_ip}', adminIp));
@@ -15,7 +15,7 @@ export const META_MARK = '# pigsty meta';
 export const HOSTS_BASE = '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n';
 
 /** The static records Pigsty owns in /etc/hosts: node_default_etc_hosts + node_etc_hosts, each marked `# pigsty dns`. */
-export function dnsRecords(v: Pick<PigstyVars, 'node_default_etc_hosts' | 'node_etc_hosts' | 'admin_ip'>): string[] {
+export function dnsRecords(v: Pick<ParamVars, 'node_default_etc_hosts' | 'node_etc_hosts' | 'admin_ip'>): string[] {
   return [...(v.node_default_etc_hosts ?? []), ...(v.node_etc_hosts ?? [])].map((r) => `${withAdminIp(r.trim(), v.admin_ip)} ${DNS_MARK}`);
 }
 
@@ -54,7 +54,7 @@ export function nameserversOf(resolvConf: string): string[] {
  * /etc/resolv.conf as Pigsty writes it: node_dns_options, then node_dns_servers, then (method add) the old
  * nameservers that are neither listed nor the admin node.
  */
-export function resolvConf(v: Pick<PigstyVars, 'node_dns_method' | 'node_dns_servers' | 'node_dns_options' | 'admin_ip'>, current: string): string {
+export function resolvConf(v: Pick<ParamVars, 'node_dns_method' | 'node_dns_servers' | 'node_dns_options' | 'admin_ip'>, current: string): string {
   const servers = (v.node_dns_servers ?? []).map((s) => withAdminIp(s.trim(), v.admin_ip));
   const kept = v.node_dns_method === 'add' ? nameserversOf(current).filter((ip) => !servers.includes(ip) && ip !== v.admin_ip) : [];
   const lines = [...(v.node_dns_options ?? []), ...[...servers, ...kept].map((ip) => `nameserver ${ip}`)];
@@ -180,7 +180,7 @@ export const NODE_PACKAGES_D12: readonly string[] = [
   'bind9-dnsutils,iproute2,iputils-ping,netcat-openbsd,procps,vim-tiny,openssh-server,openssh-client',
 ];
 
-type RepoItem = NonNullable<PigstyVars['repo_upstream']>[number];
+type RepoItem = NonNullable<ParamVars['repo_upstream']>[number];
 
 /**
  * The apt source lines of one node_repo_modules item: the repo_upstream entries of that module for the node's

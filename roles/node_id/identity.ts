@@ -1,11 +1,11 @@
-import type { PigstyVars } from '../params.ts';
+import type { ParamVars } from '../params.ts';
 
 export interface NodeIdentity {
   nodename: string;
   node_cluster: string;
 }
 
-type NodeIdentityVars = Pick<PigstyVars, 'nodename' | 'node_cluster' | 'node_id_from_pg' | 'pg_cluster' | 'pg_seq'>;
+type NodeIdentityVars = Pick<ParamVars, 'nodename' | 'node_cluster' | 'node_id_from_pg' | 'pg_cluster' | 'pg_seq'>;
 
 /** Node name and cluster from the host's variables and its probed hostname, by Pigsty's node_id rules. */
 export function nodeIdentity(vars: NodeIdentityVars, hostname: string): NodeIdentity {

@@ -1,6 +1,6 @@
-import type { PgFacts, PigstyVars } from '../params.ts';
+import type { PgFacts, ParamVars } from '../params.ts';
 
-type PgIdentityVars = Pick<PigstyVars, 'pg_cluster' | 'pg_seq' | 'pg_role' | 'pg_shard' | 'pg_group'>;
+type PgIdentityVars = Pick<ParamVars, 'pg_cluster' | 'pg_seq' | 'pg_role' | 'pg_shard' | 'pg_group'>;
 
 // Pigsty sorts member lists as strings (a Jinja sort), so 10.10.10.10 comes before 10.10.10.9; kept for parity.
 const sorted = (hosts: Iterable<string>): string[] => [...new Set(hosts)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));

@@ -8,7 +8,6 @@ const { task, role } = dsl<RoleVars>();
 /** Compute the PostgreSQL identity of a host from the whole inventory (cluster membership is by pg_cluster). */
 export const pgId = role({
   name: 'pg_id',
-  defaults: { pg_mode: 'pgsql', pg_offline_query: false, pg_weight: 100 },
   tasks: [
     task('set postgres identity', setFact, (v) => ({ ...pgIdentity(v.inventory_hostname, new Map(Object.entries(v.hostvars))) }), {
       tags: ['always', 'pg-id'],

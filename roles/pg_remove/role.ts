@@ -166,7 +166,6 @@ const uninstall: TaskItem<RemoveVars>[] = [
  */
 export const pgRemove = role({
   name: 'pg_remove',
-  defaults: { pg_safeguard: false, pg_rm_data: true, pg_rm_backup: true, pg_rm_pkg: true },
   tasks: [
     task(
       'abort when pg_safeguard is on',

@@ -12,7 +12,6 @@ import { flag } from '../flag.ts';
 import { HAPROXY_CHECK, HAPROXY_CONF_DIR, HAPROXY_LOADED, HAPROXY_RELOAD, settleScript } from '../haproxy/render.ts';
 import { pendingAmong, pendingReadTask, reloadPending, stampCommand, stampTask } from '../reloads.ts';
 import type { RoleVars } from '../vars.ts';
-import { PGSQL_DEFAULTS } from './defaults.ts';
 import { renderHbaFile } from './hba.ts';
 import { missingUsers, PGBOUNCER_UNIT, pgbouncerTemplateVars, renderUserlist, userlistNames, userlistQuery } from './pgbouncer.ts';
 import { clusterMembers } from './selector.ts';
@@ -46,7 +45,6 @@ export type AccessVars = RoleVars & Registered;
 const { task, include, role } = dsl<AccessVars>();
 
 /** The pgsql role's defaults without its tasks, for playbooks that run parts of it (pgsql-user, pgsql-db, pgsql-rm). */
-export const pgsqlDefaults = role({ name: 'pgsql', defaults: PGSQL_DEFAULTS, tasks: [] });
 
 const dbsu = (v: RoleVars): string => v.pg_dbsu ?? 'postgres';
 const reloadWanted = (v: RoleVars): boolean => flag(v.pg_reload, true);
@@ -169,7 +167,7 @@ const pgbouncer: TaskItem<AccessVars>[] = [
     copy,
     (v) => ({
       dest: '/etc/pgbouncer/pgb_hba.conf',
-      content: renderHbaFile([...(v.pgb_default_hba_rules ?? PGSQL_DEFAULTS.pgb_default_hba_rules), ...(v.pgb_hba_rules ?? [])], 'pgbouncer', v),
+      content: renderHbaFile([...v.pgb_default_hba_rules, ...(v.pgb_hba_rules ?? [])], 'pgbouncer', v),
       owner: dbsu(v),
       group: 'postgres',
       mode: '0600',
@@ -270,7 +268,7 @@ const vip: TaskItem<AccessVars>[] = [
 /** This cluster's service files: pg_default_services + pg_services over the inventory's members. */
 export function serviceFiles(v: RoleVars): { name: string; content: string }[] {
   const cluster = v.pg_cluster ?? '';
-  const files = pgServiceFiles([...(v.pg_default_services ?? PGSQL_DEFAULTS.pg_default_services), ...(v.pg_services ?? [])], {
+  const files = pgServiceFiles([...v.pg_default_services, ...(v.pg_services ?? [])], {
     cluster,
     members: clusterMembers(v.hostvars as unknown as Record<string, Record<string, unknown>>, cluster),
     defaultDest: v.pg_default_service_dest ?? 'pgbouncer',

@@ -1,5 +1,5 @@
 import { yamlScalar } from '../../modules/template-helpers.ts';
-import type { PigstyVars } from '../params.ts';
+import type { ParamVars } from '../params.ts';
 import type { RoleVars } from '../vars.ts';
 import { pgbackrestCommands } from './pgbackrest.ts';
 import { rtoSettings, type RtoPlanRow, type RtoSettings } from './rto.ts';
@@ -379,7 +379,7 @@ type ConfVars = Pick<
   | 'os_package'
   | 'os_version'
 > &
-  PigstyVars;
+  ParamVars;
 
 /** pg_listen with its placeholders: ${ip} the host, ${lo} loopback, ${vip} the cluster VIP when one is enabled. */
 export function listenAddress(v: Pick<ConfVars, 'pg_listen' | 'inventory_hostname' | 'pg_vip_enabled' | 'pg_vip_address'>): string {

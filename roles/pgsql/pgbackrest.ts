@@ -1,6 +1,5 @@
 import { flag } from '../flag.ts';
 import { PGBACKREST_OPTION, SINGLE_LINE } from '../params.ts';
-import { PGSQL_DEFAULTS } from './defaults.ts';
 
 /** The variables pgBackRest's configuration and steps depend on (a subset of RoleVars). */
 export interface PgbackrestVars {
@@ -20,7 +19,7 @@ export const PGBACKREST_INITIAL_MARKER = '/etc/pgbackrest/initial.done';
 /** The repository in use: pgbackrest_repo[pgbackrest_method]; an unknown method is an error naming the known ones. */
 export function selectedRepo(v: PgbackrestVars): Record<string, string | number | boolean> {
   const method = v.pgbackrest_method ?? 'local';
-  const repos: Record<string, Record<string, string | number | boolean>> = v.pgbackrest_repo ?? PGSQL_DEFAULTS.pgbackrest_repo;
+  const repos: Record<string, Record<string, string | number | boolean>> = v.pgbackrest_repo;
   const repo = repos[method];
   if (!repo) throw new Error(`pgbackrest_method ${method} is not a key of pgbackrest_repo (${Object.keys(repos).join(', ') || 'empty'})`);
   return repo;

@@ -1,6 +1,5 @@
 import { flag } from '../flag.ts';
 import { DB_NAME, ROLE_NAME, WORD, type PgDatabase, type PgUser } from '../params.ts';
-import { PGSQL_DEFAULTS } from './defaults.ts';
 
 /** The variables pgbouncer's files are computed from (a subset of RoleVars, so tests can build them by hand). */
 export interface PgbouncerVars {
@@ -43,7 +42,7 @@ export function pgbouncerTemplateVars(v: PgbouncerVars) {
     auth_user: dbsu,
     sslmode: v.pgbouncer_sslmode ?? 'disable',
     pool_mode: v.pgbouncer_poolmode ?? 'transaction',
-    ignore_param: (v.pgbouncer_ignore_param ?? PGSQL_DEFAULTS.pgbouncer_ignore_param).join(', '),
+    ignore_param: v.pgbouncer_ignore_param.join(', '),
     databases: databaseLines(v),
     useropts: userOptionLines(v),
     unit_path: PGBOUNCER_UNIT,
@@ -103,7 +102,7 @@ export function databaseLines(v: PgbouncerVars): string[] {
 /** Lines of /etc/pgbouncer/useropts.txt: per-user pool_mode / max_user_connections from pg_default_roles and pg_users. */
 export function userOptionLines(v: PgbouncerVars): string[] {
   const lines: string[] = [];
-  for (const user of [...(v.pg_default_roles ?? PGSQL_DEFAULTS.pg_default_roles), ...(v.pg_users ?? [])]) {
+  for (const user of [...v.pg_default_roles, ...(v.pg_users ?? [])]) {
     if (user.state === 'absent' || (user.pool_mode === undefined && user.pool_connlimit === undefined)) continue;
     const options: string[] = [];
     if (user.pool_mode !== undefined) options.push(`pool_mode=${user.pool_mode}`);

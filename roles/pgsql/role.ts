@@ -2,7 +2,6 @@ import { dsl, type TaskItem } from '../../engine/dsl.ts';
 import { pgAccess } from './access.ts';
 import { pgBackup } from './backup.ts';
 import { pgCrontab } from './crontab.ts';
-import { PGSQL_DEFAULTS } from './defaults.ts';
 import type { PgVars } from './paths.ts';
 import { certTasks } from './tasks/cert.ts';
 import { configTasks } from './tasks/config.ts';
@@ -20,7 +19,6 @@ const bootstrap = ['pg_bootstrap', 'postgres', 'patroni'];
 /** Pigsty's pgsql role: install, configure, certify and launch a Patroni-managed cluster, then provision, back up and serve it. */
 export const pgsql = role({
   name: 'pgsql',
-  defaults: PGSQL_DEFAULTS,
   tasks: [
     ...installTasks,
     include('config', configTasks, { tags: [...bootstrap, 'pg_config'], when: patroniEnabled }),

@@ -102,7 +102,7 @@ function sources(): { file: string; text: string }[] {
 }
 
 /**
- * Where a name is read: in TypeScript as a property (`v.name`, `?.name`), a string literal (`param(v, 'name')`,
+ * Where a name is read: in TypeScript as a property (`v.name`, `?.name`), a string literal (`v.name`,
  * `Pick<..., 'name'>`) or a shorthand in braces, comments aside; in a template inside `{{ }}`. A role default
  * (`name: value`) alone is not a read. No role builds a parameter name at run time (no `v[...]` with a computed
  * key), so searching for the literal name finds every read.

@@ -3,18 +3,17 @@ import { changed, dsl, type TaskItem } from '../../../engine/dsl.ts';
 import { command } from '../../../modules/command.ts';
 import { shell } from '../../../modules/shell.ts';
 import { pendingReadTask, postgresReloadPending, reloadPending, stampCommand } from '../../reloads.ts';
-import { param } from '../defaults.ts';
 import { dbsu, type PgVars } from '../paths.ts';
 import { hbaTask, paramTask, pgFilesTask, pgReloadArgs } from './launch.ts';
 
 const { task } = dsl<PgVars>();
 
 /** The files of pg_data the role writes and PostgreSQL rereads on a reload. */
-const reloadedFiles = (v: PgVars): string[] => ['pg_hba.conf', 'postgresql.auto.conf'].map((f) => `${param(v, 'pg_data')}/${f}`);
+const reloadedFiles = (v: PgVars): string[] => ['pg_hba.conf', 'postgresql.auto.conf'].map((f) => `${v.pg_data}/${f}`);
 
 /** When the server last loaded its configuration, then the files' mtimes, for postgresReloadPending. */
 const confLoadedScript = (v: PgVars): string =>
-  `${shq(`${param(v, 'pg_bin_dir')}/psql`)} -p ${param(v, 'pg_port')} -d postgres -AXtqc 'SELECT extract(epoch FROM pg_conf_load_time())' && stat -c %.9Y ${reloadedFiles(v).map(shq).join(' ')}`;
+  `${shq(`${v.pg_bin_dir}/psql`)} -p ${v.pg_port} -d postgres -AXtqc 'SELECT extract(epoch FROM pg_conf_load_time())' && stat -c %.9Y ${reloadedFiles(v).map(shq).join(' ')}`;
 
 /**
  * Reload when this run changed the rules or parameters, or the server runs on older files than these (a run that
@@ -22,7 +21,7 @@ const confLoadedScript = (v: PgVars): string =>
  * what asking for it means.
  */
 const reloadPostgres = (v: PgVars): boolean =>
-  param(v, 'pg_reload') &&
+  v.pg_reload &&
   (changed(v.pg_hba_result) ||
     changed(v.pg_param_result) ||
     postgresReloadPending(String(v.pg_conf_loaded?.stdout ?? '')) ||
@@ -30,8 +29,8 @@ const reloadPostgres = (v: PgVars): boolean =>
 
 /** Same for Patroni and its config file (a stamp records its loads); a reload would start a Patroni that patroni_mode remove stopped. */
 const reloadPatroni = (v: PgVars): boolean =>
-  param(v, 'pg_reload') &&
-  param(v, 'patroni_mode') !== 'remove' &&
+  v.pg_reload &&
+  v.patroni_mode !== 'remove' &&
   (v.pg_conf_result === undefined || changed(v.pg_conf_result) || reloadPending(v.pg_patroni_pending));
 
 /** [pg_file], [pg_hba], [pg_param] on every member, then [pg_reload] and [patroni_reload] where something is not loaded yet. */
@@ -47,7 +46,7 @@ export const hbaTaskList: TaskItem<PgVars>[] = [
     changed_when: () => false,
     // A server that is down has nothing a reload could give it; the reload step says so if it is asked for.
     failed_when: () => false,
-    when: (v) => param(v, 'pg_reload'),
+    when: (v) => v.pg_reload,
   }),
   task('reload postgres config', command, pgReloadArgs, {
     become_user: (v) => dbsu(v),
@@ -57,7 +56,7 @@ export const hbaTaskList: TaskItem<PgVars>[] = [
   pendingReadTask<PgVars>('find patroni config not loaded yet', 'patroni', (v) => [`/pg/conf/${v.pg_instance}.yml`], {
     tags: ['patroni_reload'],
     register: 'pg_patroni_pending',
-    when: (v) => param(v, 'pg_reload') && param(v, 'patroni_mode') !== 'remove',
+    when: (v) => v.pg_reload && v.patroni_mode !== 'remove',
   }),
   task('reload patroni config', shell, { cmd: `systemctl reload patroni && ${stampCommand('patroni')}` }, { tags: ['patroni_reload'], when: reloadPatroni }),
 ];

@@ -14,7 +14,6 @@ import { sudoers } from '../../../modules/sudoers.ts';
 import { systemd } from '../../../modules/systemd.ts';
 import { template, templatePath } from '../../../modules/template.ts';
 import { user } from '../../../modules/user.ts';
-import { param } from '../defaults.ts';
 import { asDbsu, backupDir, clusterDir, dbsu, dbsuSudoCommands, dbsuUid, pgHome, type PgVars } from '../paths.ts';
 
 const { task, include } = dsl<PgVars>();
@@ -41,7 +40,7 @@ const accountTasks = [
     (v) => ({
       name: dbsu(v),
       ...(lookup(v).includes('user') ? {} : { uid: dbsuUid(v) }),
-      home: param(v, 'pg_dbsu_home'),
+      home: v.pg_dbsu_home,
       group: 'postgres',
       groups: ['postgres'],
       append: true,
@@ -51,7 +50,7 @@ const accountTasks = [
     { tags: ['pg_dbsu_create'] },
   ),
   // An existing dbsu moved to pg_dbsu_home gets the directory here, before its key pair is made in it.
-  task('create the dbsu home', file, (v) => ({ path: param(v, 'pg_dbsu_home'), state: 'directory' as const, owner: dbsu(v), group: 'postgres' }), {
+  task('create the dbsu home', file, (v) => ({ path: v.pg_dbsu_home, state: 'directory' as const, owner: dbsu(v), group: 'postgres' }), {
     tags: ['pg_dbsu_create'],
   }),
   task('create the dbsu ssh key', user, (v) => ({ name: dbsu(v), generate_ssh_key: true, ssh_key_type: 'rsa' }), { tags: ['pg_dbsu_create'] }),
@@ -59,7 +58,7 @@ const accountTasks = [
     'grant the dbsu sudo privileges',
     sudoers,
     (v) => {
-      const mode = param(v, 'pg_dbsu_sudo');
+      const mode = v.pg_dbsu_sudo;
       if (mode === 'none') return { name: 'postgres', state: 'absent' };
       if (mode === 'limit') return { name: 'postgres', user: '%postgres', mode: 'limit', commands: dbsuSudoCommands(dbsu(v)) };
       return { name: 'postgres', user: dbsu(v), mode };
@@ -70,7 +69,7 @@ const accountTasks = [
     'let the dbsu ssh to new hosts without asking',
     lineinfile,
     (v) => ({
-      path: `${param(v, 'pg_dbsu_home')}/.ssh/config`,
+      path: `${v.pg_dbsu_home}/.ssh/config`,
       regexp: '^StrictHostKeyChecking',
       line: 'StrictHostKeyChecking=no',
       create: true,
@@ -82,7 +81,7 @@ const accountTasks = [
     { tags: ['pg_ssh'], become_user: (v) => dbsu(v) },
   ),
   // Read as the dbsu: as root, a link the dbsu planted there would hand any file root can read to the run's output.
-  task('read the dbsu public key', command, (v) => ({ argv: ['cat', `${param(v, 'pg_dbsu_home')}/.ssh/id_rsa.pub`] }), {
+  task('read the dbsu public key', command, (v) => ({ argv: ['cat', `${v.pg_dbsu_home}/.ssh/id_rsa.pub`] }), {
     ...asDbsu,
     register: 'pg_dbsu_pubkey',
     check_mode: false,
@@ -99,7 +98,7 @@ const accountTasks = [
         .filter((key) => key.startsWith('ssh-'));
       return { user: dbsu(v), key: [...new Set(keys)].join('\n') };
     },
-    { tags: ['pg_ssh'], when: (v) => param(v, 'pg_dbsu_ssh_exchange') && String(v.pg_dbsu_pubkey?.stdout ?? '').startsWith('ssh-') },
+    { tags: ['pg_ssh'], when: (v) => v.pg_dbsu_ssh_exchange && String(v.pg_dbsu_pubkey?.stdout ?? '').startsWith('ssh-') },
   ),
 ];
 
@@ -119,10 +118,10 @@ const packageTasks = [
     { src: templatePath(import.meta.url, 'policy-rc.d.hbs'), dest: '/usr/sbin/policy-rc.d', owner: 'root', group: 'root', mode: '0755' },
     { when: (v) => deb(v) && v.pg_policy_rc?.stat !== undefined && (v.pg_policy_rc.stat as { exists?: boolean }).exists === false },
   ),
-  task('install postgres packages', pkg, (v) => ({ name: words(param(v, 'pg_packages')), aliases: true, update_cache: true, cache_valid_time: 86400 })),
-  task('install postgres extensions', pkg, (v) => ({ name: words(param(v, 'pg_extensions')), aliases: true, state: 'latest' }), {
+  task('install postgres packages', pkg, (v) => ({ name: words(v.pg_packages), aliases: true, update_cache: true, cache_valid_time: 86400 })),
+  task('install postgres extensions', pkg, (v) => ({ name: words(v.pg_extensions), aliases: true, state: 'latest' }), {
     tags: ['pg_extension', 'pg_ext'],
-    when: (v) => words(param(v, 'pg_extensions')).length > 0,
+    when: (v) => words(v.pg_extensions).length > 0,
   }),
 ];
 
@@ -174,13 +173,13 @@ const dirTasks = [
     (v, item: { path: string; mode: string }) => ({ path: item.path, state: 'directory' as const, owner: dbsu(v), group: 'postgres', mode: item.mode }),
     {
       loop: (v) => [
-        { path: param(v, 'pg_fs_main'), mode: '0700' },
-        { path: param(v, 'pg_fs_backup'), mode: '0700' },
+        { path: v.pg_fs_main, mode: '0700' },
+        { path: v.pg_fs_backup, mode: '0700' },
         { path: clusterDir(v), mode: '0700' },
         ...['bin', 'tmp', 'cert', 'conf', 'data', 'spool'].map((d) => ({ path: `${clusterDir(v)}/${d}`, mode: '0700' })),
         { path: `${clusterDir(v)}/log`, mode: '0750' },
         { path: `${backupDir(v)}/backup`, mode: '0700' },
-        { path: param(v, 'pg_localhost'), mode: '0755' },
+        { path: v.pg_localhost, mode: '0755' },
         ...['/etc/patroni', '/etc/pgbackrest', '/etc/pgbouncer', '/etc/pg_exporter'].map((path) => ({ path, mode: '0700' })),
       ],
     },
@@ -194,9 +193,9 @@ const dirTasks = [
   // A log dir under the data dir is made by initdb's owner; only the others are created here.
   task('create log directories', file, (v, path: string) => ({ path, state: 'directory' as const, owner: dbsu(v), group: 'postgres', mode: '0750' }), {
     loop: (v) => {
-      const pgLog = param(v, 'pg_log_dir');
-      const data = param(v, 'pg_data');
-      const dirs = [pgLog.startsWith(data) ? undefined : pgLog, param(v, 'patroni_log_dir'), param(v, 'pgbouncer_log_dir'), param(v, 'pgbackrest_log_dir')];
+      const pgLog = v.pg_log_dir;
+      const data = v.pg_data;
+      const dirs = [pgLog.startsWith(data) ? undefined : pgLog, v.patroni_log_dir, v.pgbouncer_log_dir, v.pgbackrest_log_dir];
       return [...new Set(dirs.filter((d): d is string => d !== undefined))];
     },
   }),
@@ -206,7 +205,7 @@ const dirTasks = [
     copy,
     (v) => ({
       dest: deb(v) ? '/etc/tmpfiles.d/postgresql-common.conf' : '/etc/tmpfiles.d/postgresql.conf',
-      content: `d ${param(v, 'pg_localhost')} 0755 ${dbsu(v)} postgres -\n`,
+      content: `d ${v.pg_localhost} 0755 ${dbsu(v)} postgres -\n`,
       owner: 'root',
       group: 'root',
       mode: '0644',
@@ -221,7 +220,7 @@ export const installTasks = [
     'postgres install',
     [
       include('postgres packages', [...packageTasks, include('distro units', distroUnitTasks, { tags: ['pg_post'] })], { tags: ['pg_pkg'] }),
-      task('link postgres home', file, (v) => ({ path: param(v, 'pg_bin_dir').replace(/\/[^/]+\/?$/, ''), src: pgHome(v), state: 'link' as const, force: true }), {
+      task('link postgres home', file, (v) => ({ path: v.pg_bin_dir.replace(/\/[^/]+\/?$/, ''), src: pgHome(v), state: 'link' as const, force: true }), {
         tags: ['pg_link'],
       }),
       task(
@@ -233,7 +232,7 @@ export const installTasks = [
           owner: 'root',
           group: 'root',
           mode: '0644',
-          vars: { pg_home_link: param(v, 'pg_bin_dir').replace(/\/[^/]+\/?$/, '') },
+          vars: { pg_home_link: v.pg_bin_dir.replace(/\/[^/]+\/?$/, '') },
         }),
         { tags: ['pg_path'] },
       ),
@@ -249,7 +248,7 @@ export const installTasks = [
       ),
       // Space held in reserve: deleting it frees room for an emergency when the disk fills up. Made by the dbsu, who
       // owns the directory /pg points to: as root, fallocate would follow a link the dbsu put at /pg/dummy.
-      task('create the dummy file', command, (v) => ({ argv: ['fallocate', '-l', param(v, 'pg_dummy_filesize'), '/pg/dummy'], creates: '/pg/dummy' }), {
+      task('create the dummy file', command, (v) => ({ argv: ['fallocate', '-l', v.pg_dummy_filesize, '/pg/dummy'], creates: '/pg/dummy' }), {
         ...asDbsu,
         tags: ['pg_dummy'],
       }),

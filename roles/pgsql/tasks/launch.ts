@@ -11,7 +11,6 @@ import { shell } from '../../../modules/shell.ts';
 import { systemd } from '../../../modules/systemd.ts';
 import { waitFor } from '../../../modules/wait-for.ts';
 import { stampTask } from '../../reloads.ts';
-import { param } from '../defaults.ts';
 import { renderHbaFile } from '../hba.ts';
 import { asDbsu, autoConf, controllerFile, dbsu, type PgVars } from '../paths.ts';
 
@@ -29,10 +28,10 @@ const patroniCluster = (v: PgVars): string[] => (v.pg_mode === 'citus' ? [v.pg_s
 const launchArgs = (name: string) => (v: PgVars) => ({ name, state: 'started' as const, enabled: true, daemon_reload: changed(v.pg_units_result) });
 
 /** pg_hba.conf of this instance: pg_default_hba_rules then pg_hba_rules, by order. */
-export const hbaContent = (v: PgVars): string => renderHbaFile([...param(v, 'pg_default_hba_rules'), ...param(v, 'pg_hba_rules')], 'postgres', v);
+export const hbaContent = (v: PgVars): string => renderHbaFile([...v.pg_default_hba_rules, ...v.pg_hba_rules], 'postgres', v);
 
 /** pg_ctl reload of this instance: new HBA rules and reloadable parameters take effect without a restart. */
-export const pgReloadArgs = (v: PgVars) => ({ argv: [`${param(v, 'pg_bin_dir')}/pg_ctl`, '-D', param(v, 'pg_data'), 'reload'] });
+export const pgReloadArgs = (v: PgVars) => ({ argv: [`${v.pg_bin_dir}/pg_ctl`, '-D', v.pg_data, 'reload'] });
 
 /** Whether `patronictl list -f json` shows this host as the running leader. */
 function leads(r: TaskResult, v: PgVars): boolean {
@@ -46,7 +45,7 @@ function leads(r: TaskResult, v: PgVars): boolean {
 
 /** Wait until PostgreSQL answers on its socket. */
 const readyTask = (name: string, retries: number) =>
-  task(name, command, (v) => ({ argv: [`${param(v, 'pg_bin_dir')}/pg_isready`, '-t', '5', '-p', String(param(v, 'pg_port'))] }), {
+  task(name, command, (v) => ({ argv: [`${v.pg_bin_dir}/pg_isready`, '-t', '5', '-p', String(v.pg_port)] }), {
     ...asDbsu,
     retries,
     delay: 5,
@@ -56,19 +55,19 @@ const readyTask = (name: string, retries: number) =>
   });
 
 export const hbaTask = (name: string, register: string) =>
-  task(name, copy, (v) => ({ dest: `${param(v, 'pg_data')}/pg_hba.conf`, content: hbaContent(v), owner: dbsu(v), group: 'postgres', mode: '0600' }), {
+  task(name, copy, (v) => ({ dest: `${v.pg_data}/pg_hba.conf`, content: hbaContent(v), owner: dbsu(v), group: 'postgres', mode: '0600' }), {
     register,
   });
 
 export const paramTask = (name: string, register: string) =>
-  task(name, copy, (v) => ({ dest: `${param(v, 'pg_data')}/postgresql.auto.conf`, content: autoConf(param(v, 'pg_parameters')), owner: dbsu(v), group: 'postgres', mode: '0600' }), {
+  task(name, copy, (v) => ({ dest: `${v.pg_data}/postgresql.auto.conf`, content: autoConf(v.pg_parameters), owner: dbsu(v), group: 'postgres', mode: '0600' }), {
     register,
   });
 
 export const pgFilesTask = (name: string) =>
-  task(name, copy, (v, path: string) => ({ src: controllerFile(path), dest: `${param(v, 'pg_data')}/${basename(path)}`, owner: dbsu(v), group: 'postgres', mode: '0600' }), {
-    loop: (v) => param(v, 'pg_files'),
-    when: (v) => param(v, 'pg_files').length > 0,
+  task(name, copy, (v, path: string) => ({ src: controllerFile(path), dest: `${v.pg_data}/${basename(path)}`, owner: dbsu(v), group: 'postgres', mode: '0600' }), {
+    loop: (v) => v.pg_files,
+    when: (v) => v.pg_files.length > 0,
   });
 
 const watchdogTasks = [
@@ -76,7 +75,7 @@ const watchdogTasks = [
     tags: ['pg_watchdog'],
     ignore_errors: true,
     when: (v) => {
-      const mode = param(v, 'patroni_watchdog_mode');
+      const mode = v.patroni_watchdog_mode;
       return mode !== false && mode !== 'off';
     },
   }),
@@ -87,10 +86,10 @@ const primaryTasks = [
   task('mark the primary launching', setFact, { pg_primary_state: 'launching' }),
   task('launch patroni primary', systemd, launchArgs('patroni'), { register: 'pg_primary_launch' }),
   stampTask<PgVars>('record that patroni loaded its config', 'patroni', { when: (v) => changed(v.pg_primary_launch) }),
-  task('wait for patroni primary', waitFor, (v) => ({ host: v.inventory_hostname, port: param(v, 'patroni_port'), timeout: 60 })),
+  task('wait for patroni primary', waitFor, (v) => ({ host: v.inventory_hostname, port: v.patroni_port, timeout: 60 })),
   readyTask('check postgres primary ready', 6),
   // Patroni's copies of the files initdb made only mislead; it keeps fresh ones of the running files later.
-  task('remove postgres backup conf', file, (v, name: string) => ({ path: `${param(v, 'pg_data')}/${name}`, state: 'absent' as const }), {
+  task('remove postgres backup conf', file, (v, name: string) => ({ path: `${v.pg_data}/${name}`, state: 'absent' as const }), {
     loop: ['postgresql.conf.backup', 'postgresql.base.conf.backup', 'pg_hba.conf.backup', 'pg_ident.conf.backup'],
     ignore_errors: true,
     when: (v) => changed(v.pg_primary_launch),
@@ -121,7 +120,7 @@ const primaryTasks = [
     when: (v) => changed(v.pg_primary_param),
     failed_when: (r) => r.rc !== 0 || /^Failed/m.test(String(r.stdout ?? '')),
   }),
-  task('wait for postgres primary', waitFor, (v) => ({ host: v.inventory_hostname, port: param(v, 'pg_port'), timeout: 60 }), { tags: ['pg_restart'] }),
+  task('wait for postgres primary', waitFor, (v) => ({ host: v.inventory_hostname, port: v.pg_port, timeout: 60 }), { tags: ['pg_restart'] }),
   readyTask('check postgres primary ready again', 12),
   task('mark the primary ready', setFact, { pg_primary_state: 'ready' }),
 ];
@@ -139,18 +138,18 @@ const replicaTasks = [
     'check replication connectivity',
     shell,
     (v) => ({
-      cmd: `PGPASSWORD="$(cat)" ${shq(`${param(v, 'pg_bin_dir')}/psql`)} -w -h ${shq(String(v.pg_primary_ip))} -p ${param(v, 'pg_port')} -U ${shq(param(v, 'pg_replication_username'))} -d postgres -AXtc 'SELECT 1'`,
-      stdin: param(v, 'pg_replication_password'),
+      cmd: `PGPASSWORD="$(cat)" ${shq(`${v.pg_bin_dir}/psql`)} -w -h ${shq(String(v.pg_primary_ip))} -p ${v.pg_port} -U ${shq(v.pg_replication_username)} -d postgres -AXtc 'SELECT 1'`,
+      stdin: v.pg_replication_password,
     }),
     { ...asDbsu, check_mode: false, changed_when: () => false },
   ),
   task('launch patroni replica', systemd, launchArgs('patroni'), { register: 'pg_replica_launch' }),
   stampTask<PgVars>('record that the patroni replica loaded its config', 'patroni', { when: (v) => changed(v.pg_replica_launch) }),
-  task('wait for patroni replica', waitFor, (v) => ({ host: v.inventory_hostname, port: param(v, 'patroni_port'), timeout: 30 })),
+  task('wait for patroni replica', waitFor, (v) => ({ host: v.inventory_hostname, port: v.patroni_port, timeout: 30 })),
   // Cloning a big primary takes as long as it takes.
-  task('wait for postgres replica', waitFor, (v) => ({ host: v.inventory_hostname, port: param(v, 'pg_port'), timeout: 86400 })),
+  task('wait for postgres replica', waitFor, (v) => ({ host: v.inventory_hostname, port: v.pg_port, timeout: 86400 })),
   readyTask('check postgres replica ready', 6),
-  task('wait for the replica to stream', pgSql, (v) => ({ sql: 'SELECT status FROM pg_stat_wal_receiver', port: param(v, 'pg_port'), readonly: true }), {
+  task('wait for the replica to stream', pgSql, (v) => ({ sql: 'SELECT status FROM pg_stat_wal_receiver', port: v.pg_port, readonly: true }), {
     ...asDbsu,
     retries: 60,
     delay: 2,
@@ -168,27 +167,27 @@ const patroniModeTasks = [
     check_mode: false,
     changed_when: () => false,
     ignore_errors: true,
-    when: (v) => param(v, 'patroni_mode') === 'pause' && isPrimary(v),
+    when: (v) => v.patroni_mode === 'pause' && isPrimary(v),
   }),
   task('pause patroni', command, (v) => ({ argv: patronictl(v, 'pause', ...patroniCluster(v), '--wait') }), {
     ...asDbsu,
     ignore_errors: true,
-    when: (v) => param(v, 'patroni_mode') === 'pause' && isPrimary(v) && !/^pause:\s*true/m.test(String(v.pg_patroni_paused?.stdout ?? '')),
+    when: (v) => v.patroni_mode === 'pause' && isPrimary(v) && !/^pause:\s*true/m.test(String(v.pg_patroni_paused?.stdout ?? '')),
   }),
   task('stop patroni on replicas', systemd, { name: 'patroni', state: 'stopped', enabled: false }, {
-    when: (v) => param(v, 'patroni_mode') === 'remove' && !isPrimary(v),
+    when: (v) => v.patroni_mode === 'remove' && !isPrimary(v),
   }),
   task('stop patroni on the primary', systemd, { name: 'patroni', state: 'stopped', enabled: false }, {
-    when: (v) => param(v, 'patroni_mode') === 'remove' && isPrimary(v),
+    when: (v) => v.patroni_mode === 'remove' && isPrimary(v),
   }),
   task('launch raw postgres primary', systemd, launchArgs('postgres'), {
-    when: (v) => param(v, 'patroni_mode') === 'remove' && isPrimary(v),
+    when: (v) => v.patroni_mode === 'remove' && isPrimary(v),
   }),
   task('launch raw postgres replicas', systemd, launchArgs('postgres'), {
-    when: (v) => param(v, 'patroni_mode') === 'remove' && !isPrimary(v),
+    when: (v) => v.patroni_mode === 'remove' && !isPrimary(v),
   }),
-  task('wait for raw postgres', waitFor, (v) => ({ host: v.inventory_hostname, port: param(v, 'pg_port'), timeout: 60 }), {
-    when: (v) => param(v, 'patroni_mode') === 'remove',
+  task('wait for raw postgres', waitFor, (v) => ({ host: v.inventory_hostname, port: v.pg_port, timeout: 60 }), {
+    when: (v) => v.patroni_mode === 'remove',
   }),
 ];
 

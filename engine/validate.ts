@@ -227,11 +227,15 @@ function schemaErrors(inv: Inventory, host: string, vars: Vars, origins: Map<str
   });
 }
 
-/** -e values the schema refuses, each placed at "-e name" (an -e value has no file or line). */
+/**
+ * -e values the schema refuses, each placed at "-e name" (an -e value has no file or line). Only errors inside a
+ * value count: -e sets a few variables, so the fields it leaves to the inventory are not missing.
+ */
 function extraVarErrors(extraVars: Vars, schema: TSchema): EngineError[] {
   const validate = validatorFor(schema);
   if (validate(extraVars)) return [];
-  return pruneUnionErrors(validate.errors ?? []).map((e) => {
+  const inside = (validate.errors ?? []).filter((e) => e.instancePath !== '');
+  return pruneUnionErrors(inside).map((e) => {
     const path = decodePointer(e.instancePath);
     const { message, expected } = describeAjvError(e, path.some((seg) => isSecretName(seg)));
     return new EngineError(message, { path: `-e ${formatPath(path)}` }, expected);

@@ -17,12 +17,9 @@ import type { RoleVars } from '../roles/vars.ts';
 type MonitorVars = RoleVars & { node_exporter_env?: { changed: boolean } };
 const { task, include } = dsl<MonitorVars>();
 
-/** Pigsty's default node_exporter_options (v4.0). */
-export const NODE_EXPORTER_OPTIONS = '--no-collector.softnet --no-collector.nvme --collector.tcpstat --collector.processes';
-
 /** /etc/default/prometheus-node-exporter: Debian's unit passes $ARGS to the exporter. */
 export function nodeExporterEnv(v: Pick<RoleVars, 'node_exporter_port' | 'node_exporter_options'>): string {
-  const args = `--web.listen-address=:${v.node_exporter_port ?? 9100} ${v.node_exporter_options ?? NODE_EXPORTER_OPTIONS}`.trim();
+  const args = `--web.listen-address=:${v.node_exporter_port} ${v.node_exporter_options}`.trim();
   return `# Written by Pigsty (node_exporter_port, node_exporter_options): the exporter's command line options.\nARGS="${args.replace(/["\\$`]/g, '\\$&')}"\n`;
 }
 
@@ -52,9 +49,9 @@ export const nodeExporterTasks = [
       task('launch node_exporter', systemd, (v) => ({ name: 'prometheus-node-exporter', enabled: true, state: changed(v.node_exporter_env) ? ('restarted' as const) : ('started' as const) }), {
         tags: ['node_exporter_launch'],
       }),
-      task('wait for node_exporter', waitFor, (v) => ({ host: '127.0.0.1', port: v.node_exporter_port ?? 9100, timeout: 30 }), { tags: ['node_exporter_launch'] }),
+      task('wait for node_exporter', waitFor, (v) => ({ host: '127.0.0.1', port: v.node_exporter_port, timeout: 30 }), { tags: ['node_exporter_launch'] }),
     ],
-    { tags: ['monitor', 'node_exporter'], when: (v) => v.node_exporter_enabled !== false },
+    { tags: ['monitor', 'node_exporter'], when: (v) => v.node_exporter_enabled },
   ),
   task(
     'node monitor parts not deployed',

@@ -28,7 +28,7 @@ type HaproxyVars = RoleVars & HaproxyRegisters;
 
 const { task, include, role } = dsl<HaproxyVars>();
 
-const enabled = (v: HaproxyVars) => v.haproxy_enabled !== false;
+const enabled = (v: HaproxyVars) => v.haproxy_enabled;
 
 export const HAPROXY_UNIT = '/etc/systemd/system/haproxy.service';
 
@@ -121,7 +121,7 @@ export const haproxy = role({
           }),
           { when: (v) => haproxyMaxconn(v.haproxy_nofile?.stdout) < HAPROXY_MAXCONN },
         ),
-        task('wipe the haproxy configuration', shell, { cmd: `rm -f ${HAPROXY_CFG} ${HAPROXY_CONF_DIR}/*.cfg` }, { when: (v) => v.haproxy_clean === true }),
+        task('wipe the haproxy configuration', shell, { cmd: `rm -f ${HAPROXY_CFG} ${HAPROXY_CONF_DIR}/*.cfg` }, { when: (v) => v.haproxy_clean }),
         task(
           'render haproxy.cfg',
           template,
@@ -133,7 +133,7 @@ export const haproxy = role({
             mode: '0600',
             vars: {
               haproxy_maxconn: haproxyMaxconn(v.haproxy_nofile?.stdout),
-              haproxy_admin_user: cfgQuote(v.haproxy_admin_username ?? 'admin'), haproxy_admin_secret: cfgQuote(v.haproxy_admin_password ?? 'pigsty'),
+              haproxy_admin_user: cfgQuote(v.haproxy_admin_username), haproxy_admin_secret: cfgQuote(v.haproxy_admin_password),
             },
           }),
           { register: 'haproxy_cfg', no_log: true },
@@ -148,7 +148,7 @@ export const haproxy = role({
             mode: '0644',
             content: renderHaproxyService(service, `${v.nodename ?? v.inventory_hostname} (${v.inventory_hostname})`),
           }),
-          { loop: (v) => v.haproxy_services ?? [], register: 'haproxy_svc', when: (v) => (v.haproxy_services ?? []).length > 0 },
+          { loop: (v) => v.haproxy_services, register: 'haproxy_svc', when: (v) => v.haproxy_services.length > 0 },
         ),
       ],
       { tags: ['haproxy_config'], when: enabled },
@@ -161,7 +161,7 @@ export const haproxy = role({
           register: 'haproxy_launch',
         }),
         stampTask<HaproxyVars>('record that haproxy loaded its files', 'haproxy', { when: (v) => changed(v.haproxy_launch) }),
-        task('wait for haproxy', waitFor, (v) => ({ host: '127.0.0.1', port: v.haproxy_exporter_port ?? 9101, state: 'started' as const, timeout: 10 })),
+        task('wait for haproxy', waitFor, (v) => ({ host: '127.0.0.1', port: v.haproxy_exporter_port, state: 'started' as const, timeout: 10 })),
       ],
       { tags: ['haproxy_launch'], when: enabled },
     ),
@@ -174,7 +174,7 @@ export const haproxy = role({
           changed: (v) => configChanged(v) && !v.haproxy_launch?.changed,
         }),
       ],
-      { tags: ['haproxy_reload', 'haproxy_config'], when: (v) => enabled(v) && v.haproxy_reload !== false },
+      { tags: ['haproxy_reload', 'haproxy_config'], when: (v) => enabled(v) && v.haproxy_reload },
     ),
   ],
 });

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ParamVars } from '../params.ts';
+import type { RoleVars } from '../vars.ts';
 
 /** Pigsty writes `${admin_ip}` in inventory strings for the admin node's address. */
 export const withAdminIp = (text: string, adminIp: string | undefined): string => (adminIp === undefined ? text : text.replaceAll('${admin_ip}', adminIp));
@@ -16,7 +17,7 @@ export const HOSTS_BASE = '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip
 
 /** The static records Pigsty owns in /etc/hosts: node_default_etc_hosts + node_etc_hosts, each marked `# pigsty dns`. */
 export function dnsRecords(v: Pick<ParamVars, 'node_default_etc_hosts' | 'node_etc_hosts' | 'admin_ip'>): string[] {
-  return [...(v.node_default_etc_hosts ?? []), ...(v.node_etc_hosts ?? [])].map((r) => `${withAdminIp(r.trim(), v.admin_ip)} ${DNS_MARK}`);
+  return [...v.node_default_etc_hosts, ...v.node_etc_hosts].map((r) => `${withAdminIp(r.trim(), v.admin_ip)} ${DNS_MARK}`);
 }
 
 /** nodename_exchange: one `<ip> <nodename> # pigsty meta` record per play host. */
@@ -55,9 +56,9 @@ export function nameserversOf(resolvConf: string): string[] {
  * nameservers that are neither listed nor the admin node.
  */
 export function resolvConf(v: Pick<ParamVars, 'node_dns_method' | 'node_dns_servers' | 'node_dns_options' | 'admin_ip'>, current: string): string {
-  const servers = (v.node_dns_servers ?? []).map((s) => withAdminIp(s.trim(), v.admin_ip));
+  const servers = v.node_dns_servers.map((s) => withAdminIp(s.trim(), v.admin_ip));
   const kept = v.node_dns_method === 'add' ? nameserversOf(current).filter((ip) => !servers.includes(ip) && ip !== v.admin_ip) : [];
-  const lines = [...(v.node_dns_options ?? []), ...[...servers, ...kept].map((ip) => `nameserver ${ip}`)];
+  const lines = [...v.node_dns_options, ...[...servers, ...kept].map((ip) => `nameserver ${ip}`)];
   return lines.length ? `${lines.join('\n')}\n` : '';
 }
 
@@ -66,12 +67,7 @@ export function resolvConf(v: Pick<ParamVars, 'node_dns_method' | 'node_dns_serv
 export type TuneProfile = 'oltp' | 'olap' | 'crit' | 'tiny';
 export type Sysctl = Record<string, string | number>;
 
-interface MemoryFacts {
-  node_mem_bytes?: number;
-  node_pages?: number;
-  node_page_size?: number;
-  node_overcommit_ratio?: number;
-}
+type MemoryFacts = Pick<RoleVars, 'node_mem_bytes' | 'node_pages' | 'node_page_size' | 'node_overcommit_ratio'>;
 
 /**
  * The kernel parameters of Pigsty's tuned profile `profile` (the [sysctl] part of roles/node/templates/tuned-*.conf),
@@ -81,7 +77,7 @@ interface MemoryFacts {
 export function tuneSysctl(profile: TuneProfile, facts: MemoryFacts): Sysctl {
   const mem = facts.node_mem_bytes ?? 0;
   const pages = facts.node_pages ?? Math.floor(mem / (facts.node_page_size ?? 4096));
-  const overcommit = facts.node_overcommit_ratio ?? 0;
+  const overcommit = facts.node_overcommit_ratio;
   const tiny = profile === 'tiny';
   const olap = profile === 'olap';
   const crit = profile === 'crit';
@@ -159,11 +155,11 @@ export function tuneSysctl(profile: TuneProfile, facts: MemoryFacts): Sysctl {
  * vm.nr_hugepages (2 MiB pages) as Pigsty computes it: node_hugepage_count when positive (at most 90 % of RAM),
  * else node_hugepage_ratio of RAM when between 0 and 0.9, else 0.
  */
-export function hugepages(v: { node_hugepage_count?: number; node_hugepage_ratio?: number; node_mem_bytes?: number }): number {
+export function hugepages(v: Pick<RoleVars, 'node_hugepage_count' | 'node_hugepage_ratio' | 'node_mem_bytes'>): number {
   const pagesInRam = (v.node_mem_bytes ?? 0) / 2097152;
-  const count = v.node_hugepage_count ?? 0;
+  const count = v.node_hugepage_count;
   if (count > 0) return count >= pagesInRam * 0.9 ? Math.ceil(pagesInRam * 0.9) : count;
-  const ratio = v.node_hugepage_ratio ?? 0;
+  const ratio = v.node_hugepage_ratio;
   return ratio > 0 && ratio < 0.9 ? Math.ceil(pagesInRam * ratio) : 0;
 }
 
@@ -189,13 +185,12 @@ type RepoItem = NonNullable<ParamVars['repo_upstream']>[number];
 export function aptSourceLines(
   module: string,
   repos: RepoItem[],
-  v: { os_version?: number; os_arch?: string; os_codename?: string; os_vendor?: string; region?: string; admin_ip?: string },
+  v: Pick<RoleVars, 'os_version' | 'os_arch' | 'os_codename' | 'os_vendor' | 'region' | 'admin_ip'>,
 ): string[] {
   return repos
     .filter((r) => r.module === module && r.releases.includes(v.os_version ?? -1) && (r.arch as string[]).includes(v.os_arch ?? ''))
     .map((r) => {
-      const region = v.region ?? 'default';
-      const url = r.baseurl[region] ? (r.baseurl[region] as string) : (r.baseurl.default ?? '');
+      const url = r.baseurl[v.region] ? (r.baseurl[v.region] as string) : (r.baseurl.default ?? '');
       const line = withAdminIp(url, v.admin_ip).replaceAll('${distro_codename}', v.os_codename ?? '').replaceAll('${distro_name}', v.os_vendor ?? '');
       return `# ${r.name}: ${r.description ?? ''}\ndeb [trusted=yes] ${line}`;
     });

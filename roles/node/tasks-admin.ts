@@ -10,8 +10,7 @@ import { user } from '../../modules/user.ts';
 import { aliasScript, controllerPublicKeys } from './config.ts';
 import { include, task, type NodeVars } from './dsl.ts';
 
-const admin = (v: NodeVars): string => v.node_admin_username ?? 'dba';
-const home = (v: NodeVars): string => `/home/${admin(v)}`;
+const home = (v: NodeVars): string => `/home/${v.node_admin_username}`;
 
 /** What the admin group may run without a password under node_admin_sudo: limit. */
 export const LIMITED_SUDO = ['/bin/systemctl', '/usr/bin/journalctl', '/bin/cat', '/bin/less', '/bin/tail', '/bin/head'];
@@ -25,9 +24,9 @@ export function exchangedKeys(v: NodeVars): string[] {
 
 export const profileTasks = [
   task('write /etc/profile.d/node.sh', copy, { src: filesPath(import.meta.url, 'node.sh'), dest: '/etc/profile.d/node.sh', mode: '0644' }, { tags: ['node_profile'] }),
-  task('write the node_aliases', copy, (v) => ({ dest: '/etc/profile.d/node.alias.sh', mode: '0644', content: aliasScript(v.node_aliases ?? {}) }), {
+  task('write the node_aliases', copy, (v) => ({ dest: '/etc/profile.d/node.alias.sh', mode: '0644', content: aliasScript(v.node_aliases) }), {
     tags: ['node_alias'],
-    when: (v) => Object.keys(v.node_aliases ?? {}).length > 0,
+    when: (v) => Object.keys(v.node_aliases).length > 0,
   }),
   task(
     'use a pip mirror in China',
@@ -38,9 +37,9 @@ export const profileTasks = [
   task('set the PAM resource limits', copy, { src: filesPath(import.meta.url, 'limits.conf'), dest: '/etc/security/limits.d/limits.conf', mode: '0644' }, {
     tags: ['node_ulimit'],
   }),
-  task('create the node data directory', file, (v) => ({ path: v.node_data as string, state: 'directory' as const, owner: 'root', group: 'root', mode: '0755' }), {
+  task('create the node data directory', file, (v) => ({ path: v.node_data, state: 'directory' as const, owner: 'root', group: 'root', mode: '0755' }), {
     tags: ['node_data'],
-    when: (v) => v.node_data !== undefined && v.node_data !== '' && v.node_data !== '/',
+    when: (v) => v.node_data !== '' && v.node_data !== '/',
   }),
 ];
 
@@ -48,13 +47,13 @@ export const adminTasks = [
   include(
     'admin user',
     [
-      task('create the admin group', group, (v) => ({ name: 'admin', gid: v.node_admin_uid ?? 88 })),
+      task('create the admin group', group, (v) => ({ name: 'admin', gid: v.node_admin_uid })),
       include(
         'admin user, sudo and ssh keys',
         [
           task('create the admin user', user, (v) => ({
-            name: admin(v),
-            uid: v.node_admin_uid ?? 88,
+            name: v.node_admin_username,
+            uid: v.node_admin_uid,
             home: home(v),
             shell: '/bin/bash',
             groups: ['admin'],
@@ -62,13 +61,13 @@ export const adminTasks = [
             generate_ssh_key: true,
           })),
           task('add the connecting user to the admin group', user, (v) => ({ name: v.node_user as string, groups: ['admin'], append: true }), {
-            when: (v) => v.node_user !== undefined && v.node_user !== '' && v.node_user !== 'root' && v.node_user !== admin(v),
+            when: (v) => v.node_user !== undefined && v.node_user !== '' && v.node_user !== 'root' && v.node_user !== v.node_admin_username,
             ignore_errors: true,
           }),
           task('grant the admin group sudo', sudoers, (v) => ({
-            name: admin(v),
+            name: v.node_admin_username,
             user: '%admin',
-            mode: v.node_admin_sudo ?? 'nopass',
+            mode: v.node_admin_sudo,
             ...(v.node_admin_sudo === 'limit' ? { commands: LIMITED_SUDO } : {}),
           })),
           task('skip host key checks in the admin user\'s ssh client', lineinfile, (v) => ({
@@ -76,32 +75,32 @@ export const adminTasks = [
             regexp: '^StrictHostKeyChecking',
             line: 'StrictHostKeyChecking=no',
             create: true,
-            owner: admin(v),
+            owner: v.node_admin_username,
             group: 'admin',
             mode: '0600',
           })),
           // Read as the admin user, whose home it is: as root, a link planted there could show any file root can read.
           task('read the admin user\'s public key', shell, (v) => ({ cmd: `cat ${shq(`${home(v)}/.ssh/id_rsa.pub`)} 2>/dev/null || true` }), {
-            become_user: (v) => admin(v),
+            become_user: (v) => v.node_admin_username,
             check_mode: false,
             changed_when: () => false,
             register: 'node_admin_pubkey',
           }),
-          task('exchange the admin users\' keys among the play hosts', authorizedKey, (v) => ({ user: admin(v), key: exchangedKeys(v).join('\n') }), {
-            when: (v) => v.node_admin_ssh_exchange !== false && exchangedKeys(v).length > 0,
+          task('exchange the admin users\' keys among the play hosts', authorizedKey, (v) => ({ user: v.node_admin_username, key: exchangedKeys(v).join('\n') }), {
+            when: (v) => v.node_admin_ssh_exchange && exchangedKeys(v).length > 0,
             ignore_errors: true,
           }),
-          task('add node_admin_pk_list to the admin user', authorizedKey, (v) => ({ user: admin(v), key: (v.node_admin_pk_list ?? []).join('\n') }), {
+          task('add node_admin_pk_list to the admin user', authorizedKey, (v) => ({ user: v.node_admin_username, key: v.node_admin_pk_list.join('\n') }), {
             tags: ['node_admin_pk_list'],
-            when: (v) => (v.node_admin_pk_list ?? []).length > 0,
+            when: (v) => v.node_admin_pk_list.length > 0,
             ignore_errors: true,
           }),
-          task('add the controller user\'s keys to the admin user', authorizedKey, (v) => ({ user: admin(v), key: controllerPublicKeys().join('\n') }), {
+          task('add the controller user\'s keys to the admin user', authorizedKey, (v) => ({ user: v.node_admin_username, key: controllerPublicKeys().join('\n') }), {
             tags: ['node_admin_pk_current'],
-            when: (v) => v.node_admin_pk_current !== false && controllerPublicKeys().length > 0,
+            when: (v) => v.node_admin_pk_current && controllerPublicKeys().length > 0,
           }),
         ],
-        { when: (v) => v.node_admin_enabled !== false },
+        { when: (v) => v.node_admin_enabled },
       ),
     ],
     { tags: ['node_admin'] },

@@ -26,7 +26,7 @@ function playHosts(v: NodeVars): { ip: string; nodename: string | undefined }[] 
 export const nameTasks = [
   task('set the hostname to the nodename', hostname, (v) => ({ name: v.nodename as string }), {
     tags: ['node_name'],
-    when: (v) => v.nodename_overwrite !== false && v.nodename !== undefined && v.nodename !== '',
+    when: (v) => v.nodename_overwrite && v.nodename !== undefined && v.nodename !== '',
   }),
 ];
 
@@ -47,7 +47,7 @@ export const hostsTasks = [
         }),
       ),
     ],
-    { tags: ['node_hosts'], when: (v) => v.node_write_etc_hosts !== false },
+    { tags: ['node_hosts'], when: (v) => v.node_write_etc_hosts },
   ),
 ];
 
@@ -63,6 +63,6 @@ export const resolvTasks = [
         content: resolvConf(v, readBack(v.node_resolv_read?.stdout) ?? ''),
       })),
     ],
-    { tags: ['node_resolv'], when: (v) => v.node_dns_method !== undefined && v.node_dns_method !== 'none' },
+    { tags: ['node_resolv'], when: (v) => v.node_dns_method !== 'none' },
   ),
 ];

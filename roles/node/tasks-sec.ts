@@ -8,18 +8,15 @@ import { CA_CRT } from '../ca/pki.ts';
 import { include, task, type NodeVars } from './dsl.ts';
 
 export const secTasks = [
-  task('set the SELinux mode', selinux, (v) => ({ state: v.node_selinux_mode ?? 'permissive' }), {
-    tags: ['node_sec', 'node_selinux'],
-    when: (v) => v.node_selinux_mode !== undefined,
-  }),
+  task('set the SELinux mode', selinux, (v) => ({ state: v.node_selinux_mode }), { tags: ['node_sec', 'node_selinux'] }),
   task(
     'set up the firewall',
     firewalld,
     (v) =>
       v.node_firewall_mode === 'zone'
-        ? { mode: 'zone' as const, intranet: v.node_firewall_intranet ?? [], public_ports: v.node_firewall_public_port ?? [] }
-        : { mode: v.node_firewall_mode ?? 'none' },
-    { tags: ['node_sec', 'node_firewall'], when: (v) => (v.node_firewall_mode ?? 'none') !== 'none' },
+        ? { mode: 'zone' as const, intranet: v.node_firewall_intranet, public_ports: v.node_firewall_public_port }
+        : { mode: v.node_firewall_mode },
+    { tags: ['node_sec', 'node_firewall'], when: (v) => v.node_firewall_mode !== 'none' },
   ),
 ];
 

@@ -15,7 +15,7 @@ export const CHRONY_DROPIN = '/etc/systemd/system/chrony.service.d/pigsty-no-clo
 
 /** node_ntp_servers as chrony lines: `${admin_ip}` replaced, and the admin node never told to sync from itself. */
 export function chronySources(v: Pick<NodeVars, 'node_ntp_servers' | 'admin_ip' | 'inventory_hostname'>): string[] {
-  return (v.node_ntp_servers ?? []).filter((s) => !(s.includes('${admin_ip}') && v.inventory_hostname === v.admin_ip)).map((s) => withAdminIp(s, v.admin_ip));
+  return v.node_ntp_servers.filter((s) => !(s.includes('${admin_ip}') && v.inventory_hostname === v.admin_ip)).map((s) => withAdminIp(s, v.admin_ip));
 }
 
 /** Without CAP_SYS_TIME (a container) Debian's unit is skipped by its ConditionCapability: run chronyd with -x instead. */
@@ -33,9 +33,9 @@ const DROPIN = [
 const chronyChanged = (v: NodeVars) => changed(v.node_chrony_conf) || changed(v.node_chrony_dropin);
 
 export const timeTasks = [
-  task('set the time zone', timezone, (v) => ({ name: v.node_timezone as string }), {
+  task('set the time zone', timezone, (v) => ({ name: v.node_timezone }), {
     tags: ['node_timezone'],
-    when: (v) => v.node_timezone !== undefined && v.node_timezone !== '',
+    when: (v) => v.node_timezone !== '',
   }),
   include(
     'time synchronization',
@@ -71,17 +71,17 @@ export const timeTasks = [
         tags: ['node_ntp_launch'],
       }),
     ],
-    { tags: ['node_ntp'], when: (v) => v.node_ntp_enabled !== false },
+    { tags: ['node_ntp'], when: (v) => v.node_ntp_enabled },
   ),
   include(
     'crontab',
     [
       task('launch cron', systemd, (v) => ({ name: deb(v) ? 'cron' : 'crond', state: 'started', enabled: true })),
-      task('overwrite /etc/crontab with node_crontab', copy, (v) => ({ dest: '/etc/crontab', owner: 'root', mode: '0644', content: crontabContent(v.node_crontab ?? []) }), {
-        when: (v) => (v.node_crontab ?? []).length > 0 && v.node_crontab_overwrite !== false,
+      task('overwrite /etc/crontab with node_crontab', copy, (v) => ({ dest: '/etc/crontab', owner: 'root', mode: '0644', content: crontabContent(v.node_crontab) }), {
+        when: (v) => v.node_crontab.length > 0 && v.node_crontab_overwrite,
       }),
-      task('add node_crontab to /etc/crontab', cron, (v) => ({ name: 'node_crontab', path: '/etc/crontab', lines: v.node_crontab ?? [] }), {
-        when: (v) => (v.node_crontab ?? []).length > 0 && v.node_crontab_overwrite === false,
+      task('add node_crontab to /etc/crontab', cron, (v) => ({ name: 'node_crontab', path: '/etc/crontab', lines: v.node_crontab }), {
+        when: (v) => v.node_crontab.length > 0 && !v.node_crontab_overwrite,
       }),
     ],
     { tags: ['node_crontab'] },

@@ -16,7 +16,7 @@ export const vipTasks = [
     [
       assertThat(
         'check the VIP identity',
-        (v) => Boolean(v.vip_address) && Number(v.vip_vrid) > 0 && Number(v.vip_vrid) < 255 && ['MASTER', 'BACKUP'].includes(String(v.vip_role).toUpperCase()),
+        (v) => Boolean(v.vip_address) && Number(v.vip_vrid) > 0 && Number(v.vip_vrid) < 255 && ['MASTER', 'BACKUP'].includes(v.vip_role.toUpperCase()),
         'vip_address and vip_vrid (1-254) are required for the node VIP, and vip_role is master or backup',
         { tags: ['vip_check'] },
       ),
@@ -36,6 +36,6 @@ export const vipTasks = [
         tags: ['vip_launch', 'vip_reload', 'vip_refresh'],
       }),
     ],
-    { tags: ['node_vip'], when: (v) => v.vip_enabled === true },
+    { tags: ['node_vip'], when: (v) => v.vip_enabled },
   ),
 ];

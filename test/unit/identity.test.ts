@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadInventory } from '../../engine/inventory.ts';
 import { inventoryVars } from '../../engine/vars.ts';
-import { nodeIdentity } from '../../roles/node_id/identity.ts';
+import { nodeIdentity } from '../../roles/node_id/node-identity.ts';
 import { PARAM_DEFAULTS, type PigstyVars } from '../../roles/params.ts';
 import { pgIdentity } from '../../roles/pg_id/identity.ts';
 

@@ -3,28 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderTemplate, templatePath } from '../../modules/template.ts';
-import { nodeExporterEnv } from '../../playbooks/node.ts';
-import {
-  aliasScript,
-  aptSourceLines,
-  controllerPublicKeys,
-  crontabContent,
-  dnsRecords,
-  etcHosts,
-  HOSTS_BASE,
-  hugepages,
-  metaRecords,
-  nameserversOf,
-  resolvConf,
-  tuneSysctl,
-} from '../../roles/node/config.ts';
+import { controllerPublicKeys, exchangedKeys } from '../../roles/node/admin-keys.ts';
+import { aliasScript } from '../../roles/node/alias-script.ts';
+import { chronySources } from '../../roles/node/chrony-files.ts';
+import { crontabContent } from '../../roles/node/crontab.ts';
+import { dnsRecords, etcHosts, HOSTS_BASE, metaRecords, nameserversOf, readBack, resolvConf } from '../../roles/node/dns-files.ts';
+import { hugepages, tuneSysctl } from '../../roles/node/kernel-params.ts';
+import { aptSourceLines, defaultPackages, repoModules, splitPackages } from '../../roles/node/node-packages.ts';
+import type { NodeVars } from '../../roles/node/node-vars.ts';
+import { vipPeers } from '../../roles/node/vip-peers.ts';
+import { canSetClock, containerOf } from '../../roles/node/virt-probe.ts';
+import { nodeExporterEnv } from '../../roles/node_monitor/node-exporter-env.ts';
 import { PARAM_DEFAULTS } from '../../roles/params.ts';
-import { canSetClock, containerOf, type NodeVars } from '../../roles/node/dsl.ts';
-import { exchangedKeys } from '../../roles/node/tasks-admin.ts';
-import { readBack } from '../../roles/node/tasks-dns.ts';
-import { defaultPackages, repoModules, splitPackages } from '../../roles/node/tasks-pkg.ts';
-import { chronySources } from '../../roles/node/tasks-time.ts';
-import { vipPeers } from '../../roles/node/tasks-vip.ts';
 
 const GiB = 1024 ** 3;
 

@@ -1,36 +1,23 @@
-import { copy } from '../../modules/copy.ts';
-import { hostname } from '../../modules/hostname.ts';
-import { shell } from '../../modules/shell.ts';
-import { dnsRecords, etcHosts, metaRecords, resolvConf } from './config.ts';
-import { include, task, type NodeVars } from './dsl.ts';
+import { dsl } from '../../../engine/dsl.ts';
+import { copy } from '../../../modules/copy.ts';
+import { hostname } from '../../../modules/hostname.ts';
+import { shell } from '../../../modules/shell.ts';
+import { dnsRecords, etcHosts, metaRecords, playHosts, readBack, readScript, resolvConf } from '../dns-files.ts';
+import type { NodeVars } from '../node-vars.ts';
+
+const { task, include } = dsl<NodeVars>();
 
 /** A read-only command that runs in check mode too and never counts as a change. */
 const reading = { check_mode: false, changed_when: () => false } as const;
 
-/** The file a `present`/`missing` read printed, or undefined when it is missing. */
-export function readBack(stdout: string | undefined): string | undefined {
-  const out = stdout ?? '';
-  if (!out.startsWith('present')) return undefined;
-  return out.slice('present\n'.length);
-}
-
-const readScript = (path: string) => `if [ -f ${path} ]; then echo present; cat ${path}; else echo missing; fi`;
-
-/** Hosts of this play (those node_id probed), with their IP and nodename, for nodename_exchange. */
-function playHosts(v: NodeVars): { ip: string; nodename: string | undefined }[] {
-  return Object.entries(v.hostvars)
-    .filter(([, h]) => h.node_hostname !== undefined)
-    .map(([ip, h]) => ({ ip, nodename: h.nodename }));
-}
-
-export const nameTasks = [
+const nameTasks = [
   task('set the hostname to the nodename', hostname, (v) => ({ name: v.nodename as string }), {
     tags: ['node_name'],
     when: (v) => v.nodename_overwrite && v.nodename !== undefined && v.nodename !== '',
   }),
 ];
 
-export const hostsTasks = [
+const hostsTasks = [
   include(
     'static DNS records in /etc/hosts',
     [
@@ -51,7 +38,7 @@ export const hostsTasks = [
   ),
 ];
 
-export const resolvTasks = [
+const resolvTasks = [
   include(
     'DNS resolver',
     [
@@ -66,3 +53,6 @@ export const resolvTasks = [
     { tags: ['node_resolv'], when: (v) => v.node_dns_method !== 'none' },
   ),
 ];
+
+/** Pigsty's dns step: the hostname, the static records in /etc/hosts, then the resolver. */
+export const dnsTasks = [...nameTasks, ...hostsTasks, ...resolvTasks];

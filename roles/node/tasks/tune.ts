@@ -1,10 +1,15 @@
-import { shq } from '../../engine/shell-quote.ts';
-import { copy } from '../../modules/copy.ts';
-import { file } from '../../modules/file.ts';
-import { shell } from '../../modules/shell.ts';
-import { sysctl } from '../../modules/sysctl.ts';
-import { hugepages, tuneSysctl, type TuneProfile } from './config.ts';
-import { containerOf, include, notice, task, type NodeVars } from './dsl.ts';
+import { dsl } from '../../../engine/dsl.ts';
+import { shq } from '../../../engine/shell-quote.ts';
+import { copy } from '../../../modules/copy.ts';
+import { file } from '../../../modules/file.ts';
+import { shell } from '../../../modules/shell.ts';
+import { sysctl } from '../../../modules/sysctl.ts';
+import { hugepages, tuneSysctl, type TuneProfile } from '../kernel-params.ts';
+import type { NodeVars } from '../node-vars.ts';
+import { notice } from '../notice.ts';
+import { containerOf } from '../virt-probe.ts';
+
+const { task, include } = dsl<NodeVars>();
 
 export const TUNE_FILE = '/etc/sysctl.d/90-pigsty-tune.conf';
 export const HUGEPAGE_FILE = '/etc/sysctl.d/hugepage.conf';
@@ -18,7 +23,7 @@ const missingModules = (v: NodeVars): string[] => (v.node_kernel_missing?.stdout
 /** Live kernel values are not ours to set in a container: /proc/sys belongs to the host there. */
 const applyLive = (v: NodeVars): boolean => containerOf(v) === undefined;
 
-export const featureTasks = [
+const featureTasks = [
   include(
     'node features',
     [
@@ -53,7 +58,7 @@ export const featureTasks = [
   ),
 ];
 
-export const kernelTasks = [
+const kernelTasks = [
   include(
     'kernel modules',
     [
@@ -93,7 +98,7 @@ export const kernelTasks = [
   ),
 ];
 
-export const tuneTasks = [
+const tuneProfileTasks = [
   include(
     'kernel tuning profile',
     [
@@ -115,7 +120,7 @@ export const tuneTasks = [
   ),
 ];
 
-export const sysctlTasks = [
+const sysctlTasks = [
   task('write node_sysctl_params', sysctl, (v) => ({ settings: v.node_sysctl_params, sysctl_file: SYSCTL_FILE, reload: applyLive(v) }), {
     tags: ['node_sysctl'],
     when: (v) => Object.keys(v.node_sysctl_params).length > 0,
@@ -125,3 +130,6 @@ export const sysctlTasks = [
     when: (v) => Object.keys(v.node_sysctl_params).length === 0,
   }),
 ];
+
+/** Pigsty's tune step: node features, kernel modules, the tuning profile's kernel parameters, then node_sysctl_params. */
+export const tuneTasks = [...featureTasks, ...kernelTasks, ...tuneProfileTasks, ...sysctlTasks];

@@ -1,33 +1,16 @@
-import { changed } from '../../engine/dsl.ts';
-import { copy, filesPath } from '../../modules/copy.ts';
-import { pkg } from '../../modules/package.ts';
-import { shell } from '../../modules/shell.ts';
-import { aptSourceLines, NODE_PACKAGES_D12 } from './config.ts';
-import { include, notice, task, type NodeVars } from './dsl.ts';
+import { changed, dsl } from '../../../engine/dsl.ts';
+import { copy, filesPath } from '../../../modules/copy.ts';
+import { pkg } from '../../../modules/package.ts';
+import { shell } from '../../../modules/shell.ts';
+import { aptSourceLines, defaultPackages, repoModules, repoUpstream, splitPackages, upstreamModules } from '../node-packages.ts';
+import type { NodeVars } from '../node-vars.ts';
+import { notice } from '../notice.ts';
+
+const { task, include } = dsl<NodeVars>();
 
 const deb = (v: NodeVars) => v.os_package !== 'rpm';
 
-/** node_repo_modules as a list of module names. */
-export const repoModules = (v: NodeVars): string[] =>
-  v.node_repo_modules
-    .split(',')
-    .map((m) => m.trim())
-    .filter(Boolean);
-
-/** The repository definitions nodes use: repo_upstream, else the OS vars' repo_upstream_default (none on Debian here). */
-export const repoUpstream = (v: NodeVars): NonNullable<NodeVars['repo_upstream']> => v.repo_upstream ?? v.repo_upstream_default ?? [];
-
-/** The modules that have repo_upstream entries for this node; `local` (Pigsty's own repo on the admin node) never does here. */
-const upstreamModules = (v: NodeVars): string[] =>
-  repoModules(v).filter((m) => m !== 'local' && aptSourceLines(m, repoUpstream(v), v).length > 0);
-
-/** Package lists as Pigsty writes them (items of comma or space separated names) as single names. */
-export const splitPackages = (items: string[]): string[] => items.flatMap((i) => i.split(/[\s,]+/)).filter(Boolean);
-
-/** The packages Pigsty installs by default on this node: node_default_packages, else the OS default, else Debian 12's list here. */
-export const defaultPackages = (v: NodeVars): string[] => splitPackages(v.node_default_packages ?? v.node_packages_default ?? [...NODE_PACKAGES_D12]);
-
-export const repoTasks = [
+const repoTasks = [
   include(
     'package repositories',
     [
@@ -68,7 +51,7 @@ export const repoTasks = [
   ),
 ];
 
-export const pkgTasks = [
+const packageTasks = [
   include(
     'node packages',
     [
@@ -96,3 +79,6 @@ export const pkgTasks = [
     { tags: ['node_uv'], when: (v) => v.node_uv_env !== '' },
   ),
 ];
+
+/** Pigsty's pkg step: the package repositories, then the node packages. */
+export const pkgTasks = [...repoTasks, ...packageTasks];

@@ -1,28 +1,25 @@
-import { shq } from '../../engine/shell-quote.ts';
-import { authorizedKey } from '../../modules/authorized-key.ts';
-import { copy, filesPath } from '../../modules/copy.ts';
-import { file } from '../../modules/file.ts';
-import { group } from '../../modules/group.ts';
-import { lineinfile } from '../../modules/lineinfile.ts';
-import { shell } from '../../modules/shell.ts';
-import { sudoers } from '../../modules/sudoers.ts';
-import { user } from '../../modules/user.ts';
-import { aliasScript, controllerPublicKeys } from './config.ts';
-import { include, task, type NodeVars } from './dsl.ts';
+import { dsl } from '../../../engine/dsl.ts';
+import { shq } from '../../../engine/shell-quote.ts';
+import { authorizedKey } from '../../../modules/authorized-key.ts';
+import { copy, filesPath } from '../../../modules/copy.ts';
+import { file } from '../../../modules/file.ts';
+import { group } from '../../../modules/group.ts';
+import { lineinfile } from '../../../modules/lineinfile.ts';
+import { shell } from '../../../modules/shell.ts';
+import { sudoers } from '../../../modules/sudoers.ts';
+import { user } from '../../../modules/user.ts';
+import { controllerPublicKeys, exchangedKeys } from '../admin-keys.ts';
+import { aliasScript } from '../alias-script.ts';
+import type { NodeVars } from '../node-vars.ts';
+
+const { task, include } = dsl<NodeVars>();
 
 const home = (v: NodeVars): string => `/home/${v.node_admin_username}`;
 
 /** What the admin group may run without a password under node_admin_sudo: limit. */
 export const LIMITED_SUDO = ['/bin/systemctl', '/usr/bin/journalctl', '/bin/cat', '/bin/less', '/bin/tail', '/bin/head'];
 
-/** The admin users' public keys of every host in this play (they registered node_admin_pubkey), for the exchange. */
-export function exchangedKeys(v: NodeVars): string[] {
-  return Object.values(v.hostvars)
-    .map((h) => (h as NodeVars).node_admin_pubkey?.stdout?.trim() ?? '')
-    .filter((k) => k.startsWith('ssh-') || k.startsWith('ecdsa-'));
-}
-
-export const profileTasks = [
+const profileTasks = [
   task('write /etc/profile.d/node.sh', copy, { src: filesPath(import.meta.url, 'node.sh'), dest: '/etc/profile.d/node.sh', mode: '0644' }, { tags: ['node_profile'] }),
   task('write the node_aliases', copy, (v) => ({ dest: '/etc/profile.d/node.alias.sh', mode: '0644', content: aliasScript(v.node_aliases) }), {
     tags: ['node_alias'],
@@ -43,7 +40,7 @@ export const profileTasks = [
   }),
 ];
 
-export const adminTasks = [
+const adminUserTasks = [
   include(
     'admin user',
     [
@@ -106,3 +103,6 @@ export const adminTasks = [
     { tags: ['node_admin'] },
   ),
 ];
+
+/** Pigsty's admin step: the shell profile, aliases, pip mirror, limits and data directory, then the admin user. */
+export const adminTasks = [...profileTasks, ...adminUserTasks];

@@ -1,34 +1,20 @@
-import { changed } from '../../engine/dsl.ts';
-import { copy } from '../../modules/copy.ts';
-import { cron } from '../../modules/cron.ts';
-import { file } from '../../modules/file.ts';
-import { pkg } from '../../modules/package.ts';
-import { systemd } from '../../modules/systemd.ts';
-import { template, templatePath } from '../../modules/template.ts';
-import { timezone } from '../../modules/timezone.ts';
-import { crontabContent, withAdminIp } from './config.ts';
-import { canSetClock, containerOf, include, notice, task, type NodeVars } from './dsl.ts';
+import { changed, dsl } from '../../../engine/dsl.ts';
+import { copy } from '../../../modules/copy.ts';
+import { cron } from '../../../modules/cron.ts';
+import { file } from '../../../modules/file.ts';
+import { pkg } from '../../../modules/package.ts';
+import { systemd } from '../../../modules/systemd.ts';
+import { template, templatePath } from '../../../modules/template.ts';
+import { timezone } from '../../../modules/timezone.ts';
+import { CHRONY_DROPIN, CHRONY_DROPIN_CONTENT, chronySources } from '../chrony-files.ts';
+import { crontabContent } from '../crontab.ts';
+import type { NodeVars } from '../node-vars.ts';
+import { notice } from '../notice.ts';
+import { canSetClock, containerOf } from '../virt-probe.ts';
+
+const { task, include } = dsl<NodeVars>();
 
 const deb = (v: NodeVars) => v.os_package !== 'rpm';
-
-export const CHRONY_DROPIN = '/etc/systemd/system/chrony.service.d/pigsty-no-clock.conf';
-
-/** node_ntp_servers as chrony lines: `${admin_ip}` replaced, and the admin node never told to sync from itself. */
-export function chronySources(v: Pick<NodeVars, 'node_ntp_servers' | 'admin_ip' | 'inventory_hostname'>): string[] {
-  return v.node_ntp_servers.filter((s) => !(s.includes('${admin_ip}') && v.inventory_hostname === v.admin_ip)).map((s) => withAdminIp(s, v.admin_ip));
-}
-
-/** Without CAP_SYS_TIME (a container) Debian's unit is skipped by its ConditionCapability: run chronyd with -x instead. */
-const DROPIN = [
-  '# Written by Pigsty: this node may not set the clock (no CAP_SYS_TIME, e.g. a container),',
-  '# so chronyd runs with -x: it keeps time sources and serves time, but never adjusts the clock.',
-  '[Unit]',
-  'ConditionCapability=',
-  '[Service]',
-  'ExecStart=',
-  'ExecStart=!/usr/sbin/chronyd $DAEMON_OPTS -x',
-  '',
-].join('\n');
 
 const chronyChanged = (v: NodeVars) => changed(v.node_chrony_conf) || changed(v.node_chrony_dropin);
 
@@ -52,7 +38,7 @@ export const timeTasks = [
         tags: ['node_ntp_config'],
         when: (v) => deb(v) && !canSetClock(v),
       }),
-      task('let chronyd run without setting the clock', copy, { dest: CHRONY_DROPIN, mode: '0644', content: DROPIN }, {
+      task('let chronyd run without setting the clock', copy, { dest: CHRONY_DROPIN, mode: '0644', content: CHRONY_DROPIN_CONTENT }, {
         tags: ['node_ntp_config'],
         when: (v) => deb(v) && !canSetClock(v),
         register: 'node_chrony_dropin',

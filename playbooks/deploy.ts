@@ -6,11 +6,11 @@ import { etcd } from '../roles/etcd/role.ts';
 import { haproxy } from '../roles/haproxy/role.ts';
 import { node } from '../roles/node/role.ts';
 import { nodeId } from '../roles/node_id/role.ts';
+import { nodeMonitor } from '../roles/node_monitor/role.ts';
 import { PigstyParams } from '../roles/params.ts';
 import { pgId } from '../roles/pg_id/role.ts';
 import { pgsql } from '../roles/pgsql/role.ts';
 import type { RoleVars } from '../roles/vars.ts';
-import { nodeExporterTasks } from './node.ts';
 
 const { task } = dsl<RoleVars>();
 const pgHost = (v: RoleVars): boolean => v.pg_cluster !== undefined;
@@ -54,7 +54,7 @@ export const deploy: Playbook = {
       tags: ['infra'],
       tasks: [notDeployed('infra', 'the infra role (VictoriaMetrics, Grafana, nginx, dnsmasq) is not part of this project yet')],
     },
-    { name: 'NODE MONITOR', hosts: 'all', tags: ['monitor', 'node-monitor'], become: true, tasks: nodeExporterTasks as TaskItem<never>[] },
+    { name: 'NODE MONITOR', hosts: 'all', tags: ['monitor', 'node-monitor'], become: true, roles: [nodeMonitor] },
     { name: 'ETCD INIT', hosts: 'etcd', tags: ['etcd'], become: true, roles: [etcd] },
     {
       name: 'PGSQL INIT',

@@ -373,9 +373,9 @@ const VipParams = {
 };
 
 const NodeMonitorParams = {
-  node_exporter_enabled: Bool(),
-  node_exporter_port: Port(),
-  node_exporter_options: Str(),
+  node_exporter_enabled: def(Bool(), true),
+  node_exporter_port: def(Port(), 9100),
+  node_exporter_options: def(Str(), '--no-collector.softnet --no-collector.nvme --collector.tcpstat --collector.processes'),
   vector_enabled: notImplemented('node_monitor', Bool(), true),
   vector_clean: notImplemented('node_monitor', Bool(), false),
   vector_data: notImplemented('node_monitor', Str(), '/data/vector'),

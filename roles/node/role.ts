@@ -1,15 +1,15 @@
 import { dsl } from '../../engine/dsl.ts';
-import { shell } from '../../modules/shell.ts';
-import { PROBE_VIRT, type NodeVars } from './dsl.ts';
-import { adminTasks, profileTasks } from './tasks-admin.ts';
-import { hostsTasks, nameTasks, resolvTasks } from './tasks-dns.ts';
-import { pkgTasks, repoTasks } from './tasks-pkg.ts';
-import { caTasks, secTasks } from './tasks-sec.ts';
-import { timeTasks } from './tasks-time.ts';
-import { featureTasks, kernelTasks, sysctlTasks, tuneTasks } from './tasks-tune.ts';
-import { vipTasks } from './tasks-vip.ts';
+import type { NodeVars } from './node-vars.ts';
+import { adminTasks } from './tasks/admin.ts';
+import { dnsTasks } from './tasks/dns.ts';
+import { pkgTasks } from './tasks/pkg.ts';
+import { probeTasks } from './tasks/probe.ts';
+import { secTasks } from './tasks/sec.ts';
+import { timeTasks } from './tasks/time.ts';
+import { tuneTasks } from './tasks/tune.ts';
+import { vipTasks } from './tasks/vip.ts';
 
-const { task, role } = dsl<NodeVars>();
+const { role } = dsl<NodeVars>();
 
 /**
  * Pigsty's node role (spec 2.5): name, /etc/hosts and resolver, SELinux/firewall, the CA in the trust store,
@@ -18,27 +18,5 @@ const { task, role } = dsl<NodeVars>();
  */
 export const node = role({
   name: 'node',
-  tasks: [
-    task('probe the virtualization and clock capability', shell, { cmd: PROBE_VIRT }, {
-      tags: ['node_feature', 'node_kernel', 'node_tune', 'node_sysctl', 'node_ntp', 'node_ntp_config'],
-      check_mode: false,
-      changed_when: () => false,
-      register: 'node_virt',
-    }),
-    ...nameTasks,
-    ...hostsTasks,
-    ...resolvTasks,
-    ...secTasks,
-    ...caTasks,
-    ...repoTasks,
-    ...pkgTasks,
-    ...featureTasks,
-    ...kernelTasks,
-    ...tuneTasks,
-    ...sysctlTasks,
-    ...profileTasks,
-    ...adminTasks,
-    ...timeTasks,
-    ...vipTasks,
-  ],
+  tasks: [...probeTasks, ...dnsTasks, ...secTasks, ...pkgTasks, ...tuneTasks, ...adminTasks, ...timeTasks, ...vipTasks],
 });

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderTemplate, templatePath } from '../../modules/template.ts';
-import { cfgQuote, HAPROXY_MAXCONN, haproxyMaxconn } from '../../roles/haproxy/role.ts';
-import { DEFAULT_SERVER, haproxyServicePath, renderHaproxyService } from '../../roles/haproxy/render.ts';
+import { cfgQuote, DEFAULT_SERVER, HAPROXY_MAXCONN, haproxyMaxconn, haproxyServicePath, renderHaproxyService } from '../../roles/haproxy/render.ts';
 
 describe('haproxy service rendering', () => {
   it('fills Pigsty defaults for a minimal service', () => {

@@ -3,38 +3,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderTemplate, templatePath } from '../../modules/template.ts';
-import { nodeExporterEnv } from '../../playbooks/node.ts';
-import {
-  aliasScript,
-  aptSourceLines,
-  controllerPublicKeys,
-  crontabContent,
-  dnsRecords,
-  etcHosts,
-  HOSTS_BASE,
-  hugepages,
-  metaRecords,
-  nameserversOf,
-  resolvConf,
-  tuneSysctl,
-} from '../../roles/node/config.ts';
-import { canSetClock, containerOf, type NodeVars } from '../../roles/node/dsl.ts';
-import { exchangedKeys } from '../../roles/node/tasks-admin.ts';
-import { readBack } from '../../roles/node/tasks-dns.ts';
-import { defaultPackages, repoModules, splitPackages } from '../../roles/node/tasks-pkg.ts';
-import { chronySources } from '../../roles/node/tasks-time.ts';
-import { vipPeers } from '../../roles/node/tasks-vip.ts';
+import { controllerPublicKeys, exchangedKeys } from '../../roles/node/admin-keys.ts';
+import { aliasScript } from '../../roles/node/alias-script.ts';
+import { chronySources } from '../../roles/node/chrony-files.ts';
+import { crontabContent } from '../../roles/node/crontab.ts';
+import { dnsRecords, etcHosts, HOSTS_BASE, metaRecords, nameserversOf, readBack, resolvConf } from '../../roles/node/dns-files.ts';
+import { hugepages, tuneSysctl } from '../../roles/node/kernel-params.ts';
+import { aptSourceLines, defaultPackages, repoModules, splitPackages } from '../../roles/node/node-packages.ts';
+import type { NodeVars } from '../../roles/node/node-vars.ts';
+import { vipPeers } from '../../roles/node/vip-peers.ts';
+import { canSetClock, containerOf } from '../../roles/node/virt-probe.ts';
+import { nodeExporterEnv } from '../../roles/node_monitor/node-exporter-env.ts';
+import { PARAM_DEFAULTS } from '../../roles/params.ts';
 
 const GiB = 1024 ** 3;
 
 describe('tuning profile kernel parameters', () => {
-  const facts = { node_mem_bytes: 8 * GiB };
+  const facts = { ...PARAM_DEFAULTS, node_mem_bytes: 8 * GiB };
 
   it('sizes shared memory at 75 % of RAM, in pages and bytes', () => {
     const s = tuneSysctl('oltp', facts);
     expect(s['kernel.shmmax']).toBe(6 * GiB);
     expect(s['kernel.shmall']).toBe((8 * GiB * 0.75) / 4096);
-    expect(tuneSysctl('oltp', { node_mem_bytes: 8 * GiB, node_pages: 1000 })['kernel.shmall']).toBe(750);
+    expect(tuneSysctl('oltp', { ...facts, node_pages: 1000 })['kernel.shmall']).toBe(750);
   });
 
   it('has the OLTP values: low dirty ratios, fast keepalive, short fin timeout, time-wait reuse', () => {
@@ -111,7 +102,7 @@ describe('tuning profile kernel parameters', () => {
   });
 
   it('computes hugepages from the count (capped at 90 % of RAM) or the ratio', () => {
-    const mem = { node_mem_bytes: 8 * GiB }; // 4096 pages of 2 MiB
+    const mem = { ...PARAM_DEFAULTS, node_mem_bytes: 8 * GiB }; // 4096 pages of 2 MiB
     expect(hugepages(mem)).toBe(0);
     expect(hugepages({ ...mem, node_hugepage_count: 1000 })).toBe(1000);
     expect(hugepages({ ...mem, node_hugepage_count: 5000 })).toBe(Math.ceil(4096 * 0.9));
@@ -194,7 +185,7 @@ describe('packages and repositories', () => {
       { name: 'old', module: 'pgsql', releases: [10], arch: ['x86_64'], baseurl: { default: 'http://old' } },
       { name: 'local', module: 'local', releases: [12], arch: ['x86_64'], baseurl: { default: 'http://${admin_ip}/pigsty ./' } },
     ];
-    const v = { os_version: 12, os_arch: 'x86_64', os_codename: 'bookworm', os_vendor: 'debian', admin_ip: '10.10.10.10' };
+    const v = { ...PARAM_DEFAULTS, os_version: 12, os_arch: 'x86_64' as const, os_codename: 'bookworm', os_vendor: 'debian', admin_ip: '10.10.10.10' };
     expect(aptSourceLines('pgsql', repos, v)).toEqual(['# pgdg: PGDG\ndeb [trusted=yes] http://apt.postgresql.org/pub/repos/apt/ bookworm-pgdg main']);
     expect(aptSourceLines('pgsql', repos, { ...v, region: 'china' })[0]).toContain('http://mirror/pgdg bookworm-pgdg main');
     expect(aptSourceLines('local', repos, v)[0]).toContain('deb [trusted=yes] http://10.10.10.10/pigsty ./');

@@ -7,7 +7,7 @@ import { limitRefusal } from '../../engine/cli.ts';
 import type { Task } from '../../engine/dsl.ts';
 import { loadInventory, parseInventory } from '../../engine/inventory.ts';
 import type { Vars } from '../../engine/inventory-types.ts';
-import { kernelTasks } from '../../roles/node/tasks-tune.ts';
+import { tuneTasks as kernelTasks } from '../../roles/node/tasks/tune.ts';
 import { pgRemove } from '../../roles/pg_remove/role.ts';
 import { tasksOf } from './role-tasks.ts';
 

@@ -1,13 +1,23 @@
-import { systemd } from '../../modules/systemd.ts';
-import { template, templatePath } from '../../modules/template.ts';
-import { assertThat, include, task, type NodeVars } from './dsl.ts';
+import { dsl, type Task, type TaskOptions } from '../../../engine/dsl.ts';
+import { debug } from '../../../modules/debug.ts';
+import { systemd } from '../../../modules/systemd.ts';
+import { template, templatePath } from '../../../modules/template.ts';
+import type { NodeVars } from '../node-vars.ts';
+import { vipPeers } from '../vip-peers.ts';
 
-/** The other hosts that share this host's vip_address: its VRRP unicast peers. */
-export function vipPeers(v: Pick<NodeVars, 'hostvars' | 'inventory_hostname' | 'vip_address'>): string[] {
-  return Object.entries(v.hostvars)
-    .filter(([host, h]) => host !== v.inventory_hostname && h.vip_address === v.vip_address)
-    .map(([host]) => host)
-    .sort();
+const { task, include } = dsl<NodeVars>();
+
+/** Fail the host with `msg` unless `holds`: Ansible's assert, as a task whose arguments refuse to compute. */
+function assertThat(name: string, holds: (v: NodeVars) => boolean, msg: string, options: TaskOptions<NodeVars> = {}): Task<NodeVars> {
+  return task(
+    name,
+    debug,
+    (v) => {
+      if (!holds(v)) throw new Error(msg);
+      return { msg: 'ok' };
+    },
+    options,
+  );
 }
 
 export const vipTasks = [
@@ -16,7 +26,7 @@ export const vipTasks = [
     [
       assertThat(
         'check the VIP identity',
-        (v) => Boolean(v.vip_address) && Number(v.vip_vrid) > 0 && Number(v.vip_vrid) < 255 && ['MASTER', 'BACKUP'].includes(String(v.vip_role).toUpperCase()),
+        (v) => Boolean(v.vip_address) && Number(v.vip_vrid) > 0 && Number(v.vip_vrid) < 255 && ['MASTER', 'BACKUP'].includes(v.vip_role.toUpperCase()),
         'vip_address and vip_vrid (1-254) are required for the node VIP, and vip_role is master or backup',
         { tags: ['vip_check'] },
       ),
@@ -36,6 +46,6 @@ export const vipTasks = [
         tags: ['vip_launch', 'vip_reload', 'vip_refresh'],
       }),
     ],
-    { tags: ['node_vip'], when: (v) => v.vip_enabled === true },
+    { tags: ['node_vip'], when: (v) => v.vip_enabled },
   ),
 ];

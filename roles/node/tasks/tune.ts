@@ -1,10 +1,15 @@
-import { shq } from '../../engine/shell-quote.ts';
-import { copy } from '../../modules/copy.ts';
-import { file } from '../../modules/file.ts';
-import { shell } from '../../modules/shell.ts';
-import { sysctl } from '../../modules/sysctl.ts';
-import { hugepages, tuneSysctl, type TuneProfile } from './config.ts';
-import { containerOf, include, notice, task, type NodeVars } from './dsl.ts';
+import { dsl } from '../../../engine/dsl.ts';
+import { shq } from '../../../engine/shell-quote.ts';
+import { copy } from '../../../modules/copy.ts';
+import { file } from '../../../modules/file.ts';
+import { shell } from '../../../modules/shell.ts';
+import { sysctl } from '../../../modules/sysctl.ts';
+import { hugepages, tuneSysctl, type TuneProfile } from '../kernel-params.ts';
+import type { NodeVars } from '../node-vars.ts';
+import { notice } from '../notice.ts';
+import { containerOf } from '../virt-probe.ts';
+
+const { task, include } = dsl<NodeVars>();
 
 export const TUNE_FILE = '/etc/sysctl.d/90-pigsty-tune.conf';
 export const HUGEPAGE_FILE = '/etc/sysctl.d/hugepage.conf';
@@ -18,7 +23,7 @@ const missingModules = (v: NodeVars): string[] => (v.node_kernel_missing?.stdout
 /** Live kernel values are not ours to set in a container: /proc/sys belongs to the host there. */
 const applyLive = (v: NodeVars): boolean => containerOf(v) === undefined;
 
-export const featureTasks = [
+const featureTasks = [
   include(
     'node features',
     [
@@ -28,14 +33,14 @@ export const featureTasks = [
           containerOf(v)
             ? `node_disable_numa skipped: in a ${containerOf(v)} container the kernel command line is the host's.`
             : 'node_disable_numa skipped: add numa=off transparent_hugepage=never to the kernel command line (GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub) and reboot.',
-        { when: (v) => v.node_disable_numa === true },
+        { when: (v) => v.node_disable_numa },
       ),
       task('disable swap', shell, { cmd: "swapoff -a && sed -i.bak -E '/^[^#].*[[:space:]]swap[[:space:]]/s/^/#/' /etc/fstab" }, {
-        when: (v) => v.node_disable_swap === true && containerOf(v) === undefined,
+        when: (v) => v.node_disable_swap && containerOf(v) === undefined,
         changed_when: (r) => r.rc === undefined || r.rc === 0,
       }),
       notice('swap is the host\'s', (v) => `node_disable_swap skipped: in a ${containerOf(v)} container swap belongs to the host.`, {
-        when: (v) => v.node_disable_swap === true && containerOf(v) !== undefined,
+        when: (v) => v.node_disable_swap && containerOf(v) !== undefined,
       }),
       task(
         'keep DHCP from rewriting the DNS resolver',
@@ -43,21 +48,21 @@ export const featureTasks = [
         {
           cmd: 'changed=; for f in /etc/sysconfig/network-scripts/ifcfg-*; do [ -f "$f" ] || continue; grep -q "^PEERDNS=no$" "$f" && continue; sed -i "/^PEERDNS=/d" "$f"; echo PEERDNS=no >> "$f"; changed=1; done; echo ${changed:+changed}',
         },
-        { when: (v) => v.node_static_network === true && rpm(v), changed_when: (r) => r.stdout === undefined || r.stdout.includes('changed') },
+        { when: (v) => v.node_static_network && rpm(v), changed_when: (r) => r.stdout === undefined || r.stdout.includes('changed') },
       ),
       notice('disk read-ahead is left alone', () => 'node_disk_prefetch skipped: set the read-ahead of HDD data disks with blockdev --setra 16384 where needed.', {
-        when: (v) => v.node_disk_prefetch === true,
+        when: (v) => v.node_disk_prefetch,
       }),
     ],
     { tags: ['node_feature'] },
   ),
 ];
 
-export const kernelTasks = [
+const kernelTasks = [
   include(
     'kernel modules',
     [
-      task('find the kernel modules not loaded yet', shell, (v) => ({ cmd: `for m in ${(v.node_kernel_modules ?? []).map(shq).join(' ')}; do [ -d "/sys/module/$m" ] || echo "$m"; done` }), {
+      task('find the kernel modules not loaded yet', shell, (v) => ({ cmd: `for m in ${v.node_kernel_modules.map(shq).join(' ')}; do [ -d "/sys/module/$m" ] || echo "$m"; done` }), {
         check_mode: false,
         changed_when: () => false,
         register: 'node_kernel_missing',
@@ -86,14 +91,14 @@ export const kernelTasks = [
         },
       ),
       task('load the kernel modules at boot', copy, (_v, m: string) => ({ dest: `/etc/modules-load.d/${m}.conf`, mode: '0644', content: `${m}\n` }), {
-        loop: (v) => v.node_kernel_modules ?? [],
+        loop: (v) => v.node_kernel_modules,
       }),
     ],
     { tags: ['node_kernel'] },
   ),
 ];
 
-export const tuneTasks = [
+const tuneProfileTasks = [
   include(
     'kernel tuning profile',
     [
@@ -111,17 +116,20 @@ export const tuneTasks = [
         { tags: ['node_tune_active'] },
       ),
     ],
-    { tags: ['node_tune'], when: (v) => v.node_tune !== undefined && v.node_tune !== 'none' },
+    { tags: ['node_tune'], when: (v) => v.node_tune !== 'none' },
   ),
 ];
 
-export const sysctlTasks = [
-  task('write node_sysctl_params', sysctl, (v) => ({ settings: v.node_sysctl_params ?? {}, sysctl_file: SYSCTL_FILE, reload: applyLive(v) }), {
+const sysctlTasks = [
+  task('write node_sysctl_params', sysctl, (v) => ({ settings: v.node_sysctl_params, sysctl_file: SYSCTL_FILE, reload: applyLive(v) }), {
     tags: ['node_sysctl'],
-    when: (v) => Object.keys(v.node_sysctl_params ?? {}).length > 0,
+    when: (v) => Object.keys(v.node_sysctl_params).length > 0,
   }),
   task('remove node_sysctl_params no longer set', file, { path: SYSCTL_FILE, state: 'absent' }, {
     tags: ['node_sysctl'],
-    when: (v) => Object.keys(v.node_sysctl_params ?? {}).length === 0,
+    when: (v) => Object.keys(v.node_sysctl_params).length === 0,
   }),
 ];
+
+/** Pigsty's tune step: node features, kernel modules, the tuning profile's kernel parameters, then node_sysctl_params. */
+export const tuneTasks = [...featureTasks, ...kernelTasks, ...tuneProfileTasks, ...sysctlTasks];

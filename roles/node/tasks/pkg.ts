@@ -1,30 +1,16 @@
-import { changed } from '../../engine/dsl.ts';
-import { copy, filesPath } from '../../modules/copy.ts';
-import { pkg } from '../../modules/package.ts';
-import { shell } from '../../modules/shell.ts';
-import { aptSourceLines, NODE_PACKAGES_D12 } from './config.ts';
-import { include, notice, task, type NodeVars } from './dsl.ts';
+import { changed, dsl } from '../../../engine/dsl.ts';
+import { copy, filesPath } from '../../../modules/copy.ts';
+import { pkg } from '../../../modules/package.ts';
+import { shell } from '../../../modules/shell.ts';
+import { aptSourceLines, defaultPackages, repoModules, repoUpstream, splitPackages, upstreamModules } from '../node-packages.ts';
+import type { NodeVars } from '../node-vars.ts';
+import { notice } from '../notice.ts';
+
+const { task, include } = dsl<NodeVars>();
 
 const deb = (v: NodeVars) => v.os_package !== 'rpm';
 
-/** node_repo_modules as a list of module names. */
-export const repoModules = (v: NodeVars): string[] =>
-  (v.node_repo_modules ?? '')
-    .split(',')
-    .map((m) => m.trim())
-    .filter(Boolean);
-
-/** The modules that have repo_upstream entries for this node; `local` (Pigsty's own repo on the admin node) never does here. */
-const upstreamModules = (v: NodeVars): string[] =>
-  repoModules(v).filter((m) => m !== 'local' && aptSourceLines(m, v.repo_upstream ?? v.repo_upstream_default ?? [], v).length > 0);
-
-/** Package lists as Pigsty writes them (items of comma or space separated names) as single names. */
-export const splitPackages = (items: string[]): string[] => items.flatMap((i) => i.split(/[\s,]+/)).filter(Boolean);
-
-/** The packages Pigsty installs by default on this node: node_default_packages, else the OS default, else Debian 12's list here. */
-export const defaultPackages = (v: NodeVars): string[] => splitPackages(v.node_default_packages ?? v.node_packages_default ?? [...NODE_PACKAGES_D12]);
-
-export const repoTasks = [
+const repoTasks = [
   include(
     'package repositories',
     [
@@ -36,12 +22,12 @@ export const repoTasks = [
           return [
             repoModules(v).includes('local') ? "node_repo_modules local skipped: Pigsty's local repository (built by the repo role on the admin node) is not used here." : '',
             others.length ? `node_repo_modules ${others.join(',')} skipped: no repo_upstream entry for ${v.os_vendor ?? 'this OS'} ${v.os_version ?? ''} ${v.os_arch ?? ''}.` : '',
-            v.node_repo_remove !== false ? "node_repo_remove ignored: the node keeps its Debian sources, the packages come from them." : '',
+            v.node_repo_remove ? "node_repo_remove ignored: the node keeps its Debian sources, the packages come from them." : '',
           ]
             .filter(Boolean)
             .join(' ');
         },
-        { tags: ['node_repo_remove'], when: (v) => deb(v) && (v.node_repo_remove !== false || repoModules(v).some((m) => !upstreamModules(v).includes(m))) },
+        { tags: ['node_repo_remove'], when: (v) => deb(v) && (v.node_repo_remove || repoModules(v).some((m) => !upstreamModules(v).includes(m))) },
       ),
       task(
         'add the upstream repositories of node_repo_modules',
@@ -49,7 +35,7 @@ export const repoTasks = [
         (v, module: string) => ({
           dest: `/etc/apt/sources.list.d/${module}.list`,
           mode: '0644',
-          content: `# ${module} repositories from repo_upstream, written by Pigsty\n${aptSourceLines(module, v.repo_upstream ?? v.repo_upstream_default ?? [], v).join('\n')}\n`,
+          content: `# ${module} repositories from repo_upstream, written by Pigsty\n${aptSourceLines(module, repoUpstream(v), v).join('\n')}\n`,
         }),
         { tags: ['node_repo_upstream', 'node_repo_add'], loop: upstreamModules, register: 'node_repo_files', when: deb },
       ),
@@ -65,7 +51,7 @@ export const repoTasks = [
   ),
 ];
 
-export const pkgTasks = [
+const packageTasks = [
   include(
     'node packages',
     [
@@ -76,13 +62,13 @@ export const pkgTasks = [
         tags: ['node_pkg_default'],
         when: (v) => defaultPackages(v).length > 0,
       }),
-      task('install node_packages (latest)', pkg, (v) => ({ name: splitPackages(v.node_packages ?? []), aliases: true, state: 'latest', update_cache: true, cache_valid_time: 86400 }), {
+      task('install node_packages (latest)', pkg, (v) => ({ name: splitPackages(v.node_packages), aliases: true, state: 'latest', update_cache: true, cache_valid_time: 86400 }), {
         tags: ['node_pkg_extra', 'node_install'],
-        when: (v) => splitPackages(v.node_packages ?? []).length > 0,
+        when: (v) => splitPackages(v.node_packages).length > 0,
       }),
       task('install keepalived for the node VIP', pkg, { name: ['keepalived', 'keepalived-exporter'], aliases: true }, {
         tags: ['node_vip'],
-        when: (v) => v.vip_enabled === true,
+        when: (v) => v.vip_enabled,
       }),
     ],
     { tags: ['node_pkg'] },
@@ -90,6 +76,9 @@ export const pkgTasks = [
   notice(
     'uv python environment skipped',
     (v) => `node_uv skipped: uv comes only from Pigsty's package repository, so no venv is made at ${v.node_uv_env}${v.node_pip_packages ? ` and ${v.node_pip_packages} is not installed` : ''}.`,
-    { tags: ['node_uv'], when: (v) => (v.node_uv_env ?? '') !== '' },
+    { tags: ['node_uv'], when: (v) => v.node_uv_env !== '' },
   ),
 ];
+
+/** Pigsty's pkg step: the package repositories, then the node packages. */
+export const pkgTasks = [...repoTasks, ...packageTasks];

@@ -1,25 +1,24 @@
-import { changed } from '../../engine/dsl.ts';
-import { copy } from '../../modules/copy.ts';
-import { file } from '../../modules/file.ts';
-import { firewalld } from '../../modules/firewalld.ts';
-import { selinux } from '../../modules/selinux.ts';
-import { shell } from '../../modules/shell.ts';
-import { CA_CRT } from '../ca/pki.ts';
-import { include, task, type NodeVars } from './dsl.ts';
+import { changed, dsl } from '../../../engine/dsl.ts';
+import { copy } from '../../../modules/copy.ts';
+import { file } from '../../../modules/file.ts';
+import { firewalld } from '../../../modules/firewalld.ts';
+import { selinux } from '../../../modules/selinux.ts';
+import { shell } from '../../../modules/shell.ts';
+import { CA_CRT } from '../../ca/pki.ts';
+import type { NodeVars } from '../node-vars.ts';
 
-export const secTasks = [
-  task('set the SELinux mode', selinux, (v) => ({ state: v.node_selinux_mode ?? 'permissive' }), {
-    tags: ['node_sec', 'node_selinux'],
-    when: (v) => v.node_selinux_mode !== undefined,
-  }),
+const { task, include } = dsl<NodeVars>();
+
+const selinuxFirewallTasks = [
+  task('set the SELinux mode', selinux, (v) => ({ state: v.node_selinux_mode }), { tags: ['node_sec', 'node_selinux'] }),
   task(
     'set up the firewall',
     firewalld,
     (v) =>
       v.node_firewall_mode === 'zone'
-        ? { mode: 'zone' as const, intranet: v.node_firewall_intranet ?? [], public_ports: v.node_firewall_public_port ?? [] }
-        : { mode: v.node_firewall_mode ?? 'none' },
-    { tags: ['node_sec', 'node_firewall'], when: (v) => (v.node_firewall_mode ?? 'none') !== 'none' },
+        ? { mode: 'zone' as const, intranet: v.node_firewall_intranet, public_ports: v.node_firewall_public_port }
+        : { mode: v.node_firewall_mode },
+    { tags: ['node_sec', 'node_firewall'], when: (v) => v.node_firewall_mode !== 'none' },
   ),
 ];
 
@@ -28,7 +27,7 @@ const deb = (v: NodeVars) => v.os_package !== 'rpm';
 /** Where the system trust store picks up local CA certificates, and the command that rebuilds it. */
 const trustAnchor = (v: NodeVars) => (deb(v) ? '/usr/local/share/ca-certificates/ca.crt' : '/etc/pki/ca-trust/source/anchors/ca.crt');
 
-export const caTasks = [
+const caTasks = [
   include(
     'trust the Pigsty CA',
     [
@@ -46,3 +45,6 @@ export const caTasks = [
     { tags: ['node_ca'] },
   ),
 ];
+
+/** Pigsty's sec step: SELinux and the firewall, then the CA in the system trust store. */
+export const secTasks = [...selinuxFirewallTasks, ...caTasks];

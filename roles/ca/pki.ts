@@ -70,9 +70,9 @@ export function normalizeSans(sans: string[]): string[] {
   return [...new Set(out)].sort();
 }
 
-/** The days of a validity such as Pigsty's cert_validity '7300d'. */
-export function validityDays(validity: string | undefined): number {
-  const m = /^([0-9]+)d$/.exec(validity ?? '7300d');
+/** The days of a validity such as Pigsty's cert_validity '7300d': every leaf certificate (etcd, pgsql, ...) is issued for these. */
+export function validityDays(validity: string): number {
+  const m = /^([0-9]+)d$/.exec(validity);
   if (!m || Number(m[1]) < 1) throw new Error(`cert_validity "${validity}" is not a number of days such as 7300d`);
   return Number(m[1]);
 }

@@ -92,14 +92,14 @@ export const ca = role({
       () => {
         throw new Error(`ca_create is false, but ${CA_KEY} does not exist: put your CA key and certificate in ${CA_DIR} or set ca_create: true`);
       },
-      { ...onController, tags: ['ca_private'], when: (v) => v.ca_create === false && !existsSync(CA_KEY) },
+      { ...onController, tags: ['ca_private'], when: (v) => !v.ca_create && !existsSync(CA_KEY) },
     ),
     task('generate the CA private key', shell, { cmd: caKeyScript() }, {
       ...onController,
       tags: ['ca_private'],
-      when: (v) => v.ca_create !== false && !existsSync(CA_KEY),
+      when: (v) => v.ca_create && !existsSync(CA_KEY),
     }),
-    task('self-sign the CA certificate', shell, (v) => ({ cmd: caCertScript(v.ca_cn ?? 'pigsty-ca') }), {
+    task('self-sign the CA certificate', shell, (v) => ({ cmd: caCertScript(v.ca_cn) }), {
       ...onController,
       tags: ['ca_cert'],
       when: () => !existsSync(CA_CRT),

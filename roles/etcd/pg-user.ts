@@ -8,7 +8,9 @@ import { shq } from '../../engine/shell-quote.ts';
 import { dsl, type TaskItem, type TaskResult } from '../../engine/dsl.ts';
 import { shell } from '../../modules/shell.ts';
 import type { RoleVars } from '../vars.ts';
+import { pgShardOf } from '../pg_id/identity.ts';
 import { checkPassword, etcdctlEnv, keyValues, READ_ROOT } from './etcdctl.ts';
+import { hostVarsOf } from './identity.ts';
 
 /** What the account is for: the cluster (the Citus shard for Citus), its password and its key prefix. */
 export interface PgEtcdAccount {
@@ -17,15 +19,13 @@ export interface PgEtcdAccount {
   prefix: string;
 }
 
-/** Values the pgsql play may not set: the etcd role's defaults are not loaded there. */
-const DEFAULTS = { etcd_root_password: 'Etcd.Root', etcd_port: 2379, pg_namespace: '/pg' } as const;
-
 /** The account of the host's cluster, as Pigsty names it: pg_shard for Citus, else pg_cluster; password pg_etcd_password or the name. */
 export function pgEtcdAccount(v: Pick<RoleVars, 'pg_cluster' | 'pg_shard' | 'pg_mode' | 'pg_etcd_password' | 'pg_namespace'>): PgEtcdAccount {
-  const name = v.pg_mode === 'citus' ? (v.pg_shard ?? v.pg_cluster) : v.pg_cluster;
-  if (name === undefined || name === '') throw new Error('pg_cluster is required for the etcd account of a PostgreSQL cluster');
+  const cluster = v.pg_cluster;
+  if (cluster === undefined || cluster === '') throw new Error('pg_cluster is required for the etcd account of a PostgreSQL cluster');
+  const name = v.pg_mode === 'citus' ? pgShardOf(v, cluster) : cluster;
   if (name === 'root') throw new Error('a PostgreSQL cluster cannot be named root: that is the etcd administrator');
-  const namespace = (v.pg_namespace ?? DEFAULTS.pg_namespace).replace(/\/+$/, '');
+  const namespace = v.pg_namespace.replace(/\/+$/, '');
   return { name, password: v.pg_etcd_password ? v.pg_etcd_password : name, prefix: `${namespace}/${name}/` };
 }
 
@@ -145,13 +145,13 @@ const etcdHosts = (v: RoleVars): string[] => v.groups.etcd ?? [];
 const endpointsOf = (v: RoleVars): string => {
   // Pigsty's Patroni and this account use the group `etcd`, whatever etcd_cluster says.
   return etcdHosts(v)
-    .map((h) => `https://${h}:${v.hostvars[h]?.etcd_port ?? v.etcd_port ?? DEFAULTS.etcd_port}`)
+    .map((h) => `https://${h}:${hostVarsOf(v, h).etcd_port}`)
     .join(',');
 };
 const secrets = (v: RoleVars): string => {
   const account = pgEtcdAccount(v);
   checkPassword('the etcd password of the cluster (pg_etcd_password)', account.password);
-  return `${v.etcd_root_password ?? DEFAULTS.etcd_root_password}\n${account.password}\n`;
+  return `${v.etcd_root_password}\n${account.password}\n`;
 };
 const planOf = (v: Probed): EtcdOp[] => (v.pg_etcd_probe?.stdout === undefined ? [] : planPgEtcdAccount(pgEtcdAccount(v), parsePgEtcdState(v.pg_etcd_probe.stdout)));
 

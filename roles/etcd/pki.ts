@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { shq } from '../../engine/shell-quote.ts';
 import { dsl } from '../../engine/dsl.ts';
 import { shell } from '../../modules/shell.ts';
-import { DRAIN_STDIN, PKI_DIR } from '../ca/pki.ts';
+import { DRAIN_STDIN, PKI_DIR, validityDays } from '../ca/pki.ts';
 import type { RoleVars } from '../vars.ts';
-import { certAltNames, clusterOf, etcdInstance } from './identity.ts';
+import { certAltNames, etcdInstance, etcdSeqOf } from './identity.ts';
 
 const { task } = dsl<RoleVars>();
 
@@ -21,14 +21,7 @@ export const etcdCertPath = (instance: string): string => join(PKI_DIR, 'etcd', 
 export const etcdKeyPath = (instance: string): string => join(PKI_DIR, 'etcd', `${instance}.key`);
 
 /** The member name of the host the task runs for. */
-export const instanceOf = (v: RoleVars): string => etcdInstance(clusterOf(v), v.etcd_seq ?? 0);
-
-/** Days of a validity such as 7300d. */
-export function validityDays(validity: string | undefined): number {
-  const days = /^([0-9]+)d$/.exec(validity ?? '7300d')?.[1];
-  if (days === undefined) throw new Error(`cert_validity "${validity}" is not a number of days such as 7300d`);
-  return Number(days);
-}
+export const instanceOf = (v: RoleVars): string => etcdInstance(v.etcd_cluster, etcdSeqOf(v));
 
 // The engine's local connection writes stdin after spawning and has no handler for EPIPE, so a local command that
 // exits before reading it can crash the run (the creates/removes guards of shell do). These scripts drain stdin first
@@ -99,7 +92,7 @@ export function leafUsable(instance: string, host: string): boolean {
 
 /** [etcd_cert_issue]: the CA once when missing, then a certificate per member unless it has a usable one, on the controller. */
 export const issueTasks = [
-  task('make the CA on the controller', shell, (v) => ({ cmd: caScript(v.ca_cn ?? 'pigsty-ca', v.ca_create ?? true) }), {
+  task('make the CA on the controller', shell, (v) => ({ cmd: caScript(v.ca_cn, v.ca_create) }), {
     tags: ['etcd_cert', 'etcd_cert_issue'],
     delegate_to: 'localhost',
     run_once: true,

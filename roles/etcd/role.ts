@@ -18,7 +18,7 @@ import {
   memberListScript,
   memberPeerUrls,
 } from './etcdctl.ts';
-import { clusterOf, etcdEndpoints, etcdIdentityProblems, initialCluster, otherEndpoints } from './identity.ts';
+import { etcdEndpoints, etcdIdentityProblems, initialCluster, otherEndpoints } from './identity.ts';
 import { caCertPath, etcdCertPath, etcdKeyPath, instanceOf, issueTasks } from './pki.ts';
 
 /** Registers the role reads back. */
@@ -35,13 +35,11 @@ const { task, include, role } = dsl<EtcdVars>();
 /** Where Debian's etcd-server keeps the single-node member its postinst starts (ETCD_DATA_DIR of its unit). */
 export const DEBIAN_DEFAULT_DATA = '/var/lib/etcd/default';
 
-const port = (v: RoleVars): number => v.etcd_port ?? 2379;
-const peerUrl = (v: RoleVars): string => `https://${v.inventory_hostname}:${v.etcd_peer_port ?? 2380}`;
+const peerUrl = (v: RoleVars): string => `https://${v.inventory_hostname}:${v.etcd_peer_port}`;
 const under = (path: string, dir: string): boolean => path === dir || path.startsWith(`${dir.replace(/\/+$/, '')}/`);
 const rootSecret = (v: RoleVars): string => {
-  const password = v.etcd_root_password ?? 'Etcd.Root';
-  checkPassword('etcd_root_password', password);
-  return `${password}\n`;
+  checkPassword('etcd_root_password', v.etcd_root_password);
+  return `${v.etcd_root_password}\n`;
 };
 /** Config, unit or certificate changed in this run: the member must restart to use them. */
 const mustRestart = (v: EtcdVars): boolean => [v.etcd_conf_result, v.etcd_cert_result, v.etcd_key_result].some(changed);
@@ -54,7 +52,7 @@ const assertTasks = [
     debug,
     (v) => {
       const problems = etcdIdentityProblems(v);
-      return { msg: problems.length ? problems.join('; ') : `${instanceOf(v)} of etcd cluster ${clusterOf(v)}` };
+      return { msg: problems.length ? problems.join('; ') : `${instanceOf(v)} of etcd cluster ${v.etcd_cluster}` };
     },
     { tags: ['etcd_assert'], failed_when: (_r, v) => etcdIdentityProblems(v).length > 0 },
   ),
@@ -63,8 +61,9 @@ const assertTasks = [
 const installTasks = [
   task('install etcd', pkg, { name: 'etcd', aliases: true, update_cache: true, cache_valid_time: 86400 }, { tags: ['etcd_install'] }),
   // Debian's postinst starts a single-node member from /etc/default/etcd (data in /var/lib/etcd/default, listening on
-  // localhost:2379). Stop it before the real member is configured, and drop its data so nothing of it lingers. The
-  // directory is the guard: once it is gone (or was never made) there is nothing to do.
+  // localhost at etcd's stock client port, the one etcd_port defaults to). Stop it before the real member is
+  // configured, and drop its data so nothing of it lingers. The directory is the guard: once it is gone (or was never
+  // made) there is nothing to do.
   task(
     'stop the default member Debian started and remove its data',
     shell,
@@ -75,14 +74,14 @@ const installTasks = [
       ].join('\n'),
       removes: DEBIAN_DEFAULT_DATA,
     },
-    { tags: ['etcd_install'], when: (v) => !under(v.etcd_data ?? '/data/etcd', DEBIAN_DEFAULT_DATA) },
+    { tags: ['etcd_install'], when: (v) => !under(v.etcd_data, DEBIAN_DEFAULT_DATA) },
   ),
 ];
 
 const dirTasks = [
-  task('create the node data directory', file, (v) => ({ path: v.node_data ?? '/data', state: 'directory' as const, owner: 'root', group: 'root' }), {
+  task('create the node data directory', file, (v) => ({ path: v.node_data, state: 'directory' as const, owner: 'root', group: 'root' }), {
     tags: ['etcd_dir'],
-    when: (v) => under(v.etcd_data ?? '/data/etcd', v.node_data ?? '/data'),
+    when: (v) => under(v.etcd_data, v.node_data),
   }),
   task(
     'create etcd directories',
@@ -93,7 +92,7 @@ const dirTasks = [
       loop: (v) => [
         { path: '/etc/etcd', mode: '0750' },
         { path: '/var/lib/etcd', mode: '0770' },
-        { path: v.etcd_data ?? '/data/etcd', mode: '0700' },
+        { path: v.etcd_data, mode: '0700' },
       ],
     },
   ),
@@ -121,7 +120,7 @@ const confTasks = [
       ],
     },
   ),
-  task('write the etcd root password', copy, (v) => ({ dest: '/etc/etcd/etcd.pass', content: v.etcd_root_password ?? 'Etcd.Root', owner: 'root', group: 'etcd', mode: '0640' }), {
+  task('write the etcd root password', copy, (v) => ({ dest: '/etc/etcd/etcd.pass', content: v.etcd_root_password, owner: 'root', group: 'etcd', mode: '0640' }), {
     tags: ['etcd_conf'],
     no_log: true,
   }),
@@ -167,7 +166,7 @@ const memberTasks = [
   task(
     'add this member to the running cluster',
     shell,
-    (v) => ({ cmd: memberAddScript(otherEndpoints(v), instanceOf(v), peerUrl(v), v.etcd_learner === true), stdin: rootSecret(v) }),
+    (v) => ({ cmd: memberAddScript(otherEndpoints(v), instanceOf(v), peerUrl(v), v.etcd_learner), stdin: rootSecret(v) }),
     {
       tags: ['etcd_member'],
       when: (v) => v.etcd_init === 'existing' && !memberPeerUrls(v.etcd_member_list?.stdout).includes(peerUrl(v)),
@@ -179,8 +178,8 @@ const launchTasks = [
   task('launch etcd', systemd, (v) => ({ name: 'etcd', state: mustRestart(v) ? ('restarted' as const) : ('started' as const), enabled: true, daemon_reload: changed(v.etcd_conf_result), wait_timeout: 60 }), {
     tags: ['etcd_launch'],
   }),
-  task('wait for the etcd client port', waitFor, (v) => ({ host: '127.0.0.1', port: port(v), state: 'started' as const, timeout: 60 }), { tags: ['etcd_launch'] }),
-  task('check etcd health', shell, (v) => ({ cmd: healthScript(port(v)), stdin: rootSecret(v) }), {
+  task('wait for the etcd client port', waitFor, (v) => ({ host: '127.0.0.1', port: v.etcd_port, state: 'started' as const, timeout: 60 }), { tags: ['etcd_launch'] }),
+  task('check etcd health', shell, (v) => ({ cmd: healthScript(v.etcd_port), stdin: rootSecret(v) }), {
     tags: ['etcd_launch'],
     check_mode: false,
     changed_when: () => false,

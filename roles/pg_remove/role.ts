@@ -6,20 +6,23 @@ import { file } from '../../modules/file.ts';
 import { pkg } from '../../modules/package.ts';
 import { shell } from '../../modules/shell.ts';
 import { systemd } from '../../modules/systemd.ts';
-import { flag } from '../flag.ts';
 import { HAPROXY_CHECK, HAPROXY_CONF_DIR, HAPROXY_RELOAD } from '../haproxy/render.ts';
 import { localProvider, MAX_SERVICE_PROVIDERS, otherClusters, providers } from '../pgsql/access.ts';
 import { PGBACKREST_CONF, PGBACKREST_INITIAL_MARKER, localRepoPath } from '../pgsql/pgbackrest.ts';
 import { staleServiceFiles } from '../pgsql/services.ts';
+import { dbsu } from '../pgsql/paths.ts';
 import { VIP_MANAGER_CONFIG, VIP_MANAGER_UNIT } from '../pgsql/vip.ts';
+import { pgGroupOf, pgShardOf } from '../pg_id/identity.ts';
 import type { RoleVars } from '../vars.ts';
 
 type RemoveVars = RoleVars & { pg_rm_service_present?: TaskResult; pg_rm_service_removed?: TaskResult };
 const { task, include, role } = dsl<RemoveVars>();
 
-const dbsu = (v: RoleVars): string => v.pg_dbsu ?? 'postgres';
-const cluster = (v: RoleVars): string => v.pg_cluster ?? '';
-const binDir = (v: RoleVars): string => v.pg_bin_dir ?? '/usr/pgsql/bin';
+/** The host's pg_cluster: the playbook runs this role only on hosts that have one. */
+const cluster = (v: RoleVars): string => {
+  if (v.pg_cluster === undefined) throw new Error(`pg_cluster is not set on ${v.inventory_hostname}: pg_remove acts on PostgreSQL hosts only`);
+  return v.pg_cluster;
+};
 const isPrimary = (v: RoleVars): boolean => v.pg_role === 'primary';
 
 /** Every removal step goes on past a failure (Pigsty runs pgsql-rm with ignore_errors), except the safeguard. */
@@ -81,18 +84,18 @@ const stopPostgres = (v: RoleVars): string =>
     'timeout 30s systemctl stop patroni 2>/dev/null || systemctl kill patroni 2>/dev/null || true',
     'timeout 15s systemctl stop postgres 2>/dev/null || systemctl kill postgres 2>/dev/null || true',
     'systemctl disable patroni postgres 2>/dev/null || true',
-    `if pgrep -u ${shq(dbsu(v))} -f -- '-D ' >/dev/null; then ${shq(`${binDir(v)}/pg_ctl`)} -D ${shq(v.pg_data ?? '/pg/data')} stop -m immediate || true; fi`,
+    `if pgrep -u ${shq(dbsu(v))} -f -- '-D ' >/dev/null; then ${shq(`${v.pg_bin_dir}/pg_ctl`)} -D ${shq(v.pg_data)} stop -m immediate || true; fi`,
     'sleep 1',
     `pkill -9 -u ${shq(dbsu(v))} -f -- 'postgres|postmaster' || true`,
   ].join('\n');
 
 /** The etcd key prefix Patroni keeps the cluster under (the trailing / spares clusters whose name extends this one's). */
 export const etcdPrefix = (v: RoleVars): string =>
-  `${v.pg_namespace ?? '/pg'}/${v.pg_mode === 'citus' ? `${v.pg_shard ?? cluster(v)}/${v.pg_group ?? 0}` : cluster(v)}/`;
+  `${v.pg_namespace}/${v.pg_mode === 'citus' ? `${pgShardOf(v, cluster(v))}/${pgGroupOf(v)}` : cluster(v)}/`;
 
 /** etcdctl's endpoints (the etcd group, TLS) and client certificate, as exports before a command. */
 const etcdEnv = (v: RoleVars): string => {
-  const endpoints = (v.groups.etcd ?? []).map((h) => `https://${h}:${v.etcd_port ?? 2379}`).join(',');
+  const endpoints = (v.groups.etcd ?? []).map((h) => `https://${h}:${v.etcd_port}`).join(',');
   return `export ETCDCTL_API=3 ETCDCTL_ENDPOINTS=${shq(endpoints)} ETCDCTL_CACERT=/etc/etcd/ca.crt ETCDCTL_CERT=/etc/etcd/server.crt ETCDCTL_KEY=/etc/etcd/server.key`;
 };
 
@@ -107,7 +110,7 @@ const postgres: TaskItem<RemoveVars>[] = [
       // The root password comes on stdin, so it shows neither in the task nor in the process list.
       cmd: `${etcdEnv(v)}\nread -r ETCDCTL_USER && export ETCDCTL_USER && etcdctl del ${shq(etcdPrefix(v))} --prefix`,
       executable: '/bin/bash',
-      stdin: `root:${v.etcd_root_password ?? 'Etcd.Root'}\n`,
+      stdin: `root:${v.etcd_root_password}\n`,
     }),
     {
       tags: ['pg_meta'],
@@ -120,6 +123,13 @@ const postgres: TaskItem<RemoveVars>[] = [
 
 //------------------------------------------------------------------ backup, data, packages
 
+/** The local repository's path; the task that reads it runs only when there is one. */
+const localRepo = (v: RoleVars): string => {
+  const path = localRepoPath(v);
+  if (path === undefined) throw new Error('pgbackrest_repo selects no local repository');
+  return path;
+};
+
 const backup: TaskItem<RemoveVars>[] = [
   task(
     'stop pgbackrest and delete the stanza',
@@ -130,8 +140,8 @@ const backup: TaskItem<RemoveVars>[] = [
     }),
     { when: isPrimary, become_user: dbsu, ...lenient },
   ),
-  task('remove the local backup repository', file, (v) => ({ path: localRepoPath(v) ?? '/pg/backup', state: 'absent' as const }), {
-    when: (v) => (v.pgbackrest_method ?? 'local') === 'local' && localRepoPath(v) !== undefined,
+  task('remove the local backup repository', file, (v) => ({ path: localRepo(v), state: 'absent' as const }), {
+    when: (v) => v.pgbackrest_method === 'local' && localRepoPath(v) !== undefined,
     ...lenient,
   }),
   task('remove the pgbackrest config', file, (_v, path: string) => ({ path, state: 'absent' as const }), {
@@ -141,7 +151,7 @@ const backup: TaskItem<RemoveVars>[] = [
 ];
 
 /** Package names from pg_packages / pg_extensions entries ("a b,c" lists, $v for pg_version). */
-export const packageNames = (entries: string[] | undefined): string[] => (entries ?? []).flatMap((e) => e.split(/[\s,]+/)).filter(Boolean);
+export const packageNames = (entries: string[]): string[] => entries.flatMap((e) => e.split(/[\s,]+/)).filter(Boolean);
 
 const uninstall: TaskItem<RemoveVars>[] = [
   task('remove the postgres environment', file, (_v, path: string) => ({ path, state: 'absent' as const }), {
@@ -153,7 +163,7 @@ const uninstall: TaskItem<RemoveVars>[] = [
     when: (v) => packageNames(v.pg_extensions).length > 0,
     ...lenient,
   }),
-  task('uninstall postgres packages', pkg, (v) => ({ name: packageNames(v.pg_packages ?? ['pgsql-main pgsql-common']), state: 'absent' as const, aliases: true }), {
+  task('uninstall postgres packages', pkg, (v) => ({ name: packageNames(v.pg_packages), state: 'absent' as const, aliases: true }), {
     ...lenient,
   }),
 ];
@@ -171,12 +181,12 @@ export const pgRemove = role({
       'abort when pg_safeguard is on',
       debug,
       (v) => ({
-        msg: flag(v.pg_safeguard, false)
+        msg: v.pg_safeguard
           ? `pg_safeguard is on for ${v.pg_instance ?? cluster(v)} @ ${v.inventory_hostname}: nothing removed (override with -e pg_safeguard=false)`
           : 'pg_safeguard is off',
       }),
       // A guard: no -t, --skip-tags or --start-at-task can leave it out.
-      { tags: ['always', 'pg_safeguard'], guard: true, failed_when: (_r, v) => flag(v.pg_safeguard, false) },
+      { tags: ['always', 'pg_safeguard'], guard: true, failed_when: (_r, v) => v.pg_safeguard },
     ),
     task('monitoring targets are left to the monitor removal', debug, { msg: 'pg_monitor registrations (metrics targets, datasources, log collection) are not removed by this playbook' }, {
       tags: ['pg_monitor', 'pg_deregister', 'deregister'],
@@ -208,13 +218,13 @@ export const pgRemove = role({
       { tags: ['pg_crontab'], ...lenient },
     ),
     include('postgres', postgres, { tags: ['pg_bootstrap', 'postgres', 'patroni'] }),
-    include('pgbackrest', backup, { tags: ['pg_backup', 'pgbackrest'], when: (v) => flag(v.pg_rm_backup, true) }),
+    include('pgbackrest', backup, { tags: ['pg_backup', 'pgbackrest'], when: (v) => v.pg_rm_backup }),
     task('remove postgres data', file, (_v, path: string) => ({ path, state: 'absent' as const }), {
       tags: ['pg_data'],
-      when: (v) => flag(v.pg_rm_data, true),
-      loop: (v) => [...new Set([v.pg_data ?? '/pg/data', '/pg/data'])],
+      when: (v) => v.pg_rm_data,
+      loop: (v) => [...new Set([v.pg_data, '/pg/data'])],
       ...lenient,
     }),
-    include('packages', uninstall, { tags: ['pg_pkg'], when: (v) => flag(v.pg_rm_pkg, true) }),
+    include('packages', uninstall, { tags: ['pg_pkg'], when: (v) => v.pg_rm_pkg }),
   ],
 });

@@ -7,7 +7,7 @@ import {
   planPgEtcdAccount,
   prefixRangeEnd,
   type PgEtcdState,
-} from '../../roles/etcd/pg-user.ts';
+} from '../../roles/etcd/pg-etcd-account.ts';
 import { PARAM_DEFAULTS } from '../../roles/params.ts';
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');

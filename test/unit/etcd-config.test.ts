@@ -3,8 +3,8 @@ import YAML from 'yaml';
 import { templatePath } from '../../modules/template.ts';
 import { renderTemplate } from '../../modules/template.ts';
 import { authProbeScript, checkPassword, keyValues, memberAddScript, memberPeerUrls } from '../../roles/etcd/etcdctl.ts';
-import { certAltNames, etcdEndpoints, etcdIdentityProblems, etcdMembers, etcdSeqOf, initialCluster, otherEndpoints, type EtcdHostVars, type EtcdView } from '../../roles/etcd/identity.ts';
-import { caScript, leafScript } from '../../roles/etcd/pki.ts';
+import { certAltNames, caScript, leafScript } from '../../roles/etcd/etcd-certs.ts';
+import { etcdEndpoints, etcdIdentityProblems, etcdMembers, etcdSeqOf, initialCluster, otherEndpoints, type EtcdHostVars, type EtcdView } from '../../roles/etcd/etcd-members.ts';
 import { PARAM_DEFAULTS } from '../../roles/params.ts';
 
 const ROLE = new URL('../../roles/etcd/role.ts', import.meta.url).href;

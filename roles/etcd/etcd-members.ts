@@ -1,4 +1,4 @@
-import { isIpv4, type ParamVars } from '../params.ts';
+import type { ParamVars } from '../params.ts';
 import type { RoleVars } from '../vars.ts';
 
 /** What the etcd role reads of one host to place it in its cluster. */
@@ -38,6 +38,9 @@ export function etcdSeqOf(v: Pick<RoleVars, 'etcd_seq' | 'inventory_hostname'>):
   if (v.etcd_seq === undefined) throw new Error(`etcd_seq is required for etcd instance ${v.inventory_hostname}`);
   return v.etcd_seq;
 }
+
+/** The member name of the host the task runs for. */
+export const instanceOf = (v: RoleVars): string => etcdInstance(v.etcd_cluster, etcdSeqOf(v));
 
 /** Every member of the host's cluster (the inventory group named etcd_cluster), sorted as Pigsty sorts them. */
 export function etcdMembers(v: EtcdView): EtcdMember[] {
@@ -98,9 +101,4 @@ export function etcdIdentityProblems(v: EtcdView): string[] {
     if (host !== v.inventory_hostname && v.hostvars[host]?.etcd_seq === undefined) problems.push(`member ${host} of group ${cluster} has no etcd_seq`);
   }
   return problems;
-}
-
-/** The subjectAltName of a member certificate: loopback, the host (IP or name) and the member name. */
-export function certAltNames(host: string, instance: string): string {
-  return ['IP:127.0.0.1', 'DNS:localhost', isIpv4(host) ? `IP:${host}` : `DNS:${host}`, `DNS:${instance}`].join(',');
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { certOutdated, certPaths, certProbeScript, issueScript, normalizeSans, PKI_DIR, validityDays, type CertSpec } from '../../roles/ca/pki.ts';
-import { caCertScript, caKeyScript } from '../../roles/ca/role.ts';
+import { caCertScript, caKeyScript } from '../../roles/ca/ca-scripts.ts';
 import { PARAM_DEFAULTS } from '../../roles/params.ts';
 
 const sh = (script: string): string => execFileSync('sh', ['-c', script], { input: '', encoding: 'utf8' });

@@ -6,7 +6,7 @@
 // wanted one; only a refused login changes it. Passwords travel on standard input only.
 import { shq } from '../../engine/shell-quote.ts';
 import type { RoleVars } from '../vars.ts';
-import { pgShardOf } from '../pg_id/identity.ts';
+import { pgShardOf } from '../pg_id/pg-identity.ts';
 import { etcdctlEnv, keyValues, READ_ROOT } from './etcdctl.ts';
 
 /** What the account is for: the cluster (the Citus shard for Citus), its password and its key prefix. */

@@ -12,7 +12,7 @@ import { PGBACKREST_CONF, PGBACKREST_INITIAL_MARKER, localRepoPath } from '../pg
 import { staleServiceFiles } from '../pgsql/services.ts';
 import { dbsu } from '../pgsql/paths.ts';
 import { VIP_MANAGER_CONFIG, VIP_MANAGER_UNIT } from '../pgsql/vip.ts';
-import { pgGroupOf, pgShardOf } from '../pg_id/identity.ts';
+import { pgGroupOf, pgShardOf } from '../pg_id/pg-identity.ts';
 import type { RoleVars } from '../vars.ts';
 
 type RemoveVars = RoleVars & { pg_rm_service_present?: TaskResult; pg_rm_service_removed?: TaskResult };

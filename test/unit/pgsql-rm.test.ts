@@ -9,7 +9,8 @@ import { loadInventory, parseInventory } from '../../engine/inventory.ts';
 import type { Vars } from '../../engine/inventory-types.ts';
 import { tuneTasks as kernelTasks } from '../../roles/node/tasks/tune.ts';
 import { PARAM_DEFAULTS } from '../../roles/params.ts';
-import { etcdPrefix, pgRemove } from '../../roles/pg_remove/role.ts';
+import { etcdPrefix } from '../../roles/pg_remove/etcd-keys.ts';
+import { pgRemove } from '../../roles/pg_remove/role.ts';
 import { tasksOf } from './role-tasks.ts';
 
 const ROOT = join(import.meta.dirname, '../..');

@@ -113,15 +113,17 @@ const uniquePgSeq: SemanticCheck = (ctx) => {
 
 /**
  * A sequence number per member, unique within its cluster, for etcd (group `etcd`, which Pigsty's pgsql and
- * etcd roles read by that name) and MinIO (members share minio_cluster, 'minio' by default).
+ * etcd roles read by that name) and MinIO (members share minio_cluster). A host `clusterOf` places in no cluster is
+ * no member.
  */
-function uniqueSeqs(ctx: CheckContext, seqVar: string, clusterOf: (vars: Vars) => string, hosts: string[]): EngineError[] {
+function uniqueSeqs(ctx: CheckContext, seqVar: string, clusterOf: (vars: Vars) => string | undefined, hosts: string[]): EngineError[] {
   const errors: EngineError[] = [];
   const owner = new Map<string, string>();
   for (const host of hosts) {
     const seq = int(varsOf(ctx, host)[seqVar]);
     if (seq === undefined) continue;
     const cluster = clusterOf(varsOf(ctx, host));
+    if (cluster === undefined) continue;
     const key = JSON.stringify([cluster, seq]);
     const first = owner.get(key);
     if (first === undefined) owner.set(key, host);
@@ -156,7 +158,10 @@ const infraIdentity: SemanticCheck = (ctx) => {
   return [...missingSeqs(ctx, 'infra_seq', 'infra'), ...uniqueSeqs(ctx, 'infra_seq', () => 'infra', members)];
 };
 
-/** A MinIO member needs minio_seq and a non-empty minio_cluster; seqs are distinct within a cluster. */
+/**
+ * A MinIO member needs minio_seq and a non-empty minio_cluster; seqs are distinct within a cluster. minio_cluster has
+ * no default (Pigsty's minio play skips a host without one), so a host without it is in no cluster.
+ */
 const minioIdentity: SemanticCheck = (ctx) => {
   const errors = missingSeqs(ctx, 'minio_seq', 'minio');
   const members = [...ctx.hostVars.keys()].filter((h) => varsOf(ctx, h).minio_seq !== undefined);
@@ -164,7 +169,7 @@ const minioIdentity: SemanticCheck = (ctx) => {
     if (varsOf(ctx, host).minio_cluster !== '') continue;
     errors.push(new EngineError('minio_cluster is empty on a host with minio_seq', varContext(ctx, host, 'minio_cluster'), 'a minio_cluster name'));
   }
-  return [...errors, ...uniqueSeqs(ctx, 'minio_seq', (v) => str(v.minio_cluster) ?? 'minio', members)];
+  return [...errors, ...uniqueSeqs(ctx, 'minio_seq', (v) => str(v.minio_cluster), members)];
 };
 
 /** admin_ip is where the repo, DNS, HBA `admin` rules and certificates point; a missing one is reported once at all.vars. */

@@ -678,7 +678,7 @@ const PgMonitorParams = {
   pgbouncer_exporter_options: notImplemented('pg_monitor', Str(), ''),
   pgbackrest_exporter_enabled: notImplemented('pg_monitor', Bool(), true),
   pgbackrest_exporter_port: notImplemented('pg_monitor', Port(), 9854),
-  pgbackrest_exporter_options: notImplemented('pg_monitor', Str(), '--collect.interval=120 --log.level=info\n'),
+  pgbackrest_exporter_options: notImplemented('pg_monitor', Str(), '--collect.interval=120 --log.level=info'),
   pg_exporters: notImplemented('pg_exporters', Type.Record(Key(), RemotePg), {}),
 };
 

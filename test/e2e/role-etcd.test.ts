@@ -37,7 +37,7 @@ describe('etcd role on x31-x34', () => {
       [
         `import { runCli } from '${ROOT}/engine/cli.ts';`,
         `import { pgId } from '${ROOT}/roles/pg_id/role.ts';`,
-        `import { pgEtcdUserTasks } from '${ROOT}/roles/etcd/pg-user.ts';`,
+        `import { pgEtcdUserTasks } from '${ROOT}/roles/etcd/tasks/pg-etcd-user.ts';`,
         "const plays = [{ name: 'PG ETCD ACCOUNTS', hosts: 'all', become: true, roles: [pgId], tasks: pgEtcdUserTasks() as never }];",
         "process.exitCode = await runCli({ name: 'pg-etcd-accounts', description: 'etcd accounts of the PostgreSQL clusters', plays });",
       ].join('\n'),

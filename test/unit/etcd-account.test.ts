@@ -7,7 +7,8 @@ import {
   planPgEtcdAccount,
   prefixRangeEnd,
   type PgEtcdState,
-} from '../../roles/etcd/pg-user.ts';
+} from '../../roles/etcd/pg-etcd-account.ts';
+import { PARAM_DEFAULTS } from '../../roles/params.ts';
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 const account = { name: 'pg-test', password: 'Test.Etcd', prefix: '/pg/pg-test/' };
@@ -16,14 +17,14 @@ const done: PgEtcdState = { permissions: [own], roles: ['pg-test'], passwordOk: 
 
 describe('the etcd account of a PostgreSQL cluster', () => {
   it('is named after the cluster (the shard for Citus), with the cluster name as the default password', () => {
-    expect(pgEtcdAccount({ pg_cluster: 'pg-test' })).toEqual({ name: 'pg-test', password: 'pg-test', prefix: '/pg/pg-test/' });
-    expect(pgEtcdAccount({ pg_cluster: 'pg-test', pg_etcd_password: '', pg_namespace: '/ns/' })).toEqual({ name: 'pg-test', password: 'pg-test', prefix: '/ns/pg-test/' });
-    expect(pgEtcdAccount({ pg_cluster: 'pg-citus1', pg_mode: 'citus', pg_shard: 'pg-citus', pg_etcd_password: 'X' })).toEqual({
+    expect(pgEtcdAccount({ ...PARAM_DEFAULTS, pg_cluster: 'pg-test' })).toEqual({ name: 'pg-test', password: 'pg-test', prefix: '/pg/pg-test/' });
+    expect(pgEtcdAccount({ ...PARAM_DEFAULTS, pg_cluster: 'pg-test', pg_etcd_password: '', pg_namespace: '/ns/' })).toEqual({ name: 'pg-test', password: 'pg-test', prefix: '/ns/pg-test/' });
+    expect(pgEtcdAccount({ ...PARAM_DEFAULTS, pg_cluster: 'pg-citus1', pg_mode: 'citus', pg_shard: 'pg-citus', pg_etcd_password: 'X' })).toEqual({
       name: 'pg-citus',
       password: 'X',
       prefix: '/pg/pg-citus/',
     });
-    expect(() => pgEtcdAccount({ pg_cluster: 'root' })).toThrow('cannot be named root');
+    expect(() => pgEtcdAccount({ ...PARAM_DEFAULTS, pg_cluster: 'root' })).toThrow('cannot be named root');
   });
 
   it('grants exactly the range etcdctl --prefix grants', () => {

@@ -4,7 +4,7 @@ import { loadInventory } from '../../engine/inventory.ts';
 import { inventoryVars } from '../../engine/vars.ts';
 import { nodeIdentity } from '../../roles/node_id/node-identity.ts';
 import { PARAM_DEFAULTS, type PigstyVars } from '../../roles/params.ts';
-import { pgIdentity } from '../../roles/pg_id/identity.ts';
+import { pgIdentity } from '../../roles/pg_id/pg-identity.ts';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/validate/${name}`, import.meta.url));
 

@@ -8,6 +8,8 @@ import type { Task } from '../../engine/dsl.ts';
 import { loadInventory, parseInventory } from '../../engine/inventory.ts';
 import type { Vars } from '../../engine/inventory-types.ts';
 import { tuneTasks as kernelTasks } from '../../roles/node/tasks/tune.ts';
+import { PARAM_DEFAULTS } from '../../roles/params.ts';
+import { etcdPrefix } from '../../roles/pg_remove/etcd-keys.ts';
 import { pgRemove } from '../../roles/pg_remove/role.ts';
 import { tasksOf } from './role-tasks.ts';
 
@@ -91,12 +93,19 @@ describe('inventory values in the shell commands of the roles are quoted', () =>
   const hostile = '/pg/data; touch /tmp/owned';
 
   it('pg_remove stops postgres with the data directory, binaries and dbsu as single words', () => {
-    const v = { pg_data: hostile, pg_bin_dir: '/usr/lib/postgresql/15/bin $(id)', pg_dbsu: 'postgres', pg_cluster: "pg-test'x", groups: { etcd: ['10.10.10.10'] } };
+    const v = { ...PARAM_DEFAULTS, pg_data: hostile, pg_bin_dir: '/usr/lib/postgresql/15/bin $(id)', pg_dbsu: 'postgres', pg_cluster: "pg-test'x", groups: { etcd: ['10.10.10.10'] } };
     const tasks = tasksOf<Vars>(pgRemove.tasks);
     const stop = cmdOf(tasks.get('stop postgres replicas'), v);
     expect(stop).toContain(`'/usr/lib/postgresql/15/bin $(id)/pg_ctl' -D '/pg/data; touch /tmp/owned' stop -m immediate`);
     expect(cmdOf(tasks.get('stop pgbackrest and delete the stanza'), v)).toContain(`pgbackrest '--stanza=pg-test'"'"'x' --force stop`);
     expect(cmdOf(tasks.get('remove the cluster from etcd'), v)).toContain(`etcdctl del '/pg/pg-test'"'"'x/' --prefix`);
+  });
+
+  it('pg_remove clears the cluster\'s etcd prefix: the Citus shard and group, Pigsty\'s pg_id defaults when unset', () => {
+    const host = { ...PARAM_DEFAULTS, inventory_hostname: '10.10.10.10', group_names: [], groups: {}, hostvars: {}, pg_cluster: 'pg-c1' };
+    expect(etcdPrefix(host)).toBe('/pg/pg-c1/');
+    expect(etcdPrefix({ ...host, pg_mode: 'citus' })).toBe('/pg/pg-c1/0/');
+    expect(etcdPrefix({ ...host, pg_mode: 'citus', pg_shard: 'pg-citus', pg_group: 2, pg_namespace: '/ns' })).toBe('/ns/pg-citus/2/');
   });
 
   it('the node role loads kernel modules by quoted name', () => {

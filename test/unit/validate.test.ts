@@ -155,6 +155,15 @@ describe('semantic checks', () => {
     ]);
   });
 
+  it('compares MinIO sequence numbers within a minio_cluster only: a host without one is in no cluster', () => {
+    const { errors: seqs } = check(`all:
+  children:
+    minio: { hosts: { 10.10.10.10: { minio_seq: 1 }, 10.10.10.11: { minio_seq: 1 }, 10.10.10.12: { minio_seq: 1, minio_cluster: m }, 10.10.10.13: { minio_seq: 1, minio_cluster: m } } }
+  vars: { admin_ip: 10.10.10.10 }
+`);
+    expect(seqs.map((e) => `${e.context.host}: ${e.message}`)).toEqual(['10.10.10.13: minio_seq 1 is used by both 10.10.10.12 and 10.10.10.13 in cluster m']);
+  });
+
   it('wants admin_ip, reported once for all hosts', () => {
     const { errors: admin } = check('all:\n  hosts: { 10.10.10.10: {}, 10.10.10.11: {} }\n  vars: { region: default }\n');
     expect(described(admin)).toEqual([expect.stringMatching(/^inline\.yml:3:\d+: host 10\.10\.10\.10: all\.vars: admin_ip is not set \(affects 2 hosts\)/)]);

@@ -1,6 +1,7 @@
 import { dsl, type TaskItem } from '../../../engine/dsl.ts';
 import { copy } from '../../../modules/copy.ts';
-import { CA_CRT, certPaths, issueCert, type CertSpec } from '../../ca/pki.ts';
+import { CA_CRT, certPaths, type CertSpec } from '../../ca/pki.ts';
+import { issueCert } from '../../ca/tasks/issue-cert.ts';
 import type { RoleVars } from '../../vars.ts';
 import { dbsu, type PgVars } from '../paths.ts';
 

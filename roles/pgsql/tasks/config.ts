@@ -6,7 +6,7 @@ import { debug } from '../../../modules/debug.ts';
 import { file } from '../../../modules/file.ts';
 import { shell } from '../../../modules/shell.ts';
 import { template, templatePath } from '../../../modules/template.ts';
-import { pgEtcdUserTasks } from '../../etcd/pg-user.ts';
+import { pgEtcdUserTasks } from '../../etcd/tasks/pg-etcd-user.ts';
 import { pgbackrestConfigTasks } from '../backup.ts';
 import { patroniConf } from '../conf.ts';
 import { dbsu, type PgVars } from '../paths.ts';

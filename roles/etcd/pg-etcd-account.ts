@@ -5,10 +5,9 @@
 // Idempotent without re-setting passwords: etcd cannot show a password, so the probe logs in as the user with the
 // wanted one; only a refused login changes it. Passwords travel on standard input only.
 import { shq } from '../../engine/shell-quote.ts';
-import { dsl, type TaskItem, type TaskResult } from '../../engine/dsl.ts';
-import { shell } from '../../modules/shell.ts';
 import type { RoleVars } from '../vars.ts';
-import { checkPassword, etcdctlEnv, keyValues, READ_ROOT } from './etcdctl.ts';
+import { pgShardOf } from '../pg_id/pg-identity.ts';
+import { etcdctlEnv, keyValues, READ_ROOT } from './etcdctl.ts';
 
 /** What the account is for: the cluster (the Citus shard for Citus), its password and its key prefix. */
 export interface PgEtcdAccount {
@@ -17,15 +16,13 @@ export interface PgEtcdAccount {
   prefix: string;
 }
 
-/** Values the pgsql play may not set: the etcd role's defaults are not loaded there. */
-const DEFAULTS = { etcd_root_password: 'Etcd.Root', etcd_port: 2379, pg_namespace: '/pg' } as const;
-
 /** The account of the host's cluster, as Pigsty names it: pg_shard for Citus, else pg_cluster; password pg_etcd_password or the name. */
 export function pgEtcdAccount(v: Pick<RoleVars, 'pg_cluster' | 'pg_shard' | 'pg_mode' | 'pg_etcd_password' | 'pg_namespace'>): PgEtcdAccount {
-  const name = v.pg_mode === 'citus' ? (v.pg_shard ?? v.pg_cluster) : v.pg_cluster;
-  if (name === undefined || name === '') throw new Error('pg_cluster is required for the etcd account of a PostgreSQL cluster');
+  const cluster = v.pg_cluster;
+  if (cluster === undefined || cluster === '') throw new Error('pg_cluster is required for the etcd account of a PostgreSQL cluster');
+  const name = v.pg_mode === 'citus' ? pgShardOf(v, cluster) : cluster;
   if (name === 'root') throw new Error('a PostgreSQL cluster cannot be named root: that is the etcd administrator');
-  const namespace = (v.pg_namespace ?? DEFAULTS.pg_namespace).replace(/\/+$/, '');
+  const namespace = v.pg_namespace.replace(/\/+$/, '');
   return { name, password: v.pg_etcd_password ? v.pg_etcd_password : name, prefix: `${namespace}/${name}/` };
 }
 
@@ -137,50 +134,4 @@ export function pgEtcdApplyScript(endpoints: string, ops: EtcdOp[]): string {
     'IFS= read -r user_pass || true',
     ...ops.map((op) => `${op.password ? 'printf "%s\\n" "$user_pass" | ' : ''}etcdctl ${op.argv.map(shq).join(' ')}`),
   ].join('\n');
-}
-
-type Probed = RoleVars & { pg_etcd_probe?: TaskResult };
-
-const etcdHosts = (v: RoleVars): string[] => v.groups.etcd ?? [];
-const endpointsOf = (v: RoleVars): string => {
-  // Pigsty's Patroni and this account use the group `etcd`, whatever etcd_cluster says.
-  return etcdHosts(v)
-    .map((h) => `https://${h}:${v.hostvars[h]?.etcd_port ?? v.etcd_port ?? DEFAULTS.etcd_port}`)
-    .join(',');
-};
-const secrets = (v: RoleVars): string => {
-  const account = pgEtcdAccount(v);
-  checkPassword('the etcd password of the cluster (pg_etcd_password)', account.password);
-  return `${v.etcd_root_password ?? DEFAULTS.etcd_root_password}\n${account.password}\n`;
-};
-const planOf = (v: Probed): EtcdOp[] => (v.pg_etcd_probe?.stdout === undefined ? [] : planPgEtcdAccount(pgEtcdAccount(v), parsePgEtcdState(v.pg_etcd_probe.stdout)));
-
-/**
- * Tasks for the pgsql role: make the etcd account of the host's PostgreSQL cluster, on the first host of the group
- * `etcd`. By default they run on the cluster's primary only, which is once per cluster even when one play holds
- * several clusters (run_once would serve only the first of them); pass `when` to choose otherwise. Tags: pg_conf, pg_etcd.
- */
-export function pgEtcdUserTasks(options: { when?: (v: RoleVars) => boolean; tags?: string[] } = {}): TaskItem<RoleVars>[] {
-  const { task, include } = dsl<RoleVars>();
-  const when = options.when ?? ((v: RoleVars) => v.pg_role === 'primary');
-  return [
-    include(
-      'etcd account of the PostgreSQL cluster',
-      [
-        task(
-          'read the etcd account of the cluster',
-          shell,
-          (v) => ({ cmd: pgEtcdProbeScript(endpointsOf(v), pgEtcdAccount(v)), stdin: secrets(v), executable: '/bin/bash' }),
-          { register: 'pg_etcd_probe', check_mode: false, changed_when: () => false, delegate_to: (v) => etcdHosts(v)[0] as string },
-        ),
-        task(
-          'create or repair the etcd account of the cluster',
-          shell,
-          (v) => ({ cmd: pgEtcdApplyScript(endpointsOf(v), planOf(v)), stdin: secrets(v), executable: '/bin/bash' }),
-          { when: (v) => planOf(v).length > 0, delegate_to: (v) => etcdHosts(v)[0] as string },
-        ),
-      ],
-      { tags: options.tags ?? ['pg_conf', 'pg_etcd'], when: (v) => etcdHosts(v).length > 0 && v.pg_cluster !== undefined && when(v) },
-    ),
-  ];
 }

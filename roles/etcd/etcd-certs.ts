@@ -1,34 +1,19 @@
 // Certificates for the etcd members, made with openssl on the controller under <repo>/files/pki.
 //
-// Interim: the ca role (roles/ca) is being written alongside and will own the CA and a helper that issues leaf
-// certificates; until then this file creates the CA the way that role will (files/pki/ca/ca.{key,crt}, CN ca_cn,
-// CA:TRUE pathlen:1) and issues the member certificates itself. Swap issueTasks for the ca role's helper then.
+// The etcd play does not run the ca role, so the CA is made here when it is missing, the way that role makes it
+// (files/pki/ca/ca.{key,crt}, CN ca_cn, CA:TRUE pathlen:1). The member certificates come from these scripts rather
+// than the ca role's issueCert: the subject's form and the checks for reissuing differ, so moving is a change of its own.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { shq } from '../../engine/shell-quote.ts';
-import { dsl } from '../../engine/dsl.ts';
-import { shell } from '../../modules/shell.ts';
 import { DRAIN_STDIN, PKI_DIR } from '../ca/pki.ts';
-import type { RoleVars } from '../vars.ts';
-import { certAltNames, clusterOf, etcdInstance } from './identity.ts';
-
-const { task } = dsl<RoleVars>();
+import { isIpv4 } from '../params.ts';
 
 export const caCertPath = (): string => join(PKI_DIR, 'ca', 'ca.crt');
 export const caKeyPath = (): string => join(PKI_DIR, 'ca', 'ca.key');
 export const etcdCertPath = (instance: string): string => join(PKI_DIR, 'etcd', `${instance}.crt`);
 export const etcdKeyPath = (instance: string): string => join(PKI_DIR, 'etcd', `${instance}.key`);
-
-/** The member name of the host the task runs for. */
-export const instanceOf = (v: RoleVars): string => etcdInstance(clusterOf(v), v.etcd_seq ?? 0);
-
-/** Days of a validity such as 7300d. */
-export function validityDays(validity: string | undefined): number {
-  const days = /^([0-9]+)d$/.exec(validity ?? '7300d')?.[1];
-  if (days === undefined) throw new Error(`cert_validity "${validity}" is not a number of days such as 7300d`);
-  return Number(days);
-}
 
 // The engine's local connection writes stdin after spawning and has no handler for EPIPE, so a local command that
 // exits before reading it can crash the run (the creates/removes guards of shell do). These scripts drain stdin first
@@ -53,6 +38,11 @@ export function caScript(cn: string, create: boolean): string {
     "  -addext 'basicConstraints=critical,CA:TRUE,pathlen:1' -addext 'keyUsage=critical,keyCertSign,cRLSign' -out ca.crt.tmp",
     'chmod 0644 ca.crt.tmp && mv ca.crt.tmp ca.crt',
   ].join('\n');
+}
+
+/** The subjectAltName of a member certificate: loopback, the host (IP or name) and the member name. */
+export function certAltNames(host: string, instance: string): string {
+  return ['IP:127.0.0.1', 'DNS:localhost', isIpv4(host) ? `IP:${host}` : `DNS:${host}`, `DNS:${instance}`].join(',');
 }
 
 /** Shell that issues the member certificate `instance` for `host`, signed by the CA: usable as server and as client. */
@@ -96,20 +86,3 @@ export function leafUsable(instance: string, host: string): boolean {
     return false;
   }
 }
-
-/** [etcd_cert_issue]: the CA once when missing, then a certificate per member unless it has a usable one, on the controller. */
-export const issueTasks = [
-  task('make the CA on the controller', shell, (v) => ({ cmd: caScript(v.ca_cn ?? 'pigsty-ca', v.ca_create ?? true) }), {
-    tags: ['etcd_cert', 'etcd_cert_issue'],
-    delegate_to: 'localhost',
-    run_once: true,
-    become: false,
-    when: () => !existsSync(caCertPath()),
-  }),
-  task('issue the etcd member certificate on the controller', shell, (v) => ({ cmd: leafScript(v.inventory_hostname, instanceOf(v), validityDays(v.cert_validity)) }), {
-    tags: ['etcd_cert', 'etcd_cert_issue'],
-    delegate_to: 'localhost',
-    become: false,
-    when: (v) => !leafUsable(instanceOf(v), v.inventory_hostname),
-  }),
-];

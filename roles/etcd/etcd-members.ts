@@ -1,4 +1,5 @@
-import { isIpv4, type ParamVars } from '../params.ts';
+import type { ParamVars } from '../params.ts';
+import type { RoleVars } from '../vars.ts';
 
 /** What the etcd role reads of one host to place it in its cluster. */
 export type EtcdHostVars = Pick<ParamVars, 'etcd_seq' | 'etcd_cluster' | 'etcd_port' | 'etcd_peer_port'>;
@@ -18,10 +19,6 @@ export interface EtcdMember {
   clientUrl: string;
 }
 
-export const ETCD_DEFAULT_PORT = 2379;
-export const ETCD_DEFAULT_PEER_PORT = 2380;
-export const ETCD_DEFAULT_CLUSTER = 'etcd';
-
 // Pigsty sorts the group as strings (a Jinja sort): 10.10.10.100 sorts before 10.10.10.11. Kept so every
 // member renders the same initial-cluster line as Pigsty would.
 const sortedHosts = (hosts: readonly string[]): string[] => [...new Set(hosts)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -29,21 +26,33 @@ const sortedHosts = (hosts: readonly string[]): string[] => [...new Set(hosts)].
 /** The member name of an instance: `<etcd_cluster>-<etcd_seq>`. */
 export const etcdInstance = (cluster: string, seq: number): string => `${cluster}-${seq}`;
 
-/** The cluster name a host belongs to (its etcd_cluster, `etcd` by default). */
-export const clusterOf = (v: Pick<EtcdHostVars, 'etcd_cluster'>): string => v.etcd_cluster ?? ETCD_DEFAULT_CLUSTER;
+/** The variables of an inventory host: the engine gives every one of them an entry in hostvars. */
+export function hostVarsOf<T>(v: { hostvars: Record<string, T> }, host: string): T {
+  const vars = v.hostvars[host];
+  if (vars === undefined) throw new Error(`${host} is not a host of the inventory`);
+  return vars;
+}
+
+/** The host's etcd_seq: an identity parameter without a default, asserted (etcd_assert) before it is read. */
+export function etcdSeqOf(v: Pick<RoleVars, 'etcd_seq' | 'inventory_hostname'>): number {
+  if (v.etcd_seq === undefined) throw new Error(`etcd_seq is required for etcd instance ${v.inventory_hostname}`);
+  return v.etcd_seq;
+}
+
+/** The member name of the host the task runs for. */
+export const instanceOf = (v: RoleVars): string => etcdInstance(v.etcd_cluster, etcdSeqOf(v));
 
 /** Every member of the host's cluster (the inventory group named etcd_cluster), sorted as Pigsty sorts them. */
 export function etcdMembers(v: EtcdView): EtcdMember[] {
-  const self = v.hostvars[v.inventory_hostname] ?? {};
-  const cluster = clusterOf(self);
+  const cluster = hostVarsOf(v, v.inventory_hostname).etcd_cluster;
   return sortedHosts(v.groups[cluster] ?? []).map((host) => {
-    const hv = v.hostvars[host] ?? {};
+    const hv = hostVarsOf(v, host);
     if (hv.etcd_seq === undefined) throw new Error(`etcd member ${host} of group ${cluster} has no etcd_seq`);
     return {
       host,
       name: etcdInstance(cluster, hv.etcd_seq),
-      peerUrl: `https://${host}:${hv.etcd_peer_port ?? ETCD_DEFAULT_PEER_PORT}`,
-      clientUrl: `https://${host}:${hv.etcd_port ?? ETCD_DEFAULT_PORT}`,
+      peerUrl: `https://${host}:${hv.etcd_peer_port}`,
+      clientUrl: `https://${host}:${hv.etcd_port}`,
     };
   });
 }
@@ -75,8 +84,8 @@ export function otherEndpoints(v: EtcdView): string {
  * named by etcd_cluster, or a member name (cluster-seq) used twice in the group.
  */
 export function etcdIdentityProblems(v: EtcdView): string[] {
-  const self = v.hostvars[v.inventory_hostname] ?? {};
-  const cluster = clusterOf(self);
+  const self = hostVarsOf(v, v.inventory_hostname);
+  const cluster = self.etcd_cluster;
   const problems: string[] = [];
   if (self.etcd_seq === undefined) problems.push(`etcd_seq is required for etcd instance ${v.inventory_hostname}`);
   else if (!Number.isInteger(self.etcd_seq) || self.etcd_seq < 0) problems.push(`etcd_seq must be a non-negative integer, got ${String(self.etcd_seq)}`);
@@ -92,9 +101,4 @@ export function etcdIdentityProblems(v: EtcdView): string[] {
     if (host !== v.inventory_hostname && v.hostvars[host]?.etcd_seq === undefined) problems.push(`member ${host} of group ${cluster} has no etcd_seq`);
   }
   return problems;
-}
-
-/** The subjectAltName of a member certificate: loopback, the host (IP or name) and the member name. */
-export function certAltNames(host: string, instance: string): string {
-  return ['IP:127.0.0.1', 'DNS:localhost', isIpv4(host) ? `IP:${host}` : `DNS:${host}`, `DNS:${instance}`].join(',');
 }

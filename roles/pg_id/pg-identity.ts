@@ -5,6 +5,12 @@ type PgIdentityVars = Pick<ParamVars, 'pg_cluster' | 'pg_seq' | 'pg_role' | 'pg_
 // Pigsty sorts member lists as strings (a Jinja sort), so 10.10.10.10 comes before 10.10.10.9; kept for parity.
 const sorted = (hosts: Iterable<string>): string[] => [...new Set(hosts)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 
+/** The Citus shard of a host of `cluster`: pg_shard, else the cluster (Pigsty's pg_id default), decided here only. */
+export const pgShardOf = (v: Pick<ParamVars, 'pg_shard'>, cluster: string): string => v.pg_shard ?? cluster;
+
+/** The Citus group of a host: pg_group, else 0 (Pigsty's pg_id default), decided here only. */
+export const pgGroupOf = (v: Pick<ParamVars, 'pg_group'>): number => v.pg_group ?? 0;
+
 /** PostgreSQL identity facts of one host; its cluster is every inventory host with the same pg_cluster, whatever their groups. Undefined when the host lacks pg_cluster, pg_seq or pg_role. */
 export function pgIdentity(host: string, hostVars: ReadonlyMap<string, PgIdentityVars>): PgFacts | undefined {
   const vars = hostVars.get(host);
@@ -18,8 +24,8 @@ export function pgIdentity(host: string, hostVars: ReadonlyMap<string, PgIdentit
   const seqs = members.flatMap(([, v]) => (v.pg_seq === undefined ? [] : [v.pg_seq]));
 
   return {
-    pg_shard: vars.pg_shard ?? cluster,
-    pg_group: vars.pg_group ?? 0,
+    pg_shard: pgShardOf(vars, cluster),
+    pg_group: pgGroupOf(vars),
     pg_instance: `${cluster}-${vars.pg_seq}`,
     pg_service: `${cluster}-${vars.pg_role}`,
     pg_is_primary: vars.pg_role === 'primary',

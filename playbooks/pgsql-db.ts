@@ -1,8 +1,8 @@
+import { isTrueWord } from '../engine/bool-words.ts';
 import type { Playbook } from '../engine/dsl.ts';
 import { dsl, type TaskItem } from '../engine/dsl.ts';
 import { debug } from '../modules/debug.ts';
 import { checks } from '../roles/checks.ts';
-import { flag } from '../roles/flag.ts';
 import { PigstyParams, type PgDatabase } from '../roles/params.ts';
 import { pgId } from '../roles/pg_id/role.ts';
 import { type AccessVars, pgbouncerListTask, pgbouncerReloadTask } from '../roles/pgsql/access.ts';
@@ -17,10 +17,14 @@ const { task, include } = dsl<DbPlayVars>();
 
 /** The pg_databases entry the run is about, if defined. */
 export function databaseDefinition(v: DbPlayVars): PgDatabase | undefined {
-  return typeof v.dbname === 'string' ? (v.pg_databases ?? []).find((d) => d.name === v.dbname) : undefined;
+  return typeof v.dbname === 'string' ? v.pg_databases.find((d) => d.name === v.dbname) : undefined;
 }
 
 const validName = (v: DbPlayVars): boolean => typeof v.dbname === 'string' && v.dbname !== '';
+
+/** -e dbforce as Ansible's `| bool` reads it: it is no parameter of the schema, so nothing typed it before. */
+const forced = (value: unknown): boolean =>
+  typeof value === 'boolean' ? value : typeof value === 'number' ? value !== 0 : typeof value === 'string' && isTrueWord(value);
 
 const tasks: TaskItem<DbPlayVars>[] = [
   include(
@@ -45,7 +49,7 @@ const tasks: TaskItem<DbPlayVars>[] = [
     'postgres',
     databaseTasks((v) => [databaseDefinition(v as DbPlayVars)].filter((d): d is PgDatabase => d !== undefined), {
       recreate: true,
-      force: (v) => flag((v as DbPlayVars).dbforce, false),
+      force: (v) => forced((v as DbPlayVars).dbforce),
     }) as TaskItem<DbPlayVars>[],
     { tags: ['postgres'], when: provisionHost },
   ),
@@ -57,7 +61,7 @@ const tasks: TaskItem<DbPlayVars>[] = [
   ),
   include('pgbouncer', [pgbouncerListTask([]), pgbouncerReloadTask([])] as TaskItem<DbPlayVars>[], {
     tags: ['pgbouncer'],
-    when: (v) => flag(v.pgbouncer_enabled, true) && databaseDefinition(v)?.pgbouncer !== false,
+    when: (v) => v.pgbouncer_enabled && databaseDefinition(v)?.pgbouncer !== false,
   }),
 ];
 

@@ -2,7 +2,6 @@ import type { Playbook } from '../engine/dsl.ts';
 import { dsl, type TaskItem } from '../engine/dsl.ts';
 import { debug } from '../modules/debug.ts';
 import { checks } from '../roles/checks.ts';
-import { flag } from '../roles/flag.ts';
 import { PigstyParams, type PgUser } from '../roles/params.ts';
 import { pgId } from '../roles/pg_id/role.ts';
 import {
@@ -21,7 +20,7 @@ const { task, include } = dsl<UserPlayVars>();
 
 /** The pg_users entry the run is about, if the username is valid and defined. */
 export function userDefinition(v: UserPlayVars): PgUser | undefined {
-  return typeof v.username === 'string' ? (v.pg_users ?? []).find((u) => u.name === v.username) : undefined;
+  return typeof v.username === 'string' ? v.pg_users.find((u) => u.name === v.username) : undefined;
 }
 
 const validName = (v: UserPlayVars): boolean => typeof v.username === 'string' && v.username !== '' && v.username !== 'postgres';
@@ -62,7 +61,7 @@ const tasks: TaskItem<UserPlayVars>[] = [
       pgbouncerUserlistTask([]),
       pgbouncerReloadTask([]),
     ] as TaskItem<UserPlayVars>[],
-    { tags: ['pgbouncer'], when: (v) => flag(v.pgbouncer_enabled, true) && userDefinition(v)?.pgbouncer === true },
+    { tags: ['pgbouncer'], when: (v) => v.pgbouncer_enabled && userDefinition(v)?.pgbouncer === true },
   ),
 ];
 

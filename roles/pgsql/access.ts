@@ -8,12 +8,13 @@ import { shell } from '../../modules/shell.ts';
 import { systemd } from '../../modules/systemd.ts';
 import { template, templatePath } from '../../modules/template.ts';
 import { waitFor } from '../../modules/wait-for.ts';
-import { flag } from '../flag.ts';
 import { HAPROXY_CHECK, HAPROXY_CONF_DIR, HAPROXY_LOADED, HAPROXY_RELOAD, settleScript } from '../haproxy/render.ts';
 import { pendingAmong, pendingReadTask, reloadPending, stampCommand, stampTask } from '../reloads.ts';
 import type { RoleVars } from '../vars.ts';
 import { renderHbaFile } from './hba.ts';
+import { dbsu } from './paths.ts';
 import { missingUsers, PGBOUNCER_UNIT, pgbouncerTemplateVars, renderUserlist, userlistNames, userlistQuery } from './pgbouncer.ts';
+import { required } from './required.ts';
 import { clusterMembers } from './selector.ts';
 import { pgServiceFiles, staleServiceFiles } from './services.ts';
 import { interfaceOf, VIP_MANAGER_CONFIG, VIP_MANAGER_UNIT, vipTemplateVars } from './vip.ts';
@@ -42,13 +43,7 @@ type Registered = {
 };
 export type AccessVars = RoleVars & Registered;
 
-const { task, include, role } = dsl<AccessVars>();
-
-/** The pgsql role's defaults without its tasks, for playbooks that run parts of it (pgsql-user, pgsql-db, pgsql-rm). */
-
-const dbsu = (v: RoleVars): string => v.pg_dbsu ?? 'postgres';
-const reloadWanted = (v: RoleVars): boolean => flag(v.pg_reload, true);
-const vipEnabled = (v: RoleVars): boolean => flag(v.pg_vip_enabled, false);
+const { task, include } = dsl<AccessVars>();
 
 //------------------------------------------------------------------ pgbouncer
 
@@ -86,7 +81,7 @@ export const pgbouncerSecretsTask = (tags: string[]) =>
   task(
     'read pgbouncer user secrets from pg_authid',
     pgSql,
-    (v) => ({ sql: userlistQuery(userlistNames(v).users), readonly: true, ...(v.pg_port !== undefined ? { port: v.pg_port } : {}) }),
+    (v) => ({ sql: userlistQuery(userlistNames(v).users), readonly: true, port: v.pg_port }),
     { tags, become_user: dbsu, no_log: true, register: 'pgb_secrets' },
   );
 
@@ -122,7 +117,7 @@ export const pgbouncerReloadTask = (tags: string[]) =>
   task('reload pgbouncer', shell, { cmd: `systemctl reload-or-restart pgbouncer && ${stampCommand('pgbouncer')}` }, {
     tags,
     when: (v) =>
-      reloadWanted(v) &&
+      v.pg_reload &&
       ([v.pgb_lists, v.pgb_hba, v.pgb_userlist].some(changed) || reloadPending(v.pgb_pending)) &&
       !changed(v.pgb_started) &&
       !changed(v.pgb_restarted),
@@ -138,7 +133,7 @@ const pgbouncer: TaskItem<AccessVars>[] = [
       // The modes the core's pg_dir step gives them too, so the two steps never undo each other.
       loop: (v) => [
         { path: '/etc/pgbouncer', mode: '0700' },
-        { path: v.pgbouncer_log_dir ?? '/pg/log/pgbouncer', mode: '0750' },
+        { path: v.pgbouncer_log_dir, mode: '0750' },
       ],
     },
   ),
@@ -167,7 +162,7 @@ const pgbouncer: TaskItem<AccessVars>[] = [
     copy,
     (v) => ({
       dest: '/etc/pgbouncer/pgb_hba.conf',
-      content: renderHbaFile([...v.pgb_default_hba_rules, ...(v.pgb_hba_rules ?? [])], 'pgbouncer', v),
+      content: renderHbaFile([...v.pgb_default_hba_rules, ...v.pgb_hba_rules], 'pgbouncer', v),
       owner: dbsu(v),
       group: 'postgres',
       mode: '0600',
@@ -191,7 +186,7 @@ const pgbouncer: TaskItem<AccessVars>[] = [
     tags: ['pgbouncer_launch', 'pgbouncer_restart'],
     when: (v) => changed(v.pgb_started) || changed(v.pgb_restarted),
   }),
-  task('wait for pgbouncer', waitFor, (v) => ({ host: '127.0.0.1', port: v.pgbouncer_port ?? 6432, timeout: 10 }), { tags: ['pgbouncer_launch'] }),
+  task('wait for pgbouncer', waitFor, (v) => ({ host: '127.0.0.1', port: v.pgbouncer_port, timeout: 10 }), { tags: ['pgbouncer_launch'] }),
   pgbouncerReloadTask(['pgbouncer_reload', 'pgbouncer_config', 'pgbouncer_hba', 'pgbouncer_user']),
 ];
 
@@ -199,7 +194,7 @@ const pgbouncer: TaskItem<AccessVars>[] = [
 
 /** The NIC to bind the VIP on: pg_vip_interface, or with auto the one holding the host's address. */
 function vipInterface(v: AccessVars): string {
-  if (v.pg_vip_interface !== 'auto') return v.pg_vip_interface ?? 'eth0';
+  if (v.pg_vip_interface !== 'auto') return v.pg_vip_interface;
   const found = interfaceOf(String(v.pg_vip_probe?.stdout ?? ''), v.inventory_hostname);
   if (!found) throw new Error(`pg_vip_interface auto: no interface holds ${v.inventory_hostname}; set pg_vip_interface`);
   return found;
@@ -237,19 +232,19 @@ const vip: TaskItem<AccessVars>[] = [
   ),
   pendingReadTask<AccessVars>('find vip-manager files not loaded yet', 'vip-manager', () => [VIP_MANAGER_CONFIG, VIP_MANAGER_UNIT], {
     tags: ['pg_vip_config', 'pg_vip_launch'],
-    when: (v) => vipEnabled(v) && reloadWanted(v),
+    when: (v) => v.pg_vip_enabled && v.pg_reload,
     register: 'pg_vip_pending',
   }),
   task('launch vip-manager', systemd, { name: 'vip-manager', state: 'started', enabled: true }, {
     tags: ['pg_vip_launch'],
-    when: (v) => vipEnabled(v) && reloadWanted(v),
+    when: (v) => v.pg_vip_enabled && v.pg_reload,
     register: 'pg_vip_started',
   }),
   // Also for files a run wrote and ended before restarting it on (a host without a stamp yet is left running).
   task('restart vip-manager on a new config or unit', systemd, { name: 'vip-manager', state: 'restarted' }, {
     tags: ['pg_vip_launch'],
     when: (v) =>
-      vipEnabled(v) && reloadWanted(v) && (changed(v.pg_vip_files) || pendingAmong(v.pg_vip_pending, [VIP_MANAGER_CONFIG, VIP_MANAGER_UNIT])) && !changed(v.pg_vip_started),
+      v.pg_vip_enabled && v.pg_reload && (changed(v.pg_vip_files) || pendingAmong(v.pg_vip_pending, [VIP_MANAGER_CONFIG, VIP_MANAGER_UNIT])) && !changed(v.pg_vip_started),
     register: 'pg_vip_restarted',
   }),
   stampTask<AccessVars>('record that vip-manager loaded its files', 'vip-manager', {
@@ -259,7 +254,7 @@ const vip: TaskItem<AccessVars>[] = [
   // Debian's package enables vip-manager at install; without a VIP to hold it only fails (and degrades systemd).
   task('keep vip-manager off while the VIP is disabled', systemd, { name: 'vip-manager', state: 'stopped', enabled: false }, {
     tags: ['pg_vip_launch'],
-    when: (v) => !vipEnabled(v),
+    when: (v) => !v.pg_vip_enabled,
   }),
 ];
 
@@ -267,11 +262,11 @@ const vip: TaskItem<AccessVars>[] = [
 
 /** This cluster's service files: pg_default_services + pg_services over the inventory's members. */
 export function serviceFiles(v: RoleVars): { name: string; content: string }[] {
-  const cluster = v.pg_cluster ?? '';
-  const files = pgServiceFiles([...v.pg_default_services, ...(v.pg_services ?? [])], {
+  const cluster = required(v, 'pg_cluster');
+  const files = pgServiceFiles([...v.pg_default_services, ...v.pg_services], {
     cluster,
-    members: clusterMembers(v.hostvars as unknown as Record<string, Record<string, unknown>>, cluster),
-    defaultDest: v.pg_default_service_dest ?? 'pgbouncer',
+    members: clusterMembers(v.hostvars, cluster),
+    defaultDest: v.pg_default_service_dest,
     rto: v.pg_rto,
     rtoPlan: v.pg_rto_plan,
   });
@@ -287,17 +282,14 @@ function staleFiles(v: AccessVars): string[] {
   const listing = String(v.pg_service_present?.stdout ?? '')
     .split('\n')
     .filter(Boolean);
-  return staleServiceFiles(listing, v.pg_cluster ?? '', serviceFiles(v).map((f) => f.name), otherClusters(v));
+  return staleServiceFiles(listing, required(v, 'pg_cluster'), serviceFiles(v).map((f) => f.name), otherClusters(v));
 }
 
 /** Whether haproxy has service files it has not loaded: changed now, or by a run that ended before its reload. */
 const servicesChanged = (v: AccessVars): boolean => changed(v.pg_service_files) || changed(v.pg_service_removed) || reloadPending(v.pg_service_pending);
 
 /** Whether the services go to this host's haproxy (no dedicated provider group). */
-export const localProvider = (v: RoleVars): boolean => {
-  const provider = v.pg_service_provider ?? '';
-  return provider === '' || !(provider in v.groups);
-};
+export const localProvider = (v: RoleVars): boolean => v.pg_service_provider === '' || !(v.pg_service_provider in v.groups);
 
 /**
  * The service steps on one haproxy host: ensure conf.d, write the files, drop stale ones, check, reload.
@@ -336,14 +328,14 @@ function serviceSteps(suffix: string, when: (v: AccessVars) => boolean, on?: (v:
     }),
     task(`check the haproxy configuration${suffix}`, command, { argv: HAPROXY_CHECK }, {
       tags: ['pg_service_reload'],
-      when: (v) => when(v) && reloadWanted(v) && servicesChanged(v),
+      when: (v) => when(v) && v.pg_reload && servicesChanged(v),
       check_mode: false,
       changed_when: () => false,
       ...where,
     }),
     task(`reload haproxy${suffix}`, shell, { cmd: HAPROXY_RELOAD }, {
       tags: ['pg_service_reload'],
-      when: (v) => when(v) && reloadWanted(v) && servicesChanged(v),
+      when: (v) => when(v) && v.pg_reload && servicesChanged(v),
       register: 'pg_service_reloaded',
       ...where,
     }),
@@ -361,7 +353,7 @@ function serviceSteps(suffix: string, when: (v: AccessVars) => boolean, on?: (v:
 export const MAX_SERVICE_PROVIDERS = 4;
 
 /** The hosts of the dedicated haproxy group (pg_service_provider), if there is one. */
-export const providers = (v: RoleVars): string[] => v.groups[v.pg_service_provider ?? ''] ?? [];
+export const providers = (v: RoleVars): string[] => v.groups[v.pg_service_provider] ?? [];
 
 const services: TaskItem<AccessVars>[] = [
   ...serviceSteps('', localProvider),
@@ -385,8 +377,8 @@ const services: TaskItem<AccessVars>[] = [
  * [pg_access,pg_vip], and the cluster's haproxy services [pg_access,pg_service].
  */
 export const pgAccess = [
-  include('pgbouncer', pgbouncer, { tags: ['pg_access', 'pgbouncer'], when: (v) => flag(v.pgbouncer_enabled, true) }),
+  include('pgbouncer', pgbouncer, { tags: ['pg_access', 'pgbouncer'], when: (v) => v.pgbouncer_enabled }),
   include('vip-manager', vip, { tags: ['pg_access', 'pg_vip'] }),
   // haproxy comes with the node role: without it (haproxy_enabled false) there is nothing to serve the services.
-  include('haproxy services', services, { tags: ['pg_access', 'pg_service'], when: (v) => flag(v.haproxy_enabled, true) }),
+  include('haproxy services', services, { tags: ['pg_access', 'pg_service'], when: (v) => v.haproxy_enabled }),
 ] as TaskItem<RoleVars>[];

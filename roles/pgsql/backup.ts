@@ -4,7 +4,6 @@ import { command } from '../../modules/command.ts';
 import { file } from '../../modules/file.ts';
 import { shell } from '../../modules/shell.ts';
 import { template, templatePath } from '../../modules/template.ts';
-import { flag } from '../flag.ts';
 import type { RoleVars } from '../vars.ts';
 import {
   initialBackupWanted,
@@ -15,33 +14,34 @@ import {
   repoOptions,
   stanzaInitWanted,
 } from './pgbackrest.ts';
+import { dbsu } from './paths.ts';
+import { required } from './required.ts';
 
 type BackupVars = RoleVars & { pgbackrest_stanza?: TaskResult };
 const { task, include } = dsl<BackupVars>();
 
-const dbsu = (v: RoleVars): string => v.pg_dbsu ?? 'postgres';
-const cluster = (v: RoleVars): string => v.pg_cluster ?? '';
+const cluster = (v: RoleVars): string => required(v, 'pg_cluster');
 
 /**
  * The archive_command, restore_command and pgBackRest replica method for the core's Patroni configuration
  * (postgresql.parameters and the create_replica_methods), for a cluster.
  */
-export const pgArchiveCommands = (v: Pick<RoleVars, 'pg_cluster'>) => pgbackrestCommands(v.pg_cluster ?? '');
+export const pgArchiveCommands = (v: Pick<RoleVars, 'pg_cluster'>) => pgbackrestCommands(required(v, 'pg_cluster'));
 
 /** The values pgbackrest-conf.hbs prints (under `pgbr`). */
 export function pgbackrestTemplateVars(v: RoleVars) {
   return {
     cluster: cluster(v),
-    instance: v.pg_instance ?? v.inventory_hostname,
-    role: v.pg_role ?? 'replica',
-    method: v.pgbackrest_method ?? 'local',
+    instance: required(v, 'pg_instance'),
+    role: required(v, 'pg_role'),
+    method: v.pgbackrest_method,
     repo: repoOptions(v),
-    log_dir: v.pgbackrest_log_dir ?? '/pg/log/pgbackrest',
-    data: v.pg_data ?? '/pg/data',
-    port: v.pg_port ?? 5432,
-    socket: v.pg_localhost ?? '/var/run/postgresql',
+    log_dir: v.pgbackrest_log_dir,
+    data: v.pg_data,
+    port: v.pg_port,
+    socket: v.pg_localhost,
     ivory: v.pg_mode === 'ivory',
-    version: v.pg_version ?? 18,
+    version: v.pg_version,
   };
 }
 
@@ -136,5 +136,5 @@ const steps: TaskItem<BackupVars>[] = [
  * (pgArchiveCommands).
  */
 export const pgBackup = [
-  include('pgbackrest', steps, { tags: ['pg_backup', 'pgbackrest'], when: (v) => flag(v.pgbackrest_enabled, true) }),
+  include('pgbackrest', steps, { tags: ['pg_backup', 'pgbackrest'], when: (v) => v.pgbackrest_enabled }),
 ] as TaskItem<RoleVars>[];

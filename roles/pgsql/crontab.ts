@@ -9,15 +9,14 @@ export const PG_CRONTAB_ENV = ['SHELL=/bin/bash', 'PATH=/usr/pgsql/bin:/pg/bin:/
 
 /** The dbsu crontab lines of pg_crontab (none: the block is removed). */
 export const pgCrontabLines = (v: RoleVars): string[] => {
-  const jobs = v.pg_crontab ?? [];
-  return jobs.length ? [...PG_CRONTAB_ENV, ...jobs] : [];
+  return v.pg_crontab.length ? [...PG_CRONTAB_ENV, ...v.pg_crontab] : [];
 };
 
 /** The dbsu's crontab [pg_crontab]: pg_crontab as a managed block of the dbsu's own crontab. */
 export const pgCrontab = [
   // Only with entries: the cron daemon comes with the node role, and pgsql.ts alone may run where it is absent.
-  task('write the dbsu crontab', cron, (v) => ({ name: 'pg_crontab', user: v.pg_dbsu ?? 'postgres', lines: pgCrontabLines(v) }), {
+  task('write the dbsu crontab', cron, (v) => ({ name: 'pg_crontab', user: v.pg_dbsu, lines: pgCrontabLines(v) }), {
     tags: ['pg_crontab'],
-    when: (v) => (v.pg_crontab ?? []).length > 0,
+    when: (v) => v.pg_crontab.length > 0,
   }),
 ] as TaskItem<RoleVars>[];

@@ -13,10 +13,9 @@ import { pgSchema, type PgSchemaArgs } from '../../modules/pg-schema.ts';
 import { pgSql } from '../../modules/pg-sql.ts';
 import { quoteLiteral } from '../../modules/pg-quote.ts';
 import type { Static } from '@sinclair/typebox';
-import { flag } from '../flag.ts';
 import type { PgDatabase, PgUser } from '../params.ts';
 import type { RoleVars } from '../vars.ts';
-import { PG_DEFAULT_PRIVILEGES } from './defaults.ts';
+import { dbsu } from './paths.ts';
 
 type ProvisionVars = RoleVars & { pg_db_created?: Record<string, TaskResult> };
 const { task, include } = dsl<ProvisionVars>();
@@ -29,8 +28,7 @@ function defined<T extends Record<string, unknown>>(object: T): T {
   return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as T;
 }
 
-const port = (v: RoleVars) => (v.pg_port !== undefined ? { port: v.pg_port } : {});
-const dbsu = (v: RoleVars): string => v.pg_dbsu ?? 'postgres';
+const port = (v: RoleVars) => ({ port: v.pg_port });
 /** Provisioning runs on the writable primary: not on replicas, not on a standby cluster's leader. */
 export const provisionHost = (v: RoleVars): boolean => v.pg_role === 'primary' && !v.pg_upstream;
 
@@ -38,7 +36,7 @@ export const provisionHost = (v: RoleVars): boolean => v.pg_role === 'primary' &
 
 /** The system users of the cluster, which a pg_users entry cannot drop. */
 export function systemUsers(v: RoleVars): string[] {
-  return [dbsu(v), 'postgres', v.pg_replication_username ?? 'replicator', v.pg_admin_username ?? 'dbuser_dba', v.pg_monitor_username ?? 'dbuser_monitor'];
+  return [dbsu(v), 'postgres', v.pg_replication_username, v.pg_admin_username, v.pg_monitor_username];
 }
 
 /** pg_role arguments of a pg_users entry. */
@@ -147,12 +145,9 @@ export function databaseArgs(v: RoleVars, db: PgDatabase, policy: DropPolicy = {
     connlimit: db.connlimit,
     comment: db.comment ?? `business database ${db.name}`,
     revokeconn: db.revokeconn,
-    connect_roles:
-      db.revokeconn === true
-        ? [v.pg_replication_username ?? 'replicator', v.pg_monitor_username ?? 'dbuser_monitor', v.pg_admin_username ?? 'dbuser_dba']
-        : undefined,
+    connect_roles: db.revokeconn === true ? [v.pg_replication_username, v.pg_monitor_username, v.pg_admin_username] : undefined,
     parameters: db.parameters ? Object.fromEntries(Object.entries(db.parameters).map(([k, value]) => [k, settingValue(value)])) : undefined,
-    safeguard: state === 'create' ? undefined : flag(v.pg_safeguard, false),
+    safeguard: state === 'create' ? undefined : v.pg_safeguard,
     force: state === 'recreate' ? (policy.force?.(v) ?? false) : undefined,
     ...port(v),
   });
@@ -171,7 +166,7 @@ export function privilegeArgs(v: RoleVars, db: PgDatabase): Static<typeof PgPriv
     { on: 'SCHEMA', name: 'public', privileges: ['CREATE'], to: 'dbrole_admin' },
   ];
   if (owner) grants.push({ on: 'DATABASE', name: db.name, privileges: ['ALL'], to: owner });
-  const rules = owner ? (v.pg_default_privileges ?? PG_DEFAULT_PRIVILEGES).map((rule) => parseDefaultPrivilege(rule, owner)) : [];
+  const rules = owner ? v.pg_default_privileges.map((rule) => parseDefaultPrivilege(rule, owner)) : [];
   return { db: db.name, grants, default_privileges: rules, ...port(v) };
 }
 
@@ -221,10 +216,7 @@ const createdNow = (result: TaskResult | undefined, name: string): boolean => {
 
 /** The steps of one wave: databases at one template depth, created and provisioned before their clones are made. */
 function waveTasks(depth: number, select: (v: RoleVars) => PgDatabase[], policy: DropPolicy): TaskItem<ProvisionVars>[] {
-  const wave = (v: RoleVars) => {
-    const all = v.pg_databases ?? [];
-    return select(v).filter((db) => db.state !== 'absent' && templateDepth(db, all) === depth);
-  };
+  const wave = (v: RoleVars) => select(v).filter((db) => db.state !== 'absent' && templateDepth(db, v.pg_databases) === depth);
   const at = depth === 0 ? '' : ` (clones, depth ${depth})`;
   const some = (items: (v: RoleVars) => unknown[]) => (v: RoleVars) => provisionHost(v) && items(v).length > 0;
   const clonesOfUserTemplates = (v: RoleVars) => (depth === 0 ? [] : wave(v).filter((db) => appliedState(db, policy) !== 'recreate'));
@@ -329,13 +321,10 @@ function baselineTasks(depth: number, wave: (v: RoleVars) => PgDatabase[]): Task
  */
 export function databaseTasks(select: (v: RoleVars) => PgDatabase[], policy: DropPolicy): TaskItem<ProvisionVars>[] {
   const dropped = (v: RoleVars) => select(v).filter((db) => db.state === 'absent' && !SYSTEM_DATABASES.includes(db.name));
-  const tooDeep = (v: RoleVars) => {
-    const all = v.pg_databases ?? [];
-    return select(v).filter((db) => db.state !== 'absent' && templateDepth(db, all) > MAX_TEMPLATE_DEPTH);
-  };
+  const tooDeep = (v: RoleVars) => select(v).filter((db) => db.state !== 'absent' && templateDepth(db, v.pg_databases) > MAX_TEMPLATE_DEPTH);
   const leftToRecreate = (v: RoleVars) => select(v).flatMap((db) => (db.state === 'recreate' && appliedState(db, policy) !== 'recreate' ? [db.name] : []));
   return [
-    task('drop absent databases', pgDatabase, (v, db: PgDatabase) => ({ name: db.name, state: 'absent', safeguard: flag(v.pg_safeguard, false), ...port(v) }), {
+    task('drop absent databases', pgDatabase, (v, db: PgDatabase) => ({ name: db.name, state: 'absent', safeguard: v.pg_safeguard, ...port(v) }), {
       tags: ['pg_db_drop'],
       loop: dropped,
       when: (v) => provisionHost(v) && dropped(v).length > 0,
@@ -361,6 +350,6 @@ export function databaseTasks(select: (v: RoleVars) => PgDatabase[], policy: Dro
  * [pg_provision,pg_db], when pg_provision is on.
  */
 export const pgProvision = [
-  include('pg_users', userTasks((v) => v.pg_users ?? []), { tags: ['pg_provision', 'pg_user'], when: (v) => flag(v.pg_provision, true) }),
-  include('pg_databases', databaseTasks((v) => v.pg_databases ?? [], { recreate: false }), { tags: ['pg_provision', 'pg_db'], when: (v) => flag(v.pg_provision, true) }),
+  include('pg_users', userTasks((v) => v.pg_users), { tags: ['pg_provision', 'pg_user'], when: (v) => v.pg_provision }),
+  include('pg_databases', databaseTasks((v) => v.pg_databases, { recreate: false }), { tags: ['pg_provision', 'pg_db'], when: (v) => v.pg_provision }),
 ] as TaskItem<RoleVars>[];

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TaskResult } from '../../engine/dsl.ts';
 import { haproxy } from '../../roles/haproxy/role.ts';
+import { PARAM_DEFAULTS } from '../../roles/params.ts';
 import { pgAccess } from '../../roles/pgsql/access.ts';
 import { hbaTaskList } from '../../roles/pgsql/tasks/hba.ts';
 import { NO_STAMP, pendingAmong, pendingScript, postgresReloadPending, reloadPending, stampCommand } from '../../roles/reloads.ts';
@@ -8,7 +9,7 @@ import type { RoleVars } from '../../roles/vars.ts';
 import { tasksOf } from './role-tasks.ts';
 
 const host = (extra: Record<string, unknown> = {}): RoleVars =>
-  ({ inventory_hostname: '10.10.10.11', group_names: [], groups: {}, hostvars: {}, pg_cluster: 'pg-test', pg_role: 'primary', pg_instance: 'pg-test-1', ...extra }) as RoleVars;
+  ({ ...PARAM_DEFAULTS, inventory_hostname: '10.10.10.11', group_names: [], groups: {}, hostvars: {}, pg_cluster: 'pg-test', pg_role: 'primary', pg_instance: 'pg-test-1', ...extra }) as RoleVars;
 const out = (stdout: string): TaskResult => ({ changed: false, failed: false, stdout });
 const unchanged: TaskResult = { changed: false, failed: false };
 const wrote: TaskResult = { changed: true, failed: false };

@@ -3,19 +3,21 @@ import { copy } from '../../../modules/copy.ts';
 import { CA_CRT, certPaths, issueCert, type CertSpec } from '../../ca/pki.ts';
 import type { RoleVars } from '../../vars.ts';
 import { dbsu, type PgVars } from '../paths.ts';
+import { required } from '../required.ts';
 
 const { task, include } = dsl<PgVars>();
 
 /** The server certificate of an instance: the cluster's shared key, its own certificate, valid for its names and address. */
 export function pgCertSpec(v: RoleVars): CertSpec {
-  const instance = `${v.pg_cluster}-${v.pg_seq}`;
+  const cluster = required(v, 'pg_cluster');
+  const instance = `${cluster}-${required(v, 'pg_seq')}`;
   return {
     dir: 'pgsql',
     name: instance,
-    key: v.pg_cluster ?? '',
+    key: cluster,
     cn: instance,
     ou: 'postgres',
-    sans: ['DNS:localhost', `DNS:${v.pg_cluster}`, `DNS:${instance}`, 'IP:127.0.0.1', `IP:${v.inventory_hostname}`],
+    sans: ['DNS:localhost', `DNS:${cluster}`, `DNS:${instance}`, 'IP:127.0.0.1', `IP:${v.inventory_hostname}`],
   };
 }
 

@@ -10,6 +10,7 @@ import { pgEtcdUserTasks } from '../../etcd/pg-user.ts';
 import { pgbackrestConfigTasks } from '../backup.ts';
 import { patroniConf } from '../conf.ts';
 import { dbsu, type PgVars } from '../paths.ts';
+import { required } from '../required.ts';
 
 const { task, include } = dsl<PgVars>();
 
@@ -28,6 +29,9 @@ export const fsBytes = (v: PgVars): number => {
 };
 
 const confVars = (v: PgVars) => ({ conf: patroniConf(v, fsBytes(v)) });
+
+/** The pgsodium server key: pgsodium_key, else Pigsty's sha256 of the cluster name. */
+export const pgsodiumKey = (v: PgVars): string => v.pgsodium_key ?? createHash('sha256').update(required(v, 'pg_cluster')).digest('hex');
 
 /** Patroni's config and the units [pg_conf], the etcd account of the cluster [pg_conf, pg_etcd], the pgsodium key [pg_key]. */
 export const configTasks: TaskItem<PgVars>[] = [
@@ -79,7 +83,7 @@ export const configTasks: TaskItem<PgVars>[] = [
         copy,
         (v) => ({
           dest: '/pg/conf/pgsodium.key',
-          content: v.pgsodium_key ?? createHash('sha256').update(v.pg_cluster ?? '').digest('hex'),
+          content: pgsodiumKey(v),
           owner: dbsu(v),
           group: 'postgres',
           mode: '0600',

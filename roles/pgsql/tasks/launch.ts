@@ -13,13 +13,15 @@ import { waitFor } from '../../../modules/wait-for.ts';
 import { stampTask } from '../../reloads.ts';
 import { renderHbaFile } from '../hba.ts';
 import { asDbsu, autoConf, controllerFile, dbsu, type PgVars } from '../paths.ts';
+import { required } from '../required.ts';
 
 const { task, include } = dsl<PgVars>();
 
 const isPrimary = (v: PgVars): boolean => v.pg_role === 'primary';
 const patronictl = (v: PgVars, ...args: string[]): string[] => ['patronictl', '-c', '/etc/patroni/patroni.yml', ...args];
 /** The name patronictl knows the cluster by, with the Citus group when there is one. */
-const patroniCluster = (v: PgVars): string[] => (v.pg_mode === 'citus' ? [v.pg_shard ?? v.pg_cluster ?? '', '--group', String(v.pg_group ?? 0)] : [v.pg_cluster ?? '']);
+const patroniCluster = (v: PgVars): string[] =>
+  v.pg_mode === 'citus' ? [required(v, 'pg_shard'), '--group', String(required(v, 'pg_group'))] : [required(v, 'pg_cluster')];
 
 /**
  * Start a unit, reloading systemd first when this run wrote its file: a new file in /etc/systemd/system that
@@ -114,7 +116,7 @@ const primaryTasks = [
     tags: ['pg_restart'],
     when: (v) => changed(v.pg_primary_hba) && !changed(v.pg_primary_param),
   }),
-  task('restart postgres via patroni', command, (v) => ({ argv: patronictl(v, 'restart', ...patroniCluster(v), String(v.pg_instance), '--force') }), {
+  task('restart postgres via patroni', command, (v) => ({ argv: patronictl(v, 'restart', ...patroniCluster(v), required(v, 'pg_instance'), '--force') }), {
     ...asDbsu,
     tags: ['pg_restart'],
     when: (v) => changed(v.pg_primary_param),
@@ -138,7 +140,7 @@ const replicaTasks = [
     'check replication connectivity',
     shell,
     (v) => ({
-      cmd: `PGPASSWORD="$(cat)" ${shq(`${v.pg_bin_dir}/psql`)} -w -h ${shq(String(v.pg_primary_ip))} -p ${v.pg_port} -U ${shq(v.pg_replication_username)} -d postgres -AXtc 'SELECT 1'`,
+      cmd: `PGPASSWORD="$(cat)" ${shq(`${v.pg_bin_dir}/psql`)} -w -h ${shq(required(v, 'pg_primary_ip'))} -p ${v.pg_port} -U ${shq(v.pg_replication_username)} -d postgres -AXtc 'SELECT 1'`,
       stdin: v.pg_replication_password,
     }),
     { ...asDbsu, check_mode: false, changed_when: () => false },
@@ -157,7 +159,7 @@ const replicaTasks = [
   }),
 ];
 
-const primaryState = (v: PgVars): string | undefined => (v.hostvars[v.pg_primary_ip ?? ''] as PgVars | undefined)?.pg_primary_state;
+const primaryState = (v: PgVars): string | undefined => (v.hostvars[required(v, 'pg_primary_ip')] as PgVars | undefined)?.pg_primary_state;
 
 /** Patroni's working mode: pause hands the cluster to the operator, remove leaves PostgreSQL running without Patroni. */
 const patroniModeTasks = [

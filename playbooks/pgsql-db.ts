@@ -5,8 +5,8 @@ import { debug } from '../modules/debug.ts';
 import { checks } from '../roles/checks.ts';
 import { PigstyParams, type PgDatabase } from '../roles/params.ts';
 import { pgId } from '../roles/pg_id/role.ts';
-import { type AccessVars, pgbouncerListTask, pgbouncerReloadTask } from '../roles/pgsql/access.ts';
-import { databaseTasks, provisionHost } from '../roles/pgsql/provision.ts';
+import { type AccessVars, pgbouncerListTask, pgbouncerReloadTask } from '../roles/pgsql/tasks/access.ts';
+import { databaseTasks, provisionHost } from '../roles/pgsql/tasks/provision.ts';
 
 /**
  * `-e dbname=NAME`: the pg_databases entry to create, update, recreate or drop; `-e dbforce=true`: recreate it even

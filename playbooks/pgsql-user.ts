@@ -11,8 +11,8 @@ import {
   pgbouncerReloadTask,
   pgbouncerSecretsTask,
   pgbouncerUserlistTask,
-} from '../roles/pgsql/access.ts';
-import { provisionHost, userTasks } from '../roles/pgsql/provision.ts';
+} from '../roles/pgsql/tasks/access.ts';
+import { provisionHost, userTasks } from '../roles/pgsql/tasks/provision.ts';
 
 /** `-e username=NAME`: the pg_users entry to create, update or drop. */
 type UserPlayVars = AccessVars & { username?: unknown };

@@ -1,15 +1,15 @@
 import { dsl, type TaskItem } from '../../engine/dsl.ts';
-import { pgAccess } from './access.ts';
-import { pgBackup } from './backup.ts';
-import { pgCrontab } from './crontab.ts';
+import { pgAccess } from './tasks/access.ts';
+import { pgBackup } from './tasks/backup.ts';
+import { pgCrontab } from './tasks/crontab.ts';
 import type { PgVars } from './paths.ts';
 import { certTasks } from './tasks/cert.ts';
 import { configTasks } from './tasks/config.ts';
 import { hbaTaskList } from './tasks/hba.ts';
 import { initTaskList } from './tasks/init.ts';
 import { installTasks } from './tasks/install.ts';
-import { launchPrimaryTasks, launchReplicaTasks, patroniModeTaskList } from './tasks/launch.ts';
-import { pgProvision } from './provision.ts';
+import { launchPrimaryTasks, launchReplicaTasks, patroniModeTaskList } from './tasks/primary.ts';
+import { pgProvision } from './tasks/provision.ts';
 
 const { include, role } = dsl<PgVars>();
 

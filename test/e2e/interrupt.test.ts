@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAPROXY_LOADED } from '../../roles/haproxy/render.ts';
-import { PGBOUNCER_RELOAD_FILES, PGBOUNCER_RESTART_FILES } from '../../roles/pgsql/access.ts';
+import { PGBOUNCER_RELOAD_FILES, PGBOUNCER_RESTART_FILES } from '../../roles/pgsql/tasks/access.ts';
 import { pendingScript } from '../../roles/reloads.ts';
 import { dbsuQuery, onNode, recap, results, ROOT, runEntry, sandbox, SANDBOX_INVENTORY, type Run } from './harness.ts';
 

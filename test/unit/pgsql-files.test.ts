@@ -8,7 +8,7 @@ import YAML from 'yaml';
 import { shq } from '../../engine/shell-quote.ts';
 import { renderTemplate } from '../../modules/template.ts';
 import { PARAM_DEFAULTS } from '../../roles/params.ts';
-import { patroniConf } from '../../roles/pgsql/conf.ts';
+import { patroniConf } from '../../roles/pgsql/patroni-conf.ts';
 import { PG_DEFAULT_ROLES } from '../../roles/pgsql/defaults.ts';
 import { autoConf, clusterDir, dbsuSudoCommands, dbsuUid, pgHome, pgpassLine, pgpassRegexp, pgRoleArgs } from '../../roles/pgsql/paths.ts';
 import type { RoleVars } from '../../roles/vars.ts';

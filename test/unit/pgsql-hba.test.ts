@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PARAM_DEFAULTS, type HbaRule } from '../../roles/params.ts';
 import { PG_DEFAULT_HBA_RULES, PGB_DEFAULT_HBA_RULES } from '../../roles/pgsql/defaults.ts';
-import { authMethod, renderHbaFile, renderHbaRules, sortHbaRules, type HbaContext } from '../../roles/pgsql/hba.ts';
+import { authMethod, renderHbaFile, renderHbaRules, sortHbaRules, type HbaContext } from '../../roles/pgsql/hba-rules.ts';
 import type { RoleVars } from '../../roles/vars.ts';
 
 const ctx: HbaContext = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderTemplate, templatePath } from '../../modules/template.ts';
-import { pgArchiveCommands, pgbackrestTemplateVars, stanzaStatus } from '../../roles/pgsql/backup.ts';
+import { pgArchiveCommands, pgbackrestTemplateVars, stanzaStatus } from '../../roles/pgsql/tasks/backup.ts';
 import { coerceExtraVars } from '../../engine/schema.ts';
 import { PARAM_DEFAULTS, PigstyParams } from '../../roles/params.ts';
 import {

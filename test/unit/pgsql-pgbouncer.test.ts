@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderTemplate, templatePath } from '../../modules/template.ts';
 import { PARAM_DEFAULTS } from '../../roles/params.ts';
-import { listenAddress } from '../../roles/pgsql/conf.ts';
+import { listenAddress } from '../../roles/pgsql/patroni-conf.ts';
 import {
   databaseLines,
   missingUsers,
@@ -11,7 +11,7 @@ import {
   userlistQuery,
   userOptionLines,
   type PgbouncerVars,
-} from '../../roles/pgsql/pgbouncer.ts';
+} from '../../roles/pgsql/pgbouncer-files.ts';
 
 const tpl = (name: string): string => templatePath(new URL('../../roles/pgsql/role.ts', import.meta.url).href, name);
 

@@ -17,7 +17,7 @@ import {
   systemUsers,
   templateDepth,
   userTasks,
-} from '../../roles/pgsql/provision.ts';
+} from '../../roles/pgsql/tasks/provision.ts';
 import type { RoleVars } from '../../roles/vars.ts';
 import { userDefinition } from '../../playbooks/pgsql-user.ts';
 import { databaseDefinition } from '../../playbooks/pgsql-db.ts';

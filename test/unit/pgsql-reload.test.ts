@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TaskResult } from '../../engine/dsl.ts';
 import { haproxy } from '../../roles/haproxy/role.ts';
 import { PARAM_DEFAULTS } from '../../roles/params.ts';
-import { pgAccess } from '../../roles/pgsql/access.ts';
+import { pgAccess } from '../../roles/pgsql/tasks/access.ts';
 import { hbaTaskList } from '../../roles/pgsql/tasks/hba.ts';
 import { NO_STAMP, pendingAmong, pendingScript, postgresReloadPending, reloadPending, stampCommand } from '../../roles/reloads.ts';
 import type { RoleVars } from '../../roles/vars.ts';

@@ -3,11 +3,11 @@ import YAML from 'yaml';
 import { renderTemplate, templatePath } from '../../modules/template.ts';
 import { flag } from '../../roles/flag.ts';
 import { PARAM_DEFAULTS, type PgService } from '../../roles/params.ts';
-import { pgAccess } from '../../roles/pgsql/access.ts';
+import { pgAccess } from '../../roles/pgsql/tasks/access.ts';
 import { PG_RTO_PLAN } from '../../roles/pgsql/rto.ts';
 import { clusterMembers, jmesSearch, selectMembers, type Member } from '../../roles/pgsql/selector.ts';
-import { destinationPort, pgHaproxyService, pgServiceFiles, rtoServerDefaults, staleServiceFiles, type ServiceContext } from '../../roles/pgsql/services.ts';
-import { interfaceOf, vipTemplateVars } from '../../roles/pgsql/vip.ts';
+import { destinationPort, pgHaproxyService, pgServiceFiles, rtoServerDefaults, staleServiceFiles, type ServiceContext } from '../../roles/pgsql/service-files.ts';
+import { interfaceOf, vipTemplateVars } from '../../roles/pgsql/vip-manager.ts';
 import type { RoleVars } from '../../roles/vars.ts';
 
 /** A host's variables as the engine hands them to hostvars: the declared defaults under what the inventory sets. */

@@ -7,8 +7,8 @@ import { file } from '../../../modules/file.ts';
 import { shell } from '../../../modules/shell.ts';
 import { template, templatePath } from '../../../modules/template.ts';
 import { pgEtcdUserTasks } from '../../etcd/pg-user.ts';
-import { pgbackrestConfigTasks } from '../backup.ts';
-import { patroniConf } from '../conf.ts';
+import { pgbackrestConfigTasks } from './backup.ts';
+import { patroniConf } from '../patroni-conf.ts';
 import { dbsu, type PgVars } from '../paths.ts';
 import { required } from '../required.ts';
 

@@ -4,7 +4,7 @@ import { command } from '../../../modules/command.ts';
 import { shell } from '../../../modules/shell.ts';
 import { pendingReadTask, postgresReloadPending, reloadPending, stampCommand } from '../../reloads.ts';
 import { dbsu, type PgVars } from '../paths.ts';
-import { hbaTask, paramTask, pgFilesTask, pgReloadArgs } from './launch.ts';
+import { hbaTask, paramTask, pgFilesTask, pgReloadArgs } from './primary.ts';
 
 const { task } = dsl<PgVars>();
 

@@ -1,6 +1,6 @@
 import { DB_NAME, ROLE_NAME, WORD, type PgDatabase } from '../params.ts';
 import type { RoleVars } from '../vars.ts';
-import { listenAddress } from './conf.ts';
+import { listenAddress } from './patroni-conf.ts';
 import { required } from './required.ts';
 
 /** The variables pgbouncer's files are computed from (a subset of RoleVars, so tests can build them by hand). */

@@ -11,7 +11,7 @@ import { shell } from '../../../modules/shell.ts';
 import { systemd } from '../../../modules/systemd.ts';
 import { waitFor } from '../../../modules/wait-for.ts';
 import { stampTask } from '../../reloads.ts';
-import { renderHbaFile } from '../hba.ts';
+import { renderHbaFile } from '../hba-rules.ts';
 import { asDbsu, autoConf, controllerFile, dbsu, type PgVars } from '../paths.ts';
 import { required } from '../required.ts';
 

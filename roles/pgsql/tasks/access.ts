@@ -1,23 +1,23 @@
-import { changed, dsl, type TaskItem, type TaskResult } from '../../engine/dsl.ts';
-import { command } from '../../modules/command.ts';
-import { copy } from '../../modules/copy.ts';
-import { debug } from '../../modules/debug.ts';
-import { file } from '../../modules/file.ts';
-import { pgSql } from '../../modules/pg-sql.ts';
-import { shell } from '../../modules/shell.ts';
-import { systemd } from '../../modules/systemd.ts';
-import { template, templatePath } from '../../modules/template.ts';
-import { waitFor } from '../../modules/wait-for.ts';
-import { HAPROXY_CHECK, HAPROXY_CONF_DIR, HAPROXY_LOADED, HAPROXY_RELOAD, settleScript } from '../haproxy/render.ts';
-import { pendingAmong, pendingReadTask, reloadPending, stampCommand, stampTask } from '../reloads.ts';
-import type { RoleVars } from '../vars.ts';
-import { renderHbaFile } from './hba.ts';
-import { dbsu } from './paths.ts';
-import { missingUsers, PGBOUNCER_UNIT, pgbouncerTemplateVars, renderUserlist, userlistNames, userlistQuery } from './pgbouncer.ts';
-import { required } from './required.ts';
-import { clusterMembers } from './selector.ts';
-import { pgServiceFiles, staleServiceFiles } from './services.ts';
-import { interfaceOf, VIP_MANAGER_CONFIG, VIP_MANAGER_UNIT, vipTemplateVars } from './vip.ts';
+import { changed, dsl, type TaskItem, type TaskResult } from '../../../engine/dsl.ts';
+import { command } from '../../../modules/command.ts';
+import { copy } from '../../../modules/copy.ts';
+import { debug } from '../../../modules/debug.ts';
+import { file } from '../../../modules/file.ts';
+import { pgSql } from '../../../modules/pg-sql.ts';
+import { shell } from '../../../modules/shell.ts';
+import { systemd } from '../../../modules/systemd.ts';
+import { template, templatePath } from '../../../modules/template.ts';
+import { waitFor } from '../../../modules/wait-for.ts';
+import { HAPROXY_CHECK, HAPROXY_CONF_DIR, HAPROXY_LOADED, HAPROXY_RELOAD, settleScript } from '../../haproxy/render.ts';
+import { pendingAmong, pendingReadTask, reloadPending, stampCommand, stampTask } from '../../reloads.ts';
+import type { RoleVars } from '../../vars.ts';
+import { renderHbaFile } from '../hba-rules.ts';
+import { dbsu } from '../paths.ts';
+import { missingUsers, PGBOUNCER_UNIT, pgbouncerTemplateVars, renderUserlist, userlistNames, userlistQuery } from '../pgbouncer-files.ts';
+import { required } from '../required.ts';
+import { clusterMembers } from '../selector.ts';
+import { pgServiceFiles, staleServiceFiles } from '../service-files.ts';
+import { interfaceOf, VIP_MANAGER_CONFIG, VIP_MANAGER_UNIT, vipTemplateVars } from '../vip-manager.ts';
 
 /** Results the access steps register and read back (undefined when the step did not run, e.g. filtered by tags). */
 type Registered = {

@@ -1,21 +1,21 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dsl, type TaskItem, type TaskResult } from '../../engine/dsl.ts';
-import { copy } from '../../modules/copy.ts';
-import { debug } from '../../modules/debug.ts';
-import { roleAsset } from '../../modules/file-state.ts';
-import { pgDatabase, type PgDatabaseArgs } from '../../modules/pg-database.ts';
-import { pgExtension, type PgExtensionArgs } from '../../modules/pg-extension.ts';
-import { parseDefaultPrivilege, pgPrivileges, type PgPrivilegesArgs } from '../../modules/pg-privileges.ts';
-import { pgRole, type PgRoleArgs } from '../../modules/pg-role.ts';
-import { pgSchema, type PgSchemaArgs } from '../../modules/pg-schema.ts';
-import { pgSql } from '../../modules/pg-sql.ts';
-import { quoteLiteral } from '../../modules/pg-quote.ts';
+import { dsl, type TaskItem, type TaskResult } from '../../../engine/dsl.ts';
+import { copy } from '../../../modules/copy.ts';
+import { debug } from '../../../modules/debug.ts';
+import { roleAsset } from '../../../modules/file-state.ts';
+import { pgDatabase, type PgDatabaseArgs } from '../../../modules/pg-database.ts';
+import { pgExtension, type PgExtensionArgs } from '../../../modules/pg-extension.ts';
+import { parseDefaultPrivilege, pgPrivileges, type PgPrivilegesArgs } from '../../../modules/pg-privileges.ts';
+import { pgRole, type PgRoleArgs } from '../../../modules/pg-role.ts';
+import { pgSchema, type PgSchemaArgs } from '../../../modules/pg-schema.ts';
+import { pgSql } from '../../../modules/pg-sql.ts';
+import { quoteLiteral } from '../../../modules/pg-quote.ts';
 import type { Static } from '@sinclair/typebox';
-import type { PgDatabase, PgUser } from '../params.ts';
-import type { RoleVars } from '../vars.ts';
-import { dbsu } from './paths.ts';
+import type { PgDatabase, PgUser } from '../../params.ts';
+import type { RoleVars } from '../../vars.ts';
+import { dbsu } from '../paths.ts';
 
 type ProvisionVars = RoleVars & { pg_db_created?: Record<string, TaskResult> };
 const { task, include } = dsl<ProvisionVars>();
@@ -195,7 +195,7 @@ export function extensionItems(v: RoleVars, dbs: PgDatabase[]): ExtensionItem[] 
   );
 }
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /**
  * The controller file of a database's baseline: an absolute path as is; a relative one is looked up as Ansible's

@@ -1,10 +1,10 @@
-import { shq } from '../../engine/shell-quote.ts';
-import { dsl, type TaskItem, type TaskResult } from '../../engine/dsl.ts';
-import { command } from '../../modules/command.ts';
-import { file } from '../../modules/file.ts';
-import { shell } from '../../modules/shell.ts';
-import { template, templatePath } from '../../modules/template.ts';
-import type { RoleVars } from '../vars.ts';
+import { shq } from '../../../engine/shell-quote.ts';
+import { dsl, type TaskItem, type TaskResult } from '../../../engine/dsl.ts';
+import { command } from '../../../modules/command.ts';
+import { file } from '../../../modules/file.ts';
+import { shell } from '../../../modules/shell.ts';
+import { template, templatePath } from '../../../modules/template.ts';
+import type { RoleVars } from '../../vars.ts';
 import {
   initialBackupWanted,
   PGBACKREST_CONF,
@@ -13,9 +13,9 @@ import {
   repoHasSecret,
   repoOptions,
   stanzaInitWanted,
-} from './pgbackrest.ts';
-import { dbsu } from './paths.ts';
-import { required } from './required.ts';
+} from '../pgbackrest.ts';
+import { dbsu } from '../paths.ts';
+import { required } from '../required.ts';
 
 type BackupVars = RoleVars & { pgbackrest_stanza?: TaskResult };
 const { task, include } = dsl<BackupVars>();

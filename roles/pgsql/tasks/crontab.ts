@@ -1,6 +1,6 @@
-import { dsl, type TaskItem } from '../../engine/dsl.ts';
-import { cron } from '../../modules/cron.ts';
-import type { RoleVars } from '../vars.ts';
+import { dsl, type TaskItem } from '../../../engine/dsl.ts';
+import { cron } from '../../../modules/cron.ts';
+import type { RoleVars } from '../../vars.ts';
 
 const { task } = dsl<RoleVars>();
 

@@ -5,14 +5,15 @@ import { debug } from '../modules/debug.ts';
 import { checks } from '../roles/checks.ts';
 import { PigstyParams, type PgDatabase } from '../roles/params.ts';
 import { pgId } from '../roles/pg_id/role.ts';
-import { type AccessVars, pgbouncerListTask, pgbouncerReloadTask } from '../roles/pgsql/tasks/access.ts';
-import { databaseTasks, provisionHost } from '../roles/pgsql/tasks/provision.ts';
+import { provisionHost } from '../roles/pgsql/provision-args.ts';
+import { databaseTasks } from '../roles/pgsql/tasks/database.ts';
+import { pgbouncerListTask, pgbouncerReloadTask, type PgbouncerStepVars } from '../roles/pgsql/tasks/pgbouncer.ts';
 
 /**
  * `-e dbname=NAME`: the pg_databases entry to create, update, recreate or drop; `-e dbforce=true`: recreate it even
  * while sessions are connected (they are terminated). Extra vars only, so that no inventory keeps them on.
  */
-type DbPlayVars = AccessVars & { dbname?: unknown; dbforce?: unknown };
+type DbPlayVars = PgbouncerStepVars & { dbname?: unknown; dbforce?: unknown };
 const { task, include } = dsl<DbPlayVars>();
 
 /** The pg_databases entry the run is about, if defined. */

@@ -4,18 +4,19 @@ import { debug } from '../modules/debug.ts';
 import { checks } from '../roles/checks.ts';
 import { PigstyParams, type PgUser } from '../roles/params.ts';
 import { pgId } from '../roles/pg_id/role.ts';
+import { provisionHost } from '../roles/pgsql/provision-args.ts';
 import {
-  type AccessVars,
   pgbouncerListTask,
   pgbouncerMissingTask,
   pgbouncerReloadTask,
   pgbouncerSecretsTask,
   pgbouncerUserlistTask,
-} from '../roles/pgsql/tasks/access.ts';
-import { provisionHost, userTasks } from '../roles/pgsql/tasks/provision.ts';
+  type PgbouncerStepVars,
+} from '../roles/pgsql/tasks/pgbouncer.ts';
+import { userTasks } from '../roles/pgsql/tasks/user.ts';
 
 /** `-e username=NAME`: the pg_users entry to create, update or drop. */
-type UserPlayVars = AccessVars & { username?: unknown };
+type UserPlayVars = PgbouncerStepVars & { username?: unknown };
 const { task, include } = dsl<UserPlayVars>();
 
 /** The pg_users entry the run is about, if the username is valid and defined. */

@@ -8,9 +8,8 @@ import { shell } from '../../modules/shell.ts';
 import { systemd } from '../../modules/systemd.ts';
 import { flag } from '../flag.ts';
 import { HAPROXY_CHECK, HAPROXY_CONF_DIR, HAPROXY_RELOAD } from '../haproxy/render.ts';
-import { localProvider, MAX_SERVICE_PROVIDERS, otherClusters, providers } from '../pgsql/tasks/access.ts';
 import { PGBACKREST_CONF, PGBACKREST_INITIAL_MARKER, localRepoPath } from '../pgsql/pgbackrest.ts';
-import { staleServiceFiles } from '../pgsql/service-files.ts';
+import { localProvider, MAX_SERVICE_PROVIDERS, otherClusters, providers, staleServiceFiles } from '../pgsql/service-files.ts';
 import { VIP_MANAGER_CONFIG, VIP_MANAGER_UNIT } from '../pgsql/vip-manager.ts';
 import type { RoleVars } from '../vars.ts';
 

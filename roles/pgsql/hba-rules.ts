@@ -186,3 +186,6 @@ export function renderHbaFile(rules: readonly HbaRule[], target: HbaTarget, v: R
   ].join('\n');
   return `${header}\n${renderHbaRules(rules, target, ctx)}`;
 }
+
+/** pg_hba.conf of this instance: pg_default_hba_rules then pg_hba_rules, by order. */
+export const hbaContent = (v: RoleVars): string => renderHbaFile([...v.pg_default_hba_rules, ...v.pg_hba_rules], 'postgres', v);

@@ -1,9 +1,16 @@
 import { yamlScalar } from '../../modules/template-helpers.ts';
 import type { ParamVars } from '../params.ts';
 import type { RoleVars } from '../vars.ts';
+import { listenAddress } from './listen-address.ts';
 import { pgbackrestCommands } from './pgbackrest.ts';
 import { required } from './required.ts';
 import { rtoSettings, type RtoSettings } from './rto.ts';
+
+/** The link Patroni and patronictl read an instance's config through. */
+export const PATRONI_CONF_LINK = '/etc/patroni/patroni.yml';
+
+/** Where the config of an instance is rendered (PATRONI_CONF_LINK points to it). */
+export const patroniConfPath = (instance: string): string => `/pg/conf/${instance}.yml`;
 
 /** The four Patroni config profiles pg_conf chooses between. */
 export type PgConfProfile = 'oltp' | 'olap' | 'tiny' | 'crit';
@@ -381,14 +388,6 @@ type ConfVars = Pick<
   | 'os_version'
 > &
   ParamVars;
-
-/** pg_listen with its placeholders: ${ip} the host, ${lo} loopback, ${vip} the cluster VIP when one is enabled. */
-export function listenAddress(v: Pick<ConfVars, 'pg_listen' | 'inventory_hostname' | 'pg_vip_enabled' | 'pg_vip_address'>): string {
-  let listen = v.pg_listen.replaceAll('${ip}', v.inventory_hostname).replaceAll('${lo}', '127.0.0.1');
-  const vip = v.pg_vip_address;
-  if (v.pg_vip_enabled && !vip.startsWith('127.0.0') && vip.includes('/')) listen = listen.replaceAll('${vip}', vip.split('/')[0] as string);
-  return listen;
-}
 
 /** The Patroni config values of one instance from its variables and the size of its data filesystem. */
 export function patroniConf(v: ConfVars, diskBytes: number): PatroniConf {

@@ -1,3 +1,4 @@
+import type { TaskResult } from '../../engine/dsl.ts';
 import { PGBACKREST_OPTION, SINGLE_LINE } from '../params.ts';
 import type { RoleVars } from '../vars.ts';
 import { required } from './required.ts';
@@ -73,4 +74,41 @@ export function pgbackrestCommands(cluster: string): { archive_command: string; 
     restore_command: `pgbackrest --stanza=${cluster} archive-get %f "%p"`,
     create_replica: `/usr/bin/pgbackrest --stanza=${cluster} --delta restore`,
   };
+}
+
+/**
+ * The archive_command, restore_command and pgBackRest replica method for the core's Patroni configuration
+ * (postgresql.parameters and the create_replica_methods), for a cluster.
+ */
+export const pgArchiveCommands = (v: Pick<RoleVars, 'pg_cluster'>) => pgbackrestCommands(required(v, 'pg_cluster'));
+
+/** The values pgbackrest-conf.hbs prints (under `pgbr`). */
+export function pgbackrestTemplateVars(v: RoleVars) {
+  return {
+    cluster: required(v, 'pg_cluster'),
+    instance: required(v, 'pg_instance'),
+    role: required(v, 'pg_role'),
+    method: v.pgbackrest_method,
+    repo: repoOptions(v),
+    log_dir: v.pgbackrest_log_dir,
+    data: v.pg_data,
+    port: v.pg_port,
+    socket: v.pg_localhost,
+    ivory: v.pg_mode === 'ivory',
+    version: v.pg_version,
+  };
+}
+
+/**
+ * What `pgbackrest info` says of the stanza: its status code, or undefined when it could not tell. Codes:
+ * 0 ok, 2 no valid backup (both: the stanza exists), 1 missing stanza path, 3 missing stanza data.
+ */
+export function stanzaStatus(result: TaskResult | undefined): number | undefined {
+  if (!result || result.failed || typeof result.stdout !== 'string') return undefined;
+  try {
+    const info = JSON.parse(result.stdout) as { status?: { code?: number } }[];
+    return info[0]?.status?.code;
+  } catch {
+    return undefined;
+  }
 }

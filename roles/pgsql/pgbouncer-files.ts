@@ -1,6 +1,6 @@
 import { DB_NAME, ROLE_NAME, WORD, type PgDatabase } from '../params.ts';
 import type { RoleVars } from '../vars.ts';
-import { listenAddress } from './patroni-conf.ts';
+import { listenAddress } from './listen-address.ts';
 import { required } from './required.ts';
 
 /** The variables pgbouncer's files are computed from (a subset of RoleVars, so tests can build them by hand). */
@@ -30,6 +30,10 @@ export type PgbouncerVars = Pick<
 
 /** Where the pgsql role writes pgbouncer's unit: an admin unit that takes precedence over the package's /lib one. */
 export const PGBOUNCER_UNIT = '/etc/systemd/system/pgbouncer.service';
+
+/** Files pgbouncer rereads on SIGHUP, and those a restart applies (pgsql's unit and pgbouncer.ini). */
+export const PGBOUNCER_RELOAD_FILES = ['/etc/pgbouncer/database.txt', '/etc/pgbouncer/useropts.txt', '/etc/pgbouncer/pgb_hba.conf', '/etc/pgbouncer/userlist.txt'];
+export const PGBOUNCER_RESTART_FILES = [PGBOUNCER_UNIT, '/etc/pgbouncer/pgbouncer.ini'];
 
 /** The values the pgb-*.hbs templates print (under `pgb`), computed once from the host's variables. */
 export function pgbouncerTemplateVars(v: PgbouncerVars) {

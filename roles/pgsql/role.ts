@@ -1,15 +1,18 @@
 import { dsl, type TaskItem } from '../../engine/dsl.ts';
-import { pgAccess } from './tasks/access.ts';
-import { pgBackup } from './tasks/backup.ts';
-import { pgCrontab } from './tasks/crontab.ts';
 import type { PgVars } from './paths.ts';
+import { accessTasks } from './tasks/access.ts';
+import { backupTasks } from './tasks/backup.ts';
 import { certTasks } from './tasks/cert.ts';
 import { configTasks } from './tasks/config.ts';
-import { hbaTaskList } from './tasks/hba.ts';
-import { initTaskList } from './tasks/init.ts';
+import { crontabTasks } from './tasks/crontab.ts';
+import { hbaTasks } from './tasks/hba.ts';
+import { initTasks } from './tasks/init.ts';
 import { installTasks } from './tasks/install.ts';
-import { launchPrimaryTasks, launchReplicaTasks, patroniModeTaskList } from './tasks/primary.ts';
-import { pgProvision } from './tasks/provision.ts';
+import { patroniModeTasks } from './tasks/patroni-mode.ts';
+import { primaryTasks } from './tasks/primary.ts';
+import { provisionTasks } from './tasks/provision.ts';
+import { replicaTasks } from './tasks/replica.ts';
+import { watchdogTasks } from './tasks/watchdog.ts';
 
 const { include, role } = dsl<PgVars>();
 
@@ -23,10 +26,10 @@ export const pgsql = role({
     ...installTasks,
     include('config', configTasks, { tags: [...bootstrap, 'pg_config'], when: patroniEnabled }),
     include('cert', certTasks, { tags: [...bootstrap, 'pg_cert'] }),
-    include('launch', [...launchPrimaryTasks, ...initTaskList, ...launchReplicaTasks, ...hbaTaskList, ...patroniModeTaskList], {
+    include('launch', [...watchdogTasks, ...primaryTasks, ...initTasks, ...replicaTasks, ...hbaTasks, ...patroniModeTasks], {
       tags: [...bootstrap, 'pg_launch'],
       when: patroniEnabled,
     }),
-    ...([...pgProvision, ...pgBackup, ...pgCrontab, ...pgAccess] as TaskItem<PgVars>[]),
+    ...([...provisionTasks, ...backupTasks, ...crontabTasks, ...accessTasks] as TaskItem<PgVars>[]),
   ],
 });

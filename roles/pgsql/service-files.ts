@@ -1,9 +1,12 @@
 import type { HaproxyService, ParamVars, PgService } from '../params.ts';
 import { renderHaproxyService } from '../haproxy/render.ts';
+import type { RoleVars } from '../vars.ts';
+import { required } from './required.ts';
 import { rtoSettings, type RtoPlanRow } from './rto.ts';
-import { selectMembers, type Member } from './selector.ts';
+import { clusterMembers, selectMembers, type Member } from './selector.ts';
 
-// The cluster's services as HAProxy listen sections (Pigsty's roles/pgsql/templates/service.cfg).
+// The cluster's services as HAProxy listen sections (Pigsty's roles/pgsql/templates/service.cfg), and the haproxy
+// hosts they go to.
 
 /** The HAProxy default-server line of a service: the RTO plan's check timings (unknown plan names fall back to norm). */
 export function rtoServerDefaults(rto: string, plan: Record<string, RtoPlanRow>): string {
@@ -95,3 +98,29 @@ export function staleServiceFiles(existing: string[], cluster: string, wanted: I
     (file) => file.startsWith(`${cluster}-`) && file.endsWith('.cfg') && !keep.has(file) && !others.some((o) => file.startsWith(`${o}-`)),
   );
 }
+
+/** This cluster's service files: pg_default_services + pg_services over the inventory's members. */
+export function serviceFiles(v: RoleVars): { name: string; content: string }[] {
+  const cluster = required(v, 'pg_cluster');
+  const files = pgServiceFiles([...v.pg_default_services, ...v.pg_services], {
+    cluster,
+    members: clusterMembers(v.hostvars, cluster),
+    defaultDest: v.pg_default_service_dest,
+    rto: v.pg_rto,
+    rtoPlan: v.pg_rto_plan,
+  });
+  return [...files].map(([name, content]) => ({ name, content }));
+}
+
+/** Names of the other clusters in the inventory (their service files share the directory). */
+export const otherClusters = (v: RoleVars): string[] =>
+  [...new Set(Object.values(v.hostvars).flatMap((h) => (typeof h.pg_cluster === 'string' ? [h.pg_cluster] : [])))].filter((c) => c !== v.pg_cluster);
+
+/** Whether the services go to this host's haproxy (no dedicated provider group). */
+export const localProvider = (v: RoleVars): boolean => v.pg_service_provider === '' || !(v.pg_service_provider in v.groups);
+
+/** Dedicated haproxy groups larger than this are refused (a delegated step runs on one host; see the report). */
+export const MAX_SERVICE_PROVIDERS = 4;
+
+/** The hosts of the dedicated haproxy group (pg_service_provider), if there is one. */
+export const providers = (v: RoleVars): string[] => v.groups[v.pg_service_provider] ?? [];

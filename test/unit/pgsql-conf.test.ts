@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { confProfile, listenAddress, patroniConf, patroniParameters, pgSizing, type ParamInput, type PgConfProfile, type SizingInput } from '../../roles/pgsql/patroni-conf.ts';
+import { listenAddress } from '../../roles/pgsql/listen-address.ts';
+import { confProfile, patroniConf, patroniParameters, pgSizing, type ParamInput, type PgConfProfile, type SizingInput } from '../../roles/pgsql/patroni-conf.ts';
 import { PG_RTO_PLAN, rtoSettings } from '../../roles/pgsql/rto.ts';
 import { PARAM_DEFAULTS } from '../../roles/params.ts';
 import type { RoleVars } from '../../roles/vars.ts';

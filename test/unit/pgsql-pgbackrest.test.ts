@@ -1,16 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { renderTemplate, templatePath } from '../../modules/template.ts';
-import { pgArchiveCommands, pgbackrestTemplateVars, stanzaStatus } from '../../roles/pgsql/tasks/backup.ts';
 import { coerceExtraVars } from '../../engine/schema.ts';
 import { PARAM_DEFAULTS, PigstyParams } from '../../roles/params.ts';
 import {
   initialBackupWanted,
   localRepoPath,
+  pgArchiveCommands,
   pgbackrestCommands,
+  pgbackrestTemplateVars,
   repoHasSecret,
   repoOptions,
   selectedRepo,
   stanzaInitWanted,
+  stanzaStatus,
   type PgbackrestVars,
 } from '../../roles/pgsql/pgbackrest.ts';
 import type { RoleVars } from '../../roles/vars.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderTemplate, templatePath } from '../../modules/template.ts';
 import { PARAM_DEFAULTS } from '../../roles/params.ts';
-import { listenAddress } from '../../roles/pgsql/patroni-conf.ts';
+import { listenAddress } from '../../roles/pgsql/listen-address.ts';
 import {
   databaseLines,
   missingUsers,

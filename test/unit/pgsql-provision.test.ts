@@ -5,19 +5,10 @@ import type { Task } from '../../engine/dsl.ts';
 import { PARAM_DEFAULTS, PigstyParams, type PgDatabase, type PgUser } from '../../roles/params.ts';
 import { PG_DEFAULT_PRIVILEGES } from '../../roles/pgsql/defaults.ts';
 import { coerceExtraVars } from '../../engine/schema.ts';
-import {
-  baselinePath,
-  databaseArgs,
-  databaseTasks,
-  extensionItems,
-  pgProvision,
-  privilegeArgs,
-  roleArgs,
-  schemaItems,
-  systemUsers,
-  templateDepth,
-  userTasks,
-} from '../../roles/pgsql/tasks/provision.ts';
+import { baselinePath, databaseArgs, extensionItems, privilegeArgs, roleArgs, schemaItems, systemUsers, templateDepth } from '../../roles/pgsql/provision-args.ts';
+import { databaseTasks } from '../../roles/pgsql/tasks/database.ts';
+import { provisionTasks } from '../../roles/pgsql/tasks/provision.ts';
+import { userTasks } from '../../roles/pgsql/tasks/user.ts';
 import type { RoleVars } from '../../roles/vars.ts';
 import { userDefinition } from '../../playbooks/pgsql-user.ts';
 import { databaseDefinition } from '../../playbooks/pgsql-db.ts';
@@ -175,7 +166,7 @@ describe('databases', () => {
   });
 
   it('tags users and databases as Pigsty does and skips them when pg_provision is off', () => {
-    const [users, dbs] = pgProvision as { kind: string; tags: string[]; when: (v: RoleVars) => boolean }[];
+    const [users, dbs] = provisionTasks as { kind: string; tags: string[]; when: (v: RoleVars) => boolean }[];
     expect(users?.tags).toEqual(['pg_provision', 'pg_user']);
     expect(dbs?.tags).toEqual(['pg_provision', 'pg_db']);
     expect(users?.when(host())).toBe(true);

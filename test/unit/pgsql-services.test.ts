@@ -3,10 +3,10 @@ import YAML from 'yaml';
 import { renderTemplate, templatePath } from '../../modules/template.ts';
 import { flag } from '../../roles/flag.ts';
 import { PARAM_DEFAULTS, type PgService } from '../../roles/params.ts';
-import { pgAccess } from '../../roles/pgsql/tasks/access.ts';
 import { PG_RTO_PLAN } from '../../roles/pgsql/rto.ts';
 import { clusterMembers, jmesSearch, selectMembers, type Member } from '../../roles/pgsql/selector.ts';
 import { destinationPort, pgHaproxyService, pgServiceFiles, rtoServerDefaults, staleServiceFiles, type ServiceContext } from '../../roles/pgsql/service-files.ts';
+import { accessTasks } from '../../roles/pgsql/tasks/access.ts';
 import { interfaceOf, vipTemplateVars } from '../../roles/pgsql/vip-manager.ts';
 import type { RoleVars } from '../../roles/vars.ts';
 
@@ -228,7 +228,7 @@ describe('vip-manager and booleans', () => {
 describe('where the service steps run', () => {
   type T = { kind: string; name: string; tasks?: T[]; when?: (v: RoleVars) => boolean; delegate_to?: (v: RoleVars) => string; loop?: (v: RoleVars) => unknown[] };
   const flat = (items: T[]): T[] => items.flatMap((i) => (i.kind === 'include' ? flat(i.tasks ?? []) : [i]));
-  const tasks = new Map(flat(pgAccess as unknown as T[]).map((t) => [t.name, t]));
+  const tasks = new Map(flat(accessTasks as unknown as T[]).map((t) => [t.name, t]));
   const host = (extra: Partial<RoleVars>): RoleVars =>
     ({ ...PARAM_DEFAULTS, inventory_hostname: '10.10.10.11', group_names: [], groups: { proxy: ['10.10.10.20', '10.10.10.21'] }, hostvars, pg_cluster: 'pg-test', ...extra }) as RoleVars;
 

@@ -1,25 +1,10 @@
 import { dsl, type TaskItem } from '../../../engine/dsl.ts';
 import { copy } from '../../../modules/copy.ts';
-import { CA_CRT, certPaths, issueCert, type CertSpec } from '../../ca/pki.ts';
-import type { RoleVars } from '../../vars.ts';
+import { CA_CRT, certPaths, issueCert } from '../../ca/pki.ts';
 import { dbsu, type PgVars } from '../paths.ts';
-import { required } from '../required.ts';
+import { pgCertSpec } from '../server-cert.ts';
 
 const { task, include } = dsl<PgVars>();
-
-/** The server certificate of an instance: the cluster's shared key, its own certificate, valid for its names and address. */
-export function pgCertSpec(v: RoleVars): CertSpec {
-  const cluster = required(v, 'pg_cluster');
-  const instance = `${cluster}-${required(v, 'pg_seq')}`;
-  return {
-    dir: 'pgsql',
-    name: instance,
-    key: cluster,
-    cn: instance,
-    ou: 'postgres',
-    sans: ['DNS:localhost', `DNS:${cluster}`, `DNS:${instance}`, 'IP:127.0.0.1', `IP:${v.inventory_hostname}`],
-  };
-}
 
 /** Issue the instance's certificate with the CA on the controller [pg_cert_issue] and copy it to /pg/cert [pg_cert_copy]. */
 export const certTasks: TaskItem<PgVars>[] = [

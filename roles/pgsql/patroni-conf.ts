@@ -429,7 +429,7 @@ export function patroniConf(v: ConfVars, diskBytes: number): PatroniConf {
   const initdb: string[] = [];
   // a one-key map whose value reads back as written, whatever the inventory put in it
   const option = (key: string, value: string): string => `${key}: ${yamlScalar(value)}`;
-  if (crit || v.pg_checksum !== false) initdb.push('data-checksums');
+  if (crit || v.pg_checksum) initdb.push('data-checksums');
   else if (version >= 17) initdb.push('no-data-checksums');
   if (version >= 17 && ['UTF8', 'UTF-8'].includes(encoding) && ['C', 'C.UTF-8'].includes(locale.toUpperCase())) {
     initdb.push(option('encoding', encoding), 'locale-provider: builtin', option('builtin-locale', locale));

@@ -16,7 +16,6 @@ import { watchdogTasks } from './tasks/watchdog.ts';
 
 const { include, role } = dsl<PgVars>();
 
-const patroniEnabled = (v: PgVars): boolean => v.patroni_enabled !== false;
 const bootstrap = ['pg_bootstrap', 'postgres', 'patroni'];
 
 /** Pigsty's pgsql role: install, configure, certify and launch a Patroni-managed cluster, then provision, back up and serve it. */
@@ -24,11 +23,11 @@ export const pgsql = role({
   name: 'pgsql',
   tasks: [
     ...installTasks,
-    include('config', configTasks, { tags: [...bootstrap, 'pg_config'], when: patroniEnabled }),
+    include('config', configTasks, { tags: [...bootstrap, 'pg_config'], when: (v) => v.patroni_enabled }),
     include('cert', certTasks, { tags: [...bootstrap, 'pg_cert'] }),
     include('launch', [...watchdogTasks, ...primaryTasks, ...initTasks, ...replicaTasks, ...hbaTasks, ...patroniModeTasks], {
       tags: [...bootstrap, 'pg_launch'],
-      when: patroniEnabled,
+      when: (v) => v.patroni_enabled,
     }),
     ...([...provisionTasks, ...backupTasks, ...crontabTasks, ...accessTasks] as TaskItem<PgVars>[]),
   ],

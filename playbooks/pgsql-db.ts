@@ -1,26 +1,31 @@
+import { isTrueWord } from '../engine/bool-words.ts';
 import type { Playbook } from '../engine/dsl.ts';
 import { dsl, type TaskItem } from '../engine/dsl.ts';
 import { debug } from '../modules/debug.ts';
 import { checks } from '../roles/checks.ts';
-import { flag } from '../roles/flag.ts';
 import { PigstyParams, type PgDatabase } from '../roles/params.ts';
 import { pgId } from '../roles/pg_id/role.ts';
-import { type AccessVars, pgbouncerListTask, pgbouncerReloadTask } from '../roles/pgsql/access.ts';
-import { databaseTasks, provisionHost } from '../roles/pgsql/provision.ts';
+import { provisionHost } from '../roles/pgsql/provision-args.ts';
+import { databaseTasks } from '../roles/pgsql/tasks/database.ts';
+import { pgbouncerListTask, pgbouncerReloadTask, type PgbouncerStepVars } from '../roles/pgsql/tasks/pgbouncer.ts';
 
 /**
  * `-e dbname=NAME`: the pg_databases entry to create, update, recreate or drop; `-e dbforce=true`: recreate it even
  * while sessions are connected (they are terminated). Extra vars only, so that no inventory keeps them on.
  */
-type DbPlayVars = AccessVars & { dbname?: unknown; dbforce?: unknown };
+type DbPlayVars = PgbouncerStepVars & { dbname?: unknown; dbforce?: unknown };
 const { task, include } = dsl<DbPlayVars>();
 
 /** The pg_databases entry the run is about, if defined. */
 export function databaseDefinition(v: DbPlayVars): PgDatabase | undefined {
-  return typeof v.dbname === 'string' ? (v.pg_databases ?? []).find((d) => d.name === v.dbname) : undefined;
+  return typeof v.dbname === 'string' ? v.pg_databases.find((d) => d.name === v.dbname) : undefined;
 }
 
 const validName = (v: DbPlayVars): boolean => typeof v.dbname === 'string' && v.dbname !== '';
+
+/** -e dbforce as Ansible's `| bool` reads it: it is no parameter of the schema, so nothing typed it before. */
+const forced = (value: unknown): boolean =>
+  typeof value === 'boolean' ? value : typeof value === 'number' ? value !== 0 : typeof value === 'string' && isTrueWord(value);
 
 const tasks: TaskItem<DbPlayVars>[] = [
   include(
@@ -45,7 +50,7 @@ const tasks: TaskItem<DbPlayVars>[] = [
     'postgres',
     databaseTasks((v) => [databaseDefinition(v as DbPlayVars)].filter((d): d is PgDatabase => d !== undefined), {
       recreate: true,
-      force: (v) => flag((v as DbPlayVars).dbforce, false),
+      force: (v) => forced((v as DbPlayVars).dbforce),
     }) as TaskItem<DbPlayVars>[],
     { tags: ['postgres'], when: provisionHost },
   ),
@@ -57,7 +62,7 @@ const tasks: TaskItem<DbPlayVars>[] = [
   ),
   include('pgbouncer', [pgbouncerListTask([]), pgbouncerReloadTask([])] as TaskItem<DbPlayVars>[], {
     tags: ['pgbouncer'],
-    when: (v) => flag(v.pgbouncer_enabled, true) && databaseDefinition(v)?.pgbouncer !== false,
+    when: (v) => v.pgbouncer_enabled && databaseDefinition(v)?.pgbouncer !== false,
   }),
 ];
 

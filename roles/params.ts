@@ -539,7 +539,7 @@ const PgIdParams = {
 
 const PgBusinessParams = {
   pg_users: def(Type.Array(PgUser), []),
-  pg_databases: Type.Array(PgDatabase),
+  pg_databases: def(Type.Array(PgDatabase), []),
   pg_services: def(Type.Array(PgService), []),
   pg_hba_rules: def(Type.Array(HbaRule), []),
   pgb_hba_rules: def(Type.Array(HbaRule), []),
@@ -573,7 +573,7 @@ const PgBootstrapParams = {
   pg_storage_type: def(Enum(['SSD', 'HDD']), 'SSD'),
   pg_dummy_filesize: def(Str(), '64MiB'),
   pg_listen: def(Word(), '0.0.0.0'),
-  pg_port: Port(),
+  pg_port: def(Port(), 5432),
   pg_localhost: def(Word(), '/var/run/postgresql'),
   patroni_enabled: def(Bool(), true),
   patroni_mode: def(Enum(['default', 'pause', 'remove']), 'default'),

@@ -49,7 +49,7 @@ export const backupDir = (v: ParamVars): string => `${v.pg_fs_backup}/${v.pg_clu
 /** Where the PostgreSQL binaries of pg_mode are installed: pg_home_map when node_id loaded one, else the distro layout. */
 export function pgHome(v: RoleVars): string {
   const version = String(v.pg_version);
-  const mapped = v.pg_home_map?.[v.pg_mode ?? 'pgsql'];
+  const mapped = v.pg_home_map?.[v.pg_mode];
   const home = mapped ?? (v.os_package === 'deb' ? '/usr/lib/postgresql/$v' : '/usr/pgsql-$v');
   return home.replaceAll('${pg_version}', version).replaceAll('$v', version);
 }

@@ -1,4 +1,5 @@
 import { compile, TreeInterpreter, type JSONValue } from '@jmespath-community/jmespath';
+import type { RoleVars } from '../vars.ts';
 
 /**
  * Pigsty's service `selector` and `backup` are JMESPath expressions over the cluster's members (a list of host
@@ -57,10 +58,10 @@ export function jmesSearch(expression: string, data: unknown): unknown {
 }
 
 /** What a service needs to know about one cluster member: its host variables (the selector sees all of them). */
-export type Member = Record<string, unknown> & { inventory_hostname: string; pg_cluster: string; pg_seq: number };
+export type Member = RoleVars['hostvars'][string] & { inventory_hostname: string; pg_cluster: string; pg_seq: number };
 
 /** The cluster's members in inventory order, as Pigsty's `[@.*][0][?pg_cluster=='X']` query lists them. */
-export function clusterMembers(hostvars: Record<string, Record<string, unknown>>, cluster: string): Member[] {
+export function clusterMembers(hostvars: RoleVars['hostvars'], cluster: string): Member[] {
   return Object.entries(hostvars)
     .filter(([, vars]) => vars.pg_cluster === cluster && vars.pg_seq !== undefined)
     .map(([host, vars]) => ({ ...vars, inventory_hostname: host }) as Member);

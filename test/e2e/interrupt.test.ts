@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAPROXY_LOADED } from '../../roles/haproxy/render.ts';
-import { PGBOUNCER_RELOAD_FILES, PGBOUNCER_RESTART_FILES } from '../../roles/pgsql/access.ts';
+import { patroniConfPath } from '../../roles/pgsql/patroni-conf.ts';
+import { PGBOUNCER_RELOAD_FILES, PGBOUNCER_RESTART_FILES } from '../../roles/pgsql/pgbouncer-files.ts';
 import { pendingScript } from '../../roles/reloads.ts';
 import { dbsuQuery, onNode, recap, results, ROOT, runEntry, sandbox, SANDBOX_INVENTORY, type Run } from './harness.ts';
 
@@ -83,7 +84,7 @@ function owedReloads(index: number): string[] {
   const ip = IPS[index] as string;
   const services: Record<string, string[]> = {
     haproxy: HAPROXY_LOADED,
-    patroni: [`/pg/conf/${INSTANCES[index]}.yml`],
+    patroni: [patroniConfPath(INSTANCES[index] as string)],
     pgbouncer: [...PGBOUNCER_RESTART_FILES, ...PGBOUNCER_RELOAD_FILES],
   };
   const owed = Object.entries(services)

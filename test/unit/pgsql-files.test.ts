@@ -7,15 +7,16 @@ import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { shq } from '../../engine/shell-quote.ts';
 import { renderTemplate } from '../../modules/template.ts';
-import { patroniConf } from '../../roles/pgsql/conf.ts';
-import { PG_DEFAULT_ROLES, PGSQL_DEFAULTS } from '../../roles/pgsql/defaults.ts';
+import { PARAM_DEFAULTS } from '../../roles/params.ts';
+import { patroniConf } from '../../roles/pgsql/patroni-conf.ts';
+import { PG_DEFAULT_ROLES } from '../../roles/pgsql/defaults.ts';
 import { autoConf, clusterDir, dbsuSudoCommands, dbsuUid, pgHome, pgpassLine, pgpassRegexp, pgRoleArgs } from '../../roles/pgsql/paths.ts';
 import type { RoleVars } from '../../roles/vars.ts';
 
 const template = (name: string): string => fileURLToPath(new URL(`../../roles/pgsql/templates/${name}`, import.meta.url));
 
 const vars = {
-  ...PGSQL_DEFAULTS,
+  ...PARAM_DEFAULTS,
   inventory_hostname: '10.10.10.11',
   groups: { etcd: ['10.10.10.10'], infra: ['10.10.10.10'] },
   hostvars: {},

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { HbaRule } from '../../roles/params.ts';
+import { PARAM_DEFAULTS, type HbaRule } from '../../roles/params.ts';
 import { PG_DEFAULT_HBA_RULES, PGB_DEFAULT_HBA_RULES } from '../../roles/pgsql/defaults.ts';
-import { authMethod, renderHbaFile, renderHbaRules, sortHbaRules, type HbaContext } from '../../roles/pgsql/hba.ts';
+import { authMethod, renderHbaFile, renderHbaRules, sortHbaRules, type HbaContext } from '../../roles/pgsql/hba-rules.ts';
 import type { RoleVars } from '../../roles/vars.ts';
 
 const ctx: HbaContext = {
@@ -146,6 +146,7 @@ describe('pgbouncer HBA', () => {
 
 describe('HBA file', () => {
   const vars = {
+    ...PARAM_DEFAULTS,
     inventory_hostname: '10.10.10.12',
     groups: { infra: ['10.10.10.10'] },
     hostvars: {},
@@ -159,7 +160,7 @@ describe('HBA file', () => {
     const text = renderHbaFile(PG_DEFAULT_HBA_RULES, 'postgres', vars);
     expect(text.split('\n')[0]).toBe('# /pg/data/pg_hba.conf: PostgreSQL access rules of pg-test-2 [replica] at 10.10.10.12:5432');
     expect(text).toContain('#   cluster   : 10.10.10.11, 10.10.10.12');
-    expect(text).toContain('#   intra     : 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16');
+    expect(text).toContain('#   intra     : 10.0.0.0/8, 192.168.0.0/16, 172.16.0.0/12');
     expect(text).toContain('# dbsu access via local os user ident [default]\nlocal    all                postgres                              ident\n');
     expect(text.endsWith('\n')).toBe(true);
     expect(renderHbaFile(PGB_DEFAULT_HBA_RULES, 'pgbouncer', vars).split('\n')[0]).toBe(

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { renderTemplate, templatePath } from '../../modules/template.ts';
-import { PGSQL_DEFAULTS } from '../../roles/pgsql/defaults.ts';
+import { PARAM_DEFAULTS } from '../../roles/params.ts';
+import { listenAddress } from '../../roles/pgsql/listen-address.ts';
 import {
   databaseLines,
-  listenAddress,
   missingUsers,
   pgbouncerTemplateVars,
   renderUserlist,
@@ -11,14 +11,14 @@ import {
   userlistQuery,
   userOptionLines,
   type PgbouncerVars,
-} from '../../roles/pgsql/pgbouncer.ts';
+} from '../../roles/pgsql/pgbouncer-files.ts';
 
 const tpl = (name: string): string => templatePath(new URL('../../roles/pgsql/role.ts', import.meta.url).href, name);
 
 const base: PgbouncerVars = {
+  ...PARAM_DEFAULTS,
   inventory_hostname: '10.10.10.11',
   pg_instance: 'pg-test-1',
-  pg_default_roles: PGSQL_DEFAULTS.pg_default_roles,
   pg_users: [
     { name: 'dbuser_app', password: 'x', pgbouncer: true, pool_mode: 'session', pool_connlimit: 12 },
     { name: 'dbuser_view', pgbouncer: true, pool_connlimit: 3 },
@@ -35,11 +35,11 @@ const base: PgbouncerVars = {
 
 describe('pgbouncer listen address', () => {
   it('expands ${ip} and ${lo}, and ${vip} only for a real enabled VIP', () => {
-    expect(listenAddress({ inventory_hostname: '10.10.10.11' })).toBe('0.0.0.0');
-    expect(listenAddress({ inventory_hostname: '10.10.10.11', pg_listen: '${ip},${lo}' })).toBe('10.10.10.11,127.0.0.1');
-    expect(listenAddress({ inventory_hostname: 'h', pg_listen: '${ip},${vip}', pg_vip_enabled: true, pg_vip_address: '10.10.10.3/24' })).toBe('h,10.10.10.3');
-    expect(listenAddress({ inventory_hostname: 'h', pg_listen: '${vip}', pg_vip_enabled: false, pg_vip_address: '10.10.10.3/24' })).toBe('${vip}');
-    expect(listenAddress({ inventory_hostname: 'h', pg_listen: '${vip}', pg_vip_enabled: true, pg_vip_address: '127.0.0.1/24' })).toBe('${vip}');
+    expect(listenAddress(base)).toBe('0.0.0.0');
+    expect(listenAddress({ ...base, pg_listen: '${ip},${lo}' })).toBe('10.10.10.11,127.0.0.1');
+    expect(listenAddress({ ...base, inventory_hostname: 'h', pg_listen: '${ip},${vip}', pg_vip_enabled: true, pg_vip_address: '10.10.10.3/24' })).toBe('h,10.10.10.3');
+    expect(listenAddress({ ...base, inventory_hostname: 'h', pg_listen: '${vip}', pg_vip_enabled: false, pg_vip_address: '10.10.10.3/24' })).toBe('${vip}');
+    expect(listenAddress({ ...base, inventory_hostname: 'h', pg_listen: '${vip}', pg_vip_enabled: true, pg_vip_address: '127.0.0.1/24' })).toBe('${vip}');
   });
 });
 

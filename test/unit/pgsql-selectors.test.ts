@@ -2,8 +2,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseYaml } from '../../engine/yaml.ts';
-import { PGSQL_DEFAULTS } from '../../roles/pgsql/defaults.ts';
+import { PARAM_DEFAULTS } from '../../roles/params.ts';
 import { clusterMembers, selectMembers, type Member } from '../../roles/pgsql/selector.ts';
+import type { RoleVars } from '../../roles/vars.ts';
 
 // Every selector and backup expression Pigsty v4.0 ships (roles/pgsql/defaults/main.yml and conf/*.yml) or that
 // this repository's inventories and fixtures write, evaluated on representative clusters, with the exact hosts
@@ -18,9 +19,15 @@ const PIGSTY_V4_EXPRESSIONS = [
   '[? pg_role == `replica` && !pg_offline_query]',
 ];
 
-/** The cluster members as the inventory gives them: hostvars of every host, the cluster picked by pg_cluster. */
+/**
+ * The cluster members as the inventory gives them: hostvars of every host, the cluster picked by pg_cluster. Only the
+ * variables written here, some of them as no validated inventory has them: what the expressions see is the point.
+ */
 const cluster = (hosts: Record<string, Record<string, unknown>>, name = 'pg-test') =>
-  clusterMembers({ '10.10.10.10': { pg_cluster: 'pg-meta', pg_seq: 1, pg_role: 'primary' }, ...Object.fromEntries(Object.entries(hosts).map(([h, v]) => [h, { pg_cluster: name, ...v }])) }, name);
+  clusterMembers(
+    { '10.10.10.10': { pg_cluster: 'pg-meta', pg_seq: 1, pg_role: 'primary' }, ...Object.fromEntries(Object.entries(hosts).map(([h, v]) => [h, { pg_cluster: name, ...v }])) } as unknown as RoleVars['hostvars'],
+    name,
+  );
 
 // Pigsty's pg-test (conf/pigsty.yml, inventory/sandbox.yml): a primary, a replica, a replica serving offline queries.
 const pgTest = cluster({
@@ -106,7 +113,7 @@ const octets = (ms: Member[]) => ms.map((m) => Number(m.inventory_hostname.split
 
 describe('service selectors (JMESPath over the cluster members)', () => {
   it('covers every expression of Pigsty v4.0, the role defaults, the inventories and the fixtures', () => {
-    const defaults = PGSQL_DEFAULTS.pg_default_services.flatMap((s) => [s.selector, s.backup].filter((e): e is string => e !== undefined));
+    const defaults = PARAM_DEFAULTS.pg_default_services.flatMap((s) => [s.selector, s.backup].filter((e): e is string => e !== undefined));
     const repo = [...expressionsIn('inventory'), ...expressionsIn('test/fixtures')];
     expect(repo.length).toBeGreaterThan(0);
     for (const expression of [...PIGSTY_V4_EXPRESSIONS, ...defaults, ...repo]) expect(Object.keys(EXPECTED)).toContain(expression);

@@ -4,9 +4,8 @@ import { file } from '../../../modules/file.ts';
 import { shell } from '../../../modules/shell.ts';
 import { systemd } from '../../../modules/systemd.ts';
 import { HAPROXY_CHECK, HAPROXY_CONF_DIR, HAPROXY_RELOAD } from '../../haproxy/render.ts';
-import { localProvider, MAX_SERVICE_PROVIDERS, otherClusters, providers } from '../../pgsql/access.ts';
-import { staleServiceFiles } from '../../pgsql/services.ts';
-import { VIP_MANAGER_CONFIG, VIP_MANAGER_UNIT } from '../../pgsql/vip.ts';
+import { localProvider, MAX_SERVICE_PROVIDERS, otherClusters, providers, staleServiceFiles } from '../../pgsql/service-files.ts';
+import { VIP_MANAGER_CONFIG, VIP_MANAGER_UNIT } from '../../pgsql/vip-manager.ts';
 import { cluster, isPrimary, lenient, type RemoveVars } from '../removal.ts';
 
 const { task, include } = dsl<RemoveVars>();

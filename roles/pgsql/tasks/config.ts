@@ -1,5 +1,4 @@
 import { shq } from '../../../engine/shell-quote.ts';
-import { createHash } from 'node:crypto';
 import { dsl, type TaskItem } from '../../../engine/dsl.ts';
 import { copy } from '../../../modules/copy.ts';
 import { debug } from '../../../modules/debug.ts';
@@ -7,9 +6,11 @@ import { file } from '../../../modules/file.ts';
 import { shell } from '../../../modules/shell.ts';
 import { template, templatePath } from '../../../modules/template.ts';
 import { pgEtcdUserTasks } from '../../etcd/tasks/pg-etcd-user.ts';
-import { pgbackrestConfigTasks } from '../backup.ts';
-import { patroniConf } from '../conf.ts';
+import { PATRONI_CONF_LINK, patroniConf, patroniConfPath } from '../patroni-conf.ts';
 import { dbsu, type PgVars } from '../paths.ts';
+import { pgsodiumKey } from '../pgsodium-key.ts';
+import { required } from '../required.ts';
+import { pgbackrestConfigTasks } from './backup.ts';
 
 const { task, include } = dsl<PgVars>();
 
@@ -52,7 +53,7 @@ export const configTasks: TaskItem<PgVars>[] = [
         template,
         (v) => ({
           src: templatePath(import.meta.url, 'patroni.yml.hbs'),
-          dest: `/pg/conf/${v.pg_instance}.yml`,
+          dest: patroniConfPath(required(v, 'pg_instance')),
           owner: dbsu(v),
           group: 'postgres',
           mode: '0640',
@@ -67,7 +68,7 @@ export const configTasks: TaskItem<PgVars>[] = [
         { loop: ['patroni', 'postgres'], register: 'pg_units_result' },
       ),
       include('pgbackrest config', pgbackrestConfigTasks([]) as TaskItem<PgVars>[], { when: (v) => v.pgbackrest_enabled }),
-      task('link the patroni config', file, (v) => ({ path: '/etc/patroni/patroni.yml', src: `/pg/conf/${v.pg_instance}.yml`, state: 'link' as const, owner: dbsu(v), group: 'postgres' })),
+      task('link the patroni config', file, (v) => ({ path: PATRONI_CONF_LINK, src: patroniConfPath(required(v, 'pg_instance')), state: 'link' as const, owner: dbsu(v), group: 'postgres' })),
     ],
     { tags: ['pg_conf'] },
   ),
@@ -79,7 +80,7 @@ export const configTasks: TaskItem<PgVars>[] = [
         copy,
         (v) => ({
           dest: '/pg/conf/pgsodium.key',
-          content: v.pgsodium_key ?? createHash('sha256').update(v.pg_cluster ?? '').digest('hex'),
+          content: pgsodiumKey(v),
           owner: dbsu(v),
           group: 'postgres',
           mode: '0600',

@@ -70,7 +70,7 @@ function defaultPrivileges(v: PgVars) {
   return owners.flatMap((owner) => v.pg_default_privileges.map((rule) => parseDefaultPrivilege(rule, owner)));
 }
 
-const initTasks = [
+const initSteps = [
   task('mark the primary initializing', setFact, { pg_primary_state: 'initializing' }),
   task('create default roles and users', pgRole, (v, user: PgUser) => pgRoleArgs(user, v), {
     ...asDbsu,
@@ -130,7 +130,7 @@ const pgpassTasks = [
 ];
 
 /** [pg_init] on the primary: default roles, privileges, schemas and extensions in template1 and postgres; [pg_pass] everywhere. */
-export const initTaskList: TaskItem<PgVars>[] = [
-  include('init postgres cluster', initTasks, { tags: ['pg_init'], when: (v) => v.pg_role === 'primary' }),
+export const initTasks: TaskItem<PgVars>[] = [
+  include('init postgres cluster', initSteps, { tags: ['pg_init'], when: (v) => v.pg_role === 'primary' }),
   include('write default userpass to pgpass', pgpassTasks, { tags: ['pg_pass'] }),
 ];

@@ -15,6 +15,7 @@ import { systemd } from '../../../modules/systemd.ts';
 import { template, templatePath } from '../../../modules/template.ts';
 import { user } from '../../../modules/user.ts';
 import { asDbsu, backupDir, clusterDir, dbsu, dbsuSudoCommands, dbsuUid, pgHome, type PgVars } from '../paths.ts';
+import { required } from '../required.ts';
 
 const { task, include } = dsl<PgVars>();
 
@@ -93,7 +94,7 @@ const accountTasks = [
     'trust the dbsu keys of the cluster members',
     authorizedKey,
     (v) => {
-      const keys = (v.pg_cluster_members ?? [])
+      const keys = required(v, 'pg_cluster_members')
         .map((host) => String((v.hostvars[host] as PgVars | undefined)?.pg_dbsu_pubkey?.stdout ?? '').trim())
         .filter((key) => key.startsWith('ssh-'));
       return { user: dbsu(v), key: [...new Set(keys)].join('\n') };

@@ -1,47 +1,54 @@
-import { flag } from '../flag.ts';
-import { DB_NAME, ROLE_NAME, WORD, type PgDatabase, type PgUser } from '../params.ts';
+import { DB_NAME, ROLE_NAME, WORD, type PgDatabase } from '../params.ts';
+import type { RoleVars } from '../vars.ts';
+import { listenAddress } from './listen-address.ts';
+import { required } from './required.ts';
 
 /** The variables pgbouncer's files are computed from (a subset of RoleVars, so tests can build them by hand). */
-export interface PgbouncerVars {
-  inventory_hostname: string;
-  pg_listen?: string;
-  pg_vip_enabled?: boolean;
-  pg_vip_address?: string;
-  pg_localhost?: string;
-  pgbouncer_redirect_to?: string;
-  pgbouncer_auth_query?: boolean;
-  pg_dbsu?: string;
-  pg_admin_username?: string;
-  pg_monitor_username?: string;
-  pg_default_roles?: PgUser[];
-  pg_users?: PgUser[];
-  pg_databases?: PgDatabase[];
-  pg_instance?: string;
-  pgbouncer_port?: number;
-  pgbouncer_log_dir?: string;
-  pgbouncer_poolmode?: string;
-  pgbouncer_sslmode?: string;
-  pgbouncer_ignore_param?: string[];
-  os_package?: string;
-}
+export type PgbouncerVars = Pick<
+  RoleVars,
+  | 'inventory_hostname'
+  | 'pg_listen'
+  | 'pg_vip_enabled'
+  | 'pg_vip_address'
+  | 'pg_localhost'
+  | 'pgbouncer_redirect_to'
+  | 'pgbouncer_auth_query'
+  | 'pg_dbsu'
+  | 'pg_admin_username'
+  | 'pg_monitor_username'
+  | 'pg_default_roles'
+  | 'pg_users'
+  | 'pg_databases'
+  | 'pg_instance'
+  | 'pgbouncer_port'
+  | 'pgbouncer_log_dir'
+  | 'pgbouncer_poolmode'
+  | 'pgbouncer_sslmode'
+  | 'pgbouncer_ignore_param'
+  | 'os_package'
+>;
 
 /** Where the pgsql role writes pgbouncer's unit: an admin unit that takes precedence over the package's /lib one. */
 export const PGBOUNCER_UNIT = '/etc/systemd/system/pgbouncer.service';
 
+/** Files pgbouncer rereads on SIGHUP, and those a restart applies (pgsql's unit and pgbouncer.ini). */
+export const PGBOUNCER_RELOAD_FILES = ['/etc/pgbouncer/database.txt', '/etc/pgbouncer/useropts.txt', '/etc/pgbouncer/pgb_hba.conf', '/etc/pgbouncer/userlist.txt'];
+export const PGBOUNCER_RESTART_FILES = [PGBOUNCER_UNIT, '/etc/pgbouncer/pgbouncer.ini'];
+
 /** The values the pgb-*.hbs templates print (under `pgb`), computed once from the host's variables. */
 export function pgbouncerTemplateVars(v: PgbouncerVars) {
-  const dbsu = v.pg_dbsu ?? 'postgres';
+  const dbsu = v.pg_dbsu;
   return {
-    instance: v.pg_instance ?? v.inventory_hostname,
+    instance: required(v, 'pg_instance'),
     listen_addr: listenAddress(v),
-    listen_port: v.pgbouncer_port ?? 6432,
-    log_dir: v.pgbouncer_log_dir ?? '/pg/log/pgbouncer',
-    admin_users: [...new Set([dbsu, v.pg_admin_username ?? 'dbuser_dba'])].join(', '),
-    stats_users: [...new Set([dbsu, v.pg_monitor_username ?? 'dbuser_monitor'])].join(', '),
-    auth_query: flag(v.pgbouncer_auth_query, false),
+    listen_port: v.pgbouncer_port,
+    log_dir: v.pgbouncer_log_dir,
+    admin_users: [...new Set([dbsu, v.pg_admin_username])].join(', '),
+    stats_users: [...new Set([dbsu, v.pg_monitor_username])].join(', '),
+    auth_query: v.pgbouncer_auth_query,
     auth_user: dbsu,
-    sslmode: v.pgbouncer_sslmode ?? 'disable',
-    pool_mode: v.pgbouncer_poolmode ?? 'transaction',
+    sslmode: v.pgbouncer_sslmode,
+    pool_mode: v.pgbouncer_poolmode,
     ignore_param: v.pgbouncer_ignore_param.join(', '),
     databases: databaseLines(v),
     useropts: userOptionLines(v),
@@ -53,17 +60,6 @@ export function pgbouncerTemplateVars(v: PgbouncerVars) {
 }
 
 const pad = (name: string, width = 27): string => name.padEnd(width, ' ');
-
-/**
- * pg_listen with its placeholders expanded: ${ip} the host's address, ${lo} 127.0.0.1, ${vip} the cluster VIP
- * (only when the VIP is enabled and real; otherwise the placeholder stays, as in Pigsty).
- */
-export function listenAddress(v: PgbouncerVars): string {
-  let listen = (v.pg_listen ?? '0.0.0.0').split('${ip}').join(v.inventory_hostname).split('${lo}').join('127.0.0.1');
-  const vip = v.pg_vip_address ?? '';
-  if (flag(v.pg_vip_enabled, false) && !vip.startsWith('127.0.0') && vip.includes('/')) listen = listen.split('${vip}').join(vip.split('/')[0] ?? '');
-  return listen;
-}
 
 const DB_KEY = new RegExp(`^${DB_NAME}$`);
 const ROLE_KEY = new RegExp(`^${ROLE_NAME}$`);
@@ -86,8 +82,8 @@ export const pooledDatabase = (db: PgDatabase): boolean => db.pgbouncer !== fals
 
 /** Lines of /etc/pgbouncer/database.txt: `<db> = host=... [auth_user pool_mode pool_size min_pool_size reserve_pool max_db_connections]`. */
 export function databaseLines(v: PgbouncerVars): string[] {
-  const host = optionWord(v.pgbouncer_redirect_to ? v.pgbouncer_redirect_to : (v.pg_localhost ?? '/var/run/postgresql'), 'host');
-  return (v.pg_databases ?? []).filter(pooledDatabase).map((db) => {
+  const host = optionWord(v.pgbouncer_redirect_to ? v.pgbouncer_redirect_to : v.pg_localhost, 'host');
+  return v.pg_databases.filter(pooledDatabase).map((db) => {
     const options = [`host=${host}`];
     if (db.pool_auth_user !== undefined) options.push(`auth_user=${lineKey(db.pool_auth_user, ROLE_KEY, 'pool_auth_user')}`);
     if (db.pool_mode !== undefined) options.push(`pool_mode=${db.pool_mode}`);
@@ -102,7 +98,7 @@ export function databaseLines(v: PgbouncerVars): string[] {
 /** Lines of /etc/pgbouncer/useropts.txt: per-user pool_mode / max_user_connections from pg_default_roles and pg_users. */
 export function userOptionLines(v: PgbouncerVars): string[] {
   const lines: string[] = [];
-  for (const user of [...v.pg_default_roles, ...(v.pg_users ?? [])]) {
+  for (const user of [...v.pg_default_roles, ...v.pg_users]) {
     if (user.state === 'absent' || (user.pool_mode === undefined && user.pool_connlimit === undefined)) continue;
     const options: string[] = [];
     if (user.pool_mode !== undefined) options.push(`pool_mode=${user.pool_mode}`);
@@ -118,10 +114,10 @@ export function userOptionLines(v: PgbouncerVars): string[] {
  * (those are left to auth_query when pgbouncer_auth_query is on).
  */
 export function userlistNames(v: PgbouncerVars): { dbsu: string; users: string[] } {
-  const dbsu = v.pg_dbsu ?? 'postgres';
-  const users = [v.pg_monitor_username ?? 'dbuser_monitor', v.pg_admin_username ?? 'dbuser_dba'];
-  if (!flag(v.pgbouncer_auth_query, false)) {
-    for (const user of v.pg_users ?? []) if (user.pgbouncer === true && user.state !== 'absent') users.push(user.name);
+  const dbsu = v.pg_dbsu;
+  const users = [v.pg_monitor_username, v.pg_admin_username];
+  if (!v.pgbouncer_auth_query) {
+    for (const user of v.pg_users) if (user.pgbouncer === true && user.state !== 'absent') users.push(user.name);
   }
   return { dbsu, users: [...new Set(users.filter((u) => u !== dbsu))] };
 }

@@ -1,49 +1,26 @@
-import { shq } from '../../engine/shell-quote.ts';
-import { dsl, type TaskItem, type TaskResult } from '../../engine/dsl.ts';
-import { command } from '../../modules/command.ts';
-import { file } from '../../modules/file.ts';
-import { shell } from '../../modules/shell.ts';
-import { template, templatePath } from '../../modules/template.ts';
-import { flag } from '../flag.ts';
-import type { RoleVars } from '../vars.ts';
+import { shq } from '../../../engine/shell-quote.ts';
+import { dsl, type TaskItem, type TaskResult } from '../../../engine/dsl.ts';
+import { command } from '../../../modules/command.ts';
+import { file } from '../../../modules/file.ts';
+import { shell } from '../../../modules/shell.ts';
+import { template, templatePath } from '../../../modules/template.ts';
+import type { RoleVars } from '../../vars.ts';
+import { dbsu } from '../paths.ts';
 import {
   initialBackupWanted,
   PGBACKREST_CONF,
   PGBACKREST_INITIAL_MARKER,
-  pgbackrestCommands,
+  pgbackrestTemplateVars,
   repoHasSecret,
-  repoOptions,
   stanzaInitWanted,
-} from './pgbackrest.ts';
+  stanzaStatus,
+} from '../pgbackrest.ts';
+import { required } from '../required.ts';
 
 type BackupVars = RoleVars & { pgbackrest_stanza?: TaskResult };
 const { task, include } = dsl<BackupVars>();
 
-const dbsu = (v: RoleVars): string => v.pg_dbsu ?? 'postgres';
-const cluster = (v: RoleVars): string => v.pg_cluster ?? '';
-
-/**
- * The archive_command, restore_command and pgBackRest replica method for the core's Patroni configuration
- * (postgresql.parameters and the create_replica_methods), for a cluster.
- */
-export const pgArchiveCommands = (v: Pick<RoleVars, 'pg_cluster'>) => pgbackrestCommands(v.pg_cluster ?? '');
-
-/** The values pgbackrest-conf.hbs prints (under `pgbr`). */
-export function pgbackrestTemplateVars(v: RoleVars) {
-  return {
-    cluster: cluster(v),
-    instance: v.pg_instance ?? v.inventory_hostname,
-    role: v.pg_role ?? 'replica',
-    method: v.pgbackrest_method ?? 'local',
-    repo: repoOptions(v),
-    log_dir: v.pgbackrest_log_dir ?? '/pg/log/pgbackrest',
-    data: v.pg_data ?? '/pg/data',
-    port: v.pg_port ?? 5432,
-    socket: v.pg_localhost ?? '/var/run/postgresql',
-    ivory: v.pg_mode === 'ivory',
-    version: v.pg_version ?? 18,
-  };
-}
+const cluster = (v: RoleVars): string => required(v, 'pg_cluster');
 
 const configArgs = (v: RoleVars) => ({
   src: templatePath(import.meta.url, 'pgbackrest-conf.hbs'),
@@ -53,20 +30,6 @@ const configArgs = (v: RoleVars) => ({
   mode: '0640',
   vars: { pgbr: pgbackrestTemplateVars(v) },
 });
-
-/**
- * What `pgbackrest info` says of the stanza: its status code, or undefined when it could not tell. Codes:
- * 0 ok, 2 no valid backup (both: the stanza exists), 1 missing stanza path, 3 missing stanza data.
- */
-export function stanzaStatus(result: TaskResult | undefined): number | undefined {
-  if (!result || result.failed || typeof result.stdout !== 'string') return undefined;
-  try {
-    const info = JSON.parse(result.stdout) as { status?: { code?: number } }[];
-    return info[0]?.status?.code;
-  } catch {
-    return undefined;
-  }
-}
 
 const stanzaMissing = (v: BackupVars): boolean => {
   const code = stanzaStatus(v.pgbackrest_stanza);
@@ -135,6 +98,6 @@ const steps: TaskItem<BackupVars>[] = [
  * primary), and the first full backup on the primary. WAL archiving itself is the core's Patroni config
  * (pgArchiveCommands).
  */
-export const pgBackup = [
-  include('pgbackrest', steps, { tags: ['pg_backup', 'pgbackrest'], when: (v) => flag(v.pgbackrest_enabled, true) }),
+export const backupTasks = [
+  include('pgbackrest', steps, { tags: ['pg_backup', 'pgbackrest'], when: (v) => v.pgbackrest_enabled }),
 ] as TaskItem<RoleVars>[];

@@ -1,8 +1,16 @@
 import { yamlScalar } from '../../modules/template-helpers.ts';
 import type { ParamVars } from '../params.ts';
 import type { RoleVars } from '../vars.ts';
+import { listenAddress } from './listen-address.ts';
 import { pgbackrestCommands } from './pgbackrest.ts';
-import { rtoSettings, type RtoPlanRow, type RtoSettings } from './rto.ts';
+import { required } from './required.ts';
+import { rtoSettings, type RtoSettings } from './rto.ts';
+
+/** The link Patroni and patronictl read an instance's config through. */
+export const PATRONI_CONF_LINK = '/etc/patroni/patroni.yml';
+
+/** Where the config of an instance is rendered (PATRONI_CONF_LINK points to it). */
+export const patroniConfPath = (instance: string): string => `/pg/conf/${instance}.yml`;
 
 /** The four Patroni config profiles pg_conf chooses between. */
 export type PgConfProfile = 'oltp' | 'olap' | 'tiny' | 'crit';
@@ -10,8 +18,8 @@ export type PgConfProfile = 'oltp' | 'olap' | 'tiny' | 'crit';
 const GiB = 1024 ** 3;
 
 /** pg_conf's file name to its profile; an unknown name is an error, as a missing template is in Pigsty. */
-export function confProfile(pgConf: string | undefined): PgConfProfile {
-  const name = (pgConf ?? 'oltp.yml').replace(/\.ya?ml$/, '');
+export function confProfile(pgConf: string): PgConfProfile {
+  const name = pgConf.replace(/\.ya?ml$/, '');
   if (name === 'oltp' || name === 'olap' || name === 'tiny' || name === 'crit') return name;
   throw new Error(`pg_conf "${pgConf}" is not one of oltp.yml, olap.yml, tiny.yml, crit.yml`);
 }
@@ -381,54 +389,47 @@ type ConfVars = Pick<
 > &
   ParamVars;
 
-/** pg_listen with its placeholders: ${ip} the host, ${lo} loopback, ${vip} the cluster VIP when one is enabled. */
-export function listenAddress(v: Pick<ConfVars, 'pg_listen' | 'inventory_hostname' | 'pg_vip_enabled' | 'pg_vip_address'>): string {
-  let listen = (v.pg_listen ?? '0.0.0.0').replaceAll('${ip}', v.inventory_hostname).replaceAll('${lo}', '127.0.0.1');
-  const vip = v.pg_vip_address ?? '';
-  if (v.pg_vip_enabled && !vip.startsWith('127.0.0') && vip.includes('/')) listen = listen.replaceAll('${vip}', vip.split('/')[0] as string);
-  return listen;
-}
-
 /** The Patroni config values of one instance from its variables and the size of its data filesystem. */
 export function patroniConf(v: ConfVars, diskBytes: number): PatroniConf {
   const profile = confProfile(v.pg_conf);
   const crit = profile === 'crit';
-  const cluster = v.pg_cluster ?? '';
-  const scope = v.pg_mode === 'citus' ? (v.pg_shard ?? cluster) : cluster;
-  const libs = v.pg_libs ?? 'pg_stat_statements, auto_explain';
+  const cluster = required(v, 'pg_cluster');
+  const scope = v.pg_mode === 'citus' ? required(v, 'pg_shard') : cluster;
+  const libs = v.pg_libs;
+  const cpu = required(v, 'node_cpu');
   const sizing = pgSizing({
     profile,
-    node_cpu: v.node_cpu ?? 1,
-    node_mem_mb: v.node_mem_mb ?? 1024,
+    node_cpu: cpu,
+    node_mem_mb: required(v, 'node_mem_mb'),
     disk_bytes: diskBytes,
-    pg_max_conn: v.pg_max_conn ?? 'auto',
-    pg_default_service_dest: v.pg_default_service_dest ?? 'pgbouncer',
-    pg_shared_buffer_ratio: v.pg_shared_buffer_ratio ?? 0.25,
+    pg_max_conn: v.pg_max_conn,
+    pg_default_service_dest: v.pg_default_service_dest,
+    pg_shared_buffer_ratio: v.pg_shared_buffer_ratio,
     pg_libs: libs,
-    pg_io_method: v.pg_io_method ?? 'worker',
-    os_package: v.os_package ?? 'rpm',
-    os_version: v.os_version ?? 9,
+    pg_io_method: v.pg_io_method,
+    os_package: required(v, 'os_package'),
+    os_version: required(v, 'os_version'),
   });
-  const version = v.pg_version ?? 18;
+  const version = v.pg_version;
   const sections = patroniParameters(sizing, {
     profile,
     pg_version: version,
-    pg_mode: v.pg_mode ?? 'pgsql',
+    pg_mode: v.pg_mode,
     pg_cluster: cluster,
     pg_libs: libs,
-    pg_log_dir: v.pg_log_dir ?? '/pg/log/postgres',
-    pg_storage_type: v.pg_storage_type ?? 'SSD',
-    pgbackrest_enabled: v.pgbackrest_enabled ?? true,
-    pg_primary_db: v.pg_primary_db ?? 'postgres',
-    pg_parameters: v.pg_parameters ?? {},
+    pg_log_dir: v.pg_log_dir,
+    pg_storage_type: v.pg_storage_type,
+    pgbackrest_enabled: v.pgbackrest_enabled,
+    pg_primary_db: v.pg_primary_db,
+    pg_parameters: v.pg_parameters,
   });
 
-  const locale = v.pg_locale ?? 'C';
-  const encoding = v.pg_encoding ?? 'UTF8';
+  const locale = v.pg_locale;
+  const encoding = v.pg_encoding;
   const initdb: string[] = [];
   // a one-key map whose value reads back as written, whatever the inventory put in it
   const option = (key: string, value: string): string => `${key}: ${yamlScalar(value)}`;
-  if (crit || v.pg_checksum !== false) initdb.push('data-checksums');
+  if (crit || v.pg_checksum) initdb.push('data-checksums');
   else if (version >= 17) initdb.push('no-data-checksums');
   if (version >= 17 && ['UTF8', 'UTF-8'].includes(encoding) && ['C', 'C.UTF-8'].includes(locale.toUpperCase())) {
     initdb.push(option('encoding', encoding), 'locale-provider: builtin', option('builtin-locale', locale));
@@ -436,29 +437,28 @@ export function patroniConf(v: ConfVars, diskBytes: number): PatroniConf {
     if (encoding !== '') initdb.push(option('encoding', encoding));
     if (locale !== '') initdb.push(option('locale', locale));
   }
-  if ((v.pg_lc_collate ?? 'C') !== '') initdb.push(option('lc-collate', v.pg_lc_collate ?? 'C'));
-  if ((v.pg_lc_ctype ?? 'C') !== '') initdb.push(option('lc-ctype', v.pg_lc_ctype ?? 'C'));
+  if (v.pg_lc_collate !== '') initdb.push(option('lc-collate', v.pg_lc_collate));
+  if (v.pg_lc_ctype !== '') initdb.push(option('lc-ctype', v.pg_lc_ctype));
   if (v.pg_mode === 'oracle') initdb.push('compatibility_mode: ora');
 
-  const watchdog = v.patroni_watchdog_mode === false || v.patroni_watchdog_mode === undefined ? 'off' : v.patroni_watchdog_mode;
-  const etcdPort = v.etcd_port ?? 2379;
+  const watchdog = v.patroni_watchdog_mode === false ? 'off' : v.patroni_watchdog_mode;
   return {
     profile,
     sizing,
-    rto: rtoSettings(v.pg_rto, v.pg_rto_plan as Record<string, RtoPlanRow> | undefined),
+    rto: rtoSettings(v.pg_rto, v.pg_rto_plan),
     sections,
-    etcd_hosts: [...(v.groups.etcd ?? [])].sort().map((ip) => `${ip}:${etcdPort}`).join(','),
+    etcd_hosts: [...(v.groups.etcd ?? [])].sort().map((ip) => `${ip}:${v.etcd_port}`).join(','),
     etcd_username: scope,
-    etcd_password: v.pg_etcd_password !== undefined && v.pg_etcd_password !== '' ? v.pg_etcd_password : scope,
+    etcd_password: v.pg_etcd_password !== '' ? v.pg_etcd_password : scope,
     scope,
     listen: listenAddress(v),
-    allowlist: [...new Set([v.admin_ip ?? '127.0.0.1', ...(v.pg_cluster_members ?? []), ...(v.groups.infra ?? [])])].sort(),
+    allowlist: [...new Set([required(v, 'admin_ip'), ...required(v, 'pg_cluster_members'), ...(v.groups.infra ?? [])])].sort(),
     watchdog_mode: crit && watchdog === 'off' ? 'automatic' : watchdog,
-    synchronous_mode: crit || (v.pg_rpo ?? 1048576) === 0,
+    synchronous_mode: crit || v.pg_rpo === 0,
     synchronous_mode_strict: crit,
     initdb,
-    spec: `${v.node_cpu ?? 1}C.${v.node_mem_gb ?? 1}G.${sizing.disk_gb}G`,
+    spec: `${cpu}C.${required(v, 'node_mem_gb')}G.${sizing.disk_gb}G`,
     standby: v.pg_role === 'primary' && v.pg_upstream !== undefined,
-    create_replica_pgbackrest: (v.pgbackrest_enabled ?? true) && (v.pgbackrest_method ?? 'local') !== 'local',
+    create_replica_pgbackrest: v.pgbackrest_enabled && v.pgbackrest_method !== 'local',
   };
 }

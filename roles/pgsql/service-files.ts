@@ -1,33 +1,33 @@
-import type { HaproxyService, PgService } from '../params.ts';
-import { flag } from '../flag.ts';
+import type { HaproxyService, ParamVars, PgService } from '../params.ts';
 import { renderHaproxyService } from '../haproxy/render.ts';
+import type { RoleVars } from '../vars.ts';
+import { required } from './required.ts';
 import { rtoSettings, type RtoPlanRow } from './rto.ts';
-import { selectMembers, type Member } from './selector.ts';
+import { clusterMembers, selectMembers, type Member } from './selector.ts';
 
-// The cluster's services as HAProxy listen sections (Pigsty's roles/pgsql/templates/service.cfg).
+// The cluster's services as HAProxy listen sections (Pigsty's roles/pgsql/templates/service.cfg), and the haproxy
+// hosts they go to.
 
 /** The HAProxy default-server line of a service: the RTO plan's check timings (unknown plan names fall back to norm). */
-export function rtoServerDefaults(rto: string | undefined, plan?: Record<string, RtoPlanRow>): string {
+export function rtoServerDefaults(rto: string, plan: Record<string, RtoPlanRow>): string {
   const { inter, fastinter, downinter, rise, fall } = rtoSettings(rto, plan);
   return `inter ${inter} fastinter ${fastinter} downinter ${downinter} rise ${rise} fall ${fall} on-marked-down shutdown-sessions slowstart 30s maxconn 3000 maxqueue 128 weight 100`;
 }
 
 /** The port a member serves a service on: an explicit port, its postgres or pgbouncer port; default means pg_default_service_dest. */
-export function destinationPort(dest: PgService['dest'], member: Member, defaultDest: string): number {
+export function destinationPort(dest: PgService['dest'], member: Member, defaultDest: ParamVars['pg_default_service_dest']): number {
   const wanted = dest === undefined || dest === 'default' ? defaultDest : dest;
   if (typeof wanted === 'number') return wanted;
-  if (wanted === 'pgbouncer') return typeof member.pgbouncer_port === 'number' ? member.pgbouncer_port : 6432;
-  if (wanted === 'postgres') return typeof member.pg_port === 'number' ? member.pg_port : 5432;
-  return 5432;
+  return wanted === 'pgbouncer' ? member.pgbouncer_port : member.pg_port;
 }
 
 export interface ServiceContext {
   cluster: string;
   members: Member[];
   /** pg_default_service_dest: where dest 'default' goes. */
-  defaultDest: string;
-  rto?: string;
-  rtoPlan?: Record<string, RtoPlanRow>;
+  defaultDest: ParamVars['pg_default_service_dest'];
+  rto: string;
+  rtoPlan: Record<string, RtoPlanRow>;
 }
 
 /** The members one of a service's expressions picks; an error names the service and the expression's key. */
@@ -49,14 +49,13 @@ export function pgHaproxyService(service: PgService, ctx: ServiceContext): Hapro
   const backupHosts = new Set(backups.map((m) => m.inventory_hostname));
   const chosenHosts = new Set(chosen.map((m) => m.inventory_hostname));
   const server = (m: Member, backup: boolean): HaproxyService['servers'][number] => {
-    const ssl = flag(m.patroni_ssl_enabled, false) ? 'check-ssl ca-file /pg/cert/ca.crt ' : '';
-    const patroniPort = typeof m.patroni_port === 'number' ? m.patroni_port : 8008;
+    const ssl = m.patroni_ssl_enabled ? 'check-ssl ca-file /pg/cert/ca.crt ' : '';
     return {
       name: `${m.pg_cluster}-${m.pg_seq}`,
       ip: m.inventory_hostname,
       port: destinationPort(service.dest, m, ctx.defaultDest),
-      options: `${ssl}check port ${patroniPort}`,
-      weight: typeof m.pg_weight === 'number' ? m.pg_weight : 100,
+      options: `${ssl}check port ${m.patroni_port}`,
+      weight: m.pg_weight,
       backup,
     };
   };
@@ -99,3 +98,29 @@ export function staleServiceFiles(existing: string[], cluster: string, wanted: I
     (file) => file.startsWith(`${cluster}-`) && file.endsWith('.cfg') && !keep.has(file) && !others.some((o) => file.startsWith(`${o}-`)),
   );
 }
+
+/** This cluster's service files: pg_default_services + pg_services over the inventory's members. */
+export function serviceFiles(v: RoleVars): { name: string; content: string }[] {
+  const cluster = required(v, 'pg_cluster');
+  const files = pgServiceFiles([...v.pg_default_services, ...v.pg_services], {
+    cluster,
+    members: clusterMembers(v.hostvars, cluster),
+    defaultDest: v.pg_default_service_dest,
+    rto: v.pg_rto,
+    rtoPlan: v.pg_rto_plan,
+  });
+  return [...files].map(([name, content]) => ({ name, content }));
+}
+
+/** Names of the other clusters in the inventory (their service files share the directory). */
+export const otherClusters = (v: RoleVars): string[] =>
+  [...new Set(Object.values(v.hostvars).flatMap((h) => (typeof h.pg_cluster === 'string' ? [h.pg_cluster] : [])))].filter((c) => c !== v.pg_cluster);
+
+/** Whether the services go to this host's haproxy (no dedicated provider group). */
+export const localProvider = (v: RoleVars): boolean => v.pg_service_provider === '' || !(v.pg_service_provider in v.groups);
+
+/** Dedicated haproxy groups larger than this are refused (a delegated step runs on one host; see the report). */
+export const MAX_SERVICE_PROVIDERS = 4;
+
+/** The hosts of the dedicated haproxy group (pg_service_provider), if there is one. */
+export const providers = (v: RoleVars): string[] => v.groups[v.pg_service_provider] ?? [];

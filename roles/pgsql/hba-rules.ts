@@ -1,5 +1,6 @@
 import { HBA_ADDR_ALIASES, HBA_FIELD, SINGLE_LINE, type HbaRule, type PgRole } from '../params.ts';
 import type { RoleVars } from '../vars.ts';
+import { required } from './required.ts';
 
 /** Which server reads the rendered rules: PostgreSQL's pg_hba.conf or pgbouncer's auth_hba_file. */
 export type HbaTarget = 'postgres' | 'pgbouncer';
@@ -20,8 +21,6 @@ export interface HbaContext {
 
 const HBA_ROLES = ['default', 'common', 'primary', 'replica', 'offline', 'standby', 'delayed'] as const;
 const IPV4_CIDR = /^([0-9]{1,3}\.){3}[0-9]{1,3}(\/([0-9]|[1-2][0-9]|3[0-2]))?$/;
-/** Pigsty's fallback when node_firewall_intranet is not set. */
-const DEFAULT_INTRANET = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
 
 /**
  * The auth method each alias writes. `pwd`/`ssl` are scram-sha-256 (Pigsty v4.0 removed pg_pwd_enc); pgbouncer has no ident, so `ident`/`os` become
@@ -142,20 +141,20 @@ export function renderHbaRules(rules: readonly HbaRule[], target: HbaTarget, ctx
   return blocks.map((b) => `${b}\n`).join('\n');
 }
 
-/** The alias values of an instance, from its variables (pg_id and the role defaults must have run). */
+/** The alias values of an instance, from its variables (pg_id must have run). */
 export function hbaContext(v: RoleVars): HbaContext {
   return {
-    pg_role: v.pg_role ?? 'replica',
-    pg_offline_query: v.pg_offline_query ?? false,
-    admin_ip: v.admin_ip ?? '127.0.0.1',
+    pg_role: required(v, 'pg_role'),
+    pg_offline_query: v.pg_offline_query,
+    admin_ip: required(v, 'admin_ip'),
     infra: [...(v.groups.infra ?? [])].sort(),
-    cluster: v.pg_cluster_members ?? [],
-    intranet: v.node_firewall_intranet ?? DEFAULT_INTRANET,
+    cluster: required(v, 'pg_cluster_members'),
+    intranet: v.node_firewall_intranet,
     users: {
-      dbsu: v.pg_dbsu ?? 'postgres',
-      repl: v.pg_replication_username ?? 'replicator',
-      monitor: v.pg_monitor_username ?? 'dbuser_monitor',
-      admin: v.pg_admin_username ?? 'dbuser_dba',
+      dbsu: v.pg_dbsu,
+      repl: v.pg_replication_username,
+      monitor: v.pg_monitor_username,
+      admin: v.pg_admin_username,
     },
   };
 }
@@ -166,14 +165,14 @@ export function hbaContext(v: RoleVars): HbaContext {
  */
 export function renderHbaFile(rules: readonly HbaRule[], target: HbaTarget, v: RoleVars): string {
   const ctx = hbaContext(v);
-  const path = target === 'postgres' ? `${v.pg_data ?? '/pg/data'}/pg_hba.conf` : '/etc/pgbouncer/pgb_hba.conf';
-  const port = target === 'postgres' ? (v.pg_port ?? 5432) : (v.pgbouncer_port ?? 6432);
+  const path = target === 'postgres' ? `${v.pg_data}/pg_hba.conf` : '/etc/pgbouncer/pgb_hba.conf';
+  const port = target === 'postgres' ? v.pg_port : v.pgbouncer_port;
   const header = [
-    `# ${path}: ${target === 'postgres' ? 'PostgreSQL' : 'pgbouncer'} access rules of ${v.pg_instance ?? v.inventory_hostname} [${ctx.pg_role}] at ${v.inventory_hostname}:${port}`,
+    `# ${path}: ${target === 'postgres' ? 'PostgreSQL' : 'pgbouncer'} access rules of ${required(v, 'pg_instance')} [${ctx.pg_role}] at ${v.inventory_hostname}:${port}`,
     '# Rendered by the pgsql role from the HBA rule variables: edits here are overwritten on the next run.',
     '',
     '# address aliases',
-    `#   local     : ${v.pg_localhost ?? '/var/run/postgresql'}`,
+    `#   local     : ${v.pg_localhost}`,
     `#   admin     : ${ctx.admin_ip}`,
     `#   infra     : ${ctx.infra.join(', ')}`.trimEnd(),
     `#   intra     : ${ctx.intranet.join(', ')}`,
@@ -187,3 +186,6 @@ export function renderHbaFile(rules: readonly HbaRule[], target: HbaTarget, v: R
   ].join('\n');
   return `${header}\n${renderHbaRules(rules, target, ctx)}`;
 }
+
+/** pg_hba.conf of this instance: pg_default_hba_rules then pg_hba_rules, by order. */
+export const hbaContent = (v: RoleVars): string => renderHbaFile([...v.pg_default_hba_rules, ...v.pg_hba_rules], 'postgres', v);

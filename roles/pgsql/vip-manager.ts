@@ -1,20 +1,24 @@
+import type { RoleVars } from '../vars.ts';
+import { required } from './required.ts';
+
 // vip-manager: the values its configuration is rendered from, and the interface that holds the VIP.
 
-/** The variables vip-manager's configuration is computed from (a subset of RoleVars). */
-export interface VipVars {
-  inventory_hostname: string;
-  pg_cluster?: string;
-  pg_instance?: string;
-  pg_mode?: string;
-  pg_shard?: string;
-  pg_group?: number;
-  pg_namespace?: string;
-  pg_vip_address?: string;
-  pg_vip_interface?: string;
-  pg_etcd_password?: string;
-  etcd_port?: number;
-  groups: Record<string, string[]>;
-}
+/** The variables vip-manager's configuration is computed from (a subset of RoleVars, so tests can build them by hand). */
+export type VipVars = Pick<
+  RoleVars,
+  | 'inventory_hostname'
+  | 'pg_cluster'
+  | 'pg_instance'
+  | 'pg_mode'
+  | 'pg_shard'
+  | 'pg_group'
+  | 'pg_namespace'
+  | 'pg_vip_address'
+  | 'pg_vip_interface'
+  | 'pg_etcd_password'
+  | 'etcd_port'
+  | 'groups'
+>;
 
 export const VIP_MANAGER_UNIT = '/etc/systemd/system/vip-manager.service';
 export const VIP_MANAGER_CONFIG = '/etc/default/vip-manager.yml';
@@ -25,22 +29,22 @@ export const VIP_MANAGER_CONFIG = '/etc/default/vip-manager.yml';
  * the cluster's etcd credentials (pg_etcd_password, else the cluster name, as the core's pg_etcd step creates).
  */
 export function vipTemplateVars(v: VipVars, iface?: string) {
-  const cluster = v.pg_cluster ?? '';
-  const namespace = v.pg_namespace ?? '/pg';
+  const cluster = required(v, 'pg_cluster');
+  const namespace = v.pg_namespace;
   const citus = v.pg_mode === 'citus';
-  const address = v.pg_vip_address ?? '127.0.0.1/24';
+  const address = v.pg_vip_address;
   const [ip, prefix] = address.split('/');
-  const etcdUser = citus ? (v.pg_shard ?? cluster) : cluster;
+  const etcdUser = citus ? required(v, 'pg_shard') : cluster;
   return {
     cluster,
-    instance: v.pg_instance ?? v.inventory_hostname,
+    instance: required(v, 'pg_instance'),
     address,
     ip: ip ?? address,
     // a number: vip-manager reads an integer, and the YAML writer quotes a string that looks like one
     netmask: Number(prefix ?? 24),
-    interface: iface ?? v.pg_vip_interface ?? 'eth0',
-    trigger_key: citus ? `${namespace}/${v.pg_shard ?? cluster}/${v.pg_group ?? 0}/leader` : `${namespace}/${cluster}/leader`,
-    endpoints: [...(v.groups.etcd ?? [])].sort().map((host) => `https://${host}:${v.etcd_port ?? 2379}`),
+    interface: iface ?? v.pg_vip_interface,
+    trigger_key: citus ? `${namespace}/${etcdUser}/${required(v, 'pg_group')}/leader` : `${namespace}/${cluster}/leader`,
+    endpoints: [...(v.groups.etcd ?? [])].sort().map((host) => `https://${host}:${v.etcd_port}`),
     etcd_user: etcdUser,
     etcd_password: v.pg_etcd_password ? v.pg_etcd_password : etcdUser,
     unit_path: VIP_MANAGER_UNIT,

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { renderTemplate, templatePath } from '../../modules/template.ts';
-import { flag } from '../../roles/flag.ts';
 import { PARAM_DEFAULTS, type PgService } from '../../roles/params.ts';
 import { PG_RTO_PLAN } from '../../roles/pgsql/rto.ts';
 import { clusterMembers, jmesSearch, selectMembers, type Member } from '../../roles/pgsql/selector.ts';
@@ -216,12 +215,6 @@ describe('vip-manager and booleans', () => {
     expect(interfaceOf(out, '10.10.10.11')).toBe('eth0');
     expect(interfaceOf(out, '10.9.0.1')).toBe('br0');
     expect(interfaceOf(out, '10.10.10.1')).toBeUndefined();
-  });
-
-  it('reads -e strings as Ansible\'s |bool does', () => {
-    expect([flag('true', false), flag('yes', false), flag('On', false), flag('1', false), flag(true, false)]).toEqual([true, true, true, true, true]);
-    expect([flag('false', true), flag('no', true), flag('0', true), flag('', true), flag(false, true)]).toEqual([false, false, false, false, false]);
-    expect([flag(undefined, true), flag(undefined, false), flag(null, true)]).toEqual([true, false, true]);
   });
 });
 

@@ -18,7 +18,7 @@ import { applyLimit, patternTerms, resolvePattern } from './patterns.ts';
 import { EXIT_SIGNAL, Runner } from './runner.ts';
 import { taskSelected, type TagSelection } from './tags.ts';
 import { validateInventory } from './validate.ts';
-import { parseExtraVars } from './vars.ts';
+import { parseExtraVarsWithText } from './vars.ts';
 import { coerceExtraVars } from './schema.ts';
 import { loadYaml } from './yaml.ts';
 
@@ -164,7 +164,8 @@ async function execute(playbook: Playbook, opts: CliOptions, masker: Masker, io:
   // The raw values, before validation: a secret of the wrong type (a number, a list) is still a secret.
   const inv = buildInventory(loadYamlMasked(inventoryFile, masker));
   for (const w of inv.warnings ?? []) err(`warning: ${w.describe()}\n`);
-  const extraVars: Vars = coerceExtraVars(playbook.schema, parseExtraVars(extraArgs, process.cwd()));
+  const parsed = parseExtraVarsWithText(extraArgs, process.cwd());
+  const extraVars: Vars = coerceExtraVars(playbook.schema, parsed.vars, parsed.text);
   masker.collect(extraVars);
   const tags: TagSelection = { only: list(opts.tags), skip: list(opts.skipTags) };
   const strategy = opts.strategy;

@@ -39,15 +39,19 @@ export function schemaDefaults(schema: TSchema | undefined): Vars {
 
 /**
  * -e values typed as the schema types them where the text is unambiguous: `-e pg_safeguard=yes` is Ansible's way of
- * saying true (its `bool` words, any case), and `=no` must not reach a role as the truthy string "no". Any other
- * string for a boolean stays a string, for validation to refuse.
+ * saying true (its `bool` words, any case), and `=no` must not reach a role as the truthy string "no"; any other
+ * string for a boolean stays a string, for validation to refuse. A string parameter set by a key=value pair gets the
+ * text as written (`text`, from parseExtraVarsWithText): `pw=007` is "007", not the number 7.
  */
-export function coerceExtraVars(schema: TSchema | undefined, vars: Vars): Vars {
+export function coerceExtraVars(schema: TSchema | undefined, vars: Vars, text: Record<string, string> = {}): Vars {
   if (!schema) return vars;
   const props = propertiesOf(schema);
   return Object.fromEntries(
     Object.entries(vars).map(([name, value]) => {
-      if (props[name]?.type !== 'boolean' || typeof value !== 'string') return [name, value];
+      const type = props[name]?.type;
+      const written = text[name];
+      if (type === 'string' && typeof value !== 'string' && written !== undefined) return [name, written];
+      if (type !== 'boolean' || typeof value !== 'string') return [name, value];
       return [name, isTrueWord(value) ? true : isFalseWord(value) ? false : value];
     }),
   );

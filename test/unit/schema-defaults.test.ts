@@ -52,6 +52,13 @@ describe('coerceExtraVars', () => {
     expect(coerceExtraVars(Sample, { name: 'yes', port: '1', packages: 'off', unknown: 'no', flag: true })).toEqual({ name: 'yes', port: '1', packages: 'off', unknown: 'no', flag: true });
     expect(coerceExtraVars(undefined, { flag: 'yes' })).toEqual({ flag: 'yes' });
   });
+
+  it('gives a string parameter set by key=value the text as written, where key=value typed it a number or a boolean', () => {
+    const text = { name: '007', port: '0042' };
+    expect(coerceExtraVars(Sample, { name: 7, port: 42 }, text)).toEqual({ name: '007', port: 42 });
+    expect(coerceExtraVars(Sample, { name: true }, { name: 'yes' })).toEqual({ name: 'yes' });
+    expect(coerceExtraVars(Sample, { name: 7 })).toEqual({ name: 7 });
+  });
 });
 
 describe('the declared defaults of the Pigsty parameters', () => {

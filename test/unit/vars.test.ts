@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadInventory } from '../../engine/inventory.ts';
-import { groupNamesOf, inventoryVars, mergeLayers, parseExtraVars } from '../../engine/vars.ts';
+import { groupNamesOf, inventoryVars, mergeLayers, parseExtraVars, parseExtraVarsWithText } from '../../engine/vars.ts';
 import { thrown } from './thrown.ts';
 
 const dir = fileURLToPath(new URL('../fixtures/inventory/', import.meta.url));
@@ -104,6 +104,12 @@ describe('parseExtraVars', () => {
       enabled: true,
       pg_users: [{ name: 'x' }],
     });
+  });
+
+  it('keeps the text of the key=value pair that set each variable last, and drops it when a file or mapping sets it after', () => {
+    const { vars, text } = parseExtraVarsWithText(['pw=007 pg_version=14 q="010"', '@extra.json', 'flag=yes'], dir);
+    expect(vars).toEqual({ pw: 7, pg_version: 15, q: '010', pg_users: [{ name: 'x' }], flag: true });
+    expect(text).toEqual({ pw: '007', q: '010', flag: 'yes' });
   });
 
   it('names the argument by its position in errors, never by its text (it may hold a secret)', () => {

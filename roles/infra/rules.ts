@@ -56,6 +56,14 @@ export function rules(p: RulePorts): Rule[] {
       file: 'infra', alert: 'AgentDown', expr: 'up{job!~"infra|node|etcd|minio|pgsql|pgrds|ping|redis|mongo|mysql|kafka"} < 1', for: '1m', level: 0, category: 'infra',
       description: 'a target of a job no other down alert covers does not answer its scrape',
     },
+    {
+      file: 'infra', alert: 'CertExpiringSoon', expr: 'pigsty_cert_expiry_timestamp_seconds - time() < 30 * 86400', for: '1h', level: 1, category: 'infra',
+      description: 'a certificate Pigsty deployed expires within 30 days',
+    },
+    {
+      file: 'infra', alert: 'CertExpiryCritical', expr: 'pigsty_cert_expiry_timestamp_seconds - time() < 7 * 86400', for: '10m', level: 0, category: 'infra',
+      description: 'a certificate Pigsty deployed expires within 7 days',
+    },
 
     recording('node', 'node:ins:cpu_usage', '1 - avg without (cpu, mode) (rate(node_cpu_seconds_total{mode="idle"}[1m]))'),
     recording('node', 'node:ins:cpu_usage_1m', 'avg_over_time(node:ins:cpu_usage[1m])'),

@@ -114,6 +114,22 @@ describe('infra role on x85 and x86', () => {
     expect(onNode(INFRA, 'readlink /infra').stdout).toBe('/data/infra\n');
   });
 
+  it('reports when each deployed certificate expires, through node_exporter', async () => {
+    type Series = { metric: Record<string, string>; value: [number, string] };
+    const query = encodeURIComponent('pigsty_cert_expiry_timestamp_seconds');
+    let series: Series[] = [];
+    for (let i = 0; i < 15 && !series.some((s) => s.metric.ins === 'node-x86'); i++) {
+      series = (await api<{ data: { result: Series[] } }>(8428, `/api/v1/query?query=${query}`)).data.result;
+      if (!series.some((s) => s.metric.ins === 'node-x86')) await new Promise((r) => setTimeout(r, 2000));
+    }
+    const paths = (ins: string): string[] => series.filter((s) => s.metric.ins === ins).map((s) => s.metric.path as string).sort();
+    expect(paths('infra-x85')).toEqual(['/etc/etcd/server.crt', '/etc/pki/ca.crt', '/etc/pki/infra.crt']);
+    expect(paths('node-x86')).toEqual(['/etc/pki/ca.crt']);
+    const infraCert = series.find((s) => s.metric.path === '/etc/pki/infra.crt');
+    const expires = Number(onNode(INFRA, 'date -d "$(openssl x509 -noout -enddate -in /etc/pki/infra.crt | cut -d= -f2)" +%s').stdout);
+    expect(Number(infraCert?.value[1])).toBe(expires);
+  });
+
   it('changes nothing when run again, in check mode or not', async () => {
     const again = await runEntry('infra.ts', ['-i', INVENTORY, '--json']);
     expect(again.code, again.stdout + again.stderr).toBe(0);

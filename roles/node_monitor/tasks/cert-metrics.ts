@@ -1,0 +1,35 @@
+import { changed, dsl } from '../../../engine/dsl.ts';
+import { copy, filesPath } from '../../../modules/copy.ts';
+import { file } from '../../../modules/file.ts';
+import { shell } from '../../../modules/shell.ts';
+import { systemd } from '../../../modules/systemd.ts';
+import type { NodeMonitorVars } from '../node-monitor-vars.ts';
+
+const { task, include } = dsl<NodeMonitorVars>();
+
+const SCRIPT = '/usr/local/lib/pigsty/cert-metrics';
+const UNITS = ['pigsty-cert-metrics.service', 'pigsty-cert-metrics.timer'];
+
+/**
+ * [node_cert_metrics]: when each deployed certificate expires, written hourly for node_exporter's textfile
+ * collector (Pigsty v4.0 has no certificate alert; the CertExpiring alerts read this). Run at once when the
+ * script changed, so a fresh node has the series before the first hour.
+ */
+export const certMetricsTasks = [
+  include(
+    'certificate metrics',
+    [
+      task('create the pigsty helper directory', file, { path: '/usr/local/lib/pigsty', state: 'directory', owner: 'root', group: 'root', mode: '0755' }),
+      task('install the certificate metrics script', copy, { src: filesPath(import.meta.url, 'cert-metrics'), dest: SCRIPT, owner: 'root', group: 'root', mode: '0755' }, {
+        register: 'cert_metrics_script',
+      }),
+      task('install the certificate metrics units', copy, (_v, unit: string) => ({ src: filesPath(import.meta.url, unit), dest: `/etc/systemd/system/${unit}`, owner: 'root', group: 'root', mode: '0644' }), {
+        loop: UNITS,
+        register: 'cert_metrics_units',
+      }),
+      task('launch the certificate metrics timer', systemd, (v) => ({ name: 'pigsty-cert-metrics.timer', enabled: true, state: 'started' as const, daemon_reload: changed(v.cert_metrics_units) })),
+      task('write the certificate metrics now', shell, { cmd: SCRIPT }, { when: (v) => changed(v.cert_metrics_script) }),
+    ],
+    { tags: ['monitor', 'node_cert_metrics'], when: (v) => v.node_exporter_enabled },
+  ),
+];

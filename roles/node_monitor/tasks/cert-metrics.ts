@@ -8,12 +8,12 @@ import type { NodeMonitorVars } from '../node-monitor-vars.ts';
 const { task, include } = dsl<NodeMonitorVars>();
 
 const SCRIPT = '/usr/local/lib/pigsty/cert-metrics';
-const UNITS = ['pigsty-cert-metrics.service', 'pigsty-cert-metrics.timer'];
+const UNITS = ['pigsty-cert-metrics.service', 'pigsty-cert-metrics.timer', 'pigsty-cert-metrics.path'];
 
 /**
- * [node_cert_metrics]: when each deployed certificate expires, written hourly for node_exporter's textfile
- * collector (Pigsty v4.0 has no certificate alert; the CertExpiring alerts read this). Run at once when the
- * script changed, so a fresh node has the series before the first hour.
+ * [node_cert_metrics]: when each deployed certificate expires, for node_exporter's textfile collector (Pigsty
+ * v4.0 has no certificate alert; the CertExpiring alerts read this): hourly, whenever one of the certificates is
+ * written (a path unit, since etcd and pgsql write theirs after this role), and at once when the script changed.
  */
 export const certMetricsTasks = [
   include(
@@ -27,7 +27,12 @@ export const certMetricsTasks = [
         loop: UNITS,
         register: 'cert_metrics_units',
       }),
-      task('launch the certificate metrics timer', systemd, (v) => ({ name: 'pigsty-cert-metrics.timer', enabled: true, state: 'started' as const, daemon_reload: changed(v.cert_metrics_units) })),
+      task(
+        'launch the certificate metrics timer and path watch',
+        systemd,
+        (v, unit: string) => ({ name: unit, enabled: true, state: 'started' as const, daemon_reload: changed(v.cert_metrics_units) }),
+        { loop: ['pigsty-cert-metrics.timer', 'pigsty-cert-metrics.path'] },
+      ),
       task('write the certificate metrics now', shell, { cmd: SCRIPT }, { when: (v) => changed(v.cert_metrics_script) }),
     ],
     { tags: ['monitor', 'node_cert_metrics'], when: (v) => v.node_exporter_enabled },

@@ -4,6 +4,7 @@ import { ca } from '../roles/ca/role.ts';
 import { checks } from '../roles/checks.ts';
 import { etcd } from '../roles/etcd/role.ts';
 import { haproxy } from '../roles/haproxy/role.ts';
+import { infra } from '../roles/infra/role.ts';
 import { node } from '../roles/node/role.ts';
 import { nodeId } from '../roles/node_id/role.ts';
 import { nodeMonitor } from '../roles/node_monitor/role.ts';
@@ -22,7 +23,7 @@ const notDeployed = (what: string, why: string): TaskItem<never> =>
 /** deploy: Pigsty's deploy.yml on the inventory, play by play with Pigsty's play tags. */
 export const deploy: Playbook = {
   name: 'deploy',
-  description: 'Deploy Pigsty on the inventory: identity, CA, nodes with haproxy and node_exporter, etcd, then the PostgreSQL clusters.',
+  description: 'Deploy Pigsty on the inventory: identity, CA, nodes with haproxy, the metrics core on infra nodes, node_exporter, etcd, then the PostgreSQL clusters.',
   schema: PigstyParams,
   checks,
   plays: [
@@ -48,12 +49,7 @@ export const deploy: Playbook = {
       become: true,
       roles: [{ role: node, tags: ['node'] }, { role: haproxy, tags: ['haproxy'] }],
     },
-    {
-      name: 'INFRA INIT',
-      hosts: 'infra',
-      tags: ['infra'],
-      tasks: [notDeployed('infra', 'the infra role (VictoriaMetrics, Grafana, nginx, dnsmasq) is not part of this project yet')],
-    },
+    { name: 'INFRA INIT', hosts: 'infra', tags: ['infra'], become: true, roles: [infra] },
     { name: 'NODE MONITOR', hosts: 'all', tags: ['monitor', 'node-monitor'], become: true, roles: [nodeMonitor] },
     { name: 'ETCD INIT', hosts: 'etcd', tags: ['etcd'], become: true, roles: [etcd] },
     {

@@ -2,6 +2,7 @@ import { EngineError } from '../engine/errors.ts';
 import { hostsOf } from '../engine/inventory.ts';
 import type { Vars } from '../engine/inventory-types.ts';
 import { varContext, type CheckContext, type SemanticCheck } from '../engine/validate.ts';
+import { MAX_INFRA_NODES } from './infra/tasks/register.ts';
 import { secretAdvisories } from './published-secrets.ts';
 
 // Checks read raw inventory values: a value of the wrong type is the schema's to report, so they skip it here.
@@ -158,6 +159,26 @@ const infraIdentity: SemanticCheck = (ctx) => {
   return [...missingSeqs(ctx, 'infra_seq', 'infra'), ...uniqueSeqs(ctx, 'infra_seq', () => 'infra', members)];
 };
 
+/** Registration writes on each infra host through its own copy of the steps, of which there are MAX_INFRA_NODES. */
+const infraGroupSize: SemanticCheck = (ctx) => {
+  const members = hostsOf(ctx.inv, 'infra');
+  if (members.length <= MAX_INFRA_NODES || !touches(ctx, members)) return [];
+  const loc = ctx.inv.locate(['all', 'children', 'infra']);
+  return [
+    new EngineError(
+      `group infra has ${members.length} hosts, more than the ${MAX_INFRA_NODES} targets and rules are registered on`,
+      { file: loc?.file ?? ctx.inv.file, line: loc?.line, column: loc?.column, path: 'all.children.infra' },
+      `at most ${MAX_INFRA_NODES} infra hosts`,
+    ),
+  ];
+};
+
+/** infra.ts deploys on the hosts of group infra: without any, it would do nothing and say nothing. */
+export const infraGroupRequired: SemanticCheck = (ctx) =>
+  hostsOf(ctx.inv, 'infra').length > 0
+    ? []
+    : [new EngineError('group infra has no hosts: infra.ts deploys the INFRA module on the hosts of group infra', { file: ctx.inv.file, path: 'all.children.infra' }, 'a group infra with at least one host')];
+
 /**
  * A MinIO member needs minio_seq and a non-empty minio_cluster; seqs are distinct within a cluster. minio_cluster has
  * no default (Pigsty's minio play skips a host without one), so a host without it is in no cluster.
@@ -227,6 +248,7 @@ export const checks: SemanticCheck[] = [
   uniquePgSeq,
   etcdIdentity,
   infraIdentity,
+  infraGroupSize,
   minioIdentity,
   adminIpPresent,
   uniqueBusinessObjects,

@@ -77,6 +77,8 @@ const Int = (options?: IntegerOptions) => Type.Integer(options);
 const Count = () => Type.Integer({ minimum: 0 });
 const Port = () => Type.Integer({ minimum: 1, maximum: 65535 });
 const Ratio = () => Type.Number({ minimum: 0, maximum: 1 });
+/** A Prometheus duration such as 10s, as scrape intervals and rule intervals read it. */
+const Duration = () => Str({ pattern: '^[0-9]+(ms|s|m|h)$', description: 'a duration such as 10s, 500ms or 1m' });
 /**
  * A map whose keys reach a file or a command line: every key must match `pattern` (described as `keys`), since the
  * schema's value checks say nothing about keys and a key with a newline or `;` would add a line or a command.
@@ -408,7 +410,7 @@ const InfraParams = {
   cert_validity: def(Str({ pattern: '^[0-9]+d$', description: 'a number of days such as 7300d' }), '7300d'),
   infra_seq: Count(),
   infra_portal: notImplemented('infra', Type.Record(Key(), PortalEntry), { home: { domain: 'i.pigsty' } }),
-  infra_data: notImplemented('infra', Str(), '/data/infra'),
+  infra_data: def(Str({ pattern: '^/[A-Za-z0-9_./-]+$', description: 'an absolute path of letters, digits and _ . / -' }), '/data/infra'),
   infra_services: notImplemented('infra', Type.Array(HomeLink)),
   infra_extra_services: notImplemented('infra', Type.Array(HomeLink), []),
   infra_packages: notImplemented('infra', StrList()),
@@ -439,12 +441,12 @@ const InfraParams = {
   dns_enabled: notImplemented('infra', Bool(), true),
   dns_port: notImplemented('infra', Port(), 53),
   dns_records: notImplemented('infra', StrList(), ['${admin_ip} i.pigsty', '${admin_ip} m.pigsty supa.pigsty api.pigsty adm.pigsty cli.pigsty ddl.pigsty']),
-  vmetrics_enabled: notImplemented('infra', Bool(), true),
-  vmetrics_clean: notImplemented('infra', Bool(), false),
-  vmetrics_port: notImplemented('infra', Port(), 8428),
-  vmetrics_scrape_interval: notImplemented('infra', Str(), '10s'),
-  vmetrics_scrape_timeout: notImplemented('infra', Str(), '8s'),
-  vmetrics_options: notImplemented('infra', Str(), '-retentionPeriod=15d -promscrape.fileSDCheckInterval=5s'),
+  vmetrics_enabled: def(Bool(), true),
+  vmetrics_clean: def(Bool(), false),
+  vmetrics_port: def(Port(), 8428),
+  vmetrics_scrape_interval: def(Duration(), '10s'),
+  vmetrics_scrape_timeout: def(Duration(), '8s'),
+  vmetrics_options: def(Str(), '-retentionPeriod=15d -promscrape.fileSDCheckInterval=5s'),
   vlogs_enabled: notImplemented('infra', Bool(), true),
   vlogs_clean: notImplemented('infra', Bool(), false),
   vlogs_port: notImplemented('infra', Port(), 9428),
@@ -453,16 +455,16 @@ const InfraParams = {
   vtraces_clean: notImplemented('infra', Bool(), false),
   vtraces_port: notImplemented('infra', Port(), 10428),
   vtraces_options: notImplemented('infra', Str(), '-retentionPeriod=15d -retention.maxDiskSpaceUsageBytes=50GiB'),
-  vmalert_enabled: notImplemented('infra', Bool(), true),
-  vmalert_port: notImplemented('infra', Port(), 8880),
-  vmalert_options: notImplemented('infra', Str(), ''),
-  blackbox_enabled: notImplemented('infra', Bool(), true),
-  blackbox_port: notImplemented('infra', Port(), 9115),
-  blackbox_options: notImplemented('infra', Str(), ''),
-  alertmanager_enabled: notImplemented('infra', Bool(), true),
-  alertmanager_port: notImplemented('infra', Port(), 9059),
-  alertmanager_options: notImplemented('infra', Str(), ''),
-  exporter_metrics_path: def(Str(), '/metrics'),
+  vmalert_enabled: def(Bool(), true),
+  vmalert_port: def(Port(), 8880),
+  vmalert_options: def(Str(), ''),
+  blackbox_enabled: def(Bool(), true),
+  blackbox_port: def(Port(), 9115),
+  blackbox_options: def(Str(), ''),
+  alertmanager_enabled: def(Bool(), true),
+  alertmanager_port: def(Port(), 9059),
+  alertmanager_options: def(Str(), ''),
+  exporter_metrics_path: def(Str({ pattern: '^/[A-Za-z0-9_./-]*$', description: 'an absolute URL path such as /metrics' }), '/metrics'),
   grafana_enabled: notImplemented('infra', Bool(), true),
   grafana_port: notImplemented('infra', Port(), 3000),
   grafana_clean: notImplemented('infra', Bool(), false),

@@ -85,6 +85,62 @@ describe('deploy Pigsty on the 4-node sandbox', () => {
     expect(asPgTest('get --prefix /pg/pg-meta/ --keys-only')).toMatch(/permission denied/i);
   });
 
+  it('scrapes every node, ping, etcd and infra target of the sandbox, and vmalert has every rule loaded', async () => {
+    // node_id_from_pg names each node after its PostgreSQL instance and cluster.
+    const identity: Record<string, { ins: string; cls: string }> = {
+      [META]: { ins: 'pg-meta-1', cls: 'pg-meta' },
+      [N1]: { ins: 'pg-test-1', cls: 'pg-test' },
+      [N2]: { ins: 'pg-test-2', cls: 'pg-test' },
+      [N3]: { ins: 'pg-test-3', cls: 'pg-test' },
+    };
+    const all = [META, ...PG_TEST];
+    const expected: Record<string, string[]> = {
+      etcd: [`${META}:2379`],
+      infra: [8428, 8880, 9059, 9115].map((p) => `${META}:${p}`),
+      node: all.flatMap((h) => [`${h}:9100`, `${h}:9101`]).sort(),
+      ping: [...all].sort(),
+    };
+    type Target = { labels: Record<string, string>; health: string };
+    const read = async (): Promise<Target[]> =>
+      fetch(`http://${META}:8428/api/v1/targets`).then(
+        async (r) => ((await r.json()) as { data: { activeTargets: Target[] } }).data.activeTargets,
+        () => [],
+      );
+    const upByJob = (targets: Target[]): Record<string, string[]> => {
+      const out: Record<string, string[]> = {};
+      for (const t of targets.filter((x) => x.health === 'up')) (out[t.labels.job as string] ??= []).push(t.labels.instance as string);
+      // sorted keys and lists, so a poll can compare the JSON text with the expected one
+      return Object.fromEntries(Object.keys(out).sort().map((job) => [job, (out[job] as string[]).sort()]));
+    };
+    // file_sd is re-read every 5 s and targets scraped every 10 s: poll for up to a minute and a half.
+    let targets: Target[] = [];
+    for (let i = 0; i < 45; i++) {
+      targets = await read();
+      if (JSON.stringify(upByJob(targets)) === JSON.stringify(expected)) break;
+      await sleep(2000);
+    }
+    console.log(`targets up per job: ${JSON.stringify(Object.fromEntries(Object.entries(upByJob(targets)).map(([j, l]) => [j, l.length])))}`);
+    expect(upByJob(targets)).toEqual(expected);
+    for (const h of all) expect(targets.find((t) => t.labels.instance === `${h}:9100`)?.labels).toMatchObject({ job: 'node', ip: h, ...identity[h] });
+    expect(targets.find((t) => t.labels.job === 'etcd')?.labels).toMatchObject({ ip: META, ins: 'etcd-1', cls: 'etcd' });
+
+    const { rules, isAlert, RULE_FILES } = await import('../../roles/infra/rules.ts');
+    const want = rules({ node_exporter_port: 9100, haproxy_exporter_port: 9101 });
+    const loaded = ((await (await fetch(`http://${META}:8880/api/v1/rules`)).json()) as { data: { groups: { name: string; rules: { name: string; type: string; health: string }[] }[] } }).data.groups;
+    expect(loaded.map((g) => g.name).sort()).toEqual(
+      RULE_FILES.flatMap((f) => [
+        ...(want.some((r) => r.file === f && !isAlert(r)) ? [`${f}-recording`] : []),
+        ...(want.some((r) => r.file === f && isAlert(r)) ? [`${f}-alert`] : []),
+      ]).sort(),
+    );
+    const flat = loaded.flatMap((g) => g.rules);
+    expect(flat.filter((r) => r.type === 'alerting').length).toBe(want.filter(isAlert).length);
+    expect(flat.filter((r) => r.type === 'recording').length).toBe(want.filter((r) => !isAlert(r)).length);
+    expect(flat.filter((r) => r.health !== 'ok').map((r) => r.name)).toEqual([]);
+    const rss = onNode(META, 'grep VmRSS /proc/$(systemctl show -p MainPID --value victoria-metrics)/status').stdout.trim();
+    console.log(`victoria-metrics on ${META}: ${rss}`);
+  });
+
   it('changes nothing on a second deploy, and a check of the deployed state reports nothing', async () => {
     const again = await runEntry('deploy.ts', ['-i', INVENTORY, '--json']);
     expect(again.code).toBe(0);

@@ -246,7 +246,9 @@ describe('admin, time and cron', () => {
   });
 
   it('configures node_exporter through ARGS', () => {
-    expect(nodeExporterEnv({ node_exporter_port: 9200, node_exporter_options: '--collector.systemd' })).toContain('ARGS="--web.listen-address=:9200 --collector.systemd"');
+    expect(nodeExporterEnv({ node_exporter_port: 9200, node_exporter_options: '--collector.systemd', exporter_metrics_path: '/metrics' })).toContain(
+      'ARGS="--web.listen-address=:9200 --web.telemetry-path=/metrics --collector.systemd"',
+    );
   });
 });
 

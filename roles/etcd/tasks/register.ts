@@ -1,19 +1,13 @@
-import { dsl } from '../../../engine/dsl.ts';
-import { debug } from '../../../modules/debug.ts';
+import { registerTargetTasks } from '../../infra/tasks/register.ts';
+import { etcdTargets } from '../../infra/targets.ts';
 import { instanceOf } from '../etcd-members.ts';
 import type { EtcdVars } from '../registers.ts';
 
-const { task } = dsl<EtcdVars>();
-
-export const registerTasks = [
-  task(
-    'register etcd to victoria metrics',
-    debug,
-    (v) => ({
-      msg:
-        `skipped: ${instanceOf(v)} is not registered as a scrape target (/infra/targets/etcd/${instanceOf(v)}.yml on the infra nodes): ` +
-        'the infra role (VictoriaMetrics) is not part of this deployment',
-    }),
-    { tags: ['etcd_register', 'register', 'add_metrics'] },
-  ),
-];
+/** [etcd_register]: the member's client port as a scrape target on every infra host (metrics over HTTPS). */
+export const registerTasks = registerTargetTasks<EtcdVars>({
+  what: 'the etcd member',
+  job: 'etcd',
+  name: instanceOf,
+  content: (v) => etcdTargets({ ip: v.inventory_hostname, etcd_cluster: v.etcd_cluster, instance: instanceOf(v), etcd_port: v.etcd_port }),
+  tags: ['etcd_register', 'register', 'add_metrics'],
+});

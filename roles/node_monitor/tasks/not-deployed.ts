@@ -4,15 +4,15 @@ import type { NodeMonitorVars } from '../node-monitor-vars.ts';
 
 const { task } = dsl<NodeMonitorVars>();
 
-/** What Pigsty's node_monitor does beyond node_exporter, said once per host instead of silently left out. */
+/** What Pigsty's node_monitor does beyond node_exporter and the registration, said once per host instead of silently left out. */
 export const notDeployedTasks = [
   task(
     'node monitor parts not deployed',
     debug,
     (v) => ({
       msg:
-        'node_monitor: only node_exporter is set up. Skipped: vector logs (vector is only in Pigsty\'s repository), ' +
-        `the keepalived exporter${v.vip_enabled ? ' for the node VIP' : ''} (idem), and registering this node's targets on infra nodes (the infra role's part).`,
+        'node_monitor: skipped: vector logs (vector is only in Pigsty\'s repository)' +
+        `${v.vip_enabled ? ", the keepalived exporter for the node VIP (idem) and the VIP's ping target" : ''}.`,
     }),
     { tags: ['monitor'] },
   ),

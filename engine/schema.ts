@@ -5,7 +5,10 @@ import { isFalseWord, isTrueWord } from './bool-words.ts';
  * A string enum as JSON Schema `enum`, so a wrong value gets one error naming every allowed value (a TypeBox union
  * of literals gives one error per literal). The one copy for module arguments and the parameter schema.
  */
-export function Enum<const T extends string>(values: readonly T[], options: { default?: T; description?: string } = {}): ReturnType<typeof Type.Unsafe<T>> {
+export function Enum<const T extends string>(
+  values: readonly T[],
+  options: { default?: T; description?: string } = {},
+): ReturnType<typeof Type.Unsafe<T>> {
   return Type.Unsafe<T>({ type: 'string', enum: [...values], ...options });
 }
 
@@ -34,7 +37,9 @@ function propertiesOf(schema: TSchema): Record<string, Record<string, unknown>> 
  */
 export function schemaDefaults(schema: TSchema | undefined): Vars {
   if (!schema) return {};
-  return Object.fromEntries(Object.entries(propertiesOf(schema)).flatMap(([name, s]) => ('default' in s ? [[name, structuredClone(s.default)]] : [])));
+  return Object.fromEntries(
+    Object.entries(propertiesOf(schema)).flatMap(([name, s]) => ('default' in s ? [[name, structuredClone(s.default)]] : [])),
+  );
 }
 
 /**

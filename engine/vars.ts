@@ -116,7 +116,11 @@ const isKeyValues = (arg: string): boolean => !/^[@/.{[]/.test(arg);
 function asVars(doc: YamlFile, label: string): Vars {
   const data = doc.data;
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new EngineError(`${label} is ${Array.isArray(data) ? 'a list' : data === null ? 'empty' : `a ${typeof data}`}, not a mapping`, { file: doc.file }, EXTRA_VARS_FORMS);
+    throw new EngineError(
+      `${label} is ${Array.isArray(data) ? 'a list' : data === null ? 'empty' : `a ${typeof data}`}, not a mapping`,
+      { file: doc.file },
+      EXTRA_VARS_FORMS,
+    );
   }
   return data as Vars;
 }

@@ -23,7 +23,8 @@ const notDeployed = (what: string, why: string): TaskItem<never> =>
 /** deploy: Pigsty's deploy.yml on the inventory, play by play with Pigsty's play tags. */
 export const deploy: Playbook = {
   name: 'deploy',
-  description: 'Deploy Pigsty on the inventory: identity, CA, nodes with haproxy, the metrics core on infra nodes, node_exporter, etcd, then the PostgreSQL clusters.',
+  description:
+    'Deploy Pigsty on the inventory: identity, CA, nodes with haproxy, the metrics core on infra nodes, node_exporter, etcd, then the PostgreSQL clusters.',
   schema: PigstyParams,
   checks,
   plays: [
@@ -32,7 +33,10 @@ export const deploy: Playbook = {
       hosts: 'all',
       tags: ['id'],
       become: true,
-      roles: [{ role: nodeId, tags: ['node-id'] }, { role: pgId, tags: ['pg-id'], when: pgHost }],
+      roles: [
+        { role: nodeId, tags: ['node-id'] },
+        { role: pgId, tags: ['pg-id'], when: pgHost },
+      ],
     },
     // Pigsty's CA play targets localhost; its tasks run once, on the controller, from the host list.
     { name: 'CA', hosts: 'all', tags: ['ca'], become: true, roles: [ca] },
@@ -47,7 +51,10 @@ export const deploy: Playbook = {
       hosts: 'all',
       tags: ['node-init'],
       become: true,
-      roles: [{ role: node, tags: ['node'] }, { role: haproxy, tags: ['haproxy'] }],
+      roles: [
+        { role: node, tags: ['node'] },
+        { role: haproxy, tags: ['haproxy'] },
+      ],
     },
     { name: 'INFRA INIT', hosts: 'infra', tags: ['infra'], become: true, roles: [infra] },
     { name: 'NODE MONITOR', hosts: 'all', tags: ['monitor', 'node-monitor'], become: true, roles: [nodeMonitor] },

@@ -31,9 +31,14 @@ const tasks: TaskItem<DbPlayVars>[] = [
   include(
     'preflight',
     [
-      task('validate the dbname parameter', debug, (v) => ({ msg: validName(v) ? `database ${String(v.dbname)}` : "variable 'dbname' should be specified (-e dbname=<name>)" }), {
-        failed_when: (_r, v) => !validName(v),
-      }),
+      task(
+        'validate the dbname parameter',
+        debug,
+        (v) => ({ msg: validName(v) ? `database ${String(v.dbname)}` : "variable 'dbname' should be specified (-e dbname=<name>)" }),
+        {
+          failed_when: (_r, v) => !validName(v),
+        },
+      ),
       task(
         'validate the database definition',
         debug,
@@ -57,7 +62,9 @@ const tasks: TaskItem<DbPlayVars>[] = [
   task(
     'grafana datasources are left to pg_monitor',
     debug,
-    (v) => ({ msg: `grafana datasource of ${String(v.dbname)} not ${databaseDefinition(v)?.state === 'absent' ? 'removed' : 'registered'}: that belongs to the monitoring roles` }),
+    (v) => ({
+      msg: `grafana datasource of ${String(v.dbname)} not ${databaseDefinition(v)?.state === 'absent' ? 'removed' : 'registered'}: that belongs to the monitoring roles`,
+    }),
     { tags: ['register', 'unregister', 'grafana', 'add_ds', 'rm_ds'] },
   ),
   include('pgbouncer', [pgbouncerListTask([]), pgbouncerReloadTask([])] as TaskItem<DbPlayVars>[], {

@@ -34,7 +34,9 @@ const tasks: TaskItem<UserPlayVars>[] = [
       task(
         'validate the username parameter',
         debug,
-        (v) => ({ msg: validName(v) ? `user ${String(v.username)}` : "variable 'username' should be specified (-e username=<name>), and not be postgres" }),
+        (v) => ({
+          msg: validName(v) ? `user ${String(v.username)}` : "variable 'username' should be specified (-e username=<name>), and not be postgres",
+        }),
         { failed_when: (_r, v) => !validName(v) },
       ),
       task(

@@ -59,9 +59,7 @@ const pgClusterName: SemanticCheck = (ctx) => {
   for (const host of ctx.selected) {
     const name = str(varsOf(ctx, host).pg_cluster);
     if (name === undefined || (/^[A-Za-z0-9-]+$/.test(name) && name !== 'root')) continue;
-    errors.push(
-      new EngineError(`invalid cluster name "${name}"`, varContext(ctx, host, 'pg_cluster'), 'letters, digits and - only, and not "root"'),
-    );
+    errors.push(new EngineError(`invalid cluster name "${name}"`, varContext(ctx, host, 'pg_cluster'), 'letters, digits and - only, and not "root"'));
   }
   return errors;
 };
@@ -144,7 +142,14 @@ function uniqueSeqs(ctx: CheckContext, seqVar: string, clusterOf: (vars: Vars) =
 function missingSeqs(ctx: CheckContext, seqVar: string, group: string): EngineError[] {
   return hostsOf(ctx.inv, group)
     .filter((h) => ctx.selected.has(h) && varsOf(ctx, h)[seqVar] === undefined)
-    .map((h) => new EngineError(`${seqVar} is not set on a member of group ${group}`, varContext(ctx, h, seqVar), `an integer ${seqVar} on every ${group} host`));
+    .map(
+      (h) =>
+        new EngineError(
+          `${seqVar} is not set on a member of group ${group}`,
+          varContext(ctx, h, seqVar),
+          `an integer ${seqVar} on every ${group} host`,
+        ),
+    );
 }
 
 /** etcd members each need a distinct etcd_seq. */
@@ -177,7 +182,13 @@ const infraGroupSize: SemanticCheck = (ctx) => {
 export const infraGroupRequired: SemanticCheck = (ctx) =>
   hostsOf(ctx.inv, 'infra').length > 0
     ? []
-    : [new EngineError('group infra has no hosts: infra.ts deploys the INFRA module on the hosts of group infra', { file: ctx.inv.file, path: 'all.children.infra' }, 'a group infra with at least one host')];
+    : [
+        new EngineError(
+          'group infra has no hosts: infra.ts deploys the INFRA module on the hosts of group infra',
+          { file: ctx.inv.file, path: 'all.children.infra' },
+          'a group infra with at least one host',
+        ),
+      ];
 
 /**
  * A MinIO member needs minio_seq and a non-empty minio_cluster; seqs are distinct within a cluster. minio_cluster has
@@ -216,7 +227,10 @@ const uniqueBusinessObjects: SemanticCheck = (ctx) => {
     const vars = varsOf(ctx, host);
     const cluster = str(vars.pg_cluster);
     if (cluster === undefined) continue;
-    for (const [listVar, noun] of [['pg_users', 'user'], ['pg_databases', 'database']] as const) {
+    for (const [listVar, noun] of [
+      ['pg_users', 'user'],
+      ['pg_databases', 'database'],
+    ] as const) {
       const items = vars[listVar];
       if (!Array.isArray(items)) continue;
       const firstAt = new Map<string, number>();

@@ -63,12 +63,14 @@ export const ROLE_NAME = '[a-z_][a-z0-9_]{0,62}';
 const RoleName = () => Str({ pattern: `^${ROLE_NAME}$`, description: 'a role name of lowercase letters, digits and _ (at most 63)' });
 /** A database name: a word of letters, digits, _ and - (pgbouncer's database.txt and pg_hba.conf take it unquoted). */
 export const DB_NAME = '[A-Za-z_][A-Za-z0-9_-]{0,62}';
-const DbName = () => Str({ pattern: `^${DB_NAME}$`, description: 'a database name of letters, digits, _ and - (at most 63, not starting with a digit or -)' });
+const DbName = () =>
+  Str({ pattern: `^${DB_NAME}$`, description: 'a database name of letters, digits, _ and - (at most 63, not starting with a digit or -)' });
 /** An optional reference to a role or a database: empty means none. */
 const OptionalName = (name: string, what: string) => Str({ pattern: `^(?:${name})?$`, description: `empty or ${what}` });
 /** One whitespace-separated field of an HBA line: no spaces, no # (a comment), no control characters. */
 export const HBA_FIELD = `^[^\\s#${LINE_BREAKING}]+$`;
-const HbaField = () => Str({ pattern: HBA_FIELD, description: 'one HBA field: no spaces, # or control characters, e.g. all, +dbrole_readonly, ${dbsu}' });
+const HbaField = () =>
+  Str({ pattern: HBA_FIELD, description: 'one HBA field: no spaces, # or control characters, e.g. all, +dbrole_readonly, ${dbsu}' });
 /** A word: no whitespace or control characters (paths, hosts, names that reach a command line). */
 export const WORD = `^[^\\s${LINE_BREAKING}]*$`;
 const Word = () => Str({ pattern: WORD, description: 'a word without spaces or control characters' });
@@ -142,10 +144,7 @@ export const PgUser = Type.Object({
 });
 export type PgUser = Static<typeof PgUser>;
 
-const PgSchemaItem = Type.Union([
-  Str(),
-  Type.Object({ name: Str(), owner: Type.Optional(Str()), state: Type.Optional(ObjectState()) }),
-]);
+const PgSchemaItem = Type.Union([Str(), Type.Object({ name: Str(), owner: Type.Optional(Str()), state: Type.Optional(ObjectState()) })]);
 
 export const PgExtensionItem = Type.Union([
   Str(),
@@ -198,7 +197,20 @@ export type PgDatabase = Static<typeof PgDatabase>;
 /** The address aliases a rule's addr may name besides an IPv4 address with an optional /mask. */
 export const HBA_ADDR_ALIASES = ['local', 'localhost', 'admin', 'infra', 'cluster', 'intra', 'intranet', 'world', 'all'] as const;
 export const HBA_AUTH_METHODS = [
-  'pwd', 'ssl', 'sha', 'md5', 'ssl-md5', 'ssl-sha', 'cert', 'deny', 'reject', 'trust', 'ident', 'os', 'peer', 'scram-sha-256',
+  'pwd',
+  'ssl',
+  'sha',
+  'md5',
+  'ssl-md5',
+  'ssl-sha',
+  'cert',
+  'deny',
+  'reject',
+  'trust',
+  'ident',
+  'os',
+  'peer',
+  'scram-sha-256',
 ] as const;
 
 /** One entry of pg_hba_rules / pgb_hba_rules and their defaults. */
@@ -340,7 +352,13 @@ const NodeParams = {
   node_disable_swap: def(Bool(), false),
   node_static_network: def(Bool(), true),
   node_disk_prefetch: def(Bool(), false),
-  node_kernel_modules: def(Type.Array(Str({ pattern: '^[A-Za-z0-9_-]+$', description: 'a kernel module name' })), ['softdog', 'ip_vs', 'ip_vs_rr', 'ip_vs_wrr', 'ip_vs_sh']),
+  node_kernel_modules: def(Type.Array(Str({ pattern: '^[A-Za-z0-9_-]+$', description: 'a kernel module name' })), [
+    'softdog',
+    'ip_vs',
+    'ip_vs_rr',
+    'ip_vs_wrr',
+    'ip_vs_sh',
+  ]),
   node_hugepage_count: def(Count(), 0),
   node_hugepage_ratio: def(Ratio(), 0),
   node_overcommit_ratio: def(Type.Number({ minimum: 0 }), 0),
@@ -404,7 +422,9 @@ const InfraParams = {
   admin_ip: Ipv4(),
   region: def(Str(), 'default'),
   language: notImplemented('infra', Enum(['en', 'zh']), 'en'),
-  proxy_env: notImplemented('node', StrMap(), { no_proxy: 'localhost,127.0.0.1,10.0.0.0/8,192.168.0.0/16,*.pigsty,*.aliyun.com,mirrors.*,*.myqcloud.com,*.tsinghua.edu.cn' }),
+  proxy_env: notImplemented('node', StrMap(), {
+    no_proxy: 'localhost,127.0.0.1,10.0.0.0/8,192.168.0.0/16,*.pigsty,*.aliyun.com,mirrors.*,*.myqcloud.com,*.tsinghua.edu.cn',
+  }),
   ca_create: def(Bool(), true),
   ca_cn: def(Str(), 'pigsty-ca'),
   cert_validity: def(Str({ pattern: '^[0-9]+d$', description: 'a number of days such as 7300d' }), '7300d'),
@@ -440,7 +460,10 @@ const InfraParams = {
   certbot_options: notImplemented('infra', Str(), ''),
   dns_enabled: notImplemented('infra', Bool(), true),
   dns_port: notImplemented('infra', Port(), 53),
-  dns_records: notImplemented('infra', StrList(), ['${admin_ip} i.pigsty', '${admin_ip} m.pigsty supa.pigsty api.pigsty adm.pigsty cli.pigsty ddl.pigsty']),
+  dns_records: notImplemented('infra', StrList(), [
+    '${admin_ip} i.pigsty',
+    '${admin_ip} m.pigsty supa.pigsty api.pigsty adm.pigsty cli.pigsty ddl.pigsty',
+  ]),
   vmetrics_enabled: def(Bool(), true),
   vmetrics_clean: def(Bool(), false),
   vmetrics_port: def(Port(), 8428),
@@ -450,7 +473,11 @@ const InfraParams = {
   vlogs_enabled: notImplemented('infra', Bool(), true),
   vlogs_clean: notImplemented('infra', Bool(), false),
   vlogs_port: notImplemented('infra', Port(), 9428),
-  vlogs_options: notImplemented('infra', Str(), '-retentionPeriod=15d -retention.maxDiskSpaceUsageBytes=50GiB -insert.maxLineSizeBytes=1MB -search.maxQueryDuration=120s'),
+  vlogs_options: notImplemented(
+    'infra',
+    Str(),
+    '-retentionPeriod=15d -retention.maxDiskSpaceUsageBytes=50GiB -insert.maxLineSizeBytes=1MB -search.maxQueryDuration=120s',
+  ),
   vtraces_enabled: notImplemented('infra', Bool(), true),
   vtraces_clean: notImplemented('infra', Bool(), false),
   vtraces_port: notImplemented('infra', Port(), 10428),
@@ -513,15 +540,11 @@ const MinioParams = {
     Type.Array(Type.Object({ name: Str({ minLength: 1 }), versioning: Type.Optional(Bool()), lock: Type.Optional(Bool()) })),
     [{ name: 'pgsql' }, { name: 'meta', versioning: true }, { name: 'data' }],
   ),
-  minio_users: notImplemented(
-    'minio',
-    Type.Array(Type.Object({ access_key: Str({ minLength: 1 }), secret_key: Str(), policy: Str() })),
-    [
-      { access_key: 'pgbackrest', secret_key: 'S3User.Backup', policy: 'pgsql' },
-      { access_key: 's3user_meta', secret_key: 'S3User.Meta', policy: 'meta' },
-      { access_key: 's3user_data', secret_key: 'S3User.Data', policy: 'data' },
-    ],
-  ),
+  minio_users: notImplemented('minio', Type.Array(Type.Object({ access_key: Str({ minLength: 1 }), secret_key: Str(), policy: Str() })), [
+    { access_key: 'pgbackrest', secret_key: 'S3User.Backup', policy: 'pgsql' },
+    { access_key: 's3user_meta', secret_key: 'S3User.Meta', policy: 'meta' },
+    { access_key: 's3user_data', secret_key: 'S3User.Data', policy: 'data' },
+  ]),
   minio_safeguard: notImplemented('minio_remove', Bool(), false),
   minio_rm_data: notImplemented('minio_remove', Bool(), true),
   minio_rm_pkg: notImplemented('minio_remove', Bool(), false),
@@ -643,7 +666,14 @@ const PgbouncerParams = {
   pgbouncer_auth_query: def(Bool(), false),
   pgbouncer_poolmode: def(PoolMode(), 'transaction'),
   pgbouncer_sslmode: def(Enum(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full']), 'disable'),
-  pgbouncer_ignore_param: def(Type.Array(Str({ pattern: '^[A-Za-z_][A-Za-z0-9_.]*$', description: 'a parameter name' })), ['extra_float_digits', 'application_name', 'TimeZone', 'DateStyle', 'IntervalStyle', 'search_path']),
+  pgbouncer_ignore_param: def(Type.Array(Str({ pattern: '^[A-Za-z_][A-Za-z0-9_.]*$', description: 'a parameter name' })), [
+    'extra_float_digits',
+    'application_name',
+    'TimeZone',
+    'DateStyle',
+    'IntervalStyle',
+    'search_path',
+  ]),
   pgbouncer_redirect_to: Word(),
 };
 
@@ -665,7 +695,11 @@ const PgAccessParams = {
 const PgMonitorParams = {
   pg_exporter_enabled: notImplemented('pg_monitor', Bool(), true),
   pg_exporter_config: notImplemented('pg_monitor', Str(), 'pg_exporter.yml'),
-  pg_exporter_cache_ttls: notImplemented('pg_monitor', Str({ pattern: '^[0-9]+(,[0-9]+)*$', description: 'comma separated seconds such as 1,10,60,300' }), '1,10,60,300'),
+  pg_exporter_cache_ttls: notImplemented(
+    'pg_monitor',
+    Str({ pattern: '^[0-9]+(,[0-9]+)*$', description: 'comma separated seconds such as 1,10,60,300' }),
+    '1,10,60,300',
+  ),
   pg_exporter_port: notImplemented('pg_monitor', Port(), 9630),
   pg_exporter_params: notImplemented('pg_monitor', Str(), 'sslmode=disable'),
   pg_exporter_url: notImplemented('pg_monitor', Str(), ''),

@@ -87,7 +87,11 @@ const DERIVED: { name: string; how: string; applies: (v: Vars) => boolean }[] = 
 function unsetAdvisory(ctx: CheckContext, name: string, hosts: string[], why: string): Advisory {
   const place = ctx.inv.locate(['all', 'vars']) ? ['all', 'vars'] : ['all'];
   const loc = ctx.inv.locate(place);
-  return new Advisory(`${name} is not set for ${someHosts(hosts)}: ${why}`, { file: loc?.file ?? ctx.inv.file, line: loc?.line, column: loc?.column, path: place.join('.') }, `${name} set to a secret of your own`);
+  return new Advisory(
+    `${name} is not set for ${someHosts(hosts)}: ${why}`,
+    { file: loc?.file ?? ctx.inv.file, line: loc?.line, column: loc?.column, path: place.join('.') },
+    `${name} set to a secret of your own`,
+  );
 }
 
 const roleDefaultPublished: SemanticCheck = (ctx) => {

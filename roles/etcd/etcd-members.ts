@@ -88,7 +88,8 @@ export function etcdIdentityProblems(v: EtcdView): string[] {
   const cluster = self.etcd_cluster;
   const problems: string[] = [];
   if (self.etcd_seq === undefined) problems.push(`etcd_seq is required for etcd instance ${v.inventory_hostname}`);
-  else if (!Number.isInteger(self.etcd_seq) || self.etcd_seq < 0) problems.push(`etcd_seq must be a non-negative integer, got ${String(self.etcd_seq)}`);
+  else if (!Number.isInteger(self.etcd_seq) || self.etcd_seq < 0)
+    problems.push(`etcd_seq must be a non-negative integer, got ${String(self.etcd_seq)}`);
   const group = v.groups[cluster] ?? [];
   if (!group.includes(v.inventory_hostname)) {
     problems.push(`${v.inventory_hostname} is not in the inventory group "${cluster}": the group of etcd members must be named as etcd_cluster`);
@@ -98,7 +99,8 @@ export function etcdIdentityProblems(v: EtcdView): string[] {
     if (twins.length) problems.push(`etcd_seq ${self.etcd_seq} is also used by ${twins.join(', ')} in group ${cluster}`);
   }
   for (const host of group) {
-    if (host !== v.inventory_hostname && v.hostvars[host]?.etcd_seq === undefined) problems.push(`member ${host} of group ${cluster} has no etcd_seq`);
+    if (host !== v.inventory_hostname && v.hostvars[host]?.etcd_seq === undefined)
+      problems.push(`member ${host} of group ${cluster} has no etcd_seq`);
   }
   return problems;
 }

@@ -8,7 +8,9 @@ export const ETCD_TLS = { cacert: '/etc/etcd/ca.crt', cert: '/etc/etcd/server.cr
 
 /** Lines that point etcdctl at `endpoints` with this member's certificate. */
 export function etcdctlEnv(endpoints: string): string[] {
-  return [`export ETCDCTL_API=3 ETCDCTL_ENDPOINTS=${shq(endpoints)} ETCDCTL_CACERT=${ETCD_TLS.cacert} ETCDCTL_CERT=${ETCD_TLS.cert} ETCDCTL_KEY=${ETCD_TLS.key}`];
+  return [
+    `export ETCDCTL_API=3 ETCDCTL_ENDPOINTS=${shq(endpoints)} ETCDCTL_CACERT=${ETCD_TLS.cacert} ETCDCTL_CERT=${ETCD_TLS.cert} ETCDCTL_KEY=${ETCD_TLS.key}`,
+  ];
 }
 
 /** Read the root password from the first line of stdin and log in as root with it. */
@@ -16,7 +18,8 @@ export const READ_ROOT = ['IFS= read -r root_pass || true; export ETCDCTL_USER="
 
 /** etcdctl reads passwords with Scanf("%s"): whitespace would cut them, so refuse such passwords up front. */
 export function checkPassword(what: string, password: string): void {
-  if (password === '' || /\s/.test(password)) throw new Error(`${what} must be non-empty and without whitespace (etcdctl reads passwords as one word)`);
+  if (password === '' || /\s/.test(password))
+    throw new Error(`${what} must be non-empty and without whitespace (etcdctl reads passwords as one word)`);
 }
 
 /** The root password as the scripts read it: the first line of stdin. */

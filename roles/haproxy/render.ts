@@ -63,7 +63,8 @@ export function settleScript(prefix: string, timeout: number): string {
 }
 
 /** Pigsty's default-server line for a service that gives none. */
-export const DEFAULT_SERVER = 'inter 3s fastinter 1s downinter 5s rise 3 fall 3 on-marked-down shutdown-sessions slowstart 30s maxconn 3000 maxqueue 128 weight 100';
+export const DEFAULT_SERVER =
+  'inter 3s fastinter 1s downinter 5s rise 3 fall 3 on-marked-down shutdown-sessions slowstart 30s maxconn 3000 maxqueue 128 weight 100';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
 

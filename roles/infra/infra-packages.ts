@@ -36,7 +36,9 @@ export function optionalNotice(probe: string): string {
   const missing = OPTIONAL_PACKAGES.filter((p) => !found.get(p));
   const present = OPTIONAL_PACKAGES.filter((p) => found.get(p));
   return [
-    missing.length > 0 ? `${missing.join(', ')}: skipped, no package in this node's repositories (Pigsty's infra repository or the vendor's provides them)` : '',
+    missing.length > 0
+      ? `${missing.join(', ')}: skipped, no package in this node's repositories (Pigsty's infra repository or the vendor's provides them)`
+      : '',
     present.length > 0 ? `${present.join(', ')}: available here, not deployed by this project yet` : '',
   ]
     .filter(Boolean)

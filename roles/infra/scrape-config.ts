@@ -20,7 +20,10 @@ const DURATION = /^[0-9]+(ms|s|m|h)$/;
  * `docker` targets count as node's. Jobs of modules not built here read directories that stay empty.
  */
 export function scrapeConfig(s: ScrapeSettings): string {
-  for (const [name, value] of [['vmetrics_scrape_interval', s.vmetrics_scrape_interval], ['vmetrics_scrape_timeout', s.vmetrics_scrape_timeout]] as const) {
+  for (const [name, value] of [
+    ['vmetrics_scrape_interval', s.vmetrics_scrape_interval],
+    ['vmetrics_scrape_timeout', s.vmetrics_scrape_timeout],
+  ] as const) {
     if (!DURATION.test(value)) throw new Error(`${name} ${JSON.stringify(value)} is not a duration such as 10s`);
   }
   const q = (v: string): string => yamlScalar(v);

@@ -31,7 +31,10 @@ export function vmetricsEnv(v: Pick<RoleVars, 'infra_data' | 'vmetrics_port' | '
  * /etc/default/vmalert: rules evaluated against the local VictoriaMetrics, alert state written back to it (so it
  * survives restarts), alerts sent to `notifiers`; without any notifier vmalert is given recording rules only.
  */
-export function vmalertEnv(v: Pick<RoleVars, 'vmetrics_port' | 'vmalert_port' | 'vmetrics_scrape_interval' | 'vmalert_options'>, notifiers: string[]): string {
+export function vmalertEnv(
+  v: Pick<RoleVars, 'vmetrics_port' | 'vmalert_port' | 'vmetrics_scrape_interval' | 'vmalert_options'>,
+  notifiers: string[],
+): string {
   const vm = `http://127.0.0.1:${v.vmetrics_port}`;
   return envFile('vmalert_port, vmalert_options', 'VMALERT_OPTS', [
     `-httpListenAddr=:${v.vmalert_port}`,
@@ -58,7 +61,11 @@ export function alertmanagerEnv(v: Pick<RoleVars, 'infra_data' | 'alertmanager_p
 
 /** /etc/default/prometheus-blackbox-exporter: Pigsty's config path and port. */
 export function blackboxEnv(v: Pick<RoleVars, 'blackbox_port' | 'blackbox_options'>): string {
-  return envFile('blackbox_port, blackbox_options', 'ARGS', [`--config.file=${BLACKBOX_CONFIG}`, `--web.listen-address=:${v.blackbox_port}`, v.blackbox_options]);
+  return envFile('blackbox_port, blackbox_options', 'ARGS', [
+    `--config.file=${BLACKBOX_CONFIG}`,
+    `--web.listen-address=:${v.blackbox_port}`,
+    v.blackbox_options,
+  ]);
 }
 
 /** The Alertmanagers vmalert on an infra host notifies: its own when enabled, else those of the other infra hosts. */

@@ -1,7 +1,22 @@
 import { yamlScalar } from '../../modules/template-helpers.ts';
 
 /** The file_sd directories under /infra/targets, one per scrape job (Pigsty's list; the empty ones are harmless). */
-export const TARGET_JOBS = ['node', 'ping', 'etcd', 'infra', 'pgsql', 'pgrds', 'patroni', 'minio', 'juice', 'docker', 'redis', 'mysql', 'mongo', 'kafka'] as const;
+export const TARGET_JOBS = [
+  'node',
+  'ping',
+  'etcd',
+  'infra',
+  'pgsql',
+  'pgrds',
+  'patroni',
+  'minio',
+  'juice',
+  'docker',
+  'redis',
+  'mysql',
+  'mongo',
+  'kafka',
+] as const;
 export type TargetJob = (typeof TARGET_JOBS)[number];
 
 /** One group of a file_sd file: the labels VictoriaMetrics puts on every series of these targets. */

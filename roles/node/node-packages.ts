@@ -29,7 +29,9 @@ export function aptSourceLines(
     .filter((r) => r.module === module && r.releases.includes(v.os_version ?? -1) && (r.arch as string[]).includes(v.os_arch ?? ''))
     .map((r) => {
       const url = r.baseurl[v.region] ? (r.baseurl[v.region] as string) : (r.baseurl.default ?? '');
-      const line = withAdminIp(url, v.admin_ip).replaceAll('${distro_codename}', v.os_codename ?? '').replaceAll('${distro_name}', v.os_vendor ?? '');
+      const line = withAdminIp(url, v.admin_ip)
+        .replaceAll('${distro_codename}', v.os_codename ?? '')
+        .replaceAll('${distro_name}', v.os_vendor ?? '');
       return `# ${r.name}: ${r.description ?? ''}\ndeb [trusted=yes] ${line}`;
     });
 }

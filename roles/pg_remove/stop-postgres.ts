@@ -12,4 +12,3 @@ export const stopPostgres = (v: RoleVars): string =>
     'sleep 1',
     `pkill -9 -u ${shq(dbsu(v))} -f -- 'postgres|postmaster' || true`,
   ].join('\n');
-

@@ -10,7 +10,15 @@ export const PG_DEFAULT_ROLES: PgUser[] = [
   { name: 'dbrole_admin', login: false, roles: ['pg_monitor', 'dbrole_readwrite'], comment: 'role for object creation' },
   { name: 'postgres', superuser: true, comment: 'system superuser' },
   { name: 'replicator', replication: true, roles: ['pg_monitor', 'dbrole_readonly'], comment: 'system replicator' },
-  { name: 'dbuser_dba', superuser: true, roles: ['dbrole_admin'], pgbouncer: true, pool_mode: 'session', pool_connlimit: 16, comment: 'pgsql admin user' },
+  {
+    name: 'dbuser_dba',
+    superuser: true,
+    roles: ['dbrole_admin'],
+    pgbouncer: true,
+    pool_mode: 'session',
+    pool_connlimit: 16,
+    comment: 'pgsql admin user',
+  },
   {
     name: 'dbuser_monitor',
     roles: ['pg_monitor', 'dbrole_readonly'],

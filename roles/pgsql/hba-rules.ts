@@ -92,7 +92,12 @@ function renderRule(rule: HbaRule, target: HbaTarget, ctx: HbaContext, index: nu
   if (!(HBA_ADDR_ALIASES as readonly string[]).includes(addr) && !IPV4_CIDR.test(addr)) {
     throw new Error(`${where}: invalid addr "${addr}", expected one of ${HBA_ADDR_ALIASES.join(', ')} or an IPv4 address[/mask]`);
   }
-  const aliases: Record<string, string> = { '${dbsu}': ctx.users.dbsu, '${repl}': ctx.users.repl, '${monitor}': ctx.users.monitor, '${admin}': ctx.users.admin };
+  const aliases: Record<string, string> = {
+    '${dbsu}': ctx.users.dbsu,
+    '${repl}': ctx.users.repl,
+    '${monitor}': ctx.users.monitor,
+    '${admin}': ctx.users.admin,
+  };
   const rawUser = rule.user !== undefined && rule.user !== '' ? rule.user : 'all';
   const user = oneField(Object.hasOwn(aliases, rawUser) ? (aliases[rawUser] as string) : rawUser, where, 'user');
   const db = oneField(rule.db !== undefined && rule.db !== '' ? rule.db : 'all', where, 'db');

@@ -18,4 +18,9 @@ export const patroniCluster = (v: PgVars): string[] =>
  * Start a unit, reloading systemd first when this run wrote its file: a new file in /etc/systemd/system that
  * shadows the package's unit (Debian ships a patroni.service) is not flagged for reload by systemd itself.
  */
-export const launchArgs = (name: string) => (v: PgVars) => ({ name, state: 'started' as const, enabled: true, daemon_reload: changed(v.pg_units_result) });
+export const launchArgs = (name: string) => (v: PgVars) => ({
+  name,
+  state: 'started' as const,
+  enabled: true,
+  daemon_reload: changed(v.pg_units_result),
+});

@@ -343,7 +343,11 @@ export function patroniParameters(s: PgSizing, p: ParamInput): ParamSection[] {
         ['pg_wait_sampling.profile_pid', "'false'"],
         ['pg_wait_sampling.profile_queries', "'all'"],
         ['pg_wait_sampling.history_size', '100000'],
-        ...when(libs.includes('timescaledb'), ['timescaledb.telemetry_level', "'off'"], ['timescaledb.max_background_workers', String(s.max_worker_processes)]),
+        ...when(
+          libs.includes('timescaledb'),
+          ['timescaledb.telemetry_level', "'off'"],
+          ['timescaledb.max_background_workers', String(s.max_worker_processes)],
+        ),
         ...when(libs.includes('pgsodium'), ['pgsodium.getkey_script', '/pg/bin/pgsodium_getkey'], ['pgsodium.enable_event_trigger', "'off'"]),
         ...when(!crit && libs.includes('pg_duckdb'), ['duckdb.allow_community_extensions', 'true']),
         ...when(p.pg_mode === 'polar', ['polar_resource_manager.enable_resource_manager', "'off'"]),
@@ -377,15 +381,7 @@ export interface PatroniConf {
 
 type ConfVars = Pick<
   RoleVars,
-  | 'inventory_hostname'
-  | 'groups'
-  | 'admin_ip'
-  | 'pg_cluster_members'
-  | 'node_cpu'
-  | 'node_mem_mb'
-  | 'node_mem_gb'
-  | 'os_package'
-  | 'os_version'
+  'inventory_hostname' | 'groups' | 'admin_ip' | 'pg_cluster_members' | 'node_cpu' | 'node_mem_mb' | 'node_mem_gb' | 'os_package' | 'os_version'
 > &
   ParamVars;
 
@@ -447,7 +443,10 @@ export function patroniConf(v: ConfVars, diskBytes: number): PatroniConf {
     sizing,
     rto: rtoSettings(v.pg_rto, v.pg_rto_plan),
     sections,
-    etcd_hosts: [...(v.groups.etcd ?? [])].sort().map((ip) => `${ip}:${v.etcd_port}`).join(','),
+    etcd_hosts: [...(v.groups.etcd ?? [])]
+      .sort()
+      .map((ip) => `${ip}:${v.etcd_port}`)
+      .join(','),
     etcd_username: scope,
     etcd_password: v.pg_etcd_password !== '' ? v.pg_etcd_password : scope,
     scope,

@@ -4,7 +4,10 @@ import type { RoleVars } from '../vars.ts';
 import { required } from './required.ts';
 
 /** The variables pgBackRest's configuration and steps depend on (a subset of RoleVars, so tests can build them by hand). */
-export type PgbackrestVars = Pick<RoleVars, 'pg_cluster' | 'pg_role' | 'pg_upstream' | 'pgbackrest_method' | 'pgbackrest_repo' | 'pgbackrest_init_backup'>;
+export type PgbackrestVars = Pick<
+  RoleVars,
+  'pg_cluster' | 'pg_role' | 'pg_upstream' | 'pgbackrest_method' | 'pgbackrest_repo' | 'pgbackrest_init_backup'
+>;
 
 /** Where pgBackRest is configured; the core's Patroni template and the restore tooling read the same file. */
 export const PGBACKREST_CONF = '/etc/pgbackrest/pgbackrest.conf';
@@ -29,7 +32,8 @@ export function repoOptions(v: PgbackrestVars): string[] {
   return Object.entries(selectedRepo(v)).map(([key, value]) => {
     // The schema checks these too; checked again where they are written, since a key or value that could end its
     // line would add options or a [section] to pgbackrest.conf.
-    if (!OPTION.test(key)) throw new Error(`pgbackrest_repo: ${JSON.stringify(key)} is not a pgBackRest option name (lowercase letters, digits, _ and -)`);
+    if (!OPTION.test(key))
+      throw new Error(`pgbackrest_repo: ${JSON.stringify(key)} is not a pgBackRest option name (lowercase letters, digits, _ and -)`);
     const text = typeof value === 'boolean' ? (value ? 'y' : 'n') : String(value);
     if (!LINE.test(text)) throw new Error(`pgbackrest_repo: the value of ${key} is not a single line`);
     return `repo1-${key.replace(/_/g, '-')}=${text.split('${pg_cluster}').join(cluster)}`;

@@ -32,7 +32,12 @@ export type PgbouncerVars = Pick<
 export const PGBOUNCER_UNIT = '/etc/systemd/system/pgbouncer.service';
 
 /** Files pgbouncer rereads on SIGHUP, and those a restart applies (pgsql's unit and pgbouncer.ini). */
-export const PGBOUNCER_RELOAD_FILES = ['/etc/pgbouncer/database.txt', '/etc/pgbouncer/useropts.txt', '/etc/pgbouncer/pgb_hba.conf', '/etc/pgbouncer/userlist.txt'];
+export const PGBOUNCER_RELOAD_FILES = [
+  '/etc/pgbouncer/database.txt',
+  '/etc/pgbouncer/useropts.txt',
+  '/etc/pgbouncer/pgb_hba.conf',
+  '/etc/pgbouncer/userlist.txt',
+];
 export const PGBOUNCER_RESTART_FILES = [PGBOUNCER_UNIT, '/etc/pgbouncer/pgbouncer.ini'];
 
 /** The values the pgb-*.hbs templates print (under `pgb`), computed once from the host's variables. */
@@ -67,13 +72,15 @@ const ONE_WORD = new RegExp(WORD);
 
 /** A name that starts a line of database.txt or useropts.txt, checked as the schema checks the inventory (defaults and -e values too). */
 function lineKey(name: string, pattern: RegExp, what: string): string {
-  if (!pattern.test(name)) throw new Error(`pgbouncer: ${what} ${JSON.stringify(name)} cannot be written to its list file (pattern ${pattern.source})`);
+  if (!pattern.test(name))
+    throw new Error(`pgbouncer: ${what} ${JSON.stringify(name)} cannot be written to its list file (pattern ${pattern.source})`);
   return name;
 }
 
 /** A value of a database.txt option: one word, or it would add options (or a line) of its own. */
 function optionWord(value: string, what: string): string {
-  if (value === '' || !ONE_WORD.test(value)) throw new Error(`pgbouncer: ${what} ${JSON.stringify(value)} must be one word without spaces or control characters`);
+  if (value === '' || !ONE_WORD.test(value))
+    throw new Error(`pgbouncer: ${what} ${JSON.stringify(value)} must be one word without spaces or control characters`);
   return value;
 }
 

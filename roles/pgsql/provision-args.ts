@@ -147,7 +147,14 @@ export function schemaItems(v: RoleVars, dbs: PgDatabase[]): SchemaItem[] {
     (db.schemas ?? []).map((s) =>
       typeof s === 'string'
         ? { name: s, db: db.name, ...portArg(v) }
-        : defined({ name: s.name, owner: s.owner === '' ? undefined : s.owner, state: s.state, cascade: s.state === 'absent' ? true : undefined, db: db.name, ...portArg(v) }),
+        : defined({
+            name: s.name,
+            owner: s.owner === '' ? undefined : s.owner,
+            state: s.state,
+            cascade: s.state === 'absent' ? true : undefined,
+            db: db.name,
+            ...portArg(v),
+          }),
     ),
   );
 }

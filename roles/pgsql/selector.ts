@@ -26,7 +26,9 @@ const BEYOND_ANSIBLE: Record<string, string> = {
 
 /** The functions of the JMESPath specification, the ones Ansible's json_query has. */
 const FUNCTIONS = new Set(
-  'abs avg ceil contains ends_with floor join keys length map max max_by merge min min_by not_null reverse sort sort_by starts_with sum to_array to_number to_string type values'.split(' '),
+  'abs avg ceil contains ends_with floor join keys length map max max_by merge min min_by not_null reverse sort sort_by starts_with sum to_array to_number to_string type values'.split(
+    ' ',
+  ),
 );
 
 /** Throw on anything in a compiled expression that Ansible's JMESPath would not run. */

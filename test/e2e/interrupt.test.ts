@@ -14,7 +14,10 @@ import { dbsuQuery, onNode, recap, results, ROOT, runEntry, sandbox, SANDBOX_INV
 const NAMES = (process.env.PGSTY_E2E_INTERRUPT_NODES ?? 'x75,x76,x77,x78').split(',');
 const IPS = NAMES.map((name) => `10.10.10.${name.replace(/^x/, '')}`);
 const INVENTORY = join(mkdtempSync(join(tmpdir(), 'pgsty-interrupt-')), 'sandbox.yml');
-writeFileSync(INVENTORY, readFileSync(SANDBOX_INVENTORY, 'utf8').replace(/10\.10\.10\.1([0-3])\b/g, (_, d: string) => IPS[Number(d)] as string));
+writeFileSync(
+  INVENTORY,
+  readFileSync(SANDBOX_INVENTORY, 'utf8').replace(/10\.10\.10\.1([0-3])\b/g, (_, d: string) => IPS[Number(d)] as string),
+);
 
 type Event = Record<string, unknown>;
 
@@ -61,10 +64,15 @@ function expectInterrupted(run: Run & { reached: boolean }): void {
   expect(notice).toBeGreaterThan(0);
   expect(run.events.slice(notice).filter((e) => e.type === 'task_start')).toEqual([]);
   // Every host that started the task running at the signal reports it, finished or abandoned.
-  const running = run.events.slice(0, notice).filter((e) => e.type === 'task_start').at(-1) as { task: string; hosts: string[] };
+  const running = run.events
+    .slice(0, notice)
+    .filter((e) => e.type === 'task_start')
+    .at(-1) as { task: string; hosts: string[] };
   const finished = results(run, running.task);
   expect(finished.map((e) => e.host).sort()).toEqual([...running.hosts].sort());
-  console.log(`interrupted in "${running.task}": ${finished.map((e) => `${e.host} ${e.status}${e.status === 'failed' ? ` (${e.msg})` : ''}`).join(', ')}`);
+  console.log(
+    `interrupted in "${running.task}": ${finished.map((e) => `${e.host} ${e.status}${e.status === 'failed' ? ` (${e.msg})` : ''}`).join(', ')}`,
+  );
   expect(run.events.at(-1)).toMatchObject({ type: 'recap', interrupted: true, signal: 'SIGINT', exit_code: 130 });
 }
 
@@ -134,7 +142,11 @@ describe('deploy interrupted and killed at several points, then run again', () =
     expect(IPS.flatMap((_, i) => owedReloads(i))).toEqual([]);
     const again = await runEntry('deploy.ts', ['-i', INVENTORY, '--json']);
     expect(again.code).toBe(0);
-    expect(results(again).filter((e) => e.status === 'changed').map((e) => `${e.host} ${e.task}`)).toEqual([]);
+    expect(
+      results(again)
+        .filter((e) => e.status === 'changed')
+        .map((e) => `${e.host} ${e.task}`),
+    ).toEqual([]);
     expect(Object.values(recap(again).hosts).map((c) => c.changed)).toEqual([0, 0, 0, 0]);
     for (const ip of IPS) {
       expect({ ip, staging: onNode(ip, STAGING).stdout }).toEqual({ ip, staging: '' });

@@ -8,7 +8,10 @@ const INFRA = '10.10.10.85';
 const NODE = '10.10.10.86';
 
 const changedOn = (run: Run): Record<string, number> => Object.fromEntries(Object.entries(recap(run).hosts).map(([h, c]) => [h, c.changed ?? -1]));
-const changedTasks = (run: Run): string[] => results(run).filter((e) => e.status === 'changed').map((e) => `${String(e.host)} ${String(e.task)}`);
+const changedTasks = (run: Run): string[] =>
+  results(run)
+    .filter((e) => e.status === 'changed')
+    .map((e) => `${String(e.host)} ${String(e.task)}`);
 
 interface Target {
   labels: Record<string, string>;
@@ -35,7 +38,11 @@ const upByJob = (list: Target[]): Record<string, string[]> => {
   const out: Record<string, string[]> = {};
   for (const t of list.filter((x) => x.health === 'up')) (out[t.labels.job as string] ??= []).push(t.labels.instance as string);
   // sorted keys and lists, so a poll can compare the JSON text with EXPECTED's
-  return Object.fromEntries(Object.keys(out).sort().map((job) => [job, (out[job] as string[]).sort()]));
+  return Object.fromEntries(
+    Object.keys(out)
+      .sort()
+      .map((job) => [job, (out[job] as string[]).sort()]),
+  );
 };
 
 const EXPECTED = {
@@ -73,7 +80,9 @@ describe('infra role on x85 and x86', () => {
       expect(recap(deploy).hosts[ip]?.failed).toBe(0);
       expect(onNode(ip, 'systemctl --failed --no-legend --plain').stdout).toBe('');
     }
-    expect(onNode(INFRA, 'systemctl is-active victoria-metrics vmalert prometheus-alertmanager prometheus-blackbox-exporter').stdout).toBe('active\nactive\nactive\nactive\n');
+    expect(onNode(INFRA, 'systemctl is-active victoria-metrics vmalert prometheus-alertmanager prometheus-blackbox-exporter').stdout).toBe(
+      'active\nactive\nactive\nactive\n',
+    );
   });
 
   it('scrapes every target of both nodes, the etcd member and the infra components', async () => {
@@ -92,9 +101,18 @@ describe('infra role on x85 and x86', () => {
   it('loads the rules into vmalert, every one healthy, and Alertmanager answers', async () => {
     const rules = await api<{ data: { groups: { name: string; rules: { health: string; type: string }[] }[] } }>(8880, '/api/v1/rules');
     const groups = rules.data.groups;
-    expect(groups.map((g) => g.name).sort()).toEqual(['agent-recording', 'etcd-alert', 'etcd-recording', 'infra-alert', 'node-alert', 'node-recording']);
+    expect(groups.map((g) => g.name).sort()).toEqual([
+      'agent-recording',
+      'etcd-alert',
+      'etcd-recording',
+      'infra-alert',
+      'node-alert',
+      'node-recording',
+    ]);
     const all = groups.flatMap((g) => g.rules);
-    console.log(`rules loaded: ${all.filter((r) => r.type === 'alerting').length} alerting, ${all.filter((r) => r.type === 'recording').length} recording`);
+    console.log(
+      `rules loaded: ${all.filter((r) => r.type === 'alerting').length} alerting, ${all.filter((r) => r.type === 'recording').length} recording`,
+    );
     expect(all.filter((r) => r.health !== 'ok')).toEqual([]);
     expect(await api<{ cluster: { status: string } }>(9059, '/api/v2/status')).toMatchObject({ cluster: { status: 'disabled' } });
   });
@@ -103,7 +121,10 @@ describe('infra role on x85 and x86', () => {
     expect(onNode(INFRA, 'getcap /usr/bin/prometheus-blackbox-exporter').stdout).toContain('cap_net_raw=ep');
     const probe = await (await fetch(`http://${INFRA}:9115/probe?module=icmp&target=${NODE}`)).text();
     expect(probe).toMatch(/^probe_success 1$/m);
-    const modes = onNode(INFRA, 'stat -c "%n %a %U:%G" /data/infra /infra/targets/node /infra/prometheus.yml /etc/pki/infra.key /data/infra/metrics').stdout;
+    const modes = onNode(
+      INFRA,
+      'stat -c "%n %a %U:%G" /data/infra /infra/targets/node /infra/prometheus.yml /etc/pki/infra.key /data/infra/metrics',
+    ).stdout;
     expect(modes.trim().split('\n')).toEqual([
       '/data/infra 771 root:infra',
       '/infra/targets/node 750 root:infra',
@@ -118,7 +139,11 @@ describe('infra role on x85 and x86', () => {
     type Series = { metric: Record<string, string>; value: [number, string] };
     const query = encodeURIComponent('pigsty_cert_expiry_timestamp_seconds');
     let series: Series[] = [];
-    const paths = (ins: string): string[] => series.filter((s) => s.metric.ins === ins).map((s) => s.metric.path as string).sort();
+    const paths = (ins: string): string[] =>
+      series
+        .filter((s) => s.metric.ins === ins)
+        .map((s) => s.metric.path as string)
+        .sort();
     // etcd writes its certificate after node_monitor ran: the path unit refreshes the file, the next scrape reads it
     for (let i = 0; i < 15 && (paths('infra-x85').length < 3 || paths('node-x86').length < 1); i++) {
       if (i > 0) await new Promise((r) => setTimeout(r, 2000));
@@ -142,7 +167,15 @@ describe('infra role on x85 and x86', () => {
 
   it('shows a changed retention as one line of the env file and a restart, changing nothing', async () => {
     const before = onNode(INFRA, 'sha256sum /etc/default/victoria-metrics').stdout;
-    const check = await runEntry('infra.ts', ['-i', INVENTORY, '--json', '--check', '--diff', '-e', 'vmetrics_options=-retentionPeriod=30d -promscrape.fileSDCheckInterval=5s']);
+    const check = await runEntry('infra.ts', [
+      '-i',
+      INVENTORY,
+      '--json',
+      '--check',
+      '--diff',
+      '-e',
+      'vmetrics_options=-retentionPeriod=30d -promscrape.fileSDCheckInterval=5s',
+    ]);
     expect(check.code, check.stdout + check.stderr).toBe(0);
     expect(changedTasks(check)).toEqual([`${INFRA} infra : configure VictoriaMetrics`, `${INFRA} infra : launch victoria-metrics`]);
     const diff = JSON.stringify(results(check, 'configure VictoriaMetrics')[0]);

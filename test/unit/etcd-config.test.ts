@@ -4,7 +4,16 @@ import { templatePath } from '../../modules/template.ts';
 import { renderTemplate } from '../../modules/template.ts';
 import { authProbeScript, checkPassword, keyValues, memberAddScript, memberPeerUrls } from '../../roles/etcd/etcdctl.ts';
 import { certAltNames, caScript, leafScript } from '../../roles/etcd/etcd-certs.ts';
-import { etcdEndpoints, etcdIdentityProblems, etcdMembers, etcdSeqOf, initialCluster, otherEndpoints, type EtcdHostVars, type EtcdView } from '../../roles/etcd/etcd-members.ts';
+import {
+  etcdEndpoints,
+  etcdIdentityProblems,
+  etcdMembers,
+  etcdSeqOf,
+  initialCluster,
+  otherEndpoints,
+  type EtcdHostVars,
+  type EtcdView,
+} from '../../roles/etcd/etcd-members.ts';
 import { PARAM_DEFAULTS } from '../../roles/params.ts';
 
 const ROLE = new URL('../../roles/etcd/role.ts', import.meta.url).href;
@@ -130,13 +139,22 @@ describe('etcd templates', () => {
   });
 
   it('joins an existing cluster when etcd_init says so, and takes the timings from the inventory', () => {
-    const text = renderTemplate(templatePath(ROLE, 'etcd.conf.hbs'), { ...vars, etcd_init: 'existing', etcd_election_timeout: 3000, etcd_heartbeat_interval: 300 });
+    const text = renderTemplate(templatePath(ROLE, 'etcd.conf.hbs'), {
+      ...vars,
+      etcd_init: 'existing',
+      etcd_election_timeout: 3000,
+      etcd_heartbeat_interval: 300,
+    });
     expect(text).toContain('initial-cluster-state: "existing"\n');
     expect(text).toContain('election-timeout: 3000\nheartbeat-interval: 300\n');
   });
 
   it('keeps a cluster name or data dir carrying YAML syntax inside its own value', () => {
-    const text = renderTemplate(templatePath(ROLE, 'etcd.conf.hbs'), { ...vars, etcd_cluster: 'etcd"\nforce-new-cluster: true', etcd_data: '/data/etcd\u2028force-new-cluster: true' });
+    const text = renderTemplate(templatePath(ROLE, 'etcd.conf.hbs'), {
+      ...vars,
+      etcd_cluster: 'etcd"\nforce-new-cluster: true',
+      etcd_data: '/data/etcd\u2028force-new-cluster: true',
+    });
     expect(text).toContain('\ninitial-cluster-token: "etcd\\"\\nforce-new-cluster: true"\n');
     expect(text).toContain('\ndata-dir: "/data/etcd\\u2028force-new-cluster: true"\n');
     const doc = YAML.parse(text) as Record<string, unknown>;

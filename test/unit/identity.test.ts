@@ -87,7 +87,10 @@ describe('pgIdentity', () => {
   const hosts = (entries: [string, PigstyVars][]) => new Map(entries);
 
   it('is undefined for a host without a complete PostgreSQL identity', () => {
-    const m = hosts([['10.0.0.1', { pg_cluster: 'pg-x', pg_seq: 1 }], ['10.0.0.2', {}]]);
+    const m = hosts([
+      ['10.0.0.1', { pg_cluster: 'pg-x', pg_seq: 1 }],
+      ['10.0.0.2', {}],
+    ]);
     expect(pgIdentity('10.0.0.1', m)).toBeUndefined();
     expect(pgIdentity('10.0.0.2', m)).toBeUndefined();
     expect(pgIdentity('10.0.0.3', m)).toBeUndefined();
@@ -98,7 +101,12 @@ describe('pgIdentity', () => {
       ['10.0.0.1', { pg_cluster: 'pg-x', pg_seq: 1, pg_role: 'primary' }],
       ['10.0.0.2', { pg_cluster: 'pg-x', pg_seq: 2, pg_role: 'primary' }],
     ]);
-    expect(pgIdentity('10.0.0.1', two)).toMatchObject({ pg_primary_list: ['10.0.0.1', '10.0.0.2'], pg_primary_ip: 'unknown', pg_primary_seq: 'unknown', pg_primary_ins: 'unknown' });
+    expect(pgIdentity('10.0.0.1', two)).toMatchObject({
+      pg_primary_list: ['10.0.0.1', '10.0.0.2'],
+      pg_primary_ip: 'unknown',
+      pg_primary_seq: 'unknown',
+      pg_primary_ins: 'unknown',
+    });
     const none = hosts([['10.0.0.1', { pg_cluster: 'pg-x', pg_seq: 1, pg_role: 'replica' }]]);
     expect(pgIdentity('10.0.0.1', none)).toMatchObject({ pg_primary_list: [], pg_primary_ip: 'unknown', pg_cluster_replicas: ['10.0.0.1'] });
   });

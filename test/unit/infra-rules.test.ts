@@ -43,7 +43,9 @@ describe('infra, node and etcd rules', () => {
           expect(labels.level).toMatch(/^[012]$/);
           expect(labels.severity).toBe(['CRIT', 'WARN', 'INFO'][Number(labels.level)]);
           expect(labels.category).toMatch(/^(infra|node|etcd)$/);
-          expect((rule.annotations as Record<string, string>).summary).toBe(`${String(labels.severity)} ${String(rule.alert)} {{ $labels.ins }}@{{ $labels.instance }}`);
+          expect((rule.annotations as Record<string, string>).summary).toBe(
+            `${String(labels.severity)} ${String(rule.alert)} {{ $labels.ins }}@{{ $labels.instance }}`,
+          );
         }
       }
     }
@@ -58,16 +60,27 @@ describe('infra, node and etcd rules', () => {
 
   it('reads only metrics the Debian exporters emit or the rules record', () => {
     const recorded = new Set(ALL.flatMap((r) => (isAlert(r) ? [] : [r.record])));
-    const unknown = ALL.flatMap((r) => metricNames(r.expr).filter((m) => !KNOWN.has(m) && !recorded.has(m)).map((m) => `${isAlert(r) ? r.alert : r.record}: ${m}`));
+    const unknown = ALL.flatMap((r) =>
+      metricNames(r.expr)
+        .filter((m) => !KNOWN.has(m) && !recorded.has(m))
+        .map((m) => `${isAlert(r) ? r.alert : r.record}: ${m}`),
+    );
     expect(unknown).toEqual([]);
   });
 
   it('catches a metric name Debian does not have', () => {
-    expect(metricNames('max by (cls) (pg_exporter_up{x="a"}) < 1 and on(ins) rate(node_cpu_seconds_total[1m]) > 1e6')).toEqual(['pg_exporter_up', 'node_cpu_seconds_total']);
+    expect(metricNames('max by (cls) (pg_exporter_up{x="a"}) < 1 and on(ins) rate(node_cpu_seconds_total[1m]) > 1e6')).toEqual([
+      'pg_exporter_up',
+      'node_cpu_seconds_total',
+    ]);
   });
 
   it('documents every alert in the README', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    expect(ALL.filter(isAlert).filter((a) => !readme.includes(`\`${a.alert}\``)).map((a) => a.alert)).toEqual([]);
+    expect(
+      ALL.filter(isAlert)
+        .filter((a) => !readme.includes(`\`${a.alert}\``))
+        .map((a) => a.alert),
+    ).toEqual([]);
   });
 });

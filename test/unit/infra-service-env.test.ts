@@ -18,7 +18,9 @@ describe('infra env files', () => {
   });
 
   it('points vmalert at the local VictoriaMetrics and each notifier, evaluating every scrape interval', () => {
-    const env = vmalertEnv({ vmetrics_port: 8428, vmalert_port: 8880, vmetrics_scrape_interval: '10s', vmalert_options: '' }, ['http://127.0.0.1:9059']);
+    const env = vmalertEnv({ vmetrics_port: 8428, vmalert_port: 8880, vmetrics_scrape_interval: '10s', vmalert_options: '' }, [
+      'http://127.0.0.1:9059',
+    ]);
     expect(env).toMatch(/^VMALERT_OPTS="/m);
     expect(argsOf(env)).toBe(
       '-httpListenAddr=:8880 -datasource.url=http://127.0.0.1:8428 -remoteRead.url=http://127.0.0.1:8428 -remoteWrite.url=http://127.0.0.1:8428 ' +

@@ -28,7 +28,10 @@ describe('target files', () => {
   });
 
   it('gives each infra component its own cls and ins', () => {
-    const groups = YAML.parse(infraTargets({ ip: '10.10.10.10', infra_seq: 1, vmetrics: 8428, vmalert: 8880, blackbox: 9115 })) as { labels: Record<string, string>; targets: string[] }[];
+    const groups = YAML.parse(infraTargets({ ip: '10.10.10.10', infra_seq: 1, vmetrics: 8428, vmalert: 8880, blackbox: 9115 })) as {
+      labels: Record<string, string>;
+      targets: string[];
+    }[];
     expect(groups.map((g) => [g.labels.cls, g.labels.ins, g.targets])).toEqual([
       ['vmetrics', 'vmetrics-1', ['10.10.10.10:8428']],
       ['vmalert', 'vmalert-1', ['10.10.10.10:8880']],
@@ -56,7 +59,9 @@ describe('scrape config', () => {
   });
 
   it('probes ping targets through the local blackbox exporter, and scrapes etcd over TLS with the infra certificate', () => {
-    const jobs = Object.fromEntries((YAML.parse(scrapeConfig({ ...settings, blackbox_port: 9999 })).scrape_configs as Record<string, unknown>[]).map((j) => [j.job_name, j]));
+    const jobs = Object.fromEntries(
+      (YAML.parse(scrapeConfig({ ...settings, blackbox_port: 9999 })).scrape_configs as Record<string, unknown>[]).map((j) => [j.job_name, j]),
+    );
     expect(jobs.ping).toMatchObject({
       metrics_path: '/probe',
       params: { module: ['icmp'] },
@@ -66,11 +71,19 @@ describe('scrape config', () => {
         { target_label: '__address__', replacement: '127.0.0.1:9999' },
       ],
     });
-    expect(jobs.etcd).toMatchObject({ scheme: 'https', tls_config: { ca_file: '/etc/pki/ca.crt', cert_file: '/etc/pki/infra.crt', key_file: '/etc/pki/infra.key' } });
+    expect(jobs.etcd).toMatchObject({
+      scheme: 'https',
+      tls_config: { ca_file: '/etc/pki/ca.crt', cert_file: '/etc/pki/infra.crt', key_file: '/etc/pki/infra.key' },
+    });
   });
 
   it('scrapes node and pgsql exporters at exporter_metrics_path, and refuses an interval that is no duration', () => {
-    const jobs = Object.fromEntries((YAML.parse(scrapeConfig({ ...settings, exporter_metrics_path: '/m' })).scrape_configs as Record<string, unknown>[]).map((j) => [j.job_name, j]));
+    const jobs = Object.fromEntries(
+      (YAML.parse(scrapeConfig({ ...settings, exporter_metrics_path: '/m' })).scrape_configs as Record<string, unknown>[]).map((j) => [
+        j.job_name,
+        j,
+      ]),
+    );
     expect([jobs.node?.metrics_path, jobs.pgsql?.metrics_path, jobs.infra?.metrics_path]).toEqual(['/m', '/m', '/metrics']);
     expect(() => scrapeConfig({ ...settings, vmetrics_scrape_interval: '10s\nx: 1' })).toThrow(/duration/);
   });

@@ -117,7 +117,12 @@ describe('/etc/hosts records', () => {
 
   it('substitutes ${admin_ip} and marks the static records', () => {
     expect(dns).toEqual(['10.10.10.10 i.pigsty # pigsty dns', '10.10.10.11 pg-test-1 # pigsty dns']);
-    expect(metaRecords([{ ip: '10.10.10.11', nodename: 'pg-test-1' }, { ip: '10.10.10.12', nodename: undefined }])).toEqual(['10.10.10.11 pg-test-1 # pigsty meta']);
+    expect(
+      metaRecords([
+        { ip: '10.10.10.11', nodename: 'pg-test-1' },
+        { ip: '10.10.10.12', nodename: undefined },
+      ]),
+    ).toEqual(['10.10.10.11 pg-test-1 # pigsty meta']);
   });
 
   it('starts a missing file from the loopback names', () => {
@@ -181,12 +186,31 @@ describe('packages and repositories', () => {
 
   it('writes apt lines for the entries of a module that match the release and architecture, with region URLs', () => {
     const repos: NonNullable<NodeVars['repo_upstream']> = [
-      { name: 'pgdg', description: 'PGDG', module: 'pgsql', releases: [11, 12], arch: ['x86_64'], baseurl: { default: 'http://apt.postgresql.org/pub/repos/apt/ ${distro_codename}-pgdg main', china: 'http://mirror/pgdg ${distro_codename}-pgdg main' } },
+      {
+        name: 'pgdg',
+        description: 'PGDG',
+        module: 'pgsql',
+        releases: [11, 12],
+        arch: ['x86_64'],
+        baseurl: {
+          default: 'http://apt.postgresql.org/pub/repos/apt/ ${distro_codename}-pgdg main',
+          china: 'http://mirror/pgdg ${distro_codename}-pgdg main',
+        },
+      },
       { name: 'old', module: 'pgsql', releases: [10], arch: ['x86_64'], baseurl: { default: 'http://old' } },
       { name: 'local', module: 'local', releases: [12], arch: ['x86_64'], baseurl: { default: 'http://${admin_ip}/pigsty ./' } },
     ];
-    const v = { ...PARAM_DEFAULTS, os_version: 12, os_arch: 'x86_64' as const, os_codename: 'bookworm', os_vendor: 'debian', admin_ip: '10.10.10.10' };
-    expect(aptSourceLines('pgsql', repos, v)).toEqual(['# pgdg: PGDG\ndeb [trusted=yes] http://apt.postgresql.org/pub/repos/apt/ bookworm-pgdg main']);
+    const v = {
+      ...PARAM_DEFAULTS,
+      os_version: 12,
+      os_arch: 'x86_64' as const,
+      os_codename: 'bookworm',
+      os_vendor: 'debian',
+      admin_ip: '10.10.10.10',
+    };
+    expect(aptSourceLines('pgsql', repos, v)).toEqual([
+      '# pgdg: PGDG\ndeb [trusted=yes] http://apt.postgresql.org/pub/repos/apt/ bookworm-pgdg main',
+    ]);
     expect(aptSourceLines('pgsql', repos, { ...v, region: 'china' })[0]).toContain('http://mirror/pgdg bookworm-pgdg main');
     expect(aptSourceLines('local', repos, v)[0]).toContain('deb [trusted=yes] http://10.10.10.10/pigsty ./');
     expect(aptSourceLines('pgsql', repos, { ...v, os_arch: 'aarch64' })).toEqual([]);
@@ -214,8 +238,13 @@ describe('admin, time and cron', () => {
 
   it('lists chrony sources with ${admin_ip} replaced, except the admin node syncing from itself', () => {
     const servers = ['pool pool.ntp.org iburst', 'server ${admin_ip} iburst'];
-    expect(chronySources({ node_ntp_servers: servers, admin_ip: '10.10.10.10', inventory_hostname: '10.10.10.11' })).toEqual(['pool pool.ntp.org iburst', 'server 10.10.10.10 iburst']);
-    expect(chronySources({ node_ntp_servers: servers, admin_ip: '10.10.10.10', inventory_hostname: '10.10.10.10' })).toEqual(['pool pool.ntp.org iburst']);
+    expect(chronySources({ node_ntp_servers: servers, admin_ip: '10.10.10.10', inventory_hostname: '10.10.10.11' })).toEqual([
+      'pool pool.ntp.org iburst',
+      'server 10.10.10.10 iburst',
+    ]);
+    expect(chronySources({ node_ntp_servers: servers, admin_ip: '10.10.10.10', inventory_hostname: '10.10.10.10' })).toEqual([
+      'pool pool.ntp.org iburst',
+    ]);
   });
 
   it('renders chrony.conf from the sources', () => {
@@ -253,7 +282,11 @@ describe('admin, time and cron', () => {
 });
 
 describe('node VIP', () => {
-  const hostvars = { '10.0.0.1': { vip_address: '10.0.0.100' }, '10.0.0.2': { vip_address: '10.0.0.100' }, '10.0.0.3': { vip_address: '10.0.0.200' } };
+  const hostvars = {
+    '10.0.0.1': { vip_address: '10.0.0.100' },
+    '10.0.0.2': { vip_address: '10.0.0.100' },
+    '10.0.0.3': { vip_address: '10.0.0.200' },
+  };
 
   it('peers with the other hosts of the same vip_address', () => {
     expect(vipPeers({ hostvars, inventory_hostname: '10.0.0.1', vip_address: '10.0.0.100' } as unknown as NodeVars)).toEqual(['10.0.0.2']);

@@ -19,13 +19,27 @@ import type { RoleVars } from '../../roles/vars.ts';
 
 const tpl = templatePath(new URL('../../roles/pgsql/role.ts', import.meta.url).href, 'pgbackrest-conf.hbs');
 const host = (extra: Partial<RoleVars> = {}): RoleVars =>
-  ({ ...PARAM_DEFAULTS, inventory_hostname: '10.10.10.11', group_names: [], groups: {}, hostvars: {}, pg_cluster: 'pg-test', pg_instance: 'pg-test-1', pg_role: 'primary', ...extra }) as RoleVars;
+  ({
+    ...PARAM_DEFAULTS,
+    inventory_hostname: '10.10.10.11',
+    group_names: [],
+    groups: {},
+    hostvars: {},
+    pg_cluster: 'pg-test',
+    pg_instance: 'pg-test-1',
+    pg_role: 'primary',
+    ...extra,
+  }) as RoleVars;
 /** The pgBackRest variables of a host that sets `extra`, the declared defaults for the rest. */
 const br = (extra: Partial<PgbackrestVars> = {}): PgbackrestVars => ({ ...PARAM_DEFAULTS, ...extra });
 
 describe('pgBackRest repository options', () => {
   it('writes the local repository by default, keys with dashes', () => {
-    expect(repoOptions(br({ pg_cluster: 'pg-test' }))).toEqual(['repo1-path=/pg/backup', 'repo1-retention-full-type=count', 'repo1-retention-full=2']);
+    expect(repoOptions(br({ pg_cluster: 'pg-test' }))).toEqual([
+      'repo1-path=/pg/backup',
+      'repo1-retention-full-type=count',
+      'repo1-retention-full=2',
+    ]);
     expect(localRepoPath(br())).toBe('/pg/backup');
   });
 
@@ -47,7 +61,9 @@ describe('pgBackRest repository options', () => {
       'pgbackrest_repo: "path\\n[global]\\nrepo1-host-cmd" is not a pgBackRest option name (lowercase letters, digits, _ and -)',
     );
     expect(() => repoOptions(repo({ 'path=/x': '/y' }))).toThrow('is not a pgBackRest option name');
-    expect(() => repoOptions(repo({ path: '/pg/backup\u2028repo1-host-cmd=/tmp/evil.sh' }))).toThrow('pgbackrest_repo: the value of path is not a single line');
+    expect(() => repoOptions(repo({ path: '/pg/backup\u2028repo1-host-cmd=/tmp/evil.sh' }))).toThrow(
+      'pgbackrest_repo: the value of path is not a single line',
+    );
     expect(() => renderTemplate(tpl, { pgbr: pgbackrestTemplateVars(host(repo({ 'a\nb': 'c' }))) })).toThrow('not a pgBackRest option name');
   });
 
@@ -84,7 +100,9 @@ describe('pgBackRest steps', () => {
   });
 
   it('reads the stanza status from pgbackrest info --output=json', () => {
-    expect(stanzaStatus({ changed: false, failed: false, stdout: '[{"name":"pg-test","status":{"code":1,"message":"missing stanza path"}}]' })).toBe(1);
+    expect(stanzaStatus({ changed: false, failed: false, stdout: '[{"name":"pg-test","status":{"code":1,"message":"missing stanza path"}}]' })).toBe(
+      1,
+    );
     expect(stanzaStatus({ changed: false, failed: false, stdout: '[{"status":{"code":2,"message":"no valid backups"}}]' })).toBe(2);
     expect(stanzaStatus({ changed: false, failed: false, stdout: 'ERROR: [055]: unable to load info file' })).toBeUndefined();
     expect(stanzaStatus(undefined)).toBeUndefined();

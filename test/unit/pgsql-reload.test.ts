@@ -9,13 +9,23 @@ import type { RoleVars } from '../../roles/vars.ts';
 import { tasksOf } from './role-tasks.ts';
 
 const host = (extra: Record<string, unknown> = {}): RoleVars =>
-  ({ ...PARAM_DEFAULTS, inventory_hostname: '10.10.10.11', group_names: [], groups: {}, hostvars: {}, pg_cluster: 'pg-test', pg_role: 'primary', pg_instance: 'pg-test-1', ...extra }) as RoleVars;
+  ({
+    ...PARAM_DEFAULTS,
+    inventory_hostname: '10.10.10.11',
+    group_names: [],
+    groups: {},
+    hostvars: {},
+    pg_cluster: 'pg-test',
+    pg_role: 'primary',
+    pg_instance: 'pg-test-1',
+    ...extra,
+  }) as RoleVars;
 const out = (stdout: string): TaskResult => ({ changed: false, failed: false, stdout });
 const unchanged: TaskResult = { changed: false, failed: false };
 const wrote: TaskResult = { changed: true, failed: false };
 
 describe('whether postgres runs on older files than its data directory holds', () => {
-  it('compares pg_conf_load_time() with the files\' mtimes, to the nanosecond', () => {
+  it("compares pg_conf_load_time() with the files' mtimes, to the nanosecond", () => {
     expect(postgresReloadPending('1764750000.123456\n1764749000.000000000\n1764749999.999999999\n')).toBe(false);
     expect(postgresReloadPending('1764750000.123456\n1764750000.123457000\n1764749000.000000000\n')).toBe(true);
   });
@@ -49,7 +59,14 @@ describe('stamps of the services that reread files', () => {
     const tasks = tasksOf(accessTasks);
     const reload = tasks.get('reload pgbouncer');
     const restart = tasks.get('restart pgbouncer on a new unit or pgbouncer.ini');
-    const quiet = { pgb_lists: unchanged, pgb_hba: unchanged, pgb_userlist: unchanged, pgb_unit: unchanged, pgb_ini: unchanged, pgb_started: unchanged };
+    const quiet = {
+      pgb_lists: unchanged,
+      pgb_hba: unchanged,
+      pgb_userlist: unchanged,
+      pgb_unit: unchanged,
+      pgb_ini: unchanged,
+      pgb_started: unchanged,
+    };
     const pending = (stdout: string, extra: Record<string, unknown> = {}) => host({ ...quiet, pgb_pending: out(stdout), ...extra });
     expect(reload?.when?.(pending('/etc/pgbouncer/pgb_hba.conf\n'))).toBe(true);
     expect(restart?.when?.(pending('/etc/pgbouncer/pgb_hba.conf\n'))).toBe(false);
@@ -64,7 +81,9 @@ describe('stamps of the services that reread files', () => {
   it('haproxy: the role and the pgsql services reload for files not loaded yet', () => {
     const role = tasksOf(haproxy.tasks);
     const quiet = { haproxy_cfg: unchanged, haproxy_svc: unchanged, haproxy_launch: unchanged };
-    expect(role.get('reload haproxy')?.when?.(host({ ...quiet, haproxy_pending: out('/etc/haproxy/conf.d\n/etc/haproxy/conf.d/pg-test-primary.cfg\n') }))).toBe(true);
+    expect(
+      role.get('reload haproxy')?.when?.(host({ ...quiet, haproxy_pending: out('/etc/haproxy/conf.d\n/etc/haproxy/conf.d/pg-test-primary.cfg\n') })),
+    ).toBe(true);
     expect(role.get('reload haproxy')?.when?.(host({ ...quiet, haproxy_pending: out('') }))).toBe(false);
     const services = tasksOf(accessTasks);
     const v = (stdout: string) => host({ pg_service_files: unchanged, pg_service_removed: unchanged, pg_service_pending: out(stdout) });

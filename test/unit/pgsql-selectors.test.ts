@@ -25,7 +25,10 @@ const PIGSTY_V4_EXPRESSIONS = [
  */
 const cluster = (hosts: Record<string, Record<string, unknown>>, name = 'pg-test') =>
   clusterMembers(
-    { '10.10.10.10': { pg_cluster: 'pg-meta', pg_seq: 1, pg_role: 'primary' }, ...Object.fromEntries(Object.entries(hosts).map(([h, v]) => [h, { pg_cluster: name, ...v }])) } as unknown as RoleVars['hostvars'],
+    {
+      '10.10.10.10': { pg_cluster: 'pg-meta', pg_seq: 1, pg_role: 'primary' },
+      ...Object.fromEntries(Object.entries(hosts).map(([h, v]) => [h, { pg_cluster: name, ...v }])),
+    } as unknown as RoleVars['hostvars'],
     name,
   );
 
@@ -53,7 +56,11 @@ const strings = cluster({
 // YAML 1.1 as Ansible reads an inventory: yes/no/on/off are booleans by the time a selector sees them.
 const yaml = cluster(
   parseYaml(
-    ['10.10.10.11: { pg_seq: 1, pg_role: primary, pg_offline_query: no }', '10.10.10.12: { pg_seq: 2, pg_role: replica, pg_offline_query: yes }', '10.10.10.13: { pg_seq: 3, pg_role: replica, pg_offline_query: off }'].join('\n'),
+    [
+      '10.10.10.11: { pg_seq: 1, pg_role: primary, pg_offline_query: no }',
+      '10.10.10.12: { pg_seq: 2, pg_role: replica, pg_offline_query: yes }',
+      '10.10.10.13: { pg_seq: 3, pg_role: replica, pg_offline_query: off }',
+    ].join('\n'),
     'hosts.yml',
   ).data as Record<string, Record<string, unknown>>,
 );
@@ -121,7 +128,8 @@ describe('service selectors (JMESPath over the cluster members)', () => {
 
   for (const [expression, byCluster] of Object.entries(EXPECTED)) {
     it(`picks the expected members with ${expression}`, () => {
-      for (const [name, expected] of Object.entries(byCluster)) expect({ name, picked: octets(selectMembers(expression, CLUSTERS[name as ClusterName])) }).toEqual({ name, picked: expected });
+      for (const [name, expected] of Object.entries(byCluster))
+        expect({ name, picked: octets(selectMembers(expression, CLUSTERS[name as ClusterName])) }).toEqual({ name, picked: expected });
     });
   }
 
@@ -131,7 +139,9 @@ describe('service selectors (JMESPath over the cluster members)', () => {
   });
 
   it('hands back the members themselves, with every host variable', () => {
-    expect(selectMembers('[? pg_role == `replica` && !pg_offline_query]', pgTest)).toEqual([{ inventory_hostname: '10.10.10.12', pg_cluster: 'pg-test', pg_seq: 2, pg_role: 'replica' }]);
+    expect(selectMembers('[? pg_role == `replica` && !pg_offline_query]', pgTest)).toEqual([
+      { inventory_hostname: '10.10.10.12', pg_cluster: 'pg-test', pg_seq: 2, pg_role: 'replica' },
+    ]);
   });
 
   it('keeps only the members themselves: a literal or multiselect cannot make up a host', () => {
@@ -142,7 +152,14 @@ describe('service selectors (JMESPath over the cluster members)', () => {
   });
 
   it('refuses a broken expression with a message naming it', () => {
-    for (const bad of ['[? pg_role == `primary`', '[? pg_role == #]', '[? pg_role === `primary`]', '[? pg_role == `primary` && ]', '[?', '[? pg_role == `primary` ] |']) {
+    for (const bad of [
+      '[? pg_role == `primary`',
+      '[? pg_role == #]',
+      '[? pg_role === `primary`]',
+      '[? pg_role == `primary` && ]',
+      '[?',
+      '[? pg_role == `primary` ] |',
+    ]) {
       expect(() => selectMembers(bad, pgTest)).toThrow(`cannot read selector ${JSON.stringify(bad)}: `);
     }
   });

@@ -44,12 +44,19 @@ describe('coerceExtraVars', () => {
       ['true', true],
       ['', false],
     ];
-    for (const [word, value] of words) expect(coerceExtraVars(Sample, { enabled: word, flag: word }), JSON.stringify(word)).toEqual({ enabled: value, flag: value });
+    for (const [word, value] of words)
+      expect(coerceExtraVars(Sample, { enabled: word, flag: word }), JSON.stringify(word)).toEqual({ enabled: value, flag: value });
   });
 
   it('leaves any other word a string, for validation to refuse, and other parameters as they are', () => {
     expect(coerceExtraVars(Sample, { flag: 'maybe' })).toEqual({ flag: 'maybe' });
-    expect(coerceExtraVars(Sample, { name: 'yes', port: '1', packages: 'off', unknown: 'no', flag: true })).toEqual({ name: 'yes', port: '1', packages: 'off', unknown: 'no', flag: true });
+    expect(coerceExtraVars(Sample, { name: 'yes', port: '1', packages: 'off', unknown: 'no', flag: true })).toEqual({
+      name: 'yes',
+      port: '1',
+      packages: 'off',
+      unknown: 'no',
+      flag: true,
+    });
     expect(coerceExtraVars(undefined, { flag: 'yes' })).toEqual({ flag: 'yes' });
   });
 
@@ -81,7 +88,9 @@ describe('-e values of the wrong type', () => {
   const inventory = parseInventory('all:\n  hosts: { 10.10.10.10: {} }\n  vars: { admin_ip: 10.10.10.10 }\n', 'inline.yml');
   /** Validate the inventory with these -e values, typed as the command line types them. */
   const errorsWith = (extraVars: Record<string, unknown>) =>
-    validateInventory(inventory, { schema: PigstyParams, checks, extraVars: coerceExtraVars(PigstyParams, extraVars) }).errors.map((e) => e.describe());
+    validateInventory(inventory, { schema: PigstyParams, checks, extraVars: coerceExtraVars(PigstyParams, extraVars) }).errors.map((e) =>
+      e.describe(),
+    );
 
   it('are errors placed at "-e <name>", naming the value and what was expected', () => {
     expect(errorsWith({})).toEqual([]);

@@ -8,7 +8,6 @@ const dir = fileURLToPath(new URL('../fixtures/inventory/', import.meta.url));
 const full = loadInventory(`${dir}full.yml`);
 const nested = loadInventory(`${dir}nested.yml`);
 
-
 describe('inventoryVars precedence', () => {
   it('layers all < groups by depth (siblings by name) < host, replacing whole top-level keys', () => {
     expect(inventoryVars(nested, '10.0.0.2').vars).toEqual({
@@ -46,7 +45,13 @@ describe('inventoryVars precedence', () => {
 
   it('gives a pg-test replica its cluster, role and global vars', () => {
     const { vars, origins } = inventoryVars(full, '10.10.10.13');
-    expect([vars.pg_cluster, vars.pg_role, vars.pg_offline_query, vars.admin_ip, vars.node_tune]).toEqual(['pg-test', 'replica', true, '10.10.10.10', 'oltp']);
+    expect([vars.pg_cluster, vars.pg_role, vars.pg_offline_query, vars.admin_ip, vars.node_tune]).toEqual([
+      'pg-test',
+      'replica',
+      true,
+      '10.10.10.10',
+      'oltp',
+    ]);
     expect(origins.get('pg_role')?.layer).toBe('host');
     expect(full.locate(origins.get('pg_cluster')?.path ?? [])?.line).toBe(35);
   });

@@ -21,7 +21,12 @@ type CertVars = RoleVars & { pki_cert_probe?: TaskResult };
  */
 export function issueCert(spec: (v: RoleVars) => CertSpec, options: { tags?: string[]; when?: (v: RoleVars) => boolean } = {}): TaskItem<RoleVars>[] {
   const { task } = dsl<CertVars>();
-  const local = { delegate_to: 'localhost', become: false, ...(options.when ? { when: options.when } : {}), ...(options.tags ? { tags: options.tags } : {}) };
+  const local = {
+    delegate_to: 'localhost',
+    become: false,
+    ...(options.when ? { when: options.when } : {}),
+    ...(options.tags ? { tags: options.tags } : {}),
+  };
   const items = [
     task('check the certificate on the controller', shell, (v) => ({ cmd: certProbeScript(spec(v)) }), {
       ...local,

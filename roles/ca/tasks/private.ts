@@ -18,9 +18,14 @@ export const privateTasks = [
     },
     { ...onController, tags: ['ca_private'], when: (v) => !v.ca_create && !existsSync(CA_KEY) },
   ),
-  task('generate the CA private key', shell, { cmd: caKeyScript() }, {
-    ...onController,
-    tags: ['ca_private'],
-    when: (v) => v.ca_create && !existsSync(CA_KEY),
-  }),
+  task(
+    'generate the CA private key',
+    shell,
+    { cmd: caKeyScript() },
+    {
+      ...onController,
+      tags: ['ca_private'],
+      when: (v) => v.ca_create && !existsSync(CA_KEY),
+    },
+  ),
 ];

@@ -18,12 +18,17 @@ const issueTasks = [
     become: false,
     when: () => !existsSync(caCertPath()),
   }),
-  task('issue the etcd member certificate on the controller', shell, (v) => ({ cmd: leafScript(v.inventory_hostname, instanceOf(v), validityDays(v.cert_validity)) }), {
-    tags: ['etcd_cert', 'etcd_cert_issue'],
-    delegate_to: 'localhost',
-    become: false,
-    when: (v) => !leafUsable(instanceOf(v), v.inventory_hostname),
-  }),
+  task(
+    'issue the etcd member certificate on the controller',
+    shell,
+    (v) => ({ cmd: leafScript(v.inventory_hostname, instanceOf(v), validityDays(v.cert_validity)) }),
+    {
+      tags: ['etcd_cert', 'etcd_cert_issue'],
+      delegate_to: 'localhost',
+      become: false,
+      when: (v) => !leafUsable(instanceOf(v), v.inventory_hostname),
+    },
+  ),
 ];
 
 export const certTasks = [
@@ -31,7 +36,13 @@ export const certTasks = [
   task(
     'copy the CA and member certificates',
     copy,
-    (v, item: { src: string; dest: string }) => ({ src: item.src === 'ca' ? caCertPath() : etcdCertPath(instanceOf(v)), dest: item.dest, owner: 'etcd', group: 'etcd', mode: '0644' }),
+    (v, item: { src: string; dest: string }) => ({
+      src: item.src === 'ca' ? caCertPath() : etcdCertPath(instanceOf(v)),
+      dest: item.dest,
+      owner: 'etcd',
+      group: 'etcd',
+      mode: '0644',
+    }),
     {
       tags: ['etcd_cert', 'etcd_cert_copy'],
       register: 'etcd_cert_result',
@@ -41,9 +52,14 @@ export const certTasks = [
       ],
     },
   ),
-  task('copy the member key', copy, (v) => ({ src: etcdKeyPath(instanceOf(v)), dest: '/etc/etcd/server.key', owner: 'etcd', group: 'etcd', mode: '0600' }), {
-    tags: ['etcd_cert', 'etcd_cert_copy'],
-    register: 'etcd_key_result',
-    no_log: true,
-  }),
+  task(
+    'copy the member key',
+    copy,
+    (v) => ({ src: etcdKeyPath(instanceOf(v)), dest: '/etc/etcd/server.key', owner: 'etcd', group: 'etcd', mode: '0600' }),
+    {
+      tags: ['etcd_cert', 'etcd_cert_copy'],
+      register: 'etcd_key_result',
+      no_log: true,
+    },
+  ),
 ];

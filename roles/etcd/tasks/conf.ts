@@ -33,14 +33,26 @@ export const confTasks = [
       ],
     },
   ),
-  task('write the etcd root password', copy, (v) => ({ dest: '/etc/etcd/etcd.pass', content: v.etcd_root_password, owner: 'root', group: 'etcd', mode: '0640' }), {
-    tags: ['etcd_conf'],
-    no_log: true,
-  }),
+  task(
+    'write the etcd root password',
+    copy,
+    (v) => ({ dest: '/etc/etcd/etcd.pass', content: v.etcd_root_password, owner: 'root', group: 'etcd', mode: '0640' }),
+    {
+      tags: ['etcd_conf'],
+      no_log: true,
+    },
+  ),
   task(
     'write etcdctl defaults for login shells',
     template,
-    (v) => ({ src: templatePath(import.meta.url, 'etcdctl.sh.hbs'), dest: '/etc/profile.d/etcdctl.sh', owner: 'root', group: 'root', mode: '0644', vars: configVars(v) }),
+    (v) => ({
+      src: templatePath(import.meta.url, 'etcdctl.sh.hbs'),
+      dest: '/etc/profile.d/etcdctl.sh',
+      owner: 'root',
+      group: 'root',
+      mode: '0644',
+      vars: configVars(v),
+    }),
     { tags: ['etcd_conf'] },
   ),
 ];

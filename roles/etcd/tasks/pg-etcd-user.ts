@@ -19,7 +19,8 @@ const secrets = (v: RoleVars): string => {
   checkPassword('the etcd password of the cluster (pg_etcd_password)', account.password);
   return `${v.etcd_root_password}\n${account.password}\n`;
 };
-const planOf = (v: Probed): EtcdOp[] => (v.pg_etcd_probe?.stdout === undefined ? [] : planPgEtcdAccount(pgEtcdAccount(v), parsePgEtcdState(v.pg_etcd_probe.stdout)));
+const planOf = (v: Probed): EtcdOp[] =>
+  v.pg_etcd_probe?.stdout === undefined ? [] : planPgEtcdAccount(pgEtcdAccount(v), parsePgEtcdState(v.pg_etcd_probe.stdout));
 
 /**
  * Tasks for the pgsql role: make the etcd account of the host's PostgreSQL cluster, on the first host of the group

@@ -14,11 +14,16 @@ export const configTasks = [
   include(
     'configure haproxy',
     [
-      task('read the open-file limit of the node\'s services', shell, { cmd: "sed -n 's/^Max open files *[^ ]* *\\([^ ]*\\).*/\\1/p' /proc/1/limits" }, {
-        check_mode: false,
-        changed_when: () => false,
-        register: 'haproxy_nofile',
-      }),
+      task(
+        "read the open-file limit of the node's services",
+        shell,
+        { cmd: "sed -n 's/^Max open files *[^ ]* *\\([^ ]*\\).*/\\1/p' /proc/1/limits" },
+        {
+          check_mode: false,
+          changed_when: () => false,
+          register: 'haproxy_nofile',
+        },
+      ),
       task(
         'note the reduced connection limit',
         debug,
@@ -39,7 +44,8 @@ export const configTasks = [
           mode: '0600',
           vars: {
             haproxy_maxconn: haproxyMaxconn(v.haproxy_nofile?.stdout),
-            haproxy_admin_user: cfgQuote(v.haproxy_admin_username), haproxy_admin_secret: cfgQuote(v.haproxy_admin_password),
+            haproxy_admin_user: cfgQuote(v.haproxy_admin_username),
+            haproxy_admin_secret: cfgQuote(v.haproxy_admin_password),
           },
         }),
         { register: 'haproxy_cfg', no_log: true },

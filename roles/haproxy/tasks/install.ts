@@ -14,18 +14,33 @@ export const installTasks = [
     'install haproxy',
     [
       task('install haproxy', pkg, { name: 'haproxy', update_cache: true, cache_valid_time: 86400 }),
-      task('create the haproxy config directories', file, (_v, path: string) => ({ path, state: 'directory' as const, owner: 'root', mode: '0700' }), {
-        loop: ['/etc/haproxy', HAPROXY_CONF_DIR],
-      }),
+      task(
+        'create the haproxy config directories',
+        file,
+        (_v, path: string) => ({ path, state: 'directory' as const, owner: 'root', mode: '0700' }),
+        {
+          loop: ['/etc/haproxy', HAPROXY_CONF_DIR],
+        },
+      ),
       task('create the haproxy environment file', file, { path: '/etc/default/haproxy', state: 'touch', mode: '0644' }),
-      task('install the haproxy unit that loads conf.d', copy, { src: filesPath(import.meta.url, 'haproxy.service'), dest: HAPROXY_UNIT, mode: '0644' }, {
-        register: 'haproxy_unit',
-      }),
-      task('find the unit file systemd uses for haproxy', command, { argv: ['systemctl', 'show', '-p', 'FragmentPath', 'haproxy.service'] }, {
-        check_mode: false,
-        changed_when: () => false,
-        register: 'haproxy_fragment',
-      }),
+      task(
+        'install the haproxy unit that loads conf.d',
+        copy,
+        { src: filesPath(import.meta.url, 'haproxy.service'), dest: HAPROXY_UNIT, mode: '0644' },
+        {
+          register: 'haproxy_unit',
+        },
+      ),
+      task(
+        'find the unit file systemd uses for haproxy',
+        command,
+        { argv: ['systemctl', 'show', '-p', 'FragmentPath', 'haproxy.service'] },
+        {
+          check_mode: false,
+          changed_when: () => false,
+          register: 'haproxy_fragment',
+        },
+      ),
     ],
     { tags: ['haproxy_install'], when: (v) => v.haproxy_enabled },
   ),

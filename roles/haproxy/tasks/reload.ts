@@ -12,15 +12,27 @@ const { include } = dsl<HaproxyVars>();
  * Tasks that check HAProxy's whole configuration and reload it, for roles that change files in conf.d (the pgsql
  * role's services): the reload runs when `changed(v)` says a file changed, or always when it is undefined.
  */
-export function haproxyReloadTasks<V extends RoleVars>(options: { tags?: string[]; when?: (v: V) => boolean; changed?: (v: V) => boolean } = {}): TaskItem<V>[] {
+export function haproxyReloadTasks<V extends RoleVars>(
+  options: { tags?: string[]; when?: (v: V) => boolean; changed?: (v: V) => boolean } = {},
+): TaskItem<V>[] {
   const d = dsl<V>();
   const tags = options.tags ? { tags: options.tags } : {};
   return [
-    d.task('check the haproxy configuration', command, { argv: HAPROXY_CHECK }, { ...tags, ...(options.when ? { when: options.when } : {}), check_mode: false, changed_when: () => false }),
-    d.task('reload haproxy', shell, { cmd: HAPROXY_RELOAD }, {
-      ...tags,
-      when: (v) => (options.when ? options.when(v) : true) && (options.changed ? options.changed(v) : true),
-    }),
+    d.task(
+      'check the haproxy configuration',
+      command,
+      { argv: HAPROXY_CHECK },
+      { ...tags, ...(options.when ? { when: options.when } : {}), check_mode: false, changed_when: () => false },
+    ),
+    d.task(
+      'reload haproxy',
+      shell,
+      { cmd: HAPROXY_RELOAD },
+      {
+        ...tags,
+        when: (v) => (options.when ? options.when(v) : true) && (options.changed ? options.changed(v) : true),
+      },
+    ),
   ];
 }
 

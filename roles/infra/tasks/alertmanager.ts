@@ -12,9 +12,14 @@ export const alertmanagerTasks = [
   include(
     'alertmanager',
     [
-      task('create the Alertmanager data directory', file, (v) => ({ path: `${v.infra_data}/alertmgr`, state: 'directory' as const, owner: 'prometheus', group: 'prometheus', mode: '0700' }), {
-        tags: ['alertmanager_config'],
-      }),
+      task(
+        'create the Alertmanager data directory',
+        file,
+        (v) => ({ path: `${v.infra_data}/alertmgr`, state: 'directory' as const, owner: 'prometheus', group: 'prometheus', mode: '0700' }),
+        {
+          tags: ['alertmanager_config'],
+        },
+      ),
       task(
         'configure Alertmanager',
         copy,
@@ -24,7 +29,14 @@ export const alertmanagerTasks = [
       task(
         'render the Alertmanager routing',
         copy,
-        { src: filesPath(import.meta.url, 'alertmanager.yml'), dest: ALERTMANAGER_CONFIG, owner: 'prometheus', group: 'infra', mode: '0644', validate: 'amtool check-config %s' },
+        {
+          src: filesPath(import.meta.url, 'alertmanager.yml'),
+          dest: ALERTMANAGER_CONFIG,
+          owner: 'prometheus',
+          group: 'infra',
+          mode: '0644',
+          validate: 'amtool check-config %s',
+        },
         { tags: ['alertmanager_config'], register: 'alertmanager_conf' },
       ),
       ...launchServiceTasks({

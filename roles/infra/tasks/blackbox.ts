@@ -15,11 +15,16 @@ const BLACKBOX_BIN = '/usr/bin/prometheus-blackbox-exporter';
  * reconfigure are the one way.
  */
 const capTasks = [
-  task('read the capabilities of the blackbox exporter', shell, { cmd: `getcap ${BLACKBOX_BIN} 2>/dev/null; true` }, {
-    check_mode: false,
-    changed_when: () => false,
-    register: 'blackbox_cap',
-  }),
+  task(
+    'read the capabilities of the blackbox exporter',
+    shell,
+    { cmd: `getcap ${BLACKBOX_BIN} 2>/dev/null; true` },
+    {
+      check_mode: false,
+      changed_when: () => false,
+      register: 'blackbox_cap',
+    },
+  ),
   task(
     'let the blackbox exporter send ICMP',
     shell,
@@ -38,14 +43,26 @@ export const blackboxTasks = [
     'blackbox',
     [
       ...capTasks,
-      task('configure the blackbox exporter', copy, (v) => ({ dest: '/etc/default/prometheus-blackbox-exporter', owner: 'root', group: 'root', mode: '0644', content: blackboxEnv(v) }), {
-        tags: ['blackbox_config'],
-        register: 'blackbox_env',
-      }),
+      task(
+        'configure the blackbox exporter',
+        copy,
+        (v) => ({ dest: '/etc/default/prometheus-blackbox-exporter', owner: 'root', group: 'root', mode: '0644', content: blackboxEnv(v) }),
+        {
+          tags: ['blackbox_config'],
+          register: 'blackbox_env',
+        },
+      ),
       task(
         'render the blackbox probe modules',
         copy,
-        { src: filesPath(import.meta.url, 'blackbox.yml'), dest: BLACKBOX_CONFIG, owner: 'prometheus', group: 'infra', mode: '0644', validate: `${BLACKBOX_BIN} --config.file=%s --config.check` },
+        {
+          src: filesPath(import.meta.url, 'blackbox.yml'),
+          dest: BLACKBOX_CONFIG,
+          owner: 'prometheus',
+          group: 'infra',
+          mode: '0644',
+          validate: `${BLACKBOX_BIN} --config.file=%s --config.check`,
+        },
         { tags: ['blackbox_config'], register: 'blackbox_conf' },
       ),
       ...launchServiceTasks({

@@ -22,14 +22,24 @@ export const certTasks = [
     'infra cert',
     [
       ...(issueCert(infraCert, { tags: ['infra_cert_issue'] }) as TaskItem<InfraVars>[]),
-      task('copy the infra certificate', copy, (v) => ({ src: certPaths(infraCert(v)).crt, dest: '/etc/pki/infra.crt', owner: 'root', group: 'infra', mode: '0644' }), {
-        tags: ['infra_cert_copy'],
-        register: 'infra_cert_copy',
-      }),
-      task('copy the infra key', copy, (v) => ({ src: certPaths(infraCert(v)).key, dest: '/etc/pki/infra.key', owner: 'root', group: 'infra', mode: '0640' }), {
-        tags: ['infra_cert_copy'],
-        no_log: true,
-      }),
+      task(
+        'copy the infra certificate',
+        copy,
+        (v) => ({ src: certPaths(infraCert(v)).crt, dest: '/etc/pki/infra.crt', owner: 'root', group: 'infra', mode: '0644' }),
+        {
+          tags: ['infra_cert_copy'],
+          register: 'infra_cert_copy',
+        },
+      ),
+      task(
+        'copy the infra key',
+        copy,
+        (v) => ({ src: certPaths(infraCert(v)).key, dest: '/etc/pki/infra.key', owner: 'root', group: 'infra', mode: '0640' }),
+        {
+          tags: ['infra_cert_copy'],
+          no_log: true,
+        },
+      ),
     ],
     { tags: ['infra_cert'] },
   ),

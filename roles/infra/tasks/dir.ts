@@ -16,13 +16,27 @@ export const dirTasks = [
   include(
     'infra dir',
     [
-      task('create the infra data directory', file, (v) => ({ path: v.infra_data, state: 'directory' as const, owner: 'root', group: 'infra', mode: '0771' }), {
-        tags: ['infra_dir_data'],
+      task(
+        'create the infra data directory',
+        file,
+        (v) => ({ path: v.infra_data, state: 'directory' as const, owner: 'root', group: 'infra', mode: '0771' }),
+        {
+          tags: ['infra_dir_data'],
+        },
+      ),
+      task('link /infra to the infra data directory', file, (v) => ({ path: INFRA_DIR, state: 'link' as const, src: v.infra_data }), {
+        tags: ['infra_dir_link'],
       }),
-      task('link /infra to the infra data directory', file, (v) => ({ path: INFRA_DIR, state: 'link' as const, src: v.infra_data }), { tags: ['infra_dir_link'] }),
       task('create the infra directories', file, (_v, path: string) => infraOwned(path), {
         tags: ['infra_dir_create'],
-        loop: [`${INFRA_DIR}/targets`, ...TARGET_JOBS.map((j) => `${INFRA_DIR}/targets/${j}`), RULES_DIR, `${INFRA_DIR}/conf`, `${INFRA_DIR}/tmp`, `${INFRA_DIR}/bin`],
+        loop: [
+          `${INFRA_DIR}/targets`,
+          ...TARGET_JOBS.map((j) => `${INFRA_DIR}/targets/${j}`),
+          RULES_DIR,
+          `${INFRA_DIR}/conf`,
+          `${INFRA_DIR}/tmp`,
+          `${INFRA_DIR}/bin`,
+        ],
       }),
     ],
     { tags: ['infra_dir'] },

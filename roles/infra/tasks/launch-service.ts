@@ -35,12 +35,17 @@ export function launchServiceTasks(s: ServiceLaunch): TaskItem<InfraVars>[] {
   const reload = (v: InfraVars): boolean => !changed(v[s.launch]) && (s.reloadOn.some((r) => changed(v[r])) || reloadPending(v[s.pending]));
   return [
     pendingReadTask<InfraVars>(`find ${s.unit} files not loaded yet`, s.unit, s.reloadFiles, { tags: s.tags, register: s.pending }),
-    task(`launch ${s.unit}`, systemd, (v) => ({
-      name: s.unit,
-      enabled: true,
-      state: restart(v) ? ('restarted' as const) : ('started' as const),
-      daemon_reload: s.unitChanged.some((r) => changed(v[r])),
-    }), { tags: s.tags, register: s.launch }),
+    task(
+      `launch ${s.unit}`,
+      systemd,
+      (v) => ({
+        name: s.unit,
+        enabled: true,
+        state: restart(v) ? ('restarted' as const) : ('started' as const),
+        daemon_reload: s.unitChanged.some((r) => changed(v[r])),
+      }),
+      { tags: s.tags, register: s.launch },
+    ),
     task(`reload ${s.unit}`, systemd, { name: s.unit, state: 'reloaded' }, { tags: s.tags, when: reload }),
     stampTask<InfraVars>(`record that ${s.unit} loaded its files`, s.unit, { tags: s.tags, when: (v) => changed(v[s.launch]) || reload(v) }),
     task(`wait for ${s.unit}`, waitFor, (v) => ({ host: '127.0.0.1', port: s.port(v), state: 'started' as const, timeout: 30 }), { tags: s.tags }),

@@ -20,7 +20,12 @@ export const pkgTasks = [
       task('install the infra packages', pkg, (v) => ({ name: infraPackages(v), update_cache: true, cache_valid_time: 86400 }), {
         when: (v) => infraPackages(v).length > 0,
       }),
-      task('look for the optional infra packages', shell, { cmd: optionalProbe() }, { check_mode: false, changed_when: () => false, register: 'infra_optional' }),
+      task(
+        'look for the optional infra packages',
+        shell,
+        { cmd: optionalProbe() },
+        { check_mode: false, changed_when: () => false, register: 'infra_optional' },
+      ),
       task('optional infra packages', debug, (v) => ({ msg: optionalNotice(String(v.infra_optional?.stdout ?? '')) })),
       task('add the infra service users to group infra', user, (_v, name: string) => ({ name, groups: ['infra'], append: true }), {
         loop: (v) => infraServiceUsers(v),

@@ -37,22 +37,37 @@ export function registerTargetTasks<V extends RoleVars>(r: TargetRegistration<V>
   const steps = Array.from({ length: MAX_INFRA_NODES }, (_, i) => {
     const on = (v: V): string => infra(v)[i] as string;
     return [
-      task(`find the ${r.job} targets directory on infra #${i + 1}`, stat, { path: dir, get_checksum: false }, {
-        tags: r.tags,
-        delegate_to: on,
-        when: (v) => when(v, i),
-        check_mode: false,
-        register: `infra_target_dir_${i}`,
-      }),
-      task(`register ${r.what} on infra #${i + 1}`, copy, (v) => ({ dest: targetFile(r.job, r.name(v)), owner: 'root', group: 'infra', mode: '0640', content: r.content(v) }), {
-        tags: r.tags,
-        delegate_to: on,
-        when: (v) => when(v, i) && dirFound(v, i),
-      }),
-      task(`note ${r.what} not registered on infra #${i + 1}`, debug, (v) => ({ msg: `not registered on ${on(v)}: ${dir} missing (deploy infra there first)` }), {
-        tags: r.tags,
-        when: (v) => when(v, i) && !dirFound(v, i),
-      }),
+      task(
+        `find the ${r.job} targets directory on infra #${i + 1}`,
+        stat,
+        { path: dir, get_checksum: false },
+        {
+          tags: r.tags,
+          delegate_to: on,
+          when: (v) => when(v, i),
+          check_mode: false,
+          register: `infra_target_dir_${i}`,
+        },
+      ),
+      task(
+        `register ${r.what} on infra #${i + 1}`,
+        copy,
+        (v) => ({ dest: targetFile(r.job, r.name(v)), owner: 'root', group: 'infra', mode: '0640', content: r.content(v) }),
+        {
+          tags: r.tags,
+          delegate_to: on,
+          when: (v) => when(v, i) && dirFound(v, i),
+        },
+      ),
+      task(
+        `note ${r.what} not registered on infra #${i + 1}`,
+        debug,
+        (v) => ({ msg: `not registered on ${on(v)}: ${dir} missing (deploy infra there first)` }),
+        {
+          tags: r.tags,
+          when: (v) => when(v, i) && !dirFound(v, i),
+        },
+      ),
     ];
   });
   return steps.flat() as TaskItem<V>[];

@@ -23,24 +23,49 @@ const ruleFiles = (v: InfraVars): RuleFile[] => {
 };
 
 const vmetrics = [
-  task('wipe the VictoriaMetrics data', shell, (v) => ({ cmd: `systemctl stop victoria-metrics 2>/dev/null; rm -rf ${shq(`${v.infra_data}/metrics`)}` }), {
-    tags: ['vmetrics_clean'],
-    when: (v) => v.vmetrics_clean,
-  }),
-  task('create the VictoriaMetrics data directory', file, (v) => ({ path: `${v.infra_data}/metrics`, state: 'directory' as const, owner: '_victoria-metrics', group: 'infra', mode: '0750' }), {
-    tags: ['vmetrics_config'],
-  }),
-  task('create the VictoriaMetrics unit drop-in directory', file, { path: dirname(VMETRICS_DROPIN), state: 'directory', owner: 'root', group: 'root', mode: '0755' }, {
-    tags: ['vmetrics_config'],
-  }),
-  task('let systemd reload VictoriaMetrics', copy, { src: filesPath(import.meta.url, 'victoria-metrics-reload.conf'), dest: VMETRICS_DROPIN, owner: 'root', group: 'root', mode: '0644' }, {
-    tags: ['vmetrics_config'],
-    register: 'vmetrics_dropin',
-  }),
-  task('configure VictoriaMetrics', copy, (v) => ({ dest: '/etc/default/victoria-metrics', owner: 'root', group: 'root', mode: '0644', content: vmetricsEnv(v) }), {
-    tags: ['vmetrics_config'],
-    register: 'vmetrics_env',
-  }),
+  task(
+    'wipe the VictoriaMetrics data',
+    shell,
+    (v) => ({ cmd: `systemctl stop victoria-metrics 2>/dev/null; rm -rf ${shq(`${v.infra_data}/metrics`)}` }),
+    {
+      tags: ['vmetrics_clean'],
+      when: (v) => v.vmetrics_clean,
+    },
+  ),
+  task(
+    'create the VictoriaMetrics data directory',
+    file,
+    (v) => ({ path: `${v.infra_data}/metrics`, state: 'directory' as const, owner: '_victoria-metrics', group: 'infra', mode: '0750' }),
+    {
+      tags: ['vmetrics_config'],
+    },
+  ),
+  task(
+    'create the VictoriaMetrics unit drop-in directory',
+    file,
+    { path: dirname(VMETRICS_DROPIN), state: 'directory', owner: 'root', group: 'root', mode: '0755' },
+    {
+      tags: ['vmetrics_config'],
+    },
+  ),
+  task(
+    'let systemd reload VictoriaMetrics',
+    copy,
+    { src: filesPath(import.meta.url, 'victoria-metrics-reload.conf'), dest: VMETRICS_DROPIN, owner: 'root', group: 'root', mode: '0644' },
+    {
+      tags: ['vmetrics_config'],
+      register: 'vmetrics_dropin',
+    },
+  ),
+  task(
+    'configure VictoriaMetrics',
+    copy,
+    (v) => ({ dest: '/etc/default/victoria-metrics', owner: 'root', group: 'root', mode: '0644', content: vmetricsEnv(v) }),
+    {
+      tags: ['vmetrics_config'],
+      register: 'vmetrics_env',
+    },
+  ),
   task(
     'render the scrape config',
     copy,
@@ -69,18 +94,33 @@ const vmetrics = [
 ];
 
 const vmalert = [
-  task('install the vmalert unit', copy, { src: filesPath(import.meta.url, 'vmalert.service'), dest: '/etc/systemd/system/vmalert.service', owner: 'root', group: 'root', mode: '0644' }, {
-    tags: ['vmalert_config'],
-    register: 'vmalert_unit',
-  }),
-  task('configure vmalert', copy, (v) => ({ dest: '/etc/default/vmalert', owner: 'root', group: 'root', mode: '0644', content: vmalertEnv(v, notifierUrls(v)) }), {
-    tags: ['vmalert_config'],
-    register: 'vmalert_env',
-  }),
-  task('note that alerting rules are not loaded', debug, { msg: 'vmalert: recording rules only: no infra host runs Alertmanager (alertmanager_enabled), and vmalert refuses alerting rules without one' }, {
-    tags: ['vmalert_config'],
-    when: (v) => notifierUrls(v).length === 0,
-  }),
+  task(
+    'install the vmalert unit',
+    copy,
+    { src: filesPath(import.meta.url, 'vmalert.service'), dest: '/etc/systemd/system/vmalert.service', owner: 'root', group: 'root', mode: '0644' },
+    {
+      tags: ['vmalert_config'],
+      register: 'vmalert_unit',
+    },
+  ),
+  task(
+    'configure vmalert',
+    copy,
+    (v) => ({ dest: '/etc/default/vmalert', owner: 'root', group: 'root', mode: '0644', content: vmalertEnv(v, notifierUrls(v)) }),
+    {
+      tags: ['vmalert_config'],
+      register: 'vmalert_env',
+    },
+  ),
+  task(
+    'note that alerting rules are not loaded',
+    debug,
+    { msg: 'vmalert: recording rules only: no infra host runs Alertmanager (alertmanager_enabled), and vmalert refuses alerting rules without one' },
+    {
+      tags: ['vmalert_config'],
+      when: (v) => notifierUrls(v).length === 0,
+    },
+  ),
   task(
     'render the alert and recording rules',
     copy,

@@ -20,7 +20,12 @@ const home = (v: NodeVars): string => `/home/${v.node_admin_username}`;
 export const LIMITED_SUDO = ['/bin/systemctl', '/usr/bin/journalctl', '/bin/cat', '/bin/less', '/bin/tail', '/bin/head'];
 
 const profileTasks = [
-  task('write /etc/profile.d/node.sh', copy, { src: filesPath(import.meta.url, 'node.sh'), dest: '/etc/profile.d/node.sh', mode: '0644' }, { tags: ['node_profile'] }),
+  task(
+    'write /etc/profile.d/node.sh',
+    copy,
+    { src: filesPath(import.meta.url, 'node.sh'), dest: '/etc/profile.d/node.sh', mode: '0644' },
+    { tags: ['node_profile'] },
+  ),
   task('write the node_aliases', copy, (v) => ({ dest: '/etc/profile.d/node.alias.sh', mode: '0644', content: aliasScript(v.node_aliases) }), {
     tags: ['node_alias'],
     when: (v) => Object.keys(v.node_aliases).length > 0,
@@ -28,16 +33,30 @@ const profileTasks = [
   task(
     'use a pip mirror in China',
     copy,
-    { dest: '/etc/pip.conf', mode: '0644', content: '[global]\nindex-url = https://pypi.tuna.tsinghua.edu.cn/simple\ntrusted-host = pypi.tuna.tsinghua.edu.cn\n' },
+    {
+      dest: '/etc/pip.conf',
+      mode: '0644',
+      content: '[global]\nindex-url = https://pypi.tuna.tsinghua.edu.cn/simple\ntrusted-host = pypi.tuna.tsinghua.edu.cn\n',
+    },
     { tags: ['node_pip'], when: (v) => v.region === 'china' },
   ),
-  task('set the PAM resource limits', copy, { src: filesPath(import.meta.url, 'limits.conf'), dest: '/etc/security/limits.d/limits.conf', mode: '0644' }, {
-    tags: ['node_ulimit'],
-  }),
-  task('create the node data directory', file, (v) => ({ path: v.node_data, state: 'directory' as const, owner: 'root', group: 'root', mode: '0755' }), {
-    tags: ['node_data'],
-    when: (v) => v.node_data !== '' && v.node_data !== '/',
-  }),
+  task(
+    'set the PAM resource limits',
+    copy,
+    { src: filesPath(import.meta.url, 'limits.conf'), dest: '/etc/security/limits.d/limits.conf', mode: '0644' },
+    {
+      tags: ['node_ulimit'],
+    },
+  ),
+  task(
+    'create the node data directory',
+    file,
+    (v) => ({ path: v.node_data, state: 'directory' as const, owner: 'root', group: 'root', mode: '0755' }),
+    {
+      tags: ['node_data'],
+      when: (v) => v.node_data !== '' && v.node_data !== '/',
+    },
+  ),
 ];
 
 const adminUserTasks = [
@@ -67,7 +86,7 @@ const adminUserTasks = [
             mode: v.node_admin_sudo,
             ...(v.node_admin_sudo === 'limit' ? { commands: LIMITED_SUDO } : {}),
           })),
-          task('skip host key checks in the admin user\'s ssh client', lineinfile, (v) => ({
+          task("skip host key checks in the admin user's ssh client", lineinfile, (v) => ({
             path: `${home(v)}/.ssh/config`,
             regexp: '^StrictHostKeyChecking',
             line: 'StrictHostKeyChecking=no',
@@ -77,25 +96,40 @@ const adminUserTasks = [
             mode: '0600',
           })),
           // Read as the admin user, whose home it is: as root, a link planted there could show any file root can read.
-          task('read the admin user\'s public key', shell, (v) => ({ cmd: `cat ${shq(`${home(v)}/.ssh/id_rsa.pub`)} 2>/dev/null || true` }), {
+          task("read the admin user's public key", shell, (v) => ({ cmd: `cat ${shq(`${home(v)}/.ssh/id_rsa.pub`)} 2>/dev/null || true` }), {
             become_user: (v) => v.node_admin_username,
             check_mode: false,
             changed_when: () => false,
             register: 'node_admin_pubkey',
           }),
-          task('exchange the admin users\' keys among the play hosts', authorizedKey, (v) => ({ user: v.node_admin_username, key: exchangedKeys(v).join('\n') }), {
-            when: (v) => v.node_admin_ssh_exchange && exchangedKeys(v).length > 0,
-            ignore_errors: true,
-          }),
-          task('add node_admin_pk_list to the admin user', authorizedKey, (v) => ({ user: v.node_admin_username, key: v.node_admin_pk_list.join('\n') }), {
-            tags: ['node_admin_pk_list'],
-            when: (v) => v.node_admin_pk_list.length > 0,
-            ignore_errors: true,
-          }),
-          task('add the controller user\'s keys to the admin user', authorizedKey, (v) => ({ user: v.node_admin_username, key: controllerPublicKeys().join('\n') }), {
-            tags: ['node_admin_pk_current'],
-            when: (v) => v.node_admin_pk_current && controllerPublicKeys().length > 0,
-          }),
+          task(
+            "exchange the admin users' keys among the play hosts",
+            authorizedKey,
+            (v) => ({ user: v.node_admin_username, key: exchangedKeys(v).join('\n') }),
+            {
+              when: (v) => v.node_admin_ssh_exchange && exchangedKeys(v).length > 0,
+              ignore_errors: true,
+            },
+          ),
+          task(
+            'add node_admin_pk_list to the admin user',
+            authorizedKey,
+            (v) => ({ user: v.node_admin_username, key: v.node_admin_pk_list.join('\n') }),
+            {
+              tags: ['node_admin_pk_list'],
+              when: (v) => v.node_admin_pk_list.length > 0,
+              ignore_errors: true,
+            },
+          ),
+          task(
+            "add the controller user's keys to the admin user",
+            authorizedKey,
+            (v) => ({ user: v.node_admin_username, key: controllerPublicKeys().join('\n') }),
+            {
+              tags: ['node_admin_pk_current'],
+              when: (v) => v.node_admin_pk_current && controllerPublicKeys().length > 0,
+            },
+          ),
         ],
         { when: (v) => v.node_admin_enabled },
       ),

@@ -22,17 +22,13 @@ const hostsTasks = [
     'static DNS records in /etc/hosts',
     [
       task('read /etc/hosts', shell, { cmd: readScript('/etc/hosts') }, { ...reading, register: 'node_hosts_read' }),
-      task(
-        'write the pigsty records in /etc/hosts',
-        copy,
-        (v) => ({
-          dest: '/etc/hosts',
-          owner: 'root',
-          group: 'root',
-          mode: '0644',
-          content: etcHosts(readBack(v.node_hosts_read?.stdout), dnsRecords(v), v.nodename_exchange ? metaRecords(playHosts(v)) : []),
-        }),
-      ),
+      task('write the pigsty records in /etc/hosts', copy, (v) => ({
+        dest: '/etc/hosts',
+        owner: 'root',
+        group: 'root',
+        mode: '0644',
+        content: etcHosts(readBack(v.node_hosts_read?.stdout), dnsRecords(v), v.nodename_exchange ? metaRecords(playHosts(v)) : []),
+      })),
     ],
     { tags: ['node_hosts'], when: (v) => v.node_write_etc_hosts },
   ),

@@ -7,10 +7,15 @@ const { task } = dsl<NodeVars>();
 
 /** Read once what the feature, kernel, tune and ntp steps adapt to: the container type and the clock capability. */
 export const probeTasks = [
-  task('probe the virtualization and clock capability', shell, { cmd: PROBE_VIRT }, {
-    tags: ['node_feature', 'node_kernel', 'node_tune', 'node_sysctl', 'node_ntp', 'node_ntp_config'],
-    check_mode: false,
-    changed_when: () => false,
-    register: 'node_virt',
-  }),
+  task(
+    'probe the virtualization and clock capability',
+    shell,
+    { cmd: PROBE_VIRT },
+    {
+      tags: ['node_feature', 'node_kernel', 'node_tune', 'node_sysctl', 'node_ntp', 'node_ntp_config'],
+      check_mode: false,
+      changed_when: () => false,
+      register: 'node_virt',
+    },
+  ),
 ];

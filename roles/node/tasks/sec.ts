@@ -32,12 +32,22 @@ const caTasks = [
     'trust the Pigsty CA',
     [
       task('create /etc/pki', file, { path: '/etc/pki', state: 'directory', mode: '0755' }),
-      task('copy the CA certificate to /etc/pki/ca.crt', copy, { src: CA_CRT, dest: '/etc/pki/ca.crt', owner: 'root', group: 'root', mode: '0644' }, {
-        register: 'node_ca_copy',
-      }),
-      task('link the CA certificate into the trust store', file, (v) => ({ path: trustAnchor(v), state: 'link' as const, src: '/etc/pki/ca.crt', force: true }), {
-        register: 'node_ca_link',
-      }),
+      task(
+        'copy the CA certificate to /etc/pki/ca.crt',
+        copy,
+        { src: CA_CRT, dest: '/etc/pki/ca.crt', owner: 'root', group: 'root', mode: '0644' },
+        {
+          register: 'node_ca_copy',
+        },
+      ),
+      task(
+        'link the CA certificate into the trust store',
+        file,
+        (v) => ({ path: trustAnchor(v), state: 'link' as const, src: '/etc/pki/ca.crt', force: true }),
+        {
+          register: 'node_ca_link',
+        },
+      ),
       task('rebuild the system trust store', shell, (v) => ({ cmd: deb(v) ? '/usr/sbin/update-ca-certificates' : '/usr/bin/update-ca-trust' }), {
         when: (v) => changed(v.node_ca_copy) || changed(v.node_ca_link),
       }),

@@ -18,7 +18,11 @@ export const SYSCTL_FILE = '/etc/sysctl.d/95-pigsty-sysctl.conf';
 const rpm = (v: NodeVars) => v.os_package === 'rpm';
 
 /** Modules of node_kernel_modules the probe found not loaded (one name a line). */
-const missingModules = (v: NodeVars): string[] => (v.node_kernel_missing?.stdout ?? '').split('\n').map((m) => m.trim()).filter(Boolean);
+const missingModules = (v: NodeVars): string[] =>
+  (v.node_kernel_missing?.stdout ?? '')
+    .split('\n')
+    .map((m) => m.trim())
+    .filter(Boolean);
 
 /** Live kernel values are not ours to set in a container: /proc/sys belongs to the host there. */
 const applyLive = (v: NodeVars): boolean => containerOf(v) === undefined;
@@ -35,11 +39,16 @@ const featureTasks = [
             : 'node_disable_numa skipped: add numa=off transparent_hugepage=never to the kernel command line (GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub) and reboot.',
         { when: (v) => v.node_disable_numa },
       ),
-      task('disable swap', shell, { cmd: "swapoff -a && sed -i.bak -E '/^[^#].*[[:space:]]swap[[:space:]]/s/^/#/' /etc/fstab" }, {
-        when: (v) => v.node_disable_swap && containerOf(v) === undefined,
-        changed_when: (r) => r.rc === undefined || r.rc === 0,
-      }),
-      notice('swap is the host\'s', (v) => `node_disable_swap skipped: in a ${containerOf(v)} container swap belongs to the host.`, {
+      task(
+        'disable swap',
+        shell,
+        { cmd: "swapoff -a && sed -i.bak -E '/^[^#].*[[:space:]]swap[[:space:]]/s/^/#/' /etc/fstab" },
+        {
+          when: (v) => v.node_disable_swap && containerOf(v) === undefined,
+          changed_when: (r) => r.rc === undefined || r.rc === 0,
+        },
+      ),
+      notice("swap is the host's", (v) => `node_disable_swap skipped: in a ${containerOf(v)} container swap belongs to the host.`, {
         when: (v) => v.node_disable_swap && containerOf(v) !== undefined,
       }),
       task(
@@ -50,9 +59,13 @@ const featureTasks = [
         },
         { when: (v) => v.node_static_network && rpm(v), changed_when: (r) => r.stdout === undefined || r.stdout.includes('changed') },
       ),
-      notice('disk read-ahead is left alone', () => 'node_disk_prefetch skipped: set the read-ahead of HDD data disks with blockdev --setra 16384 where needed.', {
-        when: (v) => v.node_disk_prefetch,
-      }),
+      notice(
+        'disk read-ahead is left alone',
+        () => 'node_disk_prefetch skipped: set the read-ahead of HDD data disks with blockdev --setra 16384 where needed.',
+        {
+          when: (v) => v.node_disk_prefetch,
+        },
+      ),
     ],
     { tags: ['node_feature'] },
   ),
@@ -62,15 +75,22 @@ const kernelTasks = [
   include(
     'kernel modules',
     [
-      task('find the kernel modules not loaded yet', shell, (v) => ({ cmd: `for m in ${v.node_kernel_modules.map(shq).join(' ')}; do [ -d "/sys/module/$m" ] || echo "$m"; done` }), {
-        check_mode: false,
-        changed_when: () => false,
-        register: 'node_kernel_missing',
-      }),
+      task(
+        'find the kernel modules not loaded yet',
+        shell,
+        (v) => ({ cmd: `for m in ${v.node_kernel_modules.map(shq).join(' ')}; do [ -d "/sys/module/$m" ] || echo "$m"; done` }),
+        {
+          check_mode: false,
+          changed_when: () => false,
+          register: 'node_kernel_missing',
+        },
+      ),
       task(
         'load the kernel modules',
         shell,
-        (v) => ({ cmd: `for m in ${missingModules(v).map(shq).join(' ')}; do if modprobe "$m" 2>/dev/null; then echo "loaded $m"; else echo "failed $m"; fi; done` }),
+        (v) => ({
+          cmd: `for m in ${missingModules(v).map(shq).join(' ')}; do if modprobe "$m" 2>/dev/null; then echo "loaded $m"; else echo "failed $m"; fi; done`,
+        }),
         {
           when: (v) => missingModules(v).length > 0 && containerOf(v) === undefined,
           changed_when: (r) => r.stdout === undefined || /^loaded /m.test(r.stdout),
@@ -80,14 +100,13 @@ const kernelTasks = [
       notice(
         'kernel modules not loaded',
         (v) => {
-          if (containerOf(v)) return `modprobe skipped: in a ${containerOf(v)} container the kernel and its modules are the host's (not loaded: ${missingModules(v).join(', ')}).`;
+          if (containerOf(v))
+            return `modprobe skipped: in a ${containerOf(v)} container the kernel and its modules are the host's (not loaded: ${missingModules(v).join(', ')}).`;
           const failed = [...(v.node_kernel_loaded?.stdout ?? '').matchAll(/^failed (.+)$/gm)].map((m) => m[1]);
           return `warning: modprobe could not load ${failed.join(', ')}; they stay listed in /etc/modules-load.d for the next boot.`;
         },
         {
-          when: (v) =>
-            missingModules(v).length > 0 &&
-            (containerOf(v) !== undefined || /^failed /m.test(v.node_kernel_loaded?.stdout ?? '')),
+          when: (v) => missingModules(v).length > 0 && (containerOf(v) !== undefined || /^failed /m.test(v.node_kernel_loaded?.stdout ?? '')),
         },
       ),
       task('load the kernel modules at boot', copy, (_v, m: string) => ({ dest: `/etc/modules-load.d/${m}.conf`, mode: '0644', content: `${m}\n` }), {
@@ -107,7 +126,11 @@ const tuneProfileTasks = [
         sysctl_file: TUNE_FILE,
         reload: applyLive(v),
       })),
-      task('write the hugepage setting', sysctl, (v) => ({ settings: { 'vm.nr_hugepages': hugepages(v) }, sysctl_file: HUGEPAGE_FILE, reload: applyLive(v) })),
+      task('write the hugepage setting', sysctl, (v) => ({
+        settings: { 'vm.nr_hugepages': hugepages(v) },
+        sysctl_file: HUGEPAGE_FILE,
+        reload: applyLive(v),
+      })),
       notice(
         'tuned is not used',
         (v) =>
@@ -125,10 +148,15 @@ const sysctlTasks = [
     tags: ['node_sysctl'],
     when: (v) => Object.keys(v.node_sysctl_params).length > 0,
   }),
-  task('remove node_sysctl_params no longer set', file, { path: SYSCTL_FILE, state: 'absent' }, {
-    tags: ['node_sysctl'],
-    when: (v) => Object.keys(v.node_sysctl_params).length === 0,
-  }),
+  task(
+    'remove node_sysctl_params no longer set',
+    file,
+    { path: SYSCTL_FILE, state: 'absent' },
+    {
+      tags: ['node_sysctl'],
+      when: (v) => Object.keys(v.node_sysctl_params).length === 0,
+    },
+  ),
 ];
 
 /** Pigsty's tune step: node features, kernel modules, the tuning profile's kernel parameters, then node_sysctl_params. */

@@ -26,7 +26,8 @@ export const vipTasks = [
     [
       assertThat(
         'check the VIP identity',
-        (v) => Boolean(v.vip_address) && Number(v.vip_vrid) > 0 && Number(v.vip_vrid) < 255 && ['MASTER', 'BACKUP'].includes(v.vip_role.toUpperCase()),
+        (v) =>
+          Boolean(v.vip_address) && Number(v.vip_vrid) > 0 && Number(v.vip_vrid) < 255 && ['MASTER', 'BACKUP'].includes(v.vip_role.toUpperCase()),
         'vip_address and vip_vrid (1-254) are required for the node VIP, and vip_role is master or backup',
         { tags: ['vip_check'] },
       ),

@@ -19,14 +19,36 @@ export const certMetricsTasks = [
   include(
     'certificate metrics',
     [
-      task('create the pigsty helper directory', file, { path: '/usr/local/lib/pigsty', state: 'directory', owner: 'root', group: 'root', mode: '0755' }),
-      task('install the certificate metrics script', copy, { src: filesPath(import.meta.url, 'cert-metrics'), dest: SCRIPT, owner: 'root', group: 'root', mode: '0755' }, {
-        register: 'cert_metrics_script',
+      task('create the pigsty helper directory', file, {
+        path: '/usr/local/lib/pigsty',
+        state: 'directory',
+        owner: 'root',
+        group: 'root',
+        mode: '0755',
       }),
-      task('install the certificate metrics units', copy, (_v, unit: string) => ({ src: filesPath(import.meta.url, unit), dest: `/etc/systemd/system/${unit}`, owner: 'root', group: 'root', mode: '0644' }), {
-        loop: UNITS,
-        register: 'cert_metrics_units',
-      }),
+      task(
+        'install the certificate metrics script',
+        copy,
+        { src: filesPath(import.meta.url, 'cert-metrics'), dest: SCRIPT, owner: 'root', group: 'root', mode: '0755' },
+        {
+          register: 'cert_metrics_script',
+        },
+      ),
+      task(
+        'install the certificate metrics units',
+        copy,
+        (_v, unit: string) => ({
+          src: filesPath(import.meta.url, unit),
+          dest: `/etc/systemd/system/${unit}`,
+          owner: 'root',
+          group: 'root',
+          mode: '0644',
+        }),
+        {
+          loop: UNITS,
+          register: 'cert_metrics_units',
+        },
+      ),
       task(
         'launch the certificate metrics timer and path watch',
         systemd,

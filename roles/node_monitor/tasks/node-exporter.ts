@@ -29,10 +29,21 @@ export const nodeExporterTasks = [
         tags: ['node_exporter_config'],
         register: 'node_exporter_env',
       }),
-      task('launch node_exporter', systemd, (v) => ({ name: 'prometheus-node-exporter', enabled: true, state: changed(v.node_exporter_env) ? ('restarted' as const) : ('started' as const) }), {
+      task(
+        'launch node_exporter',
+        systemd,
+        (v) => ({
+          name: 'prometheus-node-exporter',
+          enabled: true,
+          state: changed(v.node_exporter_env) ? ('restarted' as const) : ('started' as const),
+        }),
+        {
+          tags: ['node_exporter_launch'],
+        },
+      ),
+      task('wait for node_exporter', waitFor, (v) => ({ host: '127.0.0.1', port: v.node_exporter_port, timeout: 30 }), {
         tags: ['node_exporter_launch'],
       }),
-      task('wait for node_exporter', waitFor, (v) => ({ host: '127.0.0.1', port: v.node_exporter_port, timeout: 30 }), { tags: ['node_exporter_launch'] }),
     ],
     { tags: ['monitor', 'node_exporter'], when: (v) => v.node_exporter_enabled },
   ),

@@ -11,7 +11,7 @@ export const notDeployedTasks = [
     debug,
     (v) => ({
       msg:
-        'node_monitor: skipped: vector logs (vector is only in Pigsty\'s repository)' +
+        "node_monitor: skipped: vector logs (vector is only in Pigsty's repository)" +
         `${v.vip_enabled ? ", the keepalived exporter for the node VIP (idem) and the VIP's ping target" : ''}.`,
     }),
     { tags: ['monitor'] },

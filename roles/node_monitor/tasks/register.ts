@@ -3,7 +3,11 @@ import { registerTargetTasks } from '../../infra/tasks/register.ts';
 import { nodeTargets, pingTargets, type NodeIdentity } from '../../infra/targets.ts';
 import type { NodeMonitorVars } from '../node-monitor-vars.ts';
 
-const identity = (v: NodeMonitorVars): NodeIdentity => ({ ip: v.inventory_hostname, nodename: v.nodename ?? v.inventory_hostname, node_cluster: v.node_cluster });
+const identity = (v: NodeMonitorVars): NodeIdentity => ({
+  ip: v.inventory_hostname,
+  nodename: v.nodename ?? v.inventory_hostname,
+  node_cluster: v.node_cluster,
+});
 
 /**
  * [node_register]: the node's exporters (node_exporter, HAProxy's metrics endpoint) and its address for the ping

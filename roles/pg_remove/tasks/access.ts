@@ -12,34 +12,56 @@ const { task, include } = dsl<RemoveVars>();
 
 /** This cluster's service files in the listing (other clusters sharing the name prefix are left alone). */
 const serviceFilesOf = (v: RemoveVars): string[] =>
-  staleServiceFiles(String(v.pg_rm_service_present?.stdout ?? '').split('\n').filter(Boolean), cluster(v), [], otherClusters(v));
+  staleServiceFiles(
+    String(v.pg_rm_service_present?.stdout ?? '')
+      .split('\n')
+      .filter(Boolean),
+    cluster(v),
+    [],
+    otherClusters(v),
+  );
 
 function serviceRemoval(suffix: string, when: (v: RemoveVars) => boolean, on?: (v: RemoveVars) => string): TaskItem<RemoveVars>[] {
   const where = on ? { delegate_to: on } : {};
   const removed = (v: RemoveVars) => changed(v.pg_rm_service_removed);
   return [
-    task(`list haproxy service files${suffix}`, shell, { cmd: `ls -1 ${HAPROXY_CONF_DIR} 2>/dev/null || true` }, {
-      when,
-      register: 'pg_rm_service_present',
-      check_mode: false,
-      changed_when: () => false,
-      ...where,
-      ...lenient,
-    }),
-    task(`remove the cluster's haproxy services${suffix}`, file, (_v, name: string) => ({ path: `${HAPROXY_CONF_DIR}/${name}`, state: 'absent' as const }), {
-      when: (v) => when(v) && serviceFilesOf(v).length > 0,
-      loop: serviceFilesOf,
-      register: 'pg_rm_service_removed',
-      ...where,
-      ...lenient,
-    }),
-    task(`check the haproxy configuration${suffix}`, command, { argv: HAPROXY_CHECK }, {
-      when: (v) => when(v) && removed(v),
-      check_mode: false,
-      changed_when: () => false,
-      ...where,
-      ...lenient,
-    }),
+    task(
+      `list haproxy service files${suffix}`,
+      shell,
+      { cmd: `ls -1 ${HAPROXY_CONF_DIR} 2>/dev/null || true` },
+      {
+        when,
+        register: 'pg_rm_service_present',
+        check_mode: false,
+        changed_when: () => false,
+        ...where,
+        ...lenient,
+      },
+    ),
+    task(
+      `remove the cluster's haproxy services${suffix}`,
+      file,
+      (_v, name: string) => ({ path: `${HAPROXY_CONF_DIR}/${name}`, state: 'absent' as const }),
+      {
+        when: (v) => when(v) && serviceFilesOf(v).length > 0,
+        loop: serviceFilesOf,
+        register: 'pg_rm_service_removed',
+        ...where,
+        ...lenient,
+      },
+    ),
+    task(
+      `check the haproxy configuration${suffix}`,
+      command,
+      { argv: HAPROXY_CHECK },
+      {
+        when: (v) => when(v) && removed(v),
+        check_mode: false,
+        changed_when: () => false,
+        ...where,
+        ...lenient,
+      },
+    ),
     task(`reload haproxy${suffix}`, shell, { cmd: HAPROXY_RELOAD }, { when: (v) => when(v) && removed(v), ...where, ...lenient }),
   ];
 }
@@ -62,7 +84,10 @@ export const accessTasks = [
     'vip-manager',
     [
       task('stop and disable vip-manager', systemd, { name: 'vip-manager', state: 'stopped', enabled: false }, lenient),
-      task('remove vip-manager config and unit', file, (_v, path: string) => ({ path, state: 'absent' as const }), { loop: [VIP_MANAGER_CONFIG, VIP_MANAGER_UNIT], ...lenient }),
+      task('remove vip-manager config and unit', file, (_v, path: string) => ({ path, state: 'absent' as const }), {
+        loop: [VIP_MANAGER_CONFIG, VIP_MANAGER_UNIT],
+        ...lenient,
+      }),
     ],
     { tags: ['pg_access', 'vip'] },
   ),

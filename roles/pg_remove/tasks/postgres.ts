@@ -13,8 +13,16 @@ export const postgresTasks = [
     'postgres',
     [
       // Replicas first, so removing a whole cluster triggers no failover.
-      task('stop postgres replicas', shell, (v) => ({ cmd: stopPostgres(v), executable: '/bin/bash' }), { tags: ['pg_replica'], when: (v) => !isPrimary(v), ...lenient }),
-      task('stop the postgres primary', shell, (v) => ({ cmd: stopPostgres(v), executable: '/bin/bash' }), { tags: ['pg_primary'], when: isPrimary, ...lenient }),
+      task('stop postgres replicas', shell, (v) => ({ cmd: stopPostgres(v), executable: '/bin/bash' }), {
+        tags: ['pg_replica'],
+        when: (v) => !isPrimary(v),
+        ...lenient,
+      }),
+      task('stop the postgres primary', shell, (v) => ({ cmd: stopPostgres(v), executable: '/bin/bash' }), {
+        tags: ['pg_primary'],
+        when: isPrimary,
+        ...lenient,
+      }),
       task(
         'remove the cluster from etcd',
         shell,

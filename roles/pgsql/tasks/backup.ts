@@ -51,9 +51,14 @@ const PGBACKREST_LOCK_ERROR = 50;
 
 const steps: TaskItem<BackupVars>[] = [
   // The mode the core's pg_dir step gives it too, so the two steps never undo each other.
-  task('create the pgbackrest config directory', file, (v) => ({ path: '/etc/pgbackrest', state: 'directory' as const, owner: dbsu(v), group: 'postgres', mode: '0700' }), {
-    tags: ['pgbackrest_dir'],
-  }),
+  task(
+    'create the pgbackrest config directory',
+    file,
+    (v) => ({ path: '/etc/pgbackrest', state: 'directory' as const, owner: dbsu(v), group: 'postgres', mode: '0700' }),
+    {
+      tags: ['pgbackrest_dir'],
+    },
+  ),
   ...(pgbackrestConfigTasks(['pgbackrest_config']) as TaskItem<BackupVars>[]),
   task('read the pgbackrest stanza', command, (v) => ({ argv: ['pgbackrest', `--stanza=${cluster(v)}`, '--output=json', 'info'] }), {
     tags: ['pgbackrest_init'],
@@ -67,7 +72,10 @@ const steps: TaskItem<BackupVars>[] = [
   task(
     'create the pgbackrest stanza',
     shell,
-    (v) => ({ cmd: `rm -f ${shq(`/tmp/pgbackrest/${cluster(v)}.stop`)} && pgbackrest ${shq(`--stanza=${cluster(v)}`)} --no-online stanza-create`, executable: '/bin/bash' }),
+    (v) => ({
+      cmd: `rm -f ${shq(`/tmp/pgbackrest/${cluster(v)}.stop`)} && pgbackrest ${shq(`--stanza=${cluster(v)}`)} --no-online stanza-create`,
+      executable: '/bin/bash',
+    }),
     {
       tags: ['pgbackrest_init'],
       when: (v) => stanzaInitWanted(v) && stanzaMissing(v),

@@ -17,11 +17,21 @@ export const certTasks: TaskItem<PgVars>[] = [
         'copy the CA and server certificate',
         copy,
         (v, item: { src: string; dest: string }) => ({ src: item.src, dest: item.dest, owner: dbsu(v), group: 'postgres', mode: '0644' }),
-        { loop: (v) => [{ src: CA_CRT, dest: '/pg/cert/ca.crt' }, { src: certPaths(pgCertSpec(v)).crt, dest: '/pg/cert/server.crt' }] },
+        {
+          loop: (v) => [
+            { src: CA_CRT, dest: '/pg/cert/ca.crt' },
+            { src: certPaths(pgCertSpec(v)).crt, dest: '/pg/cert/server.crt' },
+          ],
+        },
       ),
-      task('copy the server key', copy, (v) => ({ src: certPaths(pgCertSpec(v)).key, dest: '/pg/cert/server.key', owner: dbsu(v), group: 'postgres', mode: '0600' }), {
-        no_log: true,
-      }),
+      task(
+        'copy the server key',
+        copy,
+        (v) => ({ src: certPaths(pgCertSpec(v)).key, dest: '/pg/cert/server.key', owner: dbsu(v), group: 'postgres', mode: '0600' }),
+        {
+          no_log: true,
+        },
+      ),
     ],
     { tags: ['pg_cert_copy'] },
   ),

@@ -34,7 +34,11 @@ const { task } = dsl<ProvisionVars>();
 /** Whether the pg_database result of a database shows it was (re)created by this run. */
 const createdNow = (result: TaskResult | undefined, name: string): boolean => {
   const create = `CREATE DATABASE "${name.replace(/"/g, '""')}"`;
-  return result?.changed === true && Array.isArray(result.statements) && (result.statements as string[]).some((s) => s === create || s.startsWith(`${create} `));
+  return (
+    result?.changed === true &&
+    Array.isArray(result.statements) &&
+    (result.statements as string[]).some((s) => s === create || s.startsWith(`${create} `))
+  );
 };
 
 /** The steps of one wave: databases at one template depth, created and provisioned before their clones are made. */
@@ -119,7 +123,13 @@ function baselineTasks(depth: number, wave: (v: RoleVars) => PgDatabase[]): Task
     task(
       `copy database baselines${at}`,
       copy,
-      (v, db: PgDatabase) => ({ src: baselinePath(db.baseline as string), dest: `/pg/tmp/pg-db-${db.name}-baseline.sql`, owner: dbsu(v), group: 'postgres', mode: '0640' }),
+      (v, db: PgDatabase) => ({
+        src: baselinePath(db.baseline as string),
+        dest: `/pg/tmp/pg-db-${db.name}-baseline.sql`,
+        owner: dbsu(v),
+        group: 'postgres',
+        mode: '0640',
+      }),
       { tags: ['pg_db_config', 'pg_db_baseline'], loop: present, when: (v) => provisionHost(v) && present(v).length > 0 },
     ),
     task(
@@ -145,7 +155,8 @@ function baselineTasks(depth: number, wave: (v: RoleVars) => PgDatabase[]): Task
 export function databaseTasks(select: (v: RoleVars) => PgDatabase[], policy: DropPolicy): TaskItem<ProvisionVars>[] {
   const dropped = (v: RoleVars) => select(v).filter((db) => db.state === 'absent' && !SYSTEM_DATABASES.includes(db.name));
   const tooDeep = (v: RoleVars) => select(v).filter((db) => db.state !== 'absent' && templateDepth(db, v.pg_databases) > MAX_TEMPLATE_DEPTH);
-  const leftToRecreate = (v: RoleVars) => select(v).flatMap((db) => (db.state === 'recreate' && appliedState(db, policy) !== 'recreate' ? [db.name] : []));
+  const leftToRecreate = (v: RoleVars) =>
+    select(v).flatMap((db) => (db.state === 'recreate' && appliedState(db, policy) !== 'recreate' ? [db.name] : []));
   return [
     task('drop absent databases', pgDatabase, (v, db: PgDatabase) => ({ name: db.name, state: 'absent', safeguard: v.pg_safeguard, ...portArg(v) }), {
       tags: ['pg_db_drop'],
@@ -153,11 +164,20 @@ export function databaseTasks(select: (v: RoleVars) => PgDatabase[], policy: Dro
       when: (v) => provisionHost(v) && dropped(v).length > 0,
       become_user: dbsu,
     }),
-    task('refuse template chains too deep', debug, (v) => ({ msg: `cloned from clones more than ${MAX_TEMPLATE_DEPTH} deep: ${tooDeep(v).map((d) => d.name).join(', ')}` }), {
-      tags: ['pg_db_create'],
-      when: (v) => provisionHost(v) && tooDeep(v).length > 0,
-      failed_when: () => true,
-    }),
+    task(
+      'refuse template chains too deep',
+      debug,
+      (v) => ({
+        msg: `cloned from clones more than ${MAX_TEMPLATE_DEPTH} deep: ${tooDeep(v)
+          .map((d) => d.name)
+          .join(', ')}`,
+      }),
+      {
+        tags: ['pg_db_create'],
+        when: (v) => provisionHost(v) && tooDeep(v).length > 0,
+        failed_when: () => true,
+      },
+    ),
     task(
       'leave databases at state recreate to pgsql-db',
       debug,

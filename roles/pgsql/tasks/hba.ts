@@ -23,15 +23,25 @@ export const hbaTask = (name: string, register: string) =>
   });
 
 export const paramTask = (name: string, register: string) =>
-  task(name, copy, (v) => ({ dest: `${v.pg_data}/postgresql.auto.conf`, content: autoConf(v.pg_parameters), owner: dbsu(v), group: 'postgres', mode: '0600' }), {
-    register,
-  });
+  task(
+    name,
+    copy,
+    (v) => ({ dest: `${v.pg_data}/postgresql.auto.conf`, content: autoConf(v.pg_parameters), owner: dbsu(v), group: 'postgres', mode: '0600' }),
+    {
+      register,
+    },
+  );
 
 export const pgFilesTask = (name: string) =>
-  task(name, copy, (v, path: string) => ({ src: controllerFile(path), dest: `${v.pg_data}/${basename(path)}`, owner: dbsu(v), group: 'postgres', mode: '0600' }), {
-    loop: (v) => v.pg_files,
-    when: (v) => v.pg_files.length > 0,
-  });
+  task(
+    name,
+    copy,
+    (v, path: string) => ({ src: controllerFile(path), dest: `${v.pg_data}/${basename(path)}`, owner: dbsu(v), group: 'postgres', mode: '0600' }),
+    {
+      loop: (v) => v.pg_files,
+      when: (v) => v.pg_files.length > 0,
+    },
+  );
 
 /** The files of pg_data the role writes and PostgreSQL rereads on a reload. */
 const reloadedFiles = (v: PgVars): string[] => ['pg_hba.conf', 'postgresql.auto.conf'].map((f) => `${v.pg_data}/${f}`);
@@ -54,9 +64,7 @@ const reloadPostgres = (v: PgVars): boolean =>
 
 /** Same for Patroni and its config file (a stamp records its loads); a reload would start a Patroni that patroni_mode remove stopped. */
 const reloadPatroni = (v: PgVars): boolean =>
-  v.pg_reload &&
-  v.patroni_mode !== 'remove' &&
-  (v.pg_conf_result === undefined || changed(v.pg_conf_result) || reloadPending(v.pg_patroni_pending));
+  v.pg_reload && v.patroni_mode !== 'remove' && (v.pg_conf_result === undefined || changed(v.pg_conf_result) || reloadPending(v.pg_patroni_pending));
 
 /** [pg_file], [pg_hba], [pg_param] on every member, then [pg_reload] and [patroni_reload] where something is not loaded yet. */
 export const hbaTasks: TaskItem<PgVars>[] = [
@@ -83,5 +91,10 @@ export const hbaTasks: TaskItem<PgVars>[] = [
     register: 'pg_patroni_pending',
     when: (v) => v.pg_reload && v.patroni_mode !== 'remove',
   }),
-  task('reload patroni config', shell, { cmd: `systemctl reload patroni && ${stampCommand('patroni')}` }, { tags: ['patroni_reload'], when: reloadPatroni }),
+  task(
+    'reload patroni config',
+    shell,
+    { cmd: `systemctl reload patroni && ${stampCommand('patroni')}` },
+    { tags: ['patroni_reload'], when: reloadPatroni },
+  ),
 ];

@@ -59,7 +59,12 @@ function initGrants(v: PgVars) {
     { on: 'SCHEMA' as const, name: 'pg_catalog', privileges: ['USAGE' as const], to: repl },
     ...functions.map((name) => ({ on: 'FUNCTION' as const, name, privileges: ['EXECUTE' as const], to: repl })),
     ...(monitorSchema
-      ? [v.pg_monitor_username, v.pg_admin_username, repl].map((to) => ({ on: 'SCHEMA' as const, name: 'monitor', privileges: ['USAGE' as const], to }))
+      ? [v.pg_monitor_username, v.pg_admin_username, repl].map((to) => ({
+          on: 'SCHEMA' as const,
+          name: 'monitor',
+          privileges: ['USAGE' as const],
+          to,
+        }))
       : []),
   ];
 }
@@ -90,9 +95,14 @@ const initSteps = [
     ...asDbsu,
     register: 'pg_available_ext',
   }),
-  task('skip unavailable extensions', debug, (v) => ({ msg: `skipped: no installed package provides ${missingExtensions(v).join(', ')} (add its package to pg_packages or pg_extensions)` }), {
-    when: (v) => missingExtensions(v).length > 0,
-  }),
+  task(
+    'skip unavailable extensions',
+    debug,
+    (v) => ({ msg: `skipped: no installed package provides ${missingExtensions(v).join(', ')} (add its package to pg_packages or pg_extensions)` }),
+    {
+      when: (v) => missingExtensions(v).length > 0,
+    },
+  ),
   task(
     'create default extensions',
     pgExtension,

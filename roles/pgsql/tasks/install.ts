@@ -108,10 +108,21 @@ const packageTasks = [
   task(
     'keep Debian from creating a default cluster',
     lineinfile,
-    { path: '/etc/postgresql-common/createcluster.conf', regexp: '^#?\\s*create_main_cluster\\s*=', line: 'create_main_cluster = false', create: true, mode: '0644' },
+    {
+      path: '/etc/postgresql-common/createcluster.conf',
+      regexp: '^#?\\s*create_main_cluster\\s*=',
+      line: 'create_main_cluster = false',
+      create: true,
+      mode: '0644',
+    },
     { when: deb },
   ),
-  task('look for a policy-rc.d', stat, { path: '/usr/sbin/policy-rc.d', get_checksum: false }, { register: 'pg_policy_rc', check_mode: false, when: deb }),
+  task(
+    'look for a policy-rc.d',
+    stat,
+    { path: '/usr/sbin/policy-rc.d', get_checksum: false },
+    { register: 'pg_policy_rc', check_mode: false, when: deb },
+  ),
   // The node role installs its own; one from an earlier run of either role is left as it is.
   task(
     'keep Debian from starting services on install',
@@ -127,12 +138,17 @@ const packageTasks = [
 ];
 
 const distroUnitTasks = [
-  task('list clusters of the distro packaging', shell, { cmd: 'if command -v pg_lsclusters >/dev/null; then pg_lsclusters -h; fi' }, {
-    register: 'pg_distro_clusters',
-    check_mode: false,
-    changed_when: () => false,
-    when: deb,
-  }),
+  task(
+    'list clusters of the distro packaging',
+    shell,
+    { cmd: 'if command -v pg_lsclusters >/dev/null; then pg_lsclusters -h; fi' },
+    {
+      register: 'pg_distro_clusters',
+      check_mode: false,
+      changed_when: () => false,
+      when: deb,
+    },
+  ),
   task(
     'stop the clusters of the distro packaging',
     command,
@@ -171,7 +187,13 @@ const dirTasks = [
   task(
     'create postgres directories',
     file,
-    (v, item: { path: string; mode: string }) => ({ path: item.path, state: 'directory' as const, owner: dbsu(v), group: 'postgres', mode: item.mode }),
+    (v, item: { path: string; mode: string }) => ({
+      path: item.path,
+      state: 'directory' as const,
+      owner: dbsu(v),
+      group: 'postgres',
+      mode: item.mode,
+    }),
     {
       loop: (v) => [
         { path: v.pg_fs_main, mode: '0700' },
@@ -192,26 +214,27 @@ const dirTasks = [
     ],
   }),
   // A log dir under the data dir is made by initdb's owner; only the others are created here.
-  task('create log directories', file, (v, path: string) => ({ path, state: 'directory' as const, owner: dbsu(v), group: 'postgres', mode: '0750' }), {
-    loop: (v) => {
-      const pgLog = v.pg_log_dir;
-      const data = v.pg_data;
-      const dirs = [pgLog.startsWith(data) ? undefined : pgLog, v.patroni_log_dir, v.pgbouncer_log_dir, v.pgbackrest_log_dir];
-      return [...new Set(dirs.filter((d): d is string => d !== undefined))];
-    },
-  }),
-  // Debian ships postgresql-common.conf for /run/postgresql; a file of the same name in /etc overrides it.
   task(
-    'keep the socket directory across reboots',
-    copy,
-    (v) => ({
-      dest: deb(v) ? '/etc/tmpfiles.d/postgresql-common.conf' : '/etc/tmpfiles.d/postgresql.conf',
-      content: `d ${v.pg_localhost} 0755 ${dbsu(v)} postgres -\n`,
-      owner: 'root',
-      group: 'root',
-      mode: '0644',
-    }),
+    'create log directories',
+    file,
+    (v, path: string) => ({ path, state: 'directory' as const, owner: dbsu(v), group: 'postgres', mode: '0750' }),
+    {
+      loop: (v) => {
+        const pgLog = v.pg_log_dir;
+        const data = v.pg_data;
+        const dirs = [pgLog.startsWith(data) ? undefined : pgLog, v.patroni_log_dir, v.pgbouncer_log_dir, v.pgbackrest_log_dir];
+        return [...new Set(dirs.filter((d): d is string => d !== undefined))];
+      },
+    },
   ),
+  // Debian ships postgresql-common.conf for /run/postgresql; a file of the same name in /etc overrides it.
+  task('keep the socket directory across reboots', copy, (v) => ({
+    dest: deb(v) ? '/etc/tmpfiles.d/postgresql-common.conf' : '/etc/tmpfiles.d/postgresql.conf',
+    content: `d ${v.pg_localhost} 0755 ${dbsu(v)} postgres -\n`,
+    owner: 'root',
+    group: 'root',
+    mode: '0644',
+  })),
 ];
 
 /** dbsu account, sudo and ssh trust [pg_install, pg_dbsu]; packages, links, profile and directories [pg_install]. */
@@ -221,9 +244,14 @@ export const installTasks = [
     'postgres install',
     [
       include('postgres packages', [...packageTasks, include('distro units', distroUnitTasks, { tags: ['pg_post'] })], { tags: ['pg_pkg'] }),
-      task('link postgres home', file, (v) => ({ path: v.pg_bin_dir.replace(/\/[^/]+\/?$/, ''), src: pgHome(v), state: 'link' as const, force: true }), {
-        tags: ['pg_link'],
-      }),
+      task(
+        'link postgres home',
+        file,
+        (v) => ({ path: v.pg_bin_dir.replace(/\/[^/]+\/?$/, ''), src: pgHome(v), state: 'link' as const, force: true }),
+        {
+          tags: ['pg_link'],
+        },
+      ),
       task(
         'setup pgsql path',
         template,
@@ -238,9 +266,14 @@ export const installTasks = [
         { tags: ['pg_path'] },
       ),
       include('postgres directories', dirTasks, { tags: ['pg_dir'] }),
-      task('skip the /pg/bin scripts', debug, { msg: "skipped: Pigsty's /pg/bin helper scripts (pg-failover-callback, pg-pass-add, pg-backup, ...) are not shipped by this role yet" }, {
-        tags: ['pg_bin'],
-      }),
+      task(
+        'skip the /pg/bin scripts',
+        debug,
+        { msg: "skipped: Pigsty's /pg/bin helper scripts (pg-failover-callback, pg-pass-add, pg-backup, ...) are not shipped by this role yet" },
+        {
+          tags: ['pg_bin'],
+        },
+      ),
       task(
         'copy postgres shell aliases',
         template,

@@ -22,12 +22,22 @@ const patroniModeSteps = [
     ignore_errors: true,
     when: (v) => v.patroni_mode === 'pause' && isPrimary(v) && !/^pause:\s*true/m.test(String(v.pg_patroni_paused?.stdout ?? '')),
   }),
-  task('stop patroni on replicas', systemd, { name: 'patroni', state: 'stopped', enabled: false }, {
-    when: (v) => v.patroni_mode === 'remove' && !isPrimary(v),
-  }),
-  task('stop patroni on the primary', systemd, { name: 'patroni', state: 'stopped', enabled: false }, {
-    when: (v) => v.patroni_mode === 'remove' && isPrimary(v),
-  }),
+  task(
+    'stop patroni on replicas',
+    systemd,
+    { name: 'patroni', state: 'stopped', enabled: false },
+    {
+      when: (v) => v.patroni_mode === 'remove' && !isPrimary(v),
+    },
+  ),
+  task(
+    'stop patroni on the primary',
+    systemd,
+    { name: 'patroni', state: 'stopped', enabled: false },
+    {
+      when: (v) => v.patroni_mode === 'remove' && isPrimary(v),
+    },
+  ),
   task('launch raw postgres primary', systemd, launchArgs('postgres'), {
     when: (v) => v.patroni_mode === 'remove' && isPrimary(v),
   }),

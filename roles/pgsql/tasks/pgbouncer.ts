@@ -83,7 +83,10 @@ export const pgbouncerMissingTask = (tags: string[]) =>
     (v) => ({
       msg: `not in the userlist, no such role in postgres yet: ${missingUsers(userlistNames(v).users, (v.pgb_secrets?.rows ?? []) as { rolname: string }[]).join(', ')}`,
     }),
-    { tags, when: (v) => v.pgb_secrets?.rows !== undefined && missingUsers(userlistNames(v).users, v.pgb_secrets.rows as { rolname: string }[]).length > 0 },
+    {
+      tags,
+      when: (v) => v.pgb_secrets?.rows !== undefined && missingUsers(userlistNames(v).users, v.pgb_secrets.rows as { rolname: string }[]).length > 0,
+    },
   );
 
 /** Write userlist.txt from the secrets read (never logged: it holds them). */
@@ -100,14 +103,19 @@ export const pgbouncerUserlistTask = (tags: string[]) =>
  * reload (pgb_pending), and it was not (re)started just now; the stamp records that it loaded them.
  */
 export const pgbouncerReloadTask = (tags: string[]) =>
-  task('reload pgbouncer', shell, { cmd: `systemctl reload-or-restart pgbouncer && ${stampCommand('pgbouncer')}` }, {
-    tags,
-    when: (v) =>
-      v.pg_reload &&
-      ([v.pgb_lists, v.pgb_hba, v.pgb_userlist].some(changed) || reloadPending(v.pgb_pending)) &&
-      !changed(v.pgb_started) &&
-      !changed(v.pgb_restarted),
-  });
+  task(
+    'reload pgbouncer',
+    shell,
+    { cmd: `systemctl reload-or-restart pgbouncer && ${stampCommand('pgbouncer')}` },
+    {
+      tags,
+      when: (v) =>
+        v.pg_reload &&
+        ([v.pgb_lists, v.pgb_hba, v.pgb_userlist].some(changed) || reloadPending(v.pgb_pending)) &&
+        !changed(v.pgb_started) &&
+        !changed(v.pgb_restarted),
+    },
+  );
 
 export const pgbouncerTasks: TaskItem<PgbouncerStepVars>[] = [
   task(
@@ -126,7 +134,14 @@ export const pgbouncerTasks: TaskItem<PgbouncerStepVars>[] = [
   task(
     'write pgbouncer unit',
     template,
-    (v) => ({ src: templatePath(import.meta.url, 'pgb-unit.hbs'), dest: PGBOUNCER_UNIT, owner: 'root', group: 'root', mode: '0644', vars: { pgb: pgbouncerTemplateVars(v) } }),
+    (v) => ({
+      src: templatePath(import.meta.url, 'pgb-unit.hbs'),
+      dest: PGBOUNCER_UNIT,
+      owner: 'root',
+      group: 'root',
+      mode: '0644',
+      vars: { pgb: pgbouncerTemplateVars(v) },
+    }),
     { tags: ['pgbouncer_config'], register: 'pgb_unit' },
   ),
   task(
@@ -158,16 +173,26 @@ export const pgbouncerTasks: TaskItem<PgbouncerStepVars>[] = [
   pgbouncerSecretsTask(['pgbouncer_config', 'pgbouncer_user']),
   pgbouncerMissingTask(['pgbouncer_config', 'pgbouncer_user']),
   pgbouncerUserlistTask(['pgbouncer_config', 'pgbouncer_user']),
-  pendingReadTask<PgbouncerStepVars>('find pgbouncer files not loaded yet', 'pgbouncer', () => [...PGBOUNCER_RESTART_FILES, ...PGBOUNCER_RELOAD_FILES], {
-    tags: ['pgbouncer_config', 'pgbouncer_hba', 'pgbouncer_user', 'pgbouncer_launch', 'pgbouncer_restart', 'pgbouncer_reload'],
-    register: 'pgb_pending',
-  }),
+  pendingReadTask<PgbouncerStepVars>(
+    'find pgbouncer files not loaded yet',
+    'pgbouncer',
+    () => [...PGBOUNCER_RESTART_FILES, ...PGBOUNCER_RELOAD_FILES],
+    {
+      tags: ['pgbouncer_config', 'pgbouncer_hba', 'pgbouncer_user', 'pgbouncer_launch', 'pgbouncer_restart', 'pgbouncer_reload'],
+      register: 'pgb_pending',
+    },
+  ),
   task('launch pgbouncer', systemd, { name: 'pgbouncer', state: 'started', enabled: true }, { tags: ['pgbouncer_launch'], register: 'pgb_started' }),
-  task('restart pgbouncer on a new unit or pgbouncer.ini', systemd, { name: 'pgbouncer', state: 'restarted' }, {
-    tags: ['pgbouncer_launch', 'pgbouncer_restart'],
-    register: 'pgb_restarted',
-    when: (v) => (changed(v.pgb_unit) || changed(v.pgb_ini) || pendingAmong(v.pgb_pending, PGBOUNCER_RESTART_FILES)) && !changed(v.pgb_started),
-  }),
+  task(
+    'restart pgbouncer on a new unit or pgbouncer.ini',
+    systemd,
+    { name: 'pgbouncer', state: 'restarted' },
+    {
+      tags: ['pgbouncer_launch', 'pgbouncer_restart'],
+      register: 'pgb_restarted',
+      when: (v) => (changed(v.pgb_unit) || changed(v.pgb_ini) || pendingAmong(v.pgb_pending, PGBOUNCER_RESTART_FILES)) && !changed(v.pgb_started),
+    },
+  ),
   stampTask<PgbouncerStepVars>('record that pgbouncer loaded its files', 'pgbouncer', {
     tags: ['pgbouncer_launch', 'pgbouncer_restart'],
     when: (v) => changed(v.pgb_started) || changed(v.pgb_restarted),

@@ -66,12 +66,17 @@ const primarySteps = [
     tags: ['pg_restart'],
     when: (v) => changed(v.pg_primary_hba) && !changed(v.pg_primary_param),
   }),
-  task('restart postgres via patroni', command, (v) => ({ argv: patronictl(v, 'restart', ...patroniCluster(v), required(v, 'pg_instance'), '--force') }), {
-    ...asDbsu,
-    tags: ['pg_restart'],
-    when: (v) => changed(v.pg_primary_param),
-    failed_when: (r) => r.rc !== 0 || /^Failed/m.test(String(r.stdout ?? '')),
-  }),
+  task(
+    'restart postgres via patroni',
+    command,
+    (v) => ({ argv: patronictl(v, 'restart', ...patroniCluster(v), required(v, 'pg_instance'), '--force') }),
+    {
+      ...asDbsu,
+      tags: ['pg_restart'],
+      when: (v) => changed(v.pg_primary_param),
+      failed_when: (r) => r.rc !== 0 || /^Failed/m.test(String(r.stdout ?? '')),
+    },
+  ),
   task('wait for postgres primary', waitFor, (v) => ({ host: v.inventory_hostname, port: v.pg_port, timeout: 60 }), { tags: ['pg_restart'] }),
   readyTask('check postgres primary ready again', 12),
   task('mark the primary ready', setFact, { pg_primary_state: 'ready' }),

@@ -10,6 +10,14 @@ const { include } = dsl<RoleVars>();
  * [pg_provision,pg_db], when pg_provision is on.
  */
 export const provisionTasks = [
-  include('pg_users', userTasks((v) => v.pg_users), { tags: ['pg_provision', 'pg_user'], when: (v) => v.pg_provision }),
-  include('pg_databases', databaseTasks((v) => v.pg_databases, { recreate: false }), { tags: ['pg_provision', 'pg_db'], when: (v) => v.pg_provision }),
+  include(
+    'pg_users',
+    userTasks((v) => v.pg_users),
+    { tags: ['pg_provision', 'pg_user'], when: (v) => v.pg_provision },
+  ),
+  include(
+    'pg_databases',
+    databaseTasks((v) => v.pg_databases, { recreate: false }),
+    { tags: ['pg_provision', 'pg_db'], when: (v) => v.pg_provision },
+  ),
 ] as TaskItem<RoleVars>[];

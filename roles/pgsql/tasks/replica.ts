@@ -18,9 +18,14 @@ const { task, include } = dsl<PgVars>();
  * pg_init) first. A primary that failed in this run stops its replicas here, as any_errors_fatal would.
  */
 const replicaSteps = [
-  task('check the primary launched', debug, (v) => ({ msg: `primary ${v.pg_primary_ins} at ${v.pg_primary_ip}: ${primaryState(v) ?? 'not launched in this run'}` }), {
-    failed_when: (_r, v) => primaryState(v) !== undefined && primaryState(v) !== 'ready',
-  }),
+  task(
+    'check the primary launched',
+    debug,
+    (v) => ({ msg: `primary ${v.pg_primary_ins} at ${v.pg_primary_ip}: ${primaryState(v) ?? 'not launched in this run'}` }),
+    {
+      failed_when: (_r, v) => primaryState(v) !== undefined && primaryState(v) !== 'ready',
+    },
+  ),
   // The password goes on stdin, never on a command line.
   task(
     'check replication connectivity',
@@ -48,4 +53,6 @@ const replicaSteps = [
 const primaryState = (v: PgVars): string | undefined => (v.hostvars[required(v, 'pg_primary_ip')] as PgVars | undefined)?.pg_primary_state;
 
 /** [pg_replica]: every other member clones the primary through Patroni and streams from it. */
-export const replicaTasks: TaskItem<PgVars>[] = [include('launch patroni replicas', replicaSteps, { tags: ['pg_replica'], when: (v) => !isPrimary(v) })];
+export const replicaTasks: TaskItem<PgVars>[] = [
+  include('launch patroni replicas', replicaSteps, { tags: ['pg_replica'], when: (v) => !isPrimary(v) }),
+];

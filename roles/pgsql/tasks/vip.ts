@@ -26,13 +26,18 @@ function vipInterface(v: VipStepVars): string {
 }
 
 export const vipTasks: TaskItem<VipStepVars>[] = [
-  task('find the interface holding the host address', shell, { cmd: 'ip -o -4 addr show' }, {
-    tags: ['pg_vip_config'],
-    when: (v) => v.pg_vip_interface === 'auto',
-    register: 'pg_vip_probe',
-    check_mode: false,
-    changed_when: () => false,
-  }),
+  task(
+    'find the interface holding the host address',
+    shell,
+    { cmd: 'ip -o -4 addr show' },
+    {
+      tags: ['pg_vip_config'],
+      when: (v) => v.pg_vip_interface === 'auto',
+      register: 'pg_vip_probe',
+      check_mode: false,
+      changed_when: () => false,
+    },
+  ),
   task(
     'write vip-manager config and unit',
     template,
@@ -60,25 +65,43 @@ export const vipTasks: TaskItem<VipStepVars>[] = [
     when: (v) => v.pg_vip_enabled && v.pg_reload,
     register: 'pg_vip_pending',
   }),
-  task('launch vip-manager', systemd, { name: 'vip-manager', state: 'started', enabled: true }, {
-    tags: ['pg_vip_launch'],
-    when: (v) => v.pg_vip_enabled && v.pg_reload,
-    register: 'pg_vip_started',
-  }),
+  task(
+    'launch vip-manager',
+    systemd,
+    { name: 'vip-manager', state: 'started', enabled: true },
+    {
+      tags: ['pg_vip_launch'],
+      when: (v) => v.pg_vip_enabled && v.pg_reload,
+      register: 'pg_vip_started',
+    },
+  ),
   // Also for files a run wrote and ended before restarting it on (a host without a stamp yet is left running).
-  task('restart vip-manager on a new config or unit', systemd, { name: 'vip-manager', state: 'restarted' }, {
-    tags: ['pg_vip_launch'],
-    when: (v) =>
-      v.pg_vip_enabled && v.pg_reload && (changed(v.pg_vip_files) || pendingAmong(v.pg_vip_pending, [VIP_MANAGER_CONFIG, VIP_MANAGER_UNIT])) && !changed(v.pg_vip_started),
-    register: 'pg_vip_restarted',
-  }),
+  task(
+    'restart vip-manager on a new config or unit',
+    systemd,
+    { name: 'vip-manager', state: 'restarted' },
+    {
+      tags: ['pg_vip_launch'],
+      when: (v) =>
+        v.pg_vip_enabled &&
+        v.pg_reload &&
+        (changed(v.pg_vip_files) || pendingAmong(v.pg_vip_pending, [VIP_MANAGER_CONFIG, VIP_MANAGER_UNIT])) &&
+        !changed(v.pg_vip_started),
+      register: 'pg_vip_restarted',
+    },
+  ),
   stampTask<VipStepVars>('record that vip-manager loaded its files', 'vip-manager', {
     tags: ['pg_vip_launch'],
     when: (v) => changed(v.pg_vip_started) || changed(v.pg_vip_restarted),
   }),
   // Debian's package enables vip-manager at install; without a VIP to hold it only fails (and degrades systemd).
-  task('keep vip-manager off while the VIP is disabled', systemd, { name: 'vip-manager', state: 'stopped', enabled: false }, {
-    tags: ['pg_vip_launch'],
-    when: (v) => !v.pg_vip_enabled,
-  }),
+  task(
+    'keep vip-manager off while the VIP is disabled',
+    systemd,
+    { name: 'vip-manager', state: 'stopped', enabled: false },
+    {
+      tags: ['pg_vip_launch'],
+      when: (v) => !v.pg_vip_enabled,
+    },
+  ),
 ];

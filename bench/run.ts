@@ -81,7 +81,8 @@ function ensureAnsible(): string {
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     if (spawnSync('apt-get', ['install', '-y', 'ansible-core'], { stdio: 'inherit', env }).status !== 0) {
       sh('apt-get', ['update']);
-      if (spawnSync('apt-get', ['install', '-y', 'ansible-core'], { stdio: 'inherit', env }).status !== 0) throw new Error('apt-get install ansible-core failed');
+      if (spawnSync('apt-get', ['install', '-y', 'ansible-core'], { stdio: 'inherit', env }).status !== 0)
+        throw new Error('apt-get install ansible-core failed');
     }
   }
   return sh('ansible-playbook', ['--version']).split('\n')[0] ?? 'ansible-playbook';
@@ -127,7 +128,10 @@ function treeRss(pid: number): number {
 
 /** Busy and total jiffies of all cores since boot, from the first line of /proc/stat. */
 function cpuJiffies(): { busy: number; total: number } {
-  const [user, nice, system, idle, iowait, irq, softirq, steal] = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').split(/\s+/).slice(1, 9).map(Number);
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '')
+    .split(/\s+/)
+    .slice(1, 9)
+    .map(Number);
   const busy = (user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0);
   return { busy, total: busy + (idle ?? 0) + (iowait ?? 0) };
 }
@@ -145,7 +149,11 @@ function timed(
   return new Promise((resolvePromise, reject) => {
     const started = process.hrtime.bigint();
     const jiffies = cpuJiffies();
-    const child = spawn('sh', ['-c', script, 'sh', ...command], { cwd: ROOT, env: { ...env, BENCH_LOG: logFile }, stdio: ['ignore', 'inherit', 'inherit', 'pipe'] });
+    const child = spawn('sh', ['-c', script, 'sh', ...command], {
+      cwd: ROOT,
+      env: { ...env, BENCH_LOG: logFile },
+      stdio: ['ignore', 'inherit', 'inherit', 'pipe'],
+    });
     let stat = '';
     child.stdio[3]?.on('data', (d: Buffer) => (stat += d.toString()));
     let peak = 0;
@@ -158,7 +166,14 @@ function timed(
       const machineBusy = (now.busy - jiffies.busy) / Math.max(1, now.total - jiffies.total);
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const cpu = (Number(fields[13] ?? 0) + Number(fields[14] ?? 0)) / CLK_TCK;
-      resolvePromise({ wall_s: wall, cpu_s: cpu, peak_rss_mb: peak / 1024, machine_busy: machineBusy, exit_code: code ?? -1, output: readFileSync(logFile, 'utf8') });
+      resolvePromise({
+        wall_s: wall,
+        cpu_s: cpu,
+        peak_rss_mb: peak / 1024,
+        machine_busy: machineBusy,
+        exit_code: code ?? -1,
+        output: readFileSync(logFile, 'utf8'),
+      });
     });
   });
 }
@@ -176,7 +191,11 @@ function changedCount(output: string): number {
   return [...output.matchAll(/\bchanged=(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
 }
 
-const ANSIBLE_ENV = { ANSIBLE_CONFIG: join(ROOT, 'bench', 'ansible', 'ansible.cfg'), ANSIBLE_SSH_CONTROL_PATH_DIR: CONTROL_DIR, ANSIBLE_NOCOLOR: '1' };
+const ANSIBLE_ENV = {
+  ANSIBLE_CONFIG: join(ROOT, 'bench', 'ansible', 'ansible.cfg'),
+  ANSIBLE_SSH_CONTROL_PATH_DIR: CONTROL_DIR,
+  ANSIBLE_NOCOLOR: '1',
+};
 
 function engineCommand(engine: Engine, inventory: string, check: boolean): string[] {
   const mode = check ? ['--check', '--diff'] : [];
@@ -217,8 +236,21 @@ async function measure(engine: Engine, kind: Kind, hosts: Host[], round: number,
     throw new Error(`${engine} ${kind} on ${hosts.length} hosts: exit ${r.exit_code}, changed=${changed} (see ${logFile})`);
   }
   const busy = `machine busy ${(r.machine_busy * 100).toFixed(0)}%`;
-  log(`${engine.padEnd(7)} ${kind.padEnd(5)} ${String(hosts.length).padStart(2)} hosts  ${r.wall_s.toFixed(2)} s  cpu ${r.cpu_s.toFixed(2)} s  rss ${r.peak_rss_mb.toFixed(0)} MB  ${busy}  changed=${changed}`);
-  return { engine, kind, hosts: hosts.length, round, wall_s: r.wall_s, cpu_s: r.cpu_s, peak_rss_mb: r.peak_rss_mb, machine_busy: r.machine_busy, changed, exit_code: r.exit_code };
+  log(
+    `${engine.padEnd(7)} ${kind.padEnd(5)} ${String(hosts.length).padStart(2)} hosts  ${r.wall_s.toFixed(2)} s  cpu ${r.cpu_s.toFixed(2)} s  rss ${r.peak_rss_mb.toFixed(0)} MB  ${busy}  changed=${changed}`,
+  );
+  return {
+    engine,
+    kind,
+    hosts: hosts.length,
+    round,
+    wall_s: r.wall_s,
+    cpu_s: r.cpu_s,
+    peak_rss_mb: r.peak_rss_mb,
+    machine_busy: r.machine_busy,
+    changed,
+    exit_code: r.exit_code,
+  };
 }
 
 /** Read every node's state after an engine's runs, to compare with the other engine's. */
@@ -270,7 +302,17 @@ const LABELS: Record<Kind, string> = { first: 'first run', noop: 'no-op re-run',
 const range = (s: Stat, unit = '') => `${s.median.toFixed(2)}${unit} (${s.min.toFixed(2)}-${s.max.toFixed(2)})`;
 
 function table(title: string, rows: Summary[]): string {
-  const head = ['', 'hosts', 'runs', 'Ansible s, median (min-max)', 'ours s, median (min-max)', 'ratio, median (min-max)', 'CPU s A/ours', 'peak RSS MB A/ours', 'machine busy % A/ours'];
+  const head = [
+    '',
+    'hosts',
+    'runs',
+    'Ansible s, median (min-max)',
+    'ours s, median (min-max)',
+    'ratio, median (min-max)',
+    'CPU s A/ours',
+    'peak RSS MB A/ours',
+    'machine busy % A/ours',
+  ];
   const body = rows.map((r) => [
     LABELS[r.kind as Kind],
     String(r.hosts),
@@ -316,7 +358,10 @@ async function caseFour(samples: Sample[], problems: string[]): Promise<Summary[
 }
 
 /** Case fanout: converge every node once with each engine, then time no-op and check+diff at growing host counts. */
-async function caseFanout(samples: Sample[], problems: string[]): Promise<{ rows: Summary[]; memory: { before_mb: number; after_mb: number; nodes: number } }> {
+async function caseFanout(
+  samples: Sample[],
+  problems: string[],
+): Promise<{ rows: Summary[]; memory: { before_mb: number; after_mb: number; nodes: number } }> {
   const all = FANOUT_NODES;
   const extra = all.filter((h) => !FOUR_NODES.includes(h));
   upNodes(FOUR_NODES);
@@ -361,7 +406,10 @@ async function caseDeploy(): Promise<{ fresh: Stat; noop: Stat; fresh_cpu_share:
   const defaults = Object.values(DEFAULT_IPS);
   const sandboxInventory = readFileSync(join(ROOT, 'inventory', 'sandbox.yml'), 'utf8');
   const inventory = join(WORK, 'deploy.yml');
-  writeFileSync(inventory, sandboxInventory.replace(/\b10\.10\.10\.1[0-3]\b/g, (ip) => (hosts[defaults.indexOf(ip)] as Host).ip));
+  writeFileSync(
+    inventory,
+    sandboxInventory.replace(/\b10\.10\.10\.1[0-3]\b/g, (ip) => (hosts[defaults.indexOf(ip)] as Host).ip),
+  );
   const deploy = join(ROOT, 'deploy.ts');
   const fresh: { wall: number; cpu: number }[] = [];
   const noop: { wall: number; cpu: number }[] = [];
@@ -369,11 +417,16 @@ async function caseDeploy(): Promise<{ fresh: Stat; noop: Stat; fresh_cpu_share:
   // A full deploy takes minutes: no warm-up round, the apt cache is warm from the other cases and the tests.
   for (let round = 1; round <= DEPLOY_RUNS; round++) {
     resetNodes(hosts);
-    for (const [kind, into] of [['fresh', fresh], ['no-op', noop]] as const) {
+    for (const [kind, into] of [
+      ['fresh', fresh],
+      ['no-op', noop],
+    ] as const) {
       const logFile = join(WORK, `deploy-${kind}-${round}.log`);
       const r = await timed([deploy, '-i', inventory], process.env, logFile);
       if (r.exit_code !== 0) throw new Error(`./deploy.ts (${kind}) failed with exit ${r.exit_code} (see ${logFile})`);
-      log(`deploy ${kind.padEnd(5)} 4 hosts  ${r.wall_s.toFixed(2)} s  cpu ${r.cpu_s.toFixed(2)} s  rss ${r.peak_rss_mb.toFixed(0)} MB  changed=${changedCount(r.output)}`);
+      log(
+        `deploy ${kind.padEnd(5)} 4 hosts  ${r.wall_s.toFixed(2)} s  cpu ${r.cpu_s.toFixed(2)} s  rss ${r.peak_rss_mb.toFixed(0)} MB  changed=${changedCount(r.output)}`,
+      );
       into.push({ wall: r.wall_s, cpu: r.cpu_s });
     }
     // What the entry point costs before it connects anywhere: load, compile and list the playbook.
@@ -391,7 +444,14 @@ async function caseDeploy(): Promise<{ fresh: Stat; noop: Stat; fresh_cpu_share:
 
 function machine() {
   const os = existsSync('/etc/os-release') ? (/PRETTY_NAME="([^"]+)"/.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? '') : '';
-  return { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memory_gb: Math.round(totalmem() / 2 ** 30), os, kernel: release(), node: process.version };
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memory_gb: Math.round(totalmem() / 2 ** 30),
+    os,
+    kernel: release(),
+    node: process.version,
+  };
 }
 
 function targets(four: Summary[]): string[] {
@@ -416,7 +476,15 @@ async function main(): Promise<void> {
   const problems: string[] = [];
   const started = new Date();
   const m = machine();
-  const report: Record<string, unknown> = { date: started.toISOString(), machine: m, ansible: ansibleVersion, runs: RUNS, fanout_runs: FANOUT_RUNS, samples, problems };
+  const report: Record<string, unknown> = {
+    date: started.toISOString(),
+    machine: m,
+    ansible: ansibleVersion,
+    runs: RUNS,
+    fanout_runs: FANOUT_RUNS,
+    samples,
+    problems,
+  };
   const file = join(RESULTS, `${started.toISOString().replace(/[:.]/g, '-')}.json`);
   const out: string[] = [];
   // Each case's figures are kept as soon as it ends: a later case failing must not lose them.
@@ -450,7 +518,9 @@ async function main(): Promise<void> {
         `start-up (--list-tasks) ${range(d.startup_s, ' s')}\n`,
     );
   });
-  process.stdout.write(`\n${started.toISOString().slice(0, 10)}, ${m.cpu}, ${m.cores} cores, ${m.memory_gb} GB, ${m.os}, node ${m.node}, ${ansibleVersion}\n\n${out.join('\n')}\nresults: ${file}\n`);
+  process.stdout.write(
+    `\n${started.toISOString().slice(0, 10)}, ${m.cpu}, ${m.cores} cores, ${m.memory_gb} GB, ${m.os}, node ${m.node}, ${ansibleVersion}\n\n${out.join('\n')}\nresults: ${file}\n`,
+  );
   if (problems.length) {
     process.stderr.write(`\n${problems.join('\n')}\n`);
     process.exitCode = 1;

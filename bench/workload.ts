@@ -1,5 +1,5 @@
 #!/bin/sh
-":" //; exec node "$(dirname "$0")/../engine/launch.mjs" "$0" "$@"
+':'; //; exec node "$(dirname "$0")/../engine/launch.mjs" "$0" "$@"
 import { runCli } from '../engine/cli.ts';
 import { dsl, type Playbook } from '../engine/dsl.ts';
 import { file } from '../modules/file.ts';
@@ -42,7 +42,9 @@ const workload: Playbook = {
       name: 'bench workload',
       hosts: 'bench',
       tasks: [
-        task('directories', file, (_v, item: number) => ({ path: `/opt/bench/d${item}`, state: 'directory' as const, ...owned, mode: '0755' }), { loop: DIRS }),
+        task('directories', file, (_v, item: number) => ({ path: `/opt/bench/d${item}`, state: 'directory' as const, ...owned, mode: '0755' }), {
+          loop: DIRS,
+        }),
         // The file only, as in the Ansible playbook: /proc/sys is read-only in the nodes.
         task(
           'sysctl entries',
@@ -60,7 +62,12 @@ const workload: Playbook = {
         task(
           'files from templates',
           template,
-          (_v, item: number) => ({ src: templatePath(import.meta.url, 'app.conf.hbs'), dest: `/opt/bench/d${item}/app.conf`, ...owned, mode: '0644' }),
+          (_v, item: number) => ({
+            src: templatePath(import.meta.url, 'app.conf.hbs'),
+            dest: `/opt/bench/d${item}/app.conf`,
+            ...owned,
+            mode: '0644',
+          }),
           { loop: DIRS },
         ),
         task('hosts line', lineinfile, (v) => ({

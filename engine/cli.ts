@@ -18,7 +18,8 @@ import { applyLimit, patternTerms, resolvePattern } from './patterns.ts';
 import { EXIT_SIGNAL, Runner } from './runner.ts';
 import { taskSelected, type TagSelection } from './tags.ts';
 import { validateInventory } from './validate.ts';
-import { parseExtraVars } from './vars.ts';
+import { parseExtraVarsWithText } from './vars.ts';
+import { coerceExtraVars } from './schema.ts';
 import { loadYaml } from './yaml.ts';
 
 /** Exit code for bad input found before any host is touched (usage, inventory, validation). */
@@ -58,7 +59,10 @@ interface Output {
 }
 
 const list = (value: string | string[] | undefined): string[] =>
-  (Array.isArray(value) ? value : value === undefined ? [] : [value]).flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);
+  (Array.isArray(value) ? value : value === undefined ? [] : [value])
+    .flatMap((v) => String(v).split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
 
 function defaultInventory(): string {
   return join(PROJECT_ROOT, 'inventory', 'pigsty.yml');
@@ -69,7 +73,7 @@ export async function runCli(playbook: Playbook, argv: string[] = process.argv):
   const cli = cac(playbook.name);
   cli
     .usage(`[options]\n\n${playbook.description}`)
-    .option('-i, --inventory <file>', 'inventory file (Ansible YAML, as Pigsty\'s pigsty.yml)', { default: undefined })
+    .option('-i, --inventory <file>', "inventory file (Ansible YAML, as Pigsty's pigsty.yml)", { default: undefined })
     .option('-l, --limit <pattern>', 'limit to hosts matching a pattern: group, host, a,b, pg-*, all:!grp, a:&b, ~regex, @file')
     .option('-t, --tags <tags>', 'only tasks with these tags (comma separated; always-tagged tasks run too)')
     .option('--skip-tags <tags>', 'skip tasks with these tags')
@@ -159,11 +163,13 @@ async function execute(playbook: Playbook, opts: CliOptions, masker: Masker, io:
     if (existsSync(file)) masker.collectText(readFileSync(file, 'utf8'));
   }
   const inventoryFile = resolve(opts.inventory ?? defaultInventory());
-  if (!existsSync(inventoryFile)) throw new EngineError('inventory file not found', { file: inventoryFile }, 'a readable Ansible YAML inventory (-i FILE)');
+  if (!existsSync(inventoryFile))
+    throw new EngineError('inventory file not found', { file: inventoryFile }, 'a readable Ansible YAML inventory (-i FILE)');
   // The raw values, before validation: a secret of the wrong type (a number, a list) is still a secret.
   const inv = buildInventory(loadYamlMasked(inventoryFile, masker));
   for (const w of inv.warnings ?? []) err(`warning: ${w.describe()}\n`);
-  const extraVars: Vars = parseExtraVars(extraArgs, process.cwd());
+  const parsed = parseExtraVarsWithText(extraArgs, process.cwd());
+  const extraVars: Vars = coerceExtraVars(playbook.schema, parsed.vars, parsed.text);
   masker.collect(extraVars);
   const tags: TagSelection = { only: list(opts.tags), skip: list(opts.skipTags) };
   const strategy = opts.strategy;
@@ -187,10 +193,19 @@ async function execute(playbook: Playbook, opts: CliOptions, masker: Masker, io:
   const kept = inventorySwitches(inv, playbook.commandLineVars ?? []);
   if (kept.length) throw new EngineErrors(kept);
   if (allHosts.length === 0) {
-    throw new EngineError(`no hosts to run on${opts.limit ? ` with --limit ${opts.limit}` : ''}`, { file: inventoryFile }, 'a limit that matches inventory hosts');
+    throw new EngineError(
+      `no hosts to run on${opts.limit ? ` with --limit ${opts.limit}` : ''}`,
+      { file: inventoryFile },
+      'a limit that matches inventory hosts',
+    );
   }
   if (playbook.schema) {
-    const { errors, warnings, advisories } = validateInventory(inv, { schema: playbook.schema, checks: playbook.checks ?? [], hosts: allHosts, extraVars });
+    const { errors, warnings, advisories } = validateInventory(inv, {
+      schema: playbook.schema,
+      checks: playbook.checks ?? [],
+      hosts: allHosts,
+      extraVars,
+    });
     for (const w of warnings) err(`warning: ${w.describe()}\n`);
     if (!opts.strict) for (const w of advisories) err(`warning: ${w.describe()}\n`);
     const refused = [...errors, ...(opts.strict ? advisories : [])];
@@ -332,7 +347,13 @@ export function inventorySwitches(inv: Inventory, names: readonly string[]): Eng
       const at = [...path, name];
       const loc = name in vars ? inv.locate(at) : undefined;
       if (!loc) continue;
-      found.push(new EngineError(`${name} is a switch of this run, not an inventory variable`, { file: loc.file, line: loc.line, column: loc.column, path: at.join('.') }, `-e ${name}=... on the command line`));
+      found.push(
+        new EngineError(
+          `${name} is a switch of this run, not an inventory variable`,
+          { file: loc.file, line: loc.line, column: loc.column, path: at.join('.') },
+          `-e ${name}=... on the command line`,
+        ),
+      );
     }
   }
   return found;

@@ -1,5 +1,6 @@
 import type { FlushHandlers, Play, Playbook, Role, RoleUse, Task, TaskItem } from './dsl.ts';
 import type { Vars } from './inventory-types.ts';
+import { schemaDefaults } from './schema.ts';
 
 type AnyVars = Record<string, unknown>;
 type Condition = (v: AnyVars) => boolean;
@@ -29,7 +30,7 @@ export interface CompiledPlay {
   play: Play;
   steps: CompiledStep[];
   handlers: CompiledTask[];
-  /** Role defaults of every role in the play, later roles winning. */
+  /** The schema's parameter defaults, then role defaults of every role in the play, later roles winning. */
   defaults: Vars;
   /** Role vars of every role in the play, later roles winning. */
   roleVars: Vars;
@@ -48,7 +49,7 @@ export function compilePlaybook(playbook: Playbook): CompiledPlay[] {
   return playbook.plays.map((play, playIndex) => {
     const steps: CompiledStep[] = [];
     const handlers: CompiledTask[] = [];
-    let defaults: Vars = {};
+    let defaults: Vars = schemaDefaults(playbook.schema);
     let roleVars: Vars = {};
     const playTags = play.tags ?? [];
     let counter = 0;

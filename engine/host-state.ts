@@ -49,7 +49,8 @@ export function taskVars(
   for (const other of states.values()) {
     Object.defineProperty(hostvars, other.name, {
       enumerable: true,
-      get: () => mergeLayers(play.defaults, other.inventory, { inventory_hostname: other.name }, play.play.vars ?? {}, play.roleVars, other.facts, extraVars),
+      get: () =>
+        mergeLayers(play.defaults, other.inventory, { inventory_hostname: other.name }, play.play.vars ?? {}, play.roleVars, other.facts, extraVars),
     });
   }
   const magic: Vars = { inventory_hostname: state.name, group_names: groupNamesOf(inv, state.name), groups, hostvars };

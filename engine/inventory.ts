@@ -108,14 +108,18 @@ class Builder {
       }
       if (value === null) continue;
       if (key === 'vars') {
-        if (!isMapping(value)) throw errorAt(this.doc, at, `vars of group "${name}" are ${describeKind(value)}`, 'a mapping of variable names to values');
+        if (!isMapping(value))
+          throw errorAt(this.doc, at, `vars of group "${name}" are ${describeKind(value)}`, 'a mapping of variable names to values');
         Object.assign(g.vars, value);
         continue;
       }
       // Ansible accepts a single name in place of a mapping for hosts and children.
       const entries = typeof value === 'string' ? { [value]: null } : value;
       if (!isMapping(entries)) {
-        const expected = key === 'hosts' ? 'a mapping of host names to host vars, e.g. hosts: {10.10.10.11: {pg_seq: 1}}' : 'a mapping of group names to group definitions';
+        const expected =
+          key === 'hosts'
+            ? 'a mapping of host names to host vars, e.g. hosts: {10.10.10.11: {pg_seq: 1}}'
+            : 'a mapping of group names to group definitions';
         throw errorAt(this.doc, at, `${key} of group "${name}" is ${describeKind(value)}`, expected);
       }
       for (const [child, childBody] of Object.entries(entries)) {
@@ -131,10 +135,20 @@ class Builder {
 
   private host(name: string, hostVars: unknown, path: YamlPath, group: Group): void {
     if (name === '' || /[[\]:]/.test(name)) {
-      throw errorAt(this.doc, path, `host "${name}" is not a plain host name (host ranges and host:port are not supported)`, 'one entry per host, with ansible_port in its host vars');
+      throw errorAt(
+        this.doc,
+        path,
+        `host "${name}" is not a plain host name (host ranges and host:port are not supported)`,
+        'one entry per host, with ansible_port in its host vars',
+      );
     }
     if (hostVars !== null && !isMapping(hostVars)) {
-      throw errorAt(this.doc, path, `host vars of "${name}" in group "${group.name}" are ${describeKind(hostVars)}`, 'a mapping of variable names to values, or nothing');
+      throw errorAt(
+        this.doc,
+        path,
+        `host vars of "${name}" in group "${group.name}" are ${describeKind(hostVars)}`,
+        'a mapping of variable names to values, or nothing',
+      );
     }
     let h = this.hosts.get(name);
     if (!h) {
@@ -154,7 +168,12 @@ class Builder {
     }
     const loop = this.chain(child, parent);
     if (loop) {
-      throw errorAt(this.doc, path, `group "${child}" under "${parent}" makes a cycle: ${[parent, ...loop].join(' -> ')}`, 'a group tree without cycles');
+      throw errorAt(
+        this.doc,
+        path,
+        `group "${child}" under "${parent}" makes a cycle: ${[parent, ...loop].join(' -> ')}`,
+        'a group tree without cycles',
+      );
     }
     const p = this.group(parent);
     const c = this.group(child);

@@ -18,7 +18,10 @@ process.argv.splice(1, 1);
 
 const cacheDir = join(root, 'node_modules', '.cache', 'pigsty-ts');
 // Named after the entry's absolute path too: checkouts that share one node_modules must not share bundles.
-const base = join(cacheDir, `${relative(root, entry).replace(/[^A-Za-z0-9_-]/g, '_')}-${createHash('sha256').update(entry).digest('hex').slice(0, 8)}`);
+const base = join(
+  cacheDir,
+  `${relative(root, entry).replace(/[^A-Za-z0-9_-]/g, '_')}-${createHash('sha256').update(entry).digest('hex').slice(0, 8)}`,
+);
 const bundleFile = `${base}.mjs`;
 const manifestFile = `${base}.json`;
 const requireFromTsx = createRequire(join(root, 'node_modules', 'tsx', 'package.json'));

@@ -68,7 +68,10 @@ function readPatternFile(name: string, cwd: string): string[] {
     throw new EngineError(`cannot read host pattern file: ${(e as Error).message}`, { file }, 'a file with one host pattern per line');
   }
   // Each line is one term and is not split further, as in Ansible.
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   if (lines.length === 0) throw new EngineError('host pattern file is empty', { file }, 'a file with one host pattern per line');
   return lines;
 }
@@ -114,7 +117,11 @@ function compile(expr: string, pattern: string): (name: string) => boolean {
     const re = new RegExp(source);
     return (name) => re.test(name);
   } catch (e) {
-    throw new EngineError(`invalid term "${expr}" in host pattern "${pattern}": ${(e as Error).message}`, {}, 'a valid regular expression after ~, or a glob');
+    throw new EngineError(
+      `invalid term "${expr}" in host pattern "${pattern}": ${(e as Error).message}`,
+      {},
+      'a valid regular expression after ~, or a glob',
+    );
   }
 }
 

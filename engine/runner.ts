@@ -105,7 +105,10 @@ export class Runner {
     const grace = (this.graceMs = options.interruptGraceMs ?? DEFAULT_GRACE_MS);
     this.gracePassed = new Promise((resolve) => {
       const onAbort = () => {
-        sink.emit({ type: 'warning', msg: `interrupted by ${String(interrupt?.reason)}: no new task starts, running tasks get ${grace / 1000} s to finish` });
+        sink.emit({
+          type: 'warning',
+          msg: `interrupted by ${String(interrupt?.reason)}: no new task starts, running tasks get ${grace / 1000} s to finish`,
+        });
         setTimeout(resolve, grace).unref();
       };
       interrupt?.addEventListener('abort', onAbort, { once: true });
@@ -135,7 +138,9 @@ export class Runner {
     try {
       await Promise.race([playAll(), this.gracePassed.then(() => this.abandon())]);
     } finally {
-      await Promise.all([...this.states.values()].map(async (s) => (s.connection ? (await s.connection.catch(() => undefined))?.close() : undefined)));
+      await Promise.all(
+        [...this.states.values()].map(async (s) => (s.connection ? (await s.connection.catch(() => undefined))?.close() : undefined)),
+      );
       await Promise.all([...this.delegated.values()].map(async (c) => (await c.catch(() => undefined))?.close()));
     }
     const hosts = Object.fromEntries(this.counts);
@@ -145,7 +150,14 @@ export class Runner {
     const exitCode = signal ? (EXIT_SIGNAL[signal] ?? 130) : anyUnreachable ? EXIT_UNREACHABLE : anyFailed ? EXIT_FAILED : EXIT_OK;
     const durationMs = Date.now() - started;
     const slowest = [...this.timings].sort((a, b) => b.duration_ms - a.duration_ms).slice(0, 5);
-    const recap: RunEvent = { type: 'recap', duration_ms: durationMs, hosts, slowest, exit_code: exitCode, ...(signal ? { interrupted: true as const, signal } : {}) };
+    const recap: RunEvent = {
+      type: 'recap',
+      duration_ms: durationMs,
+      hosts,
+      slowest,
+      exit_code: exitCode,
+      ...(signal ? { interrupted: true as const, signal } : {}),
+    };
     this.out.emit(recap);
     this.abandoned = true;
     return { hosts, exitCode, durationMs, ...(signal ? { interrupted: signal } : {}) };
@@ -165,7 +177,12 @@ export class Runner {
     if (this.abandoned) return;
     for (const { base, started } of this.running) {
       this.count(base.host, 'failed');
-      this.options.sink.emit({ ...base, status: 'failed', duration_ms: Date.now() - started, msg: `abandoned: still running ${this.graceMs / 1000} s after the interrupt` });
+      this.options.sink.emit({
+        ...base,
+        status: 'failed',
+        duration_ms: Date.now() - started,
+        msg: `abandoned: still running ${this.graceMs / 1000} s after the interrupt`,
+      });
     }
     if (this.currentPlay !== undefined) this.options.sink.emit({ type: 'play_end', play: this.currentPlay });
     this.abandoned = true;
@@ -324,16 +341,27 @@ export class Runner {
    */
   private async runTaskOnHost(play: CompiledPlay, task: CompiledTask, state: HostState, handler = false): Promise<TaskOutcome | undefined> {
     const started = Date.now();
-    const base = { type: 'task_result' as const, play: play.name, task: task.title, host: state.name, check: this.options.check, ...(handler ? { handler } : {}) };
+    const base = {
+      type: 'task_result' as const,
+      play: play.name,
+      task: task.title,
+      host: state.name,
+      check: this.options.check,
+      ...(handler ? { handler } : {}),
+    };
     const context = { host: state.name, play: play.name, task: task.title };
     const running = { base, started };
     this.running.add(running);
     let delegateTo: string | undefined;
     let outcome: TaskOutcome;
     try {
-      const vars = step('computing variables', context, () => taskVars(this.options.inventory, this.states, state, play, this.options.extraVars, this.groups));
+      const vars = step('computing variables', context, () =>
+        taskVars(this.options.inventory, this.states, state, play, this.options.extraVars, this.groups),
+      );
       const delegateSetting = task.task.delegate_to;
-      delegateTo = step('computing delegate_to', context, () => (typeof delegateSetting === 'function' ? delegateSetting(vars, undefined) : delegateSetting));
+      delegateTo = step('computing delegate_to', context, () =>
+        typeof delegateSetting === 'function' ? delegateSetting(vars, undefined) : delegateSetting,
+      );
       const target = delegateTo;
       outcome = await executeTask(task, {
         host: state.name,
@@ -364,7 +392,13 @@ export class Runner {
     return outcome;
   }
 
-  private report(base: Omit<TaskResultEvent, 'status' | 'duration_ms'>, started: number, outcome: TaskOutcome, task: CompiledTask, delegateTo?: string): void {
+  private report(
+    base: Omit<TaskResultEvent, 'status' | 'duration_ms'>,
+    started: number,
+    outcome: TaskOutcome,
+    task: CompiledTask,
+    delegateTo?: string,
+  ): void {
     const duration = Date.now() - started;
     const hidden = task.task.no_log === true;
     const event: TaskResultEvent = { ...base, status: outcome.status, duration_ms: duration };

@@ -34,4 +34,3 @@ export function selectedByTags(taskTags: readonly string[], selection: TagSelect
 export function taskSelected(task: { tags: readonly string[]; guard: boolean }, selection: TagSelection): boolean {
   return task.guard || selectedByTags(task.tags, selection);
 }
-

@@ -197,13 +197,15 @@ async function runItems(ctask: CompiledTask, env: TaskEnv, items: unknown[]): Pr
   const sharedReads = new Map<string, Promise<ExecResult>>();
   const planned: Settled[] = ahead
     ? prepared.map((p) =>
-        p.then((it) => {
-          const early = planningContext(it.ctx, sharedReads);
-          return planModule(ctask.task.module, it.args, early.ctx).finally(early.done);
-        }).then(
-          (run) => ({ run }),
-          (error: unknown) => ({ error }),
-        ),
+        p
+          .then((it) => {
+            const early = planningContext(it.ctx, sharedReads);
+            return planModule(ctask.task.module, it.args, early.ctx).finally(early.done);
+          })
+          .then(
+            (run) => ({ run }),
+            (error: unknown) => ({ error }),
+          ),
       )
     : [];
   const runs: ItemRun[] = [];
@@ -232,7 +234,8 @@ export async function executeTask(ctask: CompiledTask, env: TaskEnv): Promise<Ta
     if (!step('evaluating when', context, () => ctask.when.every((cond) => cond(env.vars)))) {
       return { result: { changed: false, failed: false, skipped: true }, status: 'skipped', diffs: [], facts: {}, warnings: [], ignored: false };
     }
-    const items: unknown[] = task.loop === undefined ? [undefined] : step('computing loop', context, () => resolve<unknown[]>(task.loop, env.vars, undefined));
+    const items: unknown[] =
+      task.loop === undefined ? [undefined] : step('computing loop', context, () => resolve<unknown[]>(task.loop, env.vars, undefined));
     const runs = await runItems(ctask, env, items);
 
     const results = runs.map((r) => r.result);

@@ -26,7 +26,7 @@ export interface ValidateOptions {
   checks?: SemanticCheck[];
   /** Validate only these hosts (default: all). */
   hosts?: string[];
-  /** The run's -e variables: only checked for parameters the schema marks as not implemented yet. */
+  /** The run's -e variables, checked against the schema on their own (they override every inventory layer). */
   extraVars?: Vars;
 }
 
@@ -51,12 +51,7 @@ function placeContext(inv: Inventory, host: string, path: YamlPath): ErrorContex
 }
 
 /** Error context for a host variable (or a place inside it) at the YAML that set it; the host's own entry when the variable is unset. */
-export function varContext(
-  ctx: Pick<CheckContext, 'inv' | 'origins'>,
-  host: string,
-  name: string,
-  inner: YamlPath = [],
-): ErrorContext {
+export function varContext(ctx: Pick<CheckContext, 'inv' | 'origins'>, host: string, name: string, inner: YamlPath = []): ErrorContext {
   const origin = ctx.origins.get(host)?.get(name);
   const hostPath = ctx.inv.hosts.get(host)?.paths[0] ?? ['all'];
   return placeContext(ctx.inv, host, origin ? [...origin.path, ...inner] : hostPath);
@@ -111,9 +106,7 @@ function expectation(schema: unknown): string {
     case 'array':
       return typeof s.minItems === 'number' && s.minItems === s.maxItems ? `a list of ${s.minItems} items` : 'a list';
     case 'object':
-      return Array.isArray(s.required) && s.required.length > 0
-        ? `a mapping with ${s.required.map(String).join(', ')}`
-        : 'a mapping';
+      return Array.isArray(s.required) && s.required.length > 0 ? `a mapping with ${s.required.map(String).join(', ')}` : 'a mapping';
     case 'string':
       if (typeof s.pattern === 'string') return `a string matching /${s.pattern}/`;
       return typeof s.minLength === 'number' && s.minLength > 0 ? 'a non-empty string' : 'a string';
@@ -136,7 +129,19 @@ function kindOf(value: unknown): string {
 }
 
 // Failures that only say "this value is not right", which the union's own error says better by listing every form.
-const VALUE_KEYWORDS = new Set(['enum', 'const', 'pattern', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minLength', 'maxLength', 'multipleOf', 'format']);
+const VALUE_KEYWORDS = new Set([
+  'enum',
+  'const',
+  'pattern',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'minLength',
+  'maxLength',
+  'multipleOf',
+  'format',
+]);
 
 /**
  * With allErrors, a failed anyOf also reports every branch's failures. Keep only what helps: when exactly one
@@ -145,9 +150,7 @@ const VALUE_KEYWORDS = new Set(['enum', 'const', 'pattern', 'minimum', 'maximum'
  */
 function pruneUnionErrors(errors: ErrorObject[]): ErrorObject[] {
   const dropped = new Set<ErrorObject>();
-  const unions = errors
-    .filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf')
-    .sort((a, b) => a.schemaPath.length - b.schemaPath.length);
+  const unions = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf').sort((a, b) => a.schemaPath.length - b.schemaPath.length);
   for (const u of unions) {
     if (dropped.has(u)) continue;
     const inside = errors.filter((e) => e.schemaPath.startsWith(`${u.schemaPath}/`));
@@ -156,9 +159,7 @@ function pruneUnionErrors(errors: ErrorObject[]): ErrorObject[] {
       const branch = e.schemaPath.slice(u.schemaPath.length + 1).split('/')[0] ?? '';
       branches.set(branch, [...(branches.get(branch) ?? []), e]);
     }
-    const typeFits = [...branches.values()].filter(
-      (errs) => !errs.some((e) => e.keyword === 'type' && e.instancePath === u.instancePath),
-    );
+    const typeFits = [...branches.values()].filter((errs) => !errs.some((e) => e.keyword === 'type' && e.instancePath === u.instancePath));
     const only = typeFits.length === 1 ? typeFits[0] : undefined;
     const keep = only?.some((e) => e.instancePath !== u.instancePath || !VALUE_KEYWORDS.has(e.keyword)) ? only : [];
     for (const e of inside) if (!keep.includes(e)) dropped.add(e);
@@ -168,7 +169,12 @@ function pruneUnionErrors(errors: ErrorObject[]): ErrorObject[] {
 }
 
 function decodePointer(pointer: string): string[] {
-  return pointer === '' ? [] : pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return pointer === ''
+    ? []
+    : pointer
+        .slice(1)
+        .split('/')
+        .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 /** Pointer segments under the variable, with list positions as numbers (walking the value tells which is which). */
@@ -222,8 +228,29 @@ function schemaErrors(inv: Inventory, host: string, vars: Vars, origins: Map<str
     const [name, ...rest] = decodePointer(e.instancePath);
     const origin = name === undefined ? undefined : origins.get(name);
     const path = origin ? [...origin.path, ...innerPath(vars[name ?? ''], rest)] : (inv.hosts.get(host)?.paths[0] ?? ['all']);
-    const { message, expected } = describeAjvError(e, [name, ...rest].some((seg) => seg !== undefined && isSecretName(seg)));
+    const { message, expected } = describeAjvError(
+      e,
+      [name, ...rest].some((seg) => seg !== undefined && isSecretName(seg)),
+    );
     return new EngineError(message, placeContext(inv, host, path), expected);
+  });
+}
+
+/**
+ * -e values the schema refuses, each placed at "-e name" (an -e value has no file or line). Only errors inside a
+ * value count: -e sets a few variables, so the fields it leaves to the inventory are not missing.
+ */
+function extraVarErrors(extraVars: Vars, schema: TSchema): EngineError[] {
+  const validate = validatorFor(schema);
+  if (validate(extraVars)) return [];
+  const inside = (validate.errors ?? []).filter((e) => e.instancePath !== '');
+  return pruneUnionErrors(inside).map((e) => {
+    const path = decodePointer(e.instancePath);
+    const { message, expected } = describeAjvError(
+      e,
+      path.some((seg) => isSecretName(seg)),
+    );
+    return new EngineError(message, { path: `-e ${formatPath(path)}` }, expected);
   });
 }
 
@@ -231,7 +258,9 @@ function schemaErrors(inv: Inventory, host: string, vars: Vars, origins: Map<str
 
 /** Optimal string alignment distance: edits, with a swap of neighbours counting as one. */
 function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   const at = (i: number, j: number): number => d[i]?.[j] ?? Infinity;
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
@@ -363,6 +392,7 @@ export function validateInventory(inv: Inventory, opts: ValidateOptions): Valida
       warnings.push(new EngineError(`unknown parameter "${name}"${hint}`, varContext({ inv, origins }, host, name)));
     }
   }
+  errors.push(...extraVarErrors(opts.extraVars ?? {}, opts.schema));
   const ctx: CheckContext = { inv, hostVars, origins, selected };
   warnings.push(...notImplementedWarnings(ctx, opts.schema, opts.extraVars ?? {}));
   const advisories: EngineError[] = [];

@@ -54,7 +54,28 @@ export function groupNamesOf(inv: Inventory, host: string): string[] {
 
 /** Ansible's `-e` arguments merged in order: key=value pairs (unquoted booleans and numbers typed), @file (YAML or JSON), or an inline mapping. */
 export function parseExtraVars(args: string[], cwd: string): Vars {
-  return mergeLayers(...args.map((a, i) => (a === '' ? {} : extraVarsOf(a, i + 1, cwd))));
+  return parseExtraVarsWithText(args, cwd).vars;
+}
+
+/**
+ * parseExtraVars, and the text each variable had where the last -e to set it was a key=value pair: `pw=007` is typed
+ * as the number 7, and a parameter the schema declares a string must get "007" back (coerceExtraVars).
+ */
+export function parseExtraVarsWithText(args: string[], cwd: string): { vars: Vars; text: Record<string, string> } {
+  const vars: Vars = {};
+  const text: Record<string, string> = {};
+  for (const [i, arg] of args.entries()) {
+    if (arg === '') continue;
+    const pairs = isKeyValues(arg) ? keyValueTexts(arg, `extra vars #${i + 1}`) : undefined;
+    const layer = extraVarsOf(arg, i + 1, cwd);
+    for (const key of Object.keys(layer)) {
+      const raw = pairs?.get(key);
+      if (raw === undefined) delete text[key];
+      else text[key] = unquote(raw);
+    }
+    Object.assign(vars, layer);
+  }
+  return { vars, text };
 }
 
 function hostEntry(inv: Inventory, host: string): HostEntry {
@@ -90,24 +111,35 @@ function extraVarsOf(arg: string, position: number, cwd: string): Vars {
   return keyValues(arg, label);
 }
 
+const isKeyValues = (arg: string): boolean => !/^[@/.{[]/.test(arg);
+
 function asVars(doc: YamlFile, label: string): Vars {
   const data = doc.data;
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new EngineError(`${label} is ${Array.isArray(data) ? 'a list' : data === null ? 'empty' : `a ${typeof data}`}, not a mapping`, { file: doc.file }, EXTRA_VARS_FORMS);
+    throw new EngineError(
+      `${label} is ${Array.isArray(data) ? 'a list' : data === null ? 'empty' : `a ${typeof data}`}, not a mapping`,
+      { file: doc.file },
+      EXTRA_VARS_FORMS,
+    );
   }
   return data as Vars;
 }
 
 /** Ansible's key=value form: whitespace separates pairs unless quoted or inside {{ }}, {% %} or {# #}. */
 function keyValues(arg: string, label: string): Vars {
-  const vars: Vars = {};
+  return Object.fromEntries([...keyValueTexts(arg, label)].map(([key, raw]) => [key, typedValue(raw, label)]));
+}
+
+/** Each key=value pair's key and its value's text (quotes still on), later pairs winning. */
+function keyValueTexts(arg: string, label: string): Map<string, string> {
+  const pairs = new Map<string, string>();
   for (const [i, token] of splitArgs(arg, label).entries()) {
     const text = decodeEscapes(token);
     const eq = text.search(/(?<=[^\\])=/);
     if (eq < 1) throw new EngineError(`${label}: word ${i + 1} is not key=value`, {}, EXTRA_VARS_FORMS);
-    vars[text.slice(0, eq).trim()] = typedValue(text.slice(eq + 1).trim(), label);
+    pairs.set(text.slice(0, eq).trim(), text.slice(eq + 1).trim());
   }
-  return vars;
+  return pairs;
 }
 
 function splitArgs(arg: string, label: string): string[] {

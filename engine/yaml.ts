@@ -100,7 +100,9 @@ const KEPT_TAGS = new Set(['tag:yaml.org,2002:map', 'tag:yaml.org,2002:seq', 'ta
 
 function ansibleTags(base: Tags): Tags {
   const kept = base.filter((t) => typeof t === 'object' && KEPT_TAGS.has(t.tag));
-  const collections = kept.flatMap((t) => (typeof t === 'object' && 'collection' in t && t.collection ? [{ ...t, tag: '!unsafe', default: false }] : []));
+  const collections = kept.flatMap((t) =>
+    typeof t === 'object' && 'collection' in t && t.collection ? [{ ...t, tag: '!unsafe', default: false }] : [],
+  );
   return [...kept, trueTag, falseTag, intTag, floatTag, unsafeScalar, ...collections];
 }
 

@@ -30,7 +30,8 @@ export interface KeyLine {
   comment?: string;
 }
 
-const KEY_TYPE = /^(ssh-(rsa|dss|ed25519)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com|ssh-(rsa|ed25519)-cert-v01@openssh\.com)$/;
+const KEY_TYPE =
+  /^(ssh-(rsa|dss|ed25519)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com|ssh-(rsa|ed25519)-cert-v01@openssh\.com)$/;
 const BLOB = /^[A-Za-z0-9+/]+={0,3}$/;
 
 /** Parse a key line; undefined for blank lines, comments and anything that is not a key. */
@@ -65,7 +66,10 @@ export function wantedKeys(key: string): { line: string; blob: string }[] {
     .filter((line) => line !== '' && !line.startsWith('#'))
     .map((line, index) => {
       const parsed = parseKeyLine(line);
-      if (!parsed) throw new ModuleFailure(`authorized_key: key line ${index + 1} is not an SSH public key: "${line.length > 40 ? `${line.slice(0, 40)}...` : line}"`);
+      if (!parsed)
+        throw new ModuleFailure(
+          `authorized_key: key line ${index + 1} is not an SSH public key: "${line.length > 40 ? `${line.slice(0, 40)}...` : line}"`,
+        );
       return { line, blob: parsed.blob };
     });
   if (!keys.length) throw new ModuleFailure('authorized_key: "key" holds no public key line');
@@ -150,7 +154,12 @@ export const authorizedKey = defineModule({
     const dirFixes: string[] = [];
     if ((args.manage_dir ?? true) && state === 'present') {
       // Made in the parent entered with go, so a name planted there cannot make root change another directory.
-      if (dirState.kind === 'absent') dirFixes.push(`go ${shq(dirOf(dir))}`, `mkdir -m 700 -- ${shq(baseOf(dir))}`, `chown -h ${shq(`${args.user}:${group}`)} -- ${shq(baseOf(dir))}`);
+      if (dirState.kind === 'absent')
+        dirFixes.push(
+          `go ${shq(dirOf(dir))}`,
+          `mkdir -m 700 -- ${shq(baseOf(dir))}`,
+          `chown -h ${shq(`${args.user}:${group}`)} -- ${shq(baseOf(dir))}`,
+        );
       else dirFixes.push(...attributeChanges(dir, dirState, { owner: args.user, group, mode: 0o700 }).commands);
     }
     const file: Plan =

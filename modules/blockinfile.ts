@@ -8,17 +8,21 @@ export const BlockinfileArgs = Type.Object(
   {
     path: Type.String({ pattern: '^/', description: 'absolute path of the file to edit' }),
     block: Type.Optional(Type.String({ description: 'the lines between the markers; empty removes the block' })),
-    marker: Type.Optional(Type.String({ pattern: '\\{mark\\}', description: "the marker line; {mark} becomes marker_begin / marker_end" })),
+    marker: Type.Optional(Type.String({ pattern: '\\{mark\\}', description: 'the marker line; {mark} becomes marker_begin / marker_end' })),
     marker_begin: Type.Optional(Type.String({ minLength: 1 })),
     marker_end: Type.Optional(Type.String({ minLength: 1 })),
-    insertafter: Type.Optional(Type.String({ description: "where a new block goes: after the last line matching this regex, or 'EOF' (the default)" })),
+    insertafter: Type.Optional(
+      Type.String({ description: "where a new block goes: after the last line matching this regex, or 'EOF' (the default)" }),
+    ),
     insertbefore: Type.Optional(Type.String({ description: "before the last line matching this regex, or 'BOF'" })),
     state: Type.Optional(Enum(['present', 'absent'])),
     create: Type.Optional(Type.Boolean({ description: 'create the file (and its directory) when missing' })),
     ...attributeArgs,
     backup: Type.Optional(Type.Boolean()),
     validate: Type.Optional(Type.String({ pattern: '%s' })),
-    follow: Type.Optional(Type.Boolean({ description: 'edit the target of a symlink at path even where someone other than root could have planted it' })),
+    follow: Type.Optional(
+      Type.Boolean({ description: 'edit the target of a symlink at path even where someone other than root could have planted it' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -54,7 +58,8 @@ export function editBlock(text: string | undefined, spec: BlockSpec): { text: st
   const n1 = lines.lastIndexOf(end);
   if (n0 === -1 || n1 === -1) {
     const insertafter = spec.insertafter ?? (spec.insertbefore === undefined ? 'EOF' : undefined);
-    const pattern = insertafter !== undefined ? (insertafter === 'EOF' ? undefined : insertafter) : spec.insertbefore === 'BOF' ? undefined : spec.insertbefore;
+    const pattern =
+      insertafter !== undefined ? (insertafter === 'EOF' ? undefined : insertafter) : spec.insertbefore === 'BOF' ? undefined : spec.insertbefore;
     if (pattern !== undefined) {
       const re = pythonRegex(pattern);
       let at: number | undefined;
@@ -92,7 +97,10 @@ export const blockinfile = defineModule({
     if (args.insertafter !== undefined && args.insertbefore !== undefined) {
       throw new ModuleFailure('insertafter and insertbefore are mutually exclusive');
     }
-    for (const [name, pattern] of [['insertafter', args.insertafter], ['insertbefore', args.insertbefore]] as const) {
+    for (const [name, pattern] of [
+      ['insertafter', args.insertafter],
+      ['insertbefore', args.insertbefore],
+    ] as const) {
       if (pattern === undefined || pattern === 'EOF' || pattern === 'BOF') continue;
       try {
         pythonRegex(pattern);

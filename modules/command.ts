@@ -61,7 +61,11 @@ async function guardReason(ctx: ModuleContext, creates?: string, removes?: strin
 export async function planRun(ctx: ModuleContext, spec: RunSpec): Promise<Plan> {
   const skip = await guardReason(ctx, spec.creates, spec.removes);
   if (skip !== undefined) {
-    return { changed: false, summary: `skipped, since ${skip}`, data: { cmd: spec.cmd, rc: 0, stdout: '', stderr: '', msg: `skipped, since ${skip}` } };
+    return {
+      changed: false,
+      summary: `skipped, since ${skip}`,
+      data: { cmd: spec.cmd, rc: 0, stdout: '', stderr: '', msg: `skipped, since ${skip}` },
+    };
   }
   // coreutils timeout kills the command on the host: closing the SSH channel would leave it running.
   const run = spec.timeout === undefined ? `exec ${spec.line}` : `exec timeout -k 5 ${spec.timeout} ${spec.line}`;

@@ -31,7 +31,9 @@ export const CopyArgs = Type.Object(
   {
     dest: Type.String({ pattern: '^/', description: 'absolute path of the file to write' }),
     content: Type.Optional(Type.String()),
-    src: Type.Optional(Type.String({ pattern: '^/', description: 'absolute path of the file to copy, on the controller (or on the host with remote_src)' })),
+    src: Type.Optional(
+      Type.String({ pattern: '^/', description: 'absolute path of the file to copy, on the controller (or on the host with remote_src)' }),
+    ),
     remote_src: Type.Optional(Type.Boolean({ description: 'src is a file already on the host' })),
     ...attributeArgs,
     backup: Type.Optional(Type.Boolean()),
@@ -95,12 +97,23 @@ async function planRemoteCopy(ctx: ModuleContext, src: string, spec: WriteSpec, 
     changed: true,
     summary: `${current.kind === 'absent' ? 'create' : 'update'} ${dest} from ${src}${details.length ? ` (${details.join(', ')})` : ''}`,
     ...(diff ? { diff: [diff] } : {}),
-    apply: async () => void mustSucceed(await ctx.run(writeCommand({ ...spec, dest }, current, `${openSource(src, follow)}\ncat <&3 > new`)), `copying ${src} to ${dest}`),
+    apply: async () =>
+      void mustSucceed(
+        await ctx.run(writeCommand({ ...spec, dest }, current, `${openSource(src, follow)}\ncat <&3 > new`)),
+        `copying ${src} to ${dest}`,
+      ),
   };
 }
 
 /** Both files' content for the diff, in one command, unless either is too large to show; dest is read as the plan read it. */
-async function remoteDiff(ctx: ModuleContext, src: string, follow: Follow, source: PathState, dest: string, current: PathState): Promise<ReturnType<typeof contentDiff>> {
+async function remoteDiff(
+  ctx: ModuleContext,
+  src: string,
+  follow: Follow,
+  source: PathState,
+  dest: string,
+  current: PathState,
+): Promise<ReturnType<typeof contentDiff>> {
   if ((source.size ?? 0) > MAX_DIFF_BYTES || (current.size ?? 0) > MAX_DIFF_BYTES) return contentDiff(dest, undefined, '');
   const destRead = current.kind === 'file' ? readScript(shq(dest), 'never', true) : 'true';
   const command = `${STAT_FN}\n${SAFE_FN}\n${openSource(src, follow)}\nbase64 -w0 <&3 && printf '\\1'\n${destRead}`;

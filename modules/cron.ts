@@ -62,7 +62,13 @@ export function updateBlock(current: string, name: string, lines: string[]): str
 /** One command: which file (a user's spool file, found by the distribution's layout, or the system file) and its state and bytes. */
 function readCommand(args: Cron): string {
   const locate = args.user === undefined ? [`file=${shq(args.path ?? '/etc/crontab')}`, 'owner=root', 'grp=root'] : spoolLocate(args.user);
-  return [STAT_FN, ...locate, `printf 'ok\\0%s\\0%s\\0%s\\0' "$file" "$owner" "$grp"`, 'st "$file"', `if [ -f "$file" ] && [ ! -L "$file" ]; then base64 -w0 < "$file"; fi`].join('\n');
+  return [
+    STAT_FN,
+    ...locate,
+    `printf 'ok\\0%s\\0%s\\0%s\\0' "$file" "$owner" "$grp"`,
+    'st "$file"',
+    `if [ -f "$file" ] && [ ! -L "$file" ]; then base64 -w0 < "$file"; fi`,
+  ].join('\n');
 }
 
 /** Debian keeps user crontabs in /var/spool/cron/crontabs (group crontab), EL in /var/spool/cron (the user's group). */
@@ -83,14 +89,17 @@ export const cron = defineModule({
   concurrentPlans: true,
   args: CronArgs,
   async plan(ctx, args) {
-    if (args.user !== undefined && args.path !== undefined) throw new ModuleFailure('cron: give "user" (a user crontab) or "path" (a system crontab), not both');
+    if (args.user !== undefined && args.path !== undefined)
+      throw new ModuleFailure('cron: give "user" (a user crontab) or "path" (a system crontab), not both');
     const lines = args.state === 'absent' ? [] : (args.lines ?? []);
     checkLines(lines, args.user === undefined);
     const out = mustSucceed(await ctx.run(readCommand(args)), `reading the crontab of ${args.user ?? args.path ?? '/etc/crontab'}`).stdout;
     const [status = '', path = '', owner = '', group = '', statLine = '', data64 = ''] = out.split('\0');
     if (status.trim() !== 'ok') {
       const problem =
-        status.trim() === 'nouser' ? `user ${args.user} does not exist` : 'cron is not installed (neither /var/spool/cron/crontabs nor /var/spool/cron exists)';
+        status.trim() === 'nouser'
+          ? `user ${args.user} does not exist`
+          : 'cron is not installed (neither /var/spool/cron/crontabs nor /var/spool/cron exists)';
       // In check mode the task that creates the user or installs cron did not really run.
       if (!ctx.check) throw new ModuleFailure(`cron: ${problem}`);
       return { changed: lines.length > 0, summary: `would write cron block ${args.name}`, warnings: [`cron: ${problem}`] };

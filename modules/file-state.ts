@@ -62,7 +62,10 @@ export function parseStat(output: string): PathState {
   if (end < 0) throw new ModuleFailure(`cannot read path state: ${output.trim()}`);
   const state = parseStatLine(output.slice(0, end), output);
   // sha256sum prints "<hash>  -".
-  const hash = output.slice(end + 1).trim().split(/\s/)[0];
+  const hash = output
+    .slice(end + 1)
+    .trim()
+    .split(/\s/)[0];
   if (state.kind === 'file' && hash) state.sha256 = hash;
   return state;
 }
@@ -190,7 +193,9 @@ export async function readFile(ctx: ModuleContext, path: string, options: { foll
 export function requireTrusted(path: string, untrusted: string | undefined, follow: Follow): void {
   if (!untrusted || (follow === 'never' && untrusted === path)) return;
   const what = untrusted === path ? path : `${untrusted} (on the path to ${path})`;
-  throw new ModuleFailure(`refusing to follow ${what}: a symlink someone other than root could have put there, pointing anywhere; set follow: true to follow it`);
+  throw new ModuleFailure(
+    `refusing to follow ${what}: a symlink someone other than root could have put there, pointing anywhere; set follow: true to follow it`,
+  );
 }
 
 /** A mode given as Ansible writes it ('0644', '644', 0o644 or the YAML 1.1 octal 420) as a number. */
@@ -350,12 +355,14 @@ export function writeCommand(spec: WriteSpec, current: PathState, fill = 'cat > 
     fill,
   );
   // --preserve=all carries the context and xattrs (ACLs included) where the filesystem has them, and is silent where not.
-  if (current.kind === 'file') lines.push('if [ -f "../$n" ] && [ ! -L "../$n" ]; then cp --attributes-only --preserve=all --no-preserve=timestamps -- "../$n" new; fi');
+  if (current.kind === 'file')
+    lines.push('if [ -f "../$n" ] && [ ! -L "../$n" ]; then cp --attributes-only --preserve=all --no-preserve=timestamps -- "../$n" new; fi');
   // chown before chmod: chown clears setuid and setgid bits.
   if (owner || group) lines.push(`chown ${shq(chownSpec(owner, group))} new`);
   lines.push(`chmod ${octal(mode ?? 0o644)} new`);
   // Its own status decides, whatever its form: set -e does not stop on `! cmd` or `a || b`.
-  if (spec.validate) lines.push(`( ${spec.validate.replace(/%s/g, '"$PWD/new"')}\n) || { echo 'validate command rejected the new content' >&2; exit 1; }`);
+  if (spec.validate)
+    lines.push(`( ${spec.validate.replace(/%s/g, '"$PWD/new"')}\n) || { echo 'validate command rejected the new content' >&2; exit 1; }`);
   lines.push('sync -- new');
   if (spec.backup && current.kind === 'file') lines.push('cp -P -p -- "../$n" old', 'mv -fT -- old "../$n.$(date +%Y%m%d%H%M%S)~"');
   lines.push('mv -fT -- new "../$n"', 'sync -- ..');

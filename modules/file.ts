@@ -2,7 +2,20 @@ import { Type } from '@sinclair/typebox';
 import { Enum } from '../engine/schema.ts';
 import { shq } from '../engine/shell-quote.ts';
 import { defineModule, ModuleFailure, mustSucceed, type FileDiff, type ModuleContext, type Plan } from '../engine/module.ts';
-import { attributeArgs, baseOf, chownSpec, dirOf, followOf, idDiffers, octal, parseMode, requireTrusted, SAFE_FN, type Follow, type Ownership } from './file-state.ts';
+import {
+  attributeArgs,
+  baseOf,
+  chownSpec,
+  dirOf,
+  followOf,
+  idDiffers,
+  octal,
+  parseMode,
+  requireTrusted,
+  SAFE_FN,
+  type Follow,
+  type Ownership,
+} from './file-state.ts';
 
 export const FILE_STATES = ['directory', 'file', 'link', 'absent', 'touch', 'hard'] as const;
 export type FileState = (typeof FILE_STATES)[number];
@@ -26,7 +39,10 @@ export const FileArgs = Type.Object(
     additionalProperties: false,
     allOf: [
       { if: { properties: { state: { enum: ['link', 'hard'] } }, required: ['state'] }, then: { required: ['src'] } },
-      { if: { properties: { recurse: { const: true } }, required: ['recurse'] }, then: { properties: { state: { enum: ['directory'] } }, required: ['state'] } },
+      {
+        if: { properties: { recurse: { const: true } }, required: ['recurse'] },
+        then: { properties: { state: { enum: ['directory'] } }, required: ['state'] },
+      },
     ],
   },
 );
@@ -238,7 +254,9 @@ function scripted(ctx: ModuleContext, path: string, summary: string, diff: FileD
 function requireParent(path: string, read: FileRead): void {
   const parent = dirOf(path);
   if (read.ancestor && (read.ancestor.path !== parent || read.ancestor.type !== 'd')) {
-    throw new ModuleFailure(`cannot create ${path}: ${read.ancestor.path === parent ? `${parent} is not a directory` : `directory ${parent} does not exist`}`);
+    throw new ModuleFailure(
+      `cannot create ${path}: ${read.ancestor.path === parent ? `${parent} is not a directory` : `directory ${parent} does not exist`}`,
+    );
   }
 }
 
@@ -259,7 +277,14 @@ function planDirectory(ctx: ModuleContext, args: Args, read: FileRead, wanted: O
   });
   const extra = created.length > 1 ? ` (and ${created.length - 1} parent(s))` : '';
   const after = describe({ type: 'd', owner: wanted.owner, group: wanted.group, mode: wanted.mode });
-  return scripted(ctx, args.path, `create directory ${args.path}${extra}`, { path: args.path, before: describe(undefined), after }, script, 'creating');
+  return scripted(
+    ctx,
+    args.path,
+    `create directory ${args.path}${extra}`,
+    { path: args.path, before: describe(undefined), after },
+    script,
+    'creating',
+  );
 }
 
 function planLink(ctx: ModuleContext, args: Args & { src: string }, read: FileRead, wanted: Ownership): Plan {
@@ -273,7 +298,8 @@ function planLink(ctx: ModuleContext, args: Args & { src: string }, read: FileRe
   if (root && root.type !== 'l' && !args.force) {
     throw new ModuleFailure(`${args.path} exists and is a ${typeName(root)}; set force to replace it with a link`);
   }
-  if (root?.type === 'd' && !read.emptyDir) throw new ModuleFailure(`${args.path} is a directory that is not empty; refusing to replace it with a link`);
+  if (root?.type === 'd' && !read.emptyDir)
+    throw new ModuleFailure(`${args.path} is a directory that is not empty; refusing to replace it with a link`);
   if (!root) requireParent(args.path, read);
   const { enter, name } = inDir(args.path);
   // -T everywhere: a name someone made a directory meanwhile is an error, not a place to put the link into.
@@ -287,7 +313,15 @@ function planLink(ctx: ModuleContext, args: Args & { src: string }, read: FileRe
   ];
   const was = root ? (root.type === 'l' ? ` (was -> ${root.target})` : ` (replacing a ${typeName(root)})`) : '';
   const after = describe({ type: 'l', target: args.src, owner: wanted.owner, group: wanted.group });
-  return scripted(ctx, args.path, `link ${args.path} -> ${args.src}${was}`, { path: args.path, before: describe(root), after }, script, 'linking', warnings);
+  return scripted(
+    ctx,
+    args.path,
+    `link ${args.path} -> ${args.src}${was}`,
+    { path: args.path, before: describe(root), after },
+    script,
+    'linking',
+    warnings,
+  );
 }
 
 function planHard(ctx: ModuleContext, args: Args & { src: string }, read: FileRead, wanted: Ownership): Plan {
@@ -338,7 +372,14 @@ export const file = defineModule({
     switch (args.state) {
       case 'absent':
         if (!root) return { changed: false };
-        return scripted(ctx, args.path, `remove ${typeName(root)} ${args.path}`, { path: args.path, before: describe(root), after: describe(undefined) }, [enter, `rm -rf -- ${name}`], 'removing');
+        return scripted(
+          ctx,
+          args.path,
+          `remove ${typeName(root)} ${args.path}`,
+          { path: args.path, before: describe(root), after: describe(undefined) },
+          [enter, `rm -rf -- ${name}`],
+          'removing',
+        );
       case 'directory':
         return planDirectory(ctx, args, read, wanted);
       case 'link':
@@ -352,13 +393,24 @@ export const file = defineModule({
           ctx,
           args.path,
           `create ${args.path}`,
-          { path: args.path, before: describe(undefined), after: describe({ type: 'f', owner: wanted.owner, group: wanted.group, mode: wanted.mode }) },
+          {
+            path: args.path,
+            before: describe(undefined),
+            after: describe({ type: 'f', owner: wanted.owner, group: wanted.group, mode: wanted.mode }),
+          },
           // touch would create the target of a symlink planted at path meanwhile: a hard link never follows one.
-          [enter, `s=$(mktemp ${shq(`.${baseOf(args.path)}.`)}XXXXXX)`, `trap 'rm -f -- "$s"' EXIT`, `ln -T -- "$s" ${name}`, ...setAttributes(name, { ...wanted, mode: wanted.mode ?? 0o644 }, false)],
+          [
+            enter,
+            `s=$(mktemp ${shq(`.${baseOf(args.path)}.`)}XXXXXX)`,
+            `trap 'rm -f -- "$s"' EXIT`,
+            `ln -T -- "$s" ${name}`,
+            ...setAttributes(name, { ...wanted, mode: wanted.mode ?? 0o644 }, false),
+          ],
           'creating',
         );
       default:
-        if (!root) throw new ModuleFailure(`${args.path} does not exist (state: file only changes attributes; use touch, copy or template to create it)`);
+        if (!root)
+          throw new ModuleFailure(`${args.path} does not exist (state: file only changes attributes; use touch, copy or template to create it)`);
         if (args.state === 'file' && root.type === 'd') throw new ModuleFailure(`${args.path} is a directory, not a file`);
         return planAttributes(ctx, args, read, wanted);
     }

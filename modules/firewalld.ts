@@ -15,7 +15,9 @@ export const FirewalldArgs = Type.Object(
     /** With mode zone: Pigsty's node_firewall_intranet, sources trusted in zone "trusted". */
     intranet: Type.Optional(Type.Array(Source)),
     /** With mode zone: Pigsty's node_firewall_public_port, TCP ports opened in zone "public". */
-    public_ports: Type.Optional(Type.Array(Type.Union([Type.Integer({ minimum: 1, maximum: 65535 }), Type.String({ pattern: '^[0-9]+(-[0-9]+)?(/(tcp|udp|sctp|dccp))?$' })]))),
+    public_ports: Type.Optional(
+      Type.Array(Type.Union([Type.Integer({ minimum: 1, maximum: 65535 }), Type.String({ pattern: '^[0-9]+(-[0-9]+)?(/(tcp|udp|sctp|dccp))?$' })])),
+    ),
     /** The zone the items below go to (default public). */
     zone: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]+$' })),
     services: Type.Optional(Type.Array(Type.String({ pattern: '^[A-Za-z0-9_.+-]+$' }))),
@@ -216,7 +218,8 @@ function checkCombination(args: Args): void {
     if (extra.length) throw new ModuleFailure(`mode ${args.mode} takes no zone settings (got ${extra.join(', ')})`);
   } else if (args.mode === undefined) {
     if (args.intranet !== undefined || args.public_ports !== undefined) throw new ModuleFailure('intranet and public_ports go with mode: zone');
-    if (given.filter((k) => k !== 'zone' && k !== 'state').length === 0) throw new ModuleFailure('nothing to do: give mode, or services, ports, sources or rich_rules');
+    if (given.filter((k) => k !== 'zone' && k !== 'state').length === 0)
+      throw new ModuleFailure('nothing to do: give mode, or services, ports, sources or rich_rules');
   }
 }
 
@@ -247,7 +250,8 @@ export const firewalld = defineModule({
     }
 
     if (!state.installed || !state.permanent) {
-      if (args.mode === 'zone') return { changed: false, data, warnings: ['firewalld is not installed: node_firewall_mode zone has nothing to configure'] };
+      if (args.mode === 'zone')
+        return { changed: false, data, warnings: ['firewalld is not installed: node_firewall_mode zone has nothing to configure'] };
       throw new ModuleFailure('firewalld is not installed');
     }
     const warnings: string[] = [];
@@ -271,7 +275,9 @@ export const firewalld = defineModule({
         }
         if (startsIt) {
           // systemctl may report success for a daemon that gives up a moment later: ask again after a second.
-          const started = await ctx.run('systemctl start firewalld.service 2>&1; sleep 1; firewall-cmd --state 2>&1 && systemctl is-active firewalld.service');
+          const started = await ctx.run(
+            'systemctl start firewalld.service 2>&1; sleep 1; firewall-cmd --state 2>&1 && systemctl is-active firewalld.service',
+          );
           if (started.code !== 0) await fail(ctx, 'starting firewalld', { ...started, stderr: started.stdout.trim() }, true);
         }
         if (unitActions.includes('enable')) mustSucceed(await ctx.run('systemctl enable firewalld.service'), 'enabling firewalld');

@@ -51,7 +51,10 @@ export const hostname = defineModule({
 
     const systemd = (args.use ?? (current.systemd ? 'systemd' : 'file')) === 'systemd';
     const name = shq(args.name);
-    const diff = current.file === args.name ? [] : [{ path: '/etc/hostname', before: current.file === undefined ? '' : `${current.file}\n`, after: `${args.name}\n` }];
+    const diff =
+      current.file === args.name
+        ? []
+        : [{ path: '/etc/hostname', before: current.file === undefined ? '' : `${current.file}\n`, after: `${args.name}\n` }];
     const summary = `hostname ${current.kernel}${current.file !== undefined && current.file !== current.kernel ? ` (/etc/hostname ${current.file})` : ''} -> ${args.name}`;
     const failed = `setting the hostname to ${args.name}`;
     if (systemd) {

@@ -8,7 +8,9 @@ export const LineinfileArgs = Type.Object(
   {
     path: Type.String({ pattern: '^/', description: 'absolute path of the file to edit' }),
     line: Type.Optional(Type.String({ description: 'the line to have in the file (present), or to remove (absent)' })),
-    regexp: Type.Optional(Type.String({ description: 'Python-style regex: the last matching line is replaced (present) or every one removed (absent)' })),
+    regexp: Type.Optional(
+      Type.String({ description: 'Python-style regex: the last matching line is replaced (present) or every one removed (absent)' }),
+    ),
     insertafter: Type.Optional(Type.String({ description: "regex, or 'EOF' (the default)" })),
     insertbefore: Type.Optional(Type.String({ description: "regex, or 'BOF'" })),
     state: Type.Optional(Enum(['present', 'absent'])),
@@ -18,7 +20,9 @@ export const LineinfileArgs = Type.Object(
     ...attributeArgs,
     backup: Type.Optional(Type.Boolean()),
     validate: Type.Optional(Type.String({ pattern: '%s' })),
-    follow: Type.Optional(Type.Boolean({ description: 'edit the target of a symlink at path even where someone other than root could have planted it' })),
+    follow: Type.Optional(
+      Type.Boolean({ description: 'edit the target of a symlink at path even where someone other than root could have planted it' }),
+    ),
   },
   {
     additionalProperties: false,

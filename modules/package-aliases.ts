@@ -97,13 +97,22 @@ export const PACKAGE_ALIASES: Readonly<Record<string, PackageAlias>> = {
 
   // Pigsty's node package groups (node_packages_default), in Debian spelling
   'node-package1': {
-    group: 'bash python3 sudo acl ca-certificates openssl curl wget lz4 zstd unzip bzip2 gzip tar tzdata chrony openssh-server util-linux rsync psmisc logrotate'.split(' '),
+    group:
+      'bash python3 sudo acl ca-certificates openssl curl wget lz4 zstd unzip bzip2 gzip tar tzdata chrony openssh-server util-linux rsync psmisc logrotate'.split(
+        ' ',
+      ),
   },
   'node-package2': {
-    group: 'pv jq git make patch lsof less ncdu htop iotop socat net-tools telnet ipvsadm tuned numactl nvme-cli sysstat keepalived etcd haproxy vector pig uv'.split(' '),
+    group:
+      'pv jq git make patch lsof less ncdu htop iotop socat net-tools telnet ipvsadm tuned numactl nvme-cli sysstat keepalived etcd haproxy vector pig uv'.split(
+        ' ',
+      ),
   },
   'node-package3': {
-    group: 'zlib1g libreadline-dev xz-utils locales cron openssh-client node-exporter bind9-dnsutils iproute2 iputils-ping netcat-openbsd procps vim-tiny'.split(' '),
+    group:
+      'zlib1g libreadline-dev xz-utils locales cron openssh-client node-exporter bind9-dnsutils iproute2 iputils-ping netcat-openbsd procps vim-tiny'.split(
+        ' ',
+      ),
   },
 };
 

@@ -258,8 +258,17 @@ export const pkg = defineModule({
       apply: async () => {
         const result = await ctx.run(script);
         if (result.code !== 0) {
-          const reason = result.stderr.trim().split('\n').filter((l) => /^E:|rror|No match/.test(l)).join('; ') || result.stderr.trim();
-          throw new ModuleFailure(`${tool} failed to ${words.join('; ')}: ${reason}`, { rc: result.code, stdout: result.stdout, stderr: result.stderr });
+          const reason =
+            result.stderr
+              .trim()
+              .split('\n')
+              .filter((l) => /^E:|rror|No match/.test(l))
+              .join('; ') || result.stderr.trim();
+          throw new ModuleFailure(`${tool} failed to ${words.join('; ')}: ${reason}`, {
+            rc: result.code,
+            stdout: result.stdout,
+            stderr: result.stderr,
+          });
         }
       },
     };

@@ -53,7 +53,11 @@ function fail(what: string, result: ExecResult, secrets: string[] = []): never {
   // A server error can quote the statement it failed on, where a secret is inside an SQL literal (quotes doubled).
   const forms = secrets.flatMap((secret) => [quoteLiteral(secret).replace(/^E?'|'$/g, ''), secret]).filter(Boolean);
   const scrub = (text: string) => forms.reduce((t, form) => t.split(form).join('********'), text);
-  throw new ModuleFailure(scrub(`${what} failed: ${psqlError(result)}`), { rc: result.code, stdout: scrub(result.stdout), stderr: scrub(result.stderr) });
+  throw new ModuleFailure(scrub(`${what} failed: ${psqlError(result)}`), {
+    rc: result.code,
+    stdout: scrub(result.stdout),
+    stderr: scrub(result.stderr),
+  });
 }
 
 /**
@@ -62,7 +66,13 @@ function fail(what: string, result: ExecResult, secrets: string[] = []): never {
  * query, on the postgres database, only when the first one could not connect. A `secret` read (role verifiers)
  * is never quoted in its failure.
  */
-export async function queryJson<T>(ctx: ModuleContext, target: PgTarget, sql: string, what: string, options: { secret?: boolean } = {}): Promise<T | undefined> {
+export async function queryJson<T>(
+  ctx: ModuleContext,
+  target: PgTarget,
+  sql: string,
+  what: string,
+  options: { secret?: boolean } = {},
+): Promise<T | undefined> {
   const result = await ctx.run(psqlCommand(target, ['-q', '-At']), { stdin: sql });
   if (result.code !== 0) {
     if (ctx.check && target.db !== 'postgres' && !(await databaseExists(ctx, target))) return undefined;
@@ -73,7 +83,8 @@ export async function queryJson<T>(ctx: ModuleContext, target: PgTarget, sql: st
     return JSON.parse(text) as T;
   } catch {
     // A read of secrets (role verifiers) must not show them even when it went wrong.
-    if (options.secret) throw new ModuleFailure(`${what}: psql did not return JSON (output withheld: it may hold secrets)`, { stderr: result.stderr });
+    if (options.secret)
+      throw new ModuleFailure(`${what}: psql did not return JSON (output withheld: it may hold secrets)`, { stderr: result.stderr });
     throw new ModuleFailure(`${what}: psql did not return JSON: ${text.slice(0, 200)}`, { stdout: result.stdout, stderr: result.stderr });
   }
 }
@@ -110,7 +121,12 @@ export function buildScript(statements: Statement[]): string {
 /** Run statements in one psql call (see buildScript); the first error stops it and rolls back its transaction. */
 export async function runStatements(ctx: ModuleContext, target: PgTarget, statements: Statement[], what: string): Promise<void> {
   const result = await ctx.run(psqlCommand(target, ['-q', '-At']), { stdin: buildScript(statements) });
-  if (result.code !== 0) fail(what, result, statements.flatMap((s) => (s.secret ? [s.secret] : [])));
+  if (result.code !== 0)
+    fail(
+      what,
+      result,
+      statements.flatMap((s) => (s.secret ? [s.secret] : [])),
+    );
 }
 
 /** A plan that runs statements: unchanged when there are none; the summary and data list them with secrets masked. */
@@ -217,7 +233,11 @@ function sameSetting(name: string, stored: string, wanted: string | number | boo
  * Statements that bring stored settings (pg_db_role_setting.setconfig, "name=value" entries) to the wanted ones;
  * `alter` is the statement head, e.g. ALTER ROLE "x".
  */
-export function settingStatements(alter: string, stored: string[] | null, wanted: Record<string, string | number | boolean | null> | undefined): Statement[] {
+export function settingStatements(
+  alter: string,
+  stored: string[] | null,
+  wanted: Record<string, string | number | boolean | null> | undefined,
+): Statement[] {
   const current = new Map<string, string>();
   for (const entry of stored ?? []) {
     const eq = entry.indexOf('=');

@@ -4,7 +4,6 @@ import { Enum } from '../engine/schema.ts';
 import { majorVersion, PgTargetArgs, queryJson, settingStatements, SettingsArg, statement, statementPlan, type Statement } from './pg-client.ts';
 import { checkName, quoteIdent, quoteLiteral } from './pg-quote.ts';
 
-
 export const PgDatabaseArgs = Type.Object(
   {
     name: Type.String({ minLength: 1 }),
@@ -89,7 +88,8 @@ const sameEncoding = (a: string, b: string): boolean => a.toLowerCase().replace(
 /** Refuse options the server cannot honour before anything runs. */
 function checkSupport(args: Args, major: number, warnings: string[]): void {
   if (args.locale_provider === 'icu' && major < 15) throw new ModuleFailure(`locale_provider icu needs PostgreSQL 15+, the server runs ${major}`);
-  if (args.locale_provider === 'builtin' && major < 17) throw new ModuleFailure(`locale_provider builtin needs PostgreSQL 17+, the server runs ${major}`);
+  if (args.locale_provider === 'builtin' && major < 17)
+    throw new ModuleFailure(`locale_provider builtin needs PostgreSQL 17+, the server runs ${major}`);
   if (args.strategy && major < 15) warnings.push(`strategy ${args.strategy} needs PostgreSQL 15+ (the server runs ${major}); ignored`);
 }
 
@@ -176,7 +176,9 @@ function dropStatements(args: Args, row: DatabaseRow, major: number): Statement[
   if (major >= 13) {
     statements.push(statement(`DROP DATABASE ${db} WITH (FORCE)`, { standalone: true }));
   } else {
-    statements.push(statement(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ${quoteLiteral(args.name)}`, { standalone: true }));
+    statements.push(
+      statement(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ${quoteLiteral(args.name)}`, { standalone: true }),
+    );
     statements.push(statement(`DROP DATABASE ${db}`, { standalone: true }));
   }
   return statements;
@@ -188,7 +190,9 @@ function refuseDrop(args: Args, row: DatabaseRow): void {
   if (args.safeguard) throw new ModuleFailure(`pg_safeguard is on: database ${args.name} is not ${what}; override with -e pg_safeguard=false`);
   const sessions = row.sessions ?? 0;
   if (args.state === 'recreate' && sessions > 0 && !args.force) {
-    throw new ModuleFailure(`database ${args.name} has ${sessions} connected session${sessions === 1 ? '' : 's'}: not recreated while in use; disconnect them, or force it (pgsql-db: -e dbforce=true terminates them)`);
+    throw new ModuleFailure(
+      `database ${args.name} has ${sessions} connected session${sessions === 1 ? '' : 's'}: not recreated while in use; disconnect them, or force it (pgsql-db: -e dbforce=true terminates them)`,
+    );
   }
 }
 
@@ -221,7 +225,11 @@ export const pgDatabase = defineModule({
   args: PgDatabaseArgs,
   async plan(ctx, args) {
     checkName(args.name, 'name');
-    for (const [what, value] of [['owner', args.owner], ['template', args.template], ['tablespace', args.tablespace]] as const) {
+    for (const [what, value] of [
+      ['owner', args.owner],
+      ['template', args.template],
+      ['tablespace', args.tablespace],
+    ] as const) {
       if (value !== undefined) checkName(value, what);
     }
     for (const role of args.connect_roles ?? []) checkName(role, 'connect_roles[]');

@@ -4,8 +4,23 @@ import { Enum } from '../engine/schema.ts';
 import { majorVersion, PgTargetArgs, queryJson, statement, statementPlan, type Statement } from './pg-client.ts';
 import { checkName, quoteIdent, quoteLiteral } from './pg-quote.ts';
 
-
-const PRIVILEGES = ['ALL', 'SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER', 'MAINTAIN', 'USAGE', 'EXECUTE', 'CREATE', 'CONNECT', 'TEMPORARY', 'TEMP'] as const;
+const PRIVILEGES = [
+  'ALL',
+  'SELECT',
+  'INSERT',
+  'UPDATE',
+  'DELETE',
+  'TRUNCATE',
+  'REFERENCES',
+  'TRIGGER',
+  'MAINTAIN',
+  'USAGE',
+  'EXECUTE',
+  'CREATE',
+  'CONNECT',
+  'TEMPORARY',
+  'TEMP',
+] as const;
 type Privilege = (typeof PRIVILEGES)[number];
 const DEFAULT_KINDS = ['TABLES', 'SEQUENCES', 'FUNCTIONS', 'ROUTINES', 'TYPES', 'SCHEMAS'] as const;
 const OBJECT_KINDS = ['DATABASE', 'SCHEMA', 'TABLE', 'FUNCTION'] as const;
@@ -68,19 +83,42 @@ const ALL: Record<Kind, Privilege[]> = {
   FUNCTION: ['EXECUTE'],
 };
 // pg_default_acl.defaclobjtype per kind.
-const OBJTYPE: Record<(typeof DEFAULT_KINDS)[number], string> = { TABLES: 'r', SEQUENCES: 'S', FUNCTIONS: 'f', ROUTINES: 'f', TYPES: 'T', SCHEMAS: 'n' };
+const OBJTYPE: Record<(typeof DEFAULT_KINDS)[number], string> = {
+  TABLES: 'r',
+  SEQUENCES: 'S',
+  FUNCTIONS: 'f',
+  ROUTINES: 'f',
+  TYPES: 'T',
+  SCHEMAS: 'n',
+};
 
 /** Parse one of Pigsty's pg_default_privileges lines ("GRANT SELECT ON TABLES TO dbrole_readonly") for a role. */
 export function parseDefaultPrivilege(rule: string, forRole: string, schema?: string): DefaultPrivilege {
-  const m = /^\s*(GRANT|REVOKE)\s+(.+?)\s+ON\s+(\w+)\s+(?:TO|FROM)\s+("(?:[^"]|"")+"|[A-Za-z_][\w$]*)(\s+WITH\s+GRANT\s+OPTION)?\s*;?\s*$/i.exec(rule);
+  const m = /^\s*(GRANT|REVOKE)\s+(.+?)\s+ON\s+(\w+)\s+(?:TO|FROM)\s+("(?:[^"]|"")+"|[A-Za-z_][\w$]*)(\s+WITH\s+GRANT\s+OPTION)?\s*;?\s*$/i.exec(
+    rule,
+  );
   const kind = m?.[3]?.toUpperCase() as (typeof DEFAULT_KINDS)[number] | undefined;
-  const privileges = m?.[2]?.split(',').map((p) => p.trim().toUpperCase().replace(/^ALL PRIVILEGES$/, 'ALL')) ?? [];
+  const privileges =
+    m?.[2]?.split(',').map((p) =>
+      p
+        .trim()
+        .toUpperCase()
+        .replace(/^ALL PRIVILEGES$/, 'ALL'),
+    ) ?? [];
   if (!m || !kind || !DEFAULT_KINDS.includes(kind) || !privileges.every((p) => (PRIVILEGES as readonly string[]).includes(p))) {
-    throw new Error(`cannot read default privilege ${JSON.stringify(rule)}: expected GRANT|REVOKE <privileges> ON <${DEFAULT_KINDS.join('|')}> TO|FROM <role>`);
+    throw new Error(
+      `cannot read default privilege ${JSON.stringify(rule)}: expected GRANT|REVOKE <privileges> ON <${DEFAULT_KINDS.join('|')}> TO|FROM <role>`,
+    );
   }
   const grantee = m[4] as string;
   const to = grantee.startsWith('"') ? grantee.slice(1, -1).replace(/""/g, '"') : grantee.toLowerCase();
-  const parsed: DefaultPrivilege = { for_role: forRole, on: kind, privileges: privileges as Privilege[], to, state: m[1]?.toUpperCase() === 'REVOKE' ? 'revoke' : 'grant' };
+  const parsed: DefaultPrivilege = {
+    for_role: forRole,
+    on: kind,
+    privileges: privileges as Privilege[],
+    to,
+    state: m[1]?.toUpperCase() === 'REVOKE' ? 'revoke' : 'grant',
+  };
   if (schema !== undefined) parsed.schema = schema;
   if (m[5]) parsed.grant_option = true;
   return parsed;
@@ -120,14 +158,14 @@ function objectQuery(grant: ObjectGrant): string {
   const name = quoteLiteral(grant.name);
   switch (grant.on) {
     case 'DATABASE':
-      return `(select json_build_object('name', datname, 'acl', ${explode('coalesce(datacl, acldefault(\'d\', datdba))')}) from pg_database where datname = ${name})`;
+      return `(select json_build_object('name', datname, 'acl', ${explode("coalesce(datacl, acldefault('d', datdba))")}) from pg_database where datname = ${name})`;
     case 'SCHEMA':
-      return `(select json_build_object('name', nspname, 'acl', ${explode('coalesce(nspacl, acldefault(\'n\', nspowner))')}) from pg_namespace where nspname = ${name})`;
+      return `(select json_build_object('name', nspname, 'acl', ${explode("coalesce(nspacl, acldefault('n', nspowner))")}) from pg_namespace where nspname = ${name})`;
     case 'TABLE':
       return `(select json_build_object('name', c.oid::regclass::text, 'acl', ${explode(`coalesce(c.relacl, acldefault(case when c.relkind = 'S' then 's' else 'r' end::"char", c.relowner))`)})
         from pg_class c where c.oid = to_regclass(${name}))`;
     case 'FUNCTION':
-      return `(select json_build_object('name', p.oid::regprocedure::text, 'acl', ${explode('coalesce(p.proacl, acldefault(\'f\', p.proowner))')})
+      return `(select json_build_object('name', p.oid::regprocedure::text, 'acl', ${explode("coalesce(p.proacl, acldefault('f', p.proowner))")})
         from pg_proc p where p.oid = to_regprocedure(${name}))`;
   }
 }
@@ -171,7 +209,8 @@ function pending(rule: { to: string; state?: 'grant' | 'revoke'; grant_option?: 
 
 /** GRANT or REVOKE text for privileges on a target ("ON TABLES", "ON SCHEMA x"). */
 function grantText(rule: { to: string; state?: 'grant' | 'revoke'; grant_option?: boolean }, privileges: string[], on: string): string {
-  if (rule.state === 'revoke') return `REVOKE ${rule.grant_option ? 'GRANT OPTION FOR ' : ''}${privileges.join(', ')} ON ${on} FROM ${grantee(rule.to)}`;
+  if (rule.state === 'revoke')
+    return `REVOKE ${rule.grant_option ? 'GRANT OPTION FOR ' : ''}${privileges.join(', ')} ON ${on} FROM ${grantee(rule.to)}`;
   return `GRANT ${privileges.join(', ')} ON ${on} TO ${grantee(rule.to)}${rule.grant_option ? ' WITH GRANT OPTION' : ''}`;
 }
 
@@ -187,7 +226,10 @@ export function privilegeStatements(
   const warnings: string[] = [];
   for (const rule of rules) {
     const type = OBJTYPE[rule.on];
-    const source = rule.schema === undefined && !state.defaults.some((d) => d.role === rule.for_role && d.schema === null && d.type === type) ? state.builtin : state.defaults;
+    const source =
+      rule.schema === undefined && !state.defaults.some((d) => d.role === rule.for_role && d.schema === null && d.type === type)
+        ? state.builtin
+        : state.defaults;
     const acl = source.filter((d) => d.role === rule.for_role && d.schema === (rule.schema ?? null) && d.type === type);
     const todo = pending(rule, expand(rule.on, rule.privileges, major), acl);
     if (!todo.length) continue;

@@ -93,7 +93,12 @@ export function parseState(output: string): SelinuxState {
     } else if (section.startsWith('port')) {
       // "<type>   <proto>   5432, 8000-8010"
       const m = /^(\S+)\s+(\S+)\s+(.+)$/.exec(line.trim());
-      if (m) (section === 'port' ? state.ports : state.localPorts).push({ setype: m[1] as string, proto: m[2] as string, ports: (m[3] as string).split(/,\s*/) });
+      if (m)
+        (section === 'port' ? state.ports : state.localPorts).push({
+          setype: m[1] as string,
+          proto: m[2] as string,
+          ports: (m[3] as string).split(/,\s*/),
+        });
     }
   }
   return state;

@@ -17,6 +17,5 @@ export const ShellArgs = Type.Object(
 export const shell = defineModule({
   name: 'shell',
   args: ShellArgs,
-  plan: (ctx, args) =>
-    planRun(ctx, { ...args, line: `${shq(args.executable ?? '/bin/sh')} -c ${shq(args.cmd)}`, display: args.cmd, cmd: args.cmd }),
+  plan: (ctx, args) => planRun(ctx, { ...args, line: `${shq(args.executable ?? '/bin/sh')} -c ${shq(args.cmd)}`, display: args.cmd, cmd: args.cmd }),
 });

@@ -42,7 +42,8 @@ export function statScript(path: string, follow: boolean, checksum: boolean): st
 /** Parse statScript's output into Ansible's stat result (its field names, plus owner/group/type/link_target). */
 export function parseStatOutput(path: string, output: string): Record<string, unknown> {
   if (output === 'absent') return { exists: false, path };
-  const [kind = '', owner, group, uid, gid, mode = '0', size, mtime, atime, nlink, inode, dev, target = '', source = '', checksum = ''] = output.split('\0');
+  const [kind = '', owner, group, uid, gid, mode = '0', size, mtime, atime, nlink, inode, dev, target = '', source = '', checksum = ''] =
+    output.split('\0');
   const type = TYPES[kind] ?? kind;
   const stat: Record<string, unknown> = {
     exists: true,

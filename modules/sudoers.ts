@@ -31,7 +31,8 @@ const escapeCommand = (command: string): string => command.replace(/[\\,:=]/g, '
 export function renderSudoers(args: Sudoers): string | undefined {
   if (args.state === 'absent' || args.mode === 'none') return undefined;
   if (args.content !== undefined) {
-    if (args.user !== undefined || args.commands !== undefined) throw new ModuleFailure('sudoers: give either "content" or "user" (with mode/commands), not both');
+    if (args.user !== undefined || args.commands !== undefined)
+      throw new ModuleFailure('sudoers: give either "content" or "user" (with mode/commands), not both');
     return args.content.endsWith('\n') ? args.content : `${args.content}\n`;
   }
   if (args.user === undefined) throw new ModuleFailure('sudoers: "user" (or "content") is required unless state is absent');

@@ -111,7 +111,8 @@ export const sysctl = defineModule({
   args: SysctlArgs,
   async plan(ctx, args) {
     const absent = args.state === 'absent';
-    if ((args.name === undefined) === (args.settings === undefined)) throw new ModuleFailure('give either name (one key) or settings (the whole file)');
+    if ((args.name === undefined) === (args.settings === undefined))
+      throw new ModuleFailure('give either name (one key) or settings (the whole file)');
     if (args.settings !== undefined && (args.value !== undefined || args.state !== undefined)) {
       throw new ModuleFailure('value and state go with name; settings holds the values of every key');
     }
@@ -134,7 +135,8 @@ export const sysctl = defineModule({
         const current = state.live.get(normKey(key));
         if (!current || current.value === normValue(value)) continue;
         if (current.access === 'missing') warnings.push(`${key} does not exist on this kernel: written to ${state.path}, not applied live`);
-        else if (current.access === 'ro') warnings.push(`/proc/sys is read-only here: ${key} written to ${state.path}, not applied live (now ${current.value})`);
+        else if (current.access === 'ro')
+          warnings.push(`/proc/sys is read-only here: ${key} written to ${state.path}, not applied live (now ${current.value})`);
         else live.push([key, normValue(value)]);
       }
     }

@@ -120,7 +120,9 @@ export const systemd = defineModule({
     const activates = args.enabled === true || ['started', 'restarted', 'reloaded'].includes(args.state ?? '');
     if (ctx.check && status.LoadState === 'not-found' && activates && args.masked !== true) {
       // In a dry run the package task before this one did not really run, so the unit cannot exist yet.
-      const wanted = [args.enabled === true ? 'enable' : '', args.state === 'stopped' || !args.state ? '' : args.state.replace(/ed$/, '')].filter(Boolean);
+      const wanted = [args.enabled === true ? 'enable' : '', args.state === 'stopped' || !args.state ? '' : args.state.replace(/ed$/, '')].filter(
+        Boolean,
+      );
       return {
         changed: true,
         summary: `${unit}: ${wanted.join(', ')}`,
@@ -140,7 +142,11 @@ export const systemd = defineModule({
         if (result.code !== 0) {
           const failed = result.stdout.trim().split('\n').pop() as UnitAction;
           if (failed === 'start' || failed === 'restart') await failWithJournal(ctx, unit, `failed to ${failed}`, result.code, result.stderr);
-          throw new ModuleFailure(`${unit}: ${failed} failed: ${result.stderr.trim()}`, { rc: result.code, stdout: result.stdout, stderr: result.stderr });
+          throw new ModuleFailure(`${unit}: ${failed} failed: ${result.stderr.trim()}`, {
+            rc: result.code,
+            stdout: result.stdout,
+            stderr: result.stderr,
+          });
         }
         const timeout = args.wait_timeout ?? 30;
         if (!starts || timeout === 0) return;

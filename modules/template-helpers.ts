@@ -1,5 +1,6 @@
 import YAML from 'yaml';
 import { shq } from '../engine/shell-quote.ts';
+import { isTrueWord } from '../engine/bool-words.ts';
 
 /**
  * A template helper: positional arguments and the key=value hash, Handlebars' `options` already taken off.
@@ -40,7 +41,8 @@ function describe(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
-const str = (value: unknown): string => (value === undefined || value === null ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value));
+const str = (value: unknown): string =>
+  value === undefined || value === null ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
 
 /** Jinja's ordering: numbers by value, strings case-insensitively. */
 function compare(a: unknown, b: unknown, caseSensitive = false): number {
@@ -73,7 +75,10 @@ export function pythonRegex(pattern: string, flags = ''): RegExp {
   try {
     return new RegExp(source, [...new Set(all)].join(''));
   } catch (error) {
-    throw new Error(`invalid regular expression ${JSON.stringify(pattern)}: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}`, { cause: error });
+    throw new Error(
+      `invalid regular expression ${JSON.stringify(pattern)}: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}`,
+      { cause: error },
+    );
   }
 }
 
@@ -107,62 +112,67 @@ export function pyFormat(format: string, values: unknown[]): string {
     if (next >= values.length) throw new Error(`not enough arguments for format string ${JSON.stringify(format)}`);
     return values[next++];
   };
-  const out = format.replace(/%(?:\(([^)]*)\))?([-#0 +]*)(\*|\d+)?(?:\.(\*|\d+))?([diouxXeEfFgGcrsa%])/g, (_m, key, flags: string, w, p, type: string) => {
-    if (type === '%') return '%';
-    const width = w === '*' ? num(take(), 'format width') : w ? Number(w) : 0;
-    const precision = p === '*' ? num(take(), 'format precision') : p !== undefined ? Number(p) : undefined;
-    const value = key !== undefined ? (named ?? {})[key] : take();
-    let body: string;
-    let numeric = true;
-    switch (type) {
-      case 's':
-      case 'a':
-      case 'r':
-        numeric = false;
-        body = type === 's' ? str(value) : JSON.stringify(value) ?? 'None';
-        if (precision !== undefined) body = body.slice(0, precision);
-        break;
-      case 'c':
-        numeric = false;
-        body = typeof value === 'number' ? String.fromCodePoint(value) : str(value);
-        break;
-      case 'd':
-      case 'i':
-      case 'u':
-        body = Math.trunc(num(value, 'format %d')).toString();
-        break;
-      case 'x':
-      case 'X':
-      case 'o': {
-        const n = Math.trunc(num(value, `format %${type}`));
-        body = Math.abs(n).toString(type === 'o' ? 8 : 16);
-        if (flags.includes('#')) body = (type === 'o' ? '0o' : '0x') + body;
-        if (type === 'X') body = body.toUpperCase();
-        if (n < 0) body = `-${body}`;
-        break;
+  const out = format.replace(
+    /%(?:\(([^)]*)\))?([-#0 +]*)(\*|\d+)?(?:\.(\*|\d+))?([diouxXeEfFgGcrsa%])/g,
+    (_m, key, flags: string, w, p, type: string) => {
+      if (type === '%') return '%';
+      const width = w === '*' ? num(take(), 'format width') : w ? Number(w) : 0;
+      const precision = p === '*' ? num(take(), 'format precision') : p !== undefined ? Number(p) : undefined;
+      const value = key !== undefined ? (named ?? {})[key] : take();
+      let body: string;
+      let numeric = true;
+      switch (type) {
+        case 's':
+        case 'a':
+        case 'r':
+          numeric = false;
+          body = type === 's' ? str(value) : (JSON.stringify(value) ?? 'None');
+          if (precision !== undefined) body = body.slice(0, precision);
+          break;
+        case 'c':
+          numeric = false;
+          body = typeof value === 'number' ? String.fromCodePoint(value) : str(value);
+          break;
+        case 'd':
+        case 'i':
+        case 'u':
+          body = Math.trunc(num(value, 'format %d')).toString();
+          break;
+        case 'x':
+        case 'X':
+        case 'o': {
+          const n = Math.trunc(num(value, `format %${type}`));
+          body = Math.abs(n).toString(type === 'o' ? 8 : 16);
+          if (flags.includes('#')) body = (type === 'o' ? '0o' : '0x') + body;
+          if (type === 'X') body = body.toUpperCase();
+          if (n < 0) body = `-${body}`;
+          break;
+        }
+        case 'e':
+        case 'E':
+          body = num(value, 'format %e')
+            .toExponential(precision ?? 6)
+            .replace(/e([+-])(\d)$/, 'e$10$2');
+          if (type === 'E') body = body.toUpperCase();
+          break;
+        case 'g':
+        case 'G':
+          body = String(Number(num(value, 'format %g').toPrecision(precision || 6)));
+          if (type === 'G') body = body.toUpperCase();
+          break;
+        default:
+          body = num(value, 'format %f').toFixed(precision ?? 6);
       }
-      case 'e':
-      case 'E':
-        body = num(value, 'format %e').toExponential(precision ?? 6).replace(/e([+-])(\d)$/, 'e$10$2');
-        if (type === 'E') body = body.toUpperCase();
-        break;
-      case 'g':
-      case 'G':
-        body = String(Number(num(value, 'format %g').toPrecision(precision || 6)));
-        if (type === 'G') body = body.toUpperCase();
-        break;
-      default:
-        body = num(value, 'format %f').toFixed(precision ?? 6);
-    }
-    if (numeric && !body.startsWith('-')) body = (flags.includes('+') ? '+' : flags.includes(' ') ? ' ' : '') + body;
-    if (body.length >= width) return body;
-    if (flags.includes('-')) return body.padEnd(width);
-    if (numeric && flags.includes('0')) {
-      const sign = /^[-+ ]/.test(body) ? body[0]! : '';
-      return sign + body.slice(sign.length).padStart(width - sign.length, '0');
-    }
-    return body.padStart(width);
-  });
+      if (numeric && !body.startsWith('-')) body = (flags.includes('+') ? '+' : flags.includes(' ') ? ' ' : '') + body;
+      if (body.length >= width) return body;
+      if (flags.includes('-')) return body.padEnd(width);
+      if (numeric && flags.includes('0')) {
+        const sign = /^[-+ ]/.test(body) ? body[0]! : '';
+        return sign + body.slice(sign.length).padStart(width - sign.length, '0');
+      }
+      return body.padStart(width);
+    },
+  );
   if (next < values.length && !named) throw new Error(`not all arguments converted during formatting of ${JSON.stringify(format)}`);
   return out;
 }
@@ -275,7 +285,7 @@ function formatIp(ip: Ip): string {
   // RFC 5952: the longest run (two or more) of zero groups becomes '::'.
   let best = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     let j = i;
     while (j < 8 && groups[j] === 0) j++;
     if (j - i > bestLen) [best, bestLen] = [i, j - i];
@@ -357,16 +367,17 @@ function toInt(value: unknown, fallback: unknown = 0): unknown {
 /** Python's round: decided on the double's exact decimal value, exact halves going to the even neighbour. */
 function roundHalfEven(value: number, precision: number): number {
   if (!Number.isFinite(value) || precision < 0 || precision > 40) return Math.round(value * 10 ** precision) / 10 ** precision;
-  const [whole = '', fraction = ''] = Math.abs(value).toFixed(precision + 60).split('.');
+  const [whole = '', fraction = ''] = Math.abs(value)
+    .toFixed(precision + 60)
+    .split('.');
   const lastKept = Number((precision > 0 ? fraction[precision - 1] : whole[whole.length - 1]) ?? 0);
   // toFixed already rounds non-ties correctly; on a tie it rounds up, which is right only from an odd digit.
-  const rounded = /^50*$/.test(fraction.slice(precision)) && lastKept % 2 === 0 ? Number(`${whole}.${fraction.slice(0, precision)}`) : Number(Math.abs(value).toFixed(precision));
+  const rounded =
+    /^50*$/.test(fraction.slice(precision)) && lastKept % 2 === 0
+      ? Number(`${whole}.${fraction.slice(0, precision)}`)
+      : Number(Math.abs(value).toFixed(precision));
   return value < 0 ? -rounded : rounded;
 }
-
-/** The strings Ansible's `bool` filter reads as true, trimmed and in any case; every other string is false. */
-const BOOL_TRUE = new Set(['y', 'yes', 'on', '1', 'true', 't']);
-export const isTrueWord = (text: string): boolean => BOOL_TRUE.has(text.trim().toLowerCase());
 
 function indent(args: unknown[], hash: Dict): string {
   const text = str(args[0]);
@@ -396,10 +407,12 @@ function get(args: unknown[], hash: Dict): unknown {
   return value;
 }
 
-const cidr = (name: string, fn: (c: { ip: Ip; prefix: number }) => unknown): Helper => (args) => {
-  if (args[0] === undefined) throw new Error(`${name} expects an address, got undefined`);
-  return fn(parseCidr(args[0]));
-};
+const cidr =
+  (name: string, fn: (c: { ip: Ip; prefix: number }) => unknown): Helper =>
+  (args) => {
+    if (args[0] === undefined) throw new Error(`${name} expects an address, got undefined`);
+    return fn(parseCidr(args[0]));
+  };
 
 export const helpers: Record<string, Helper> = {
   // values
@@ -428,7 +441,8 @@ export const helpers: Record<string, Helper> = {
       return expandMatch(str(replacement), match);
     });
   },
-  regex_search: ([s, pattern], hash) => pythonRegex(str(pattern), `${hash.ignorecase === true ? 'i' : ''}${hash.multiline === true ? 'm' : ''}`).exec(str(s))?.[0],
+  regex_search: ([s, pattern], hash) =>
+    pythonRegex(str(pattern), `${hash.ignorecase === true ? 'i' : ''}${hash.multiline === true ? 'm' : ''}`).exec(str(s))?.[0],
   split: ([s, separator]) => (separator === undefined ? str(s).trim().split(/\s+/).filter(Boolean) : str(s).split(str(separator))),
   startswith: ([s, prefix]) => str(s).startsWith(str(prefix)),
   endswith: ([s, suffix]) => str(s).endsWith(str(suffix)),
@@ -485,7 +499,10 @@ export const helpers: Record<string, Helper> = {
   // collections
   list: (args) => args,
   dict: (_args, hash) => ({ ...hash }),
-  join: ([items, separator = ''], hash) => list(items, 'join').map(str).join(str(hash.separator ?? separator)),
+  join: ([items, separator = ''], hash) =>
+    list(items, 'join')
+      .map(str)
+      .join(str(hash.separator ?? separator)),
   length: ([v]) => (v === undefined || v === null ? 0 : typeof v === 'string' || Array.isArray(v) ? v.length : Object.keys(dict(v, 'length')).length),
   first: ([v]) => (typeof v === 'string' ? v[0] : list(v, 'first')[0]),
   last: ([v]) => (typeof v === 'string' ? v[v.length - 1] : list(v, 'last').at(-1)),
@@ -519,7 +536,8 @@ export const helpers: Record<string, Helper> = {
   // A scalar written into a YAML config: plain when that reads back as the same string, quoted otherwise (yamlScalar).
   yaml_str: ([v], hash) => {
     const style = hash.style ?? 'plain';
-    if (style !== 'plain' && style !== 'single' && style !== 'double') throw new Error(`style must be plain, single or double, got ${describe(style)}`);
+    if (style !== 'plain' && style !== 'single' && style !== 'double')
+      throw new Error(`style must be plain, single or double, got ${describe(style)}`);
     return yamlScalar(v, style, hash.flow === true);
   },
   to_json: ([v]) => pyJson(v),

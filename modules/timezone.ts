@@ -6,7 +6,11 @@ import { planContent } from './file-state.ts';
 export const TimezoneArgs = Type.Object(
   {
     /** An IANA zone name as found under /usr/share/zoneinfo. */
-    name: Type.String({ pattern: '^[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*$', maxLength: 64, description: 'IANA time zone such as Asia/Shanghai or Etc/UTC' }),
+    name: Type.String({
+      pattern: '^[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*$',
+      maxLength: 64,
+      description: 'IANA time zone such as Asia/Shanghai or Etc/UTC',
+    }),
   },
   { additionalProperties: false },
 );

@@ -55,7 +55,9 @@ export function condition(args: WaitFor): Condition {
       regex: args.search_regex,
     };
   }
-  return wanted === 'there' ? { test: `[ -e ${path} ]`, what: `${args.path} to exist` } : { test: `[ ! -e ${path} ]`, what: `${args.path} to be absent` };
+  return wanted === 'there'
+    ? { test: `[ -e ${path} ]`, what: `${args.path} to exist` }
+    : { test: `[ ! -e ${path} ]`, what: `${args.path} to be absent` };
 }
 
 /** A bash loop that polls the condition on the host until it holds or the deadline passes, printing the outcome. */

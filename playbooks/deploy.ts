@@ -4,13 +4,14 @@ import { ca } from '../roles/ca/role.ts';
 import { checks } from '../roles/checks.ts';
 import { etcd } from '../roles/etcd/role.ts';
 import { haproxy } from '../roles/haproxy/role.ts';
+import { infra } from '../roles/infra/role.ts';
 import { node } from '../roles/node/role.ts';
 import { nodeId } from '../roles/node_id/role.ts';
+import { nodeMonitor } from '../roles/node_monitor/role.ts';
 import { PigstyParams } from '../roles/params.ts';
 import { pgId } from '../roles/pg_id/role.ts';
 import { pgsql } from '../roles/pgsql/role.ts';
 import type { RoleVars } from '../roles/vars.ts';
-import { nodeExporterTasks } from './node.ts';
 
 const { task } = dsl<RoleVars>();
 const pgHost = (v: RoleVars): boolean => v.pg_cluster !== undefined;
@@ -22,7 +23,8 @@ const notDeployed = (what: string, why: string): TaskItem<never> =>
 /** deploy: Pigsty's deploy.yml on the inventory, play by play with Pigsty's play tags. */
 export const deploy: Playbook = {
   name: 'deploy',
-  description: 'Deploy Pigsty on the inventory: identity, CA, nodes with haproxy and node_exporter, etcd, then the PostgreSQL clusters.',
+  description:
+    'Deploy Pigsty on the inventory: identity, CA, nodes with haproxy, the metrics core on infra nodes, node_exporter, etcd, then the PostgreSQL clusters.',
   schema: PigstyParams,
   checks,
   plays: [
@@ -31,7 +33,10 @@ export const deploy: Playbook = {
       hosts: 'all',
       tags: ['id'],
       become: true,
-      roles: [{ role: nodeId, tags: ['node-id'] }, { role: pgId, tags: ['pg-id'], when: pgHost }],
+      roles: [
+        { role: nodeId, tags: ['node-id'] },
+        { role: pgId, tags: ['pg-id'], when: pgHost },
+      ],
     },
     // Pigsty's CA play targets localhost; its tasks run once, on the controller, from the host list.
     { name: 'CA', hosts: 'all', tags: ['ca'], become: true, roles: [ca] },
@@ -46,15 +51,13 @@ export const deploy: Playbook = {
       hosts: 'all',
       tags: ['node-init'],
       become: true,
-      roles: [{ role: node, tags: ['node'] }, { role: haproxy, tags: ['haproxy'] }],
+      roles: [
+        { role: node, tags: ['node'] },
+        { role: haproxy, tags: ['haproxy'] },
+      ],
     },
-    {
-      name: 'INFRA INIT',
-      hosts: 'infra',
-      tags: ['infra'],
-      tasks: [notDeployed('infra', 'the infra role (VictoriaMetrics, Grafana, nginx, dnsmasq) is not part of this project yet')],
-    },
-    { name: 'NODE MONITOR', hosts: 'all', tags: ['monitor', 'node-monitor'], become: true, tasks: nodeExporterTasks as TaskItem<never>[] },
+    { name: 'INFRA INIT', hosts: 'infra', tags: ['infra'], become: true, roles: [infra] },
+    { name: 'NODE MONITOR', hosts: 'all', tags: ['monitor', 'node-monitor'], become: true, roles: [nodeMonitor] },
     { name: 'ETCD INIT', hosts: 'etcd', tags: ['etcd'], become: true, roles: [etcd] },
     {
       name: 'PGSQL INIT',

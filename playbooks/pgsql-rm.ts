@@ -2,7 +2,6 @@ import type { Playbook } from '../engine/dsl.ts';
 import { checks } from '../roles/checks.ts';
 import { nodeId } from '../roles/node_id/role.ts';
 import { PigstyParams } from '../roles/params.ts';
-import { pgsqlDefaults } from '../roles/pgsql/access.ts';
 import { pgId } from '../roles/pg_id/role.ts';
 import { pgRemove } from '../roles/pg_remove/role.ts';
 import type { RoleVars } from '../roles/vars.ts';
@@ -29,7 +28,6 @@ export const pgsqlRm: Playbook = {
       roles: [
         { role: nodeId, tags: ['id', 'node-id'], when: hasCluster },
         { role: pgId, tags: ['id', 'pg-id'], when: hasCluster },
-        { role: pgsqlDefaults, when: hasCluster },
         { role: pgRemove, when: hasCluster },
       ],
     },

@@ -2,27 +2,26 @@ import type { Playbook } from '../engine/dsl.ts';
 import { dsl, type TaskItem } from '../engine/dsl.ts';
 import { debug } from '../modules/debug.ts';
 import { checks } from '../roles/checks.ts';
-import { flag } from '../roles/flag.ts';
 import { PigstyParams, type PgUser } from '../roles/params.ts';
 import { pgId } from '../roles/pg_id/role.ts';
+import { provisionHost } from '../roles/pgsql/provision-args.ts';
 import {
-  type AccessVars,
-  pgsqlDefaults,
   pgbouncerListTask,
   pgbouncerMissingTask,
   pgbouncerReloadTask,
   pgbouncerSecretsTask,
   pgbouncerUserlistTask,
-} from '../roles/pgsql/access.ts';
-import { provisionHost, userTasks } from '../roles/pgsql/provision.ts';
+  type PgbouncerStepVars,
+} from '../roles/pgsql/tasks/pgbouncer.ts';
+import { userTasks } from '../roles/pgsql/tasks/user.ts';
 
 /** `-e username=NAME`: the pg_users entry to create, update or drop. */
-type UserPlayVars = AccessVars & { username?: unknown };
+type UserPlayVars = PgbouncerStepVars & { username?: unknown };
 const { task, include } = dsl<UserPlayVars>();
 
 /** The pg_users entry the run is about, if the username is valid and defined. */
 export function userDefinition(v: UserPlayVars): PgUser | undefined {
-  return typeof v.username === 'string' ? (v.pg_users ?? []).find((u) => u.name === v.username) : undefined;
+  return typeof v.username === 'string' ? v.pg_users.find((u) => u.name === v.username) : undefined;
 }
 
 const validName = (v: UserPlayVars): boolean => typeof v.username === 'string' && v.username !== '' && v.username !== 'postgres';
@@ -35,7 +34,9 @@ const tasks: TaskItem<UserPlayVars>[] = [
       task(
         'validate the username parameter',
         debug,
-        (v) => ({ msg: validName(v) ? `user ${String(v.username)}` : "variable 'username' should be specified (-e username=<name>), and not be postgres" }),
+        (v) => ({
+          msg: validName(v) ? `user ${String(v.username)}` : "variable 'username' should be specified (-e username=<name>), and not be postgres",
+        }),
         { failed_when: (_r, v) => !validName(v) },
       ),
       task(
@@ -63,7 +64,7 @@ const tasks: TaskItem<UserPlayVars>[] = [
       pgbouncerUserlistTask([]),
       pgbouncerReloadTask([]),
     ] as TaskItem<UserPlayVars>[],
-    { tags: ['pgbouncer'], when: (v) => flag(v.pgbouncer_enabled, true) && userDefinition(v)?.pgbouncer === true },
+    { tags: ['pgbouncer'], when: (v) => v.pgbouncer_enabled && userDefinition(v)?.pgbouncer === true },
   ),
 ];
 
@@ -79,7 +80,7 @@ export const pgsqlUser: Playbook = {
       name: 'PGSQL USER',
       hosts: 'all',
       become: true,
-      roles: [{ role: pgId, tags: ['pg-id'], when: (v: UserPlayVars) => v.pg_cluster !== undefined }, pgsqlDefaults],
+      roles: [{ role: pgId, tags: ['pg-id'], when: (v: UserPlayVars) => v.pg_cluster !== undefined }],
       tasks: [include('user', tasks, { when: (v) => v.pg_cluster !== undefined })] as TaskItem<never>[],
     },
   ],

@@ -14,7 +14,8 @@ const pgHost = (v: RoleVars): boolean => v.pg_cluster !== undefined;
  */
 export const pgsql: Playbook = {
   name: 'pgsql',
-  description: 'Deploy PostgreSQL clusters: node identity, PostgreSQL identity, then the pgsql role on every host with pg_cluster (-l <cluster> to pick one).',
+  description:
+    'Deploy PostgreSQL clusters: node identity, PostgreSQL identity, then the pgsql role on every host with pg_cluster (-l <cluster> to pick one).',
   schema: PigstyParams,
   checks,
   plays: [

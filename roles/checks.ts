@@ -2,6 +2,7 @@ import { EngineError } from '../engine/errors.ts';
 import { hostsOf } from '../engine/inventory.ts';
 import type { Vars } from '../engine/inventory-types.ts';
 import { varContext, type CheckContext, type SemanticCheck } from '../engine/validate.ts';
+import { MAX_INFRA_NODES } from './infra/tasks/register.ts';
 import { secretAdvisories } from './published-secrets.ts';
 
 // Checks read raw inventory values: a value of the wrong type is the schema's to report, so they skip it here.
@@ -58,9 +59,7 @@ const pgClusterName: SemanticCheck = (ctx) => {
   for (const host of ctx.selected) {
     const name = str(varsOf(ctx, host).pg_cluster);
     if (name === undefined || (/^[A-Za-z0-9-]+$/.test(name) && name !== 'root')) continue;
-    errors.push(
-      new EngineError(`invalid cluster name "${name}"`, varContext(ctx, host, 'pg_cluster'), 'letters, digits and - only, and not "root"'),
-    );
+    errors.push(new EngineError(`invalid cluster name "${name}"`, varContext(ctx, host, 'pg_cluster'), 'letters, digits and - only, and not "root"'));
   }
   return errors;
 };
@@ -113,15 +112,17 @@ const uniquePgSeq: SemanticCheck = (ctx) => {
 
 /**
  * A sequence number per member, unique within its cluster, for etcd (group `etcd`, which Pigsty's pgsql and
- * etcd roles read by that name) and MinIO (members share minio_cluster, 'minio' by default).
+ * etcd roles read by that name) and MinIO (members share minio_cluster). A host `clusterOf` places in no cluster is
+ * no member.
  */
-function uniqueSeqs(ctx: CheckContext, seqVar: string, clusterOf: (vars: Vars) => string, hosts: string[]): EngineError[] {
+function uniqueSeqs(ctx: CheckContext, seqVar: string, clusterOf: (vars: Vars) => string | undefined, hosts: string[]): EngineError[] {
   const errors: EngineError[] = [];
   const owner = new Map<string, string>();
   for (const host of hosts) {
     const seq = int(varsOf(ctx, host)[seqVar]);
     if (seq === undefined) continue;
     const cluster = clusterOf(varsOf(ctx, host));
+    if (cluster === undefined) continue;
     const key = JSON.stringify([cluster, seq]);
     const first = owner.get(key);
     if (first === undefined) owner.set(key, host);
@@ -141,7 +142,14 @@ function uniqueSeqs(ctx: CheckContext, seqVar: string, clusterOf: (vars: Vars) =
 function missingSeqs(ctx: CheckContext, seqVar: string, group: string): EngineError[] {
   return hostsOf(ctx.inv, group)
     .filter((h) => ctx.selected.has(h) && varsOf(ctx, h)[seqVar] === undefined)
-    .map((h) => new EngineError(`${seqVar} is not set on a member of group ${group}`, varContext(ctx, h, seqVar), `an integer ${seqVar} on every ${group} host`));
+    .map(
+      (h) =>
+        new EngineError(
+          `${seqVar} is not set on a member of group ${group}`,
+          varContext(ctx, h, seqVar),
+          `an integer ${seqVar} on every ${group} host`,
+        ),
+    );
 }
 
 /** etcd members each need a distinct etcd_seq. */
@@ -156,7 +164,36 @@ const infraIdentity: SemanticCheck = (ctx) => {
   return [...missingSeqs(ctx, 'infra_seq', 'infra'), ...uniqueSeqs(ctx, 'infra_seq', () => 'infra', members)];
 };
 
-/** A MinIO member needs minio_seq and a non-empty minio_cluster; seqs are distinct within a cluster. */
+/** Registration writes on each infra host through its own copy of the steps, of which there are MAX_INFRA_NODES. */
+const infraGroupSize: SemanticCheck = (ctx) => {
+  const members = hostsOf(ctx.inv, 'infra');
+  if (members.length <= MAX_INFRA_NODES || !touches(ctx, members)) return [];
+  const loc = ctx.inv.locate(['all', 'children', 'infra']);
+  return [
+    new EngineError(
+      `group infra has ${members.length} hosts, more than the ${MAX_INFRA_NODES} targets and rules are registered on`,
+      { file: loc?.file ?? ctx.inv.file, line: loc?.line, column: loc?.column, path: 'all.children.infra' },
+      `at most ${MAX_INFRA_NODES} infra hosts`,
+    ),
+  ];
+};
+
+/** infra.ts deploys on the hosts of group infra: without any, it would do nothing and say nothing. */
+export const infraGroupRequired: SemanticCheck = (ctx) =>
+  hostsOf(ctx.inv, 'infra').length > 0
+    ? []
+    : [
+        new EngineError(
+          'group infra has no hosts: infra.ts deploys the INFRA module on the hosts of group infra',
+          { file: ctx.inv.file, path: 'all.children.infra' },
+          'a group infra with at least one host',
+        ),
+      ];
+
+/**
+ * A MinIO member needs minio_seq and a non-empty minio_cluster; seqs are distinct within a cluster. minio_cluster has
+ * no default (Pigsty's minio play skips a host without one), so a host without it is in no cluster.
+ */
 const minioIdentity: SemanticCheck = (ctx) => {
   const errors = missingSeqs(ctx, 'minio_seq', 'minio');
   const members = [...ctx.hostVars.keys()].filter((h) => varsOf(ctx, h).minio_seq !== undefined);
@@ -164,7 +201,7 @@ const minioIdentity: SemanticCheck = (ctx) => {
     if (varsOf(ctx, host).minio_cluster !== '') continue;
     errors.push(new EngineError('minio_cluster is empty on a host with minio_seq', varContext(ctx, host, 'minio_cluster'), 'a minio_cluster name'));
   }
-  return [...errors, ...uniqueSeqs(ctx, 'minio_seq', (v) => str(v.minio_cluster) ?? 'minio', members)];
+  return [...errors, ...uniqueSeqs(ctx, 'minio_seq', (v) => str(v.minio_cluster), members)];
 };
 
 /** admin_ip is where the repo, DNS, HBA `admin` rules and certificates point; a missing one is reported once at all.vars. */
@@ -190,7 +227,10 @@ const uniqueBusinessObjects: SemanticCheck = (ctx) => {
     const vars = varsOf(ctx, host);
     const cluster = str(vars.pg_cluster);
     if (cluster === undefined) continue;
-    for (const [listVar, noun] of [['pg_users', 'user'], ['pg_databases', 'database']] as const) {
+    for (const [listVar, noun] of [
+      ['pg_users', 'user'],
+      ['pg_databases', 'database'],
+    ] as const) {
       const items = vars[listVar];
       if (!Array.isArray(items)) continue;
       const firstAt = new Map<string, number>();
@@ -222,6 +262,7 @@ export const checks: SemanticCheck[] = [
   uniquePgSeq,
   etcdIdentity,
   infraIdentity,
+  infraGroupSize,
   minioIdentity,
   adminIpPresent,
   uniqueBusinessObjects,

@@ -1,6 +1,16 @@
 import { Type, type Static, type StringOptions, type IntegerOptions, type TSchema } from '@sinclair/typebox';
-import { Enum, notImplemented } from '../engine/schema.ts';
+import { Enum, notImplemented, schemaDefaults } from '../engine/schema.ts';
 import { SYSCTL_KEY } from '../modules/sysctl.ts';
+import {
+  PG_DEFAULT_EXTENSIONS,
+  PG_DEFAULT_HBA_RULES,
+  PG_DEFAULT_PRIVILEGES,
+  PG_DEFAULT_ROLES,
+  PG_DEFAULT_SERVICES,
+  PGB_DEFAULT_HBA_RULES,
+  PGBACKREST_REPO,
+} from './pgsql/defaults.ts';
+import { PG_RTO_PLAN } from './pgsql/rto.ts';
 
 // Every schema here is plain JSON Schema (TypeBox adds only symbol keys), so ajv validates it as is.
 // Objects leave additionalProperties open: Pigsty ignores keys it does not know, and so do we.
@@ -8,6 +18,15 @@ import { SYSCTL_KEY } from '../modules/sysctl.ts';
 // A parameter Pigsty v4.0 declares but no role or playbook here reads yet is wrapped in notImplemented(role, schema,
 // Pigsty's default): validation warns when an inventory or -e sets it to anything else, since it has no effect.
 // test/unit/inert-params.test.ts keeps the marks honest by searching the source for each name.
+
+declare const HAS_DEFAULT: unique symbol;
+/** A parameter schema that declares its default: roles read the parameter as always present. */
+type Defaulted<T extends TSchema> = T & { readonly [HAS_DEFAULT]: true };
+/**
+ * `schema` with Pigsty's default for the parameter, the one place that default is written. The engine applies it
+ * below every other layer (schemaDefaults), so a role reads `v.name`, never `v.name ?? value`.
+ */
+const def = <T extends TSchema>(schema: T, value: Static<T>): Defaulted<T> => ({ ...schema, default: value }) as Defaulted<T>;
 
 const IPV4 = '(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])';
 const IPV4_EXACT = new RegExp(`^${IPV4}$`);
@@ -44,12 +63,14 @@ export const ROLE_NAME = '[a-z_][a-z0-9_]{0,62}';
 const RoleName = () => Str({ pattern: `^${ROLE_NAME}$`, description: 'a role name of lowercase letters, digits and _ (at most 63)' });
 /** A database name: a word of letters, digits, _ and - (pgbouncer's database.txt and pg_hba.conf take it unquoted). */
 export const DB_NAME = '[A-Za-z_][A-Za-z0-9_-]{0,62}';
-const DbName = () => Str({ pattern: `^${DB_NAME}$`, description: 'a database name of letters, digits, _ and - (at most 63, not starting with a digit or -)' });
+const DbName = () =>
+  Str({ pattern: `^${DB_NAME}$`, description: 'a database name of letters, digits, _ and - (at most 63, not starting with a digit or -)' });
 /** An optional reference to a role or a database: empty means none. */
 const OptionalName = (name: string, what: string) => Str({ pattern: `^(?:${name})?$`, description: `empty or ${what}` });
 /** One whitespace-separated field of an HBA line: no spaces, no # (a comment), no control characters. */
 export const HBA_FIELD = `^[^\\s#${LINE_BREAKING}]+$`;
-const HbaField = () => Str({ pattern: HBA_FIELD, description: 'one HBA field: no spaces, # or control characters, e.g. all, +dbrole_readonly, ${dbsu}' });
+const HbaField = () =>
+  Str({ pattern: HBA_FIELD, description: 'one HBA field: no spaces, # or control characters, e.g. all, +dbrole_readonly, ${dbsu}' });
 /** A word: no whitespace or control characters (paths, hosts, names that reach a command line). */
 export const WORD = `^[^\\s${LINE_BREAKING}]*$`;
 const Word = () => Str({ pattern: WORD, description: 'a word without spaces or control characters' });
@@ -58,6 +79,8 @@ const Int = (options?: IntegerOptions) => Type.Integer(options);
 const Count = () => Type.Integer({ minimum: 0 });
 const Port = () => Type.Integer({ minimum: 1, maximum: 65535 });
 const Ratio = () => Type.Number({ minimum: 0, maximum: 1 });
+/** A Prometheus duration such as 10s, as scrape intervals and rule intervals read it. */
+const Duration = () => Str({ pattern: '^[0-9]+(ms|s|m|h)$', description: 'a duration such as 10s, 500ms or 1m' });
 /**
  * A map whose keys reach a file or a command line: every key must match `pattern` (described as `keys`), since the
  * schema's value checks say nothing about keys and a key with a newline or `;` would add a line or a command.
@@ -121,12 +144,9 @@ export const PgUser = Type.Object({
 });
 export type PgUser = Static<typeof PgUser>;
 
-const PgSchemaItem = Type.Union([
-  Str(),
-  Type.Object({ name: Str(), owner: Type.Optional(Str()), state: Type.Optional(ObjectState()) }),
-]);
+const PgSchemaItem = Type.Union([Str(), Type.Object({ name: Str(), owner: Type.Optional(Str()), state: Type.Optional(ObjectState()) })]);
 
-const PgExtensionItem = Type.Union([
+export const PgExtensionItem = Type.Union([
   Str(),
   Type.Object({
     name: Str(),
@@ -135,6 +155,8 @@ const PgExtensionItem = Type.Union([
     state: Type.Optional(ObjectState()),
   }),
 ]);
+
+export type PgExtensionItem = Static<typeof PgExtensionItem>;
 
 /** One entry of pg_databases. */
 export const PgDatabase = Type.Object({
@@ -175,7 +197,20 @@ export type PgDatabase = Static<typeof PgDatabase>;
 /** The address aliases a rule's addr may name besides an IPv4 address with an optional /mask. */
 export const HBA_ADDR_ALIASES = ['local', 'localhost', 'admin', 'infra', 'cluster', 'intra', 'intranet', 'world', 'all'] as const;
 export const HBA_AUTH_METHODS = [
-  'pwd', 'ssl', 'sha', 'md5', 'ssl-md5', 'ssl-sha', 'cert', 'deny', 'reject', 'trust', 'ident', 'os', 'peer', 'scram-sha-256',
+  'pwd',
+  'ssl',
+  'sha',
+  'md5',
+  'ssl-md5',
+  'ssl-sha',
+  'cert',
+  'deny',
+  'reject',
+  'trust',
+  'ident',
+  'os',
+  'peer',
+  'scram-sha-256',
 ] as const;
 
 /** One entry of pg_hba_rules / pgb_hba_rules and their defaults. */
@@ -282,79 +317,85 @@ const RemotePg = Type.Object({
   pg_cluster: Str(),
   pg_seq: Count(),
   pg_host: Str(),
-  pg_port: Type.Optional(Port()),
-  pg_databases: Type.Optional(Type.Array(Type.Object({ name: Str() }))),
+  pg_port: def(Type.Optional(Port()), 5432),
+  pg_databases: def(Type.Optional(Type.Array(Type.Object({ name: Str() }))), []),
 });
 
 //------------------------------------------------------------------ parameters by module
 
 const NodeIdParams = {
   nodename: Str(),
-  node_cluster: Str(),
-  nodename_overwrite: Bool(),
-  nodename_exchange: Bool(),
-  node_id_from_pg: Bool(),
+  node_cluster: def(Str(), 'nodes'),
+  nodename_overwrite: def(Bool(), true),
+  nodename_exchange: def(Bool(), false),
+  node_id_from_pg: def(Bool(), true),
 };
 
 const NodeParams = {
-  node_write_etc_hosts: Bool(),
-  node_default_etc_hosts: StrList(),
-  node_etc_hosts: StrList(),
-  node_dns_method: Enum(['add', 'none', 'overwrite']),
-  node_dns_servers: StrList(),
-  node_dns_options: StrList(),
-  node_repo_modules: Str(),
-  node_repo_remove: Bool(),
-  node_packages: StrList(),
+  node_write_etc_hosts: def(Bool(), true),
+  node_default_etc_hosts: def(StrList(), ['${admin_ip} i.pigsty']),
+  node_etc_hosts: def(StrList(), []),
+  node_dns_method: def(Enum(['add', 'none', 'overwrite']), 'add'),
+  node_dns_servers: def(StrList(), ['${admin_ip}']),
+  node_dns_options: def(StrList(), ['options single-request-reopen timeout:1']),
+  node_repo_modules: def(Str(), 'local'),
+  node_repo_remove: def(Bool(), true),
+  node_packages: def(StrList(), ['openssh-server']),
   node_default_packages: StrList(),
-  node_uv_env: Str(),
-  node_pip_packages: Str(),
-  node_selinux_mode: Enum(['disabled', 'permissive', 'enforcing']),
-  node_firewall_mode: Enum(['off', 'none', 'zone']),
-  node_firewall_intranet: StrList(),
-  node_firewall_public_port: Type.Array(Port()),
-  node_disable_numa: Bool(),
-  node_disable_swap: Bool(),
-  node_static_network: Bool(),
-  node_disk_prefetch: Bool(),
-  node_kernel_modules: Type.Array(Str({ pattern: '^[A-Za-z0-9_-]+$', description: 'a kernel module name' })),
-  node_hugepage_count: Count(),
-  node_hugepage_ratio: Ratio(),
-  node_overcommit_ratio: Type.Number({ minimum: 0 }),
-  node_tune: Enum(['oltp', 'olap', 'tiny', 'crit', 'none']),
-  node_sysctl_params: NamedMap(SYSCTL_KEY, 'sysctl keys such as vm.swappiness', Type.Union([Str(), Type.Number()])),
-  node_data: Word(),
-  node_admin_enabled: Bool(),
-  node_admin_uid: Count(),
-  node_admin_username: Str({ pattern: '^[a-z_][a-z0-9_-]*$', description: 'a user name of lowercase letters, digits, _ and -' }),
-  node_admin_sudo: Enum(['all', 'nopass', 'limit']),
-  node_admin_ssh_exchange: Bool(),
-  node_admin_pk_current: Bool(),
-  node_admin_pk_list: StrList(),
-  node_aliases: NamedMap('^[A-Za-z0-9_][A-Za-z0-9_.:+@%-]*$', 'alias names (letters, digits and _ . : + @ % -)', Str()),
-  node_timezone: Str(),
-  node_ntp_enabled: Bool(),
-  node_ntp_servers: StrList(),
-  node_crontab_overwrite: Bool(),
-  node_crontab: StrList(),
+  node_uv_env: def(Str(), '/data/venv'),
+  node_pip_packages: def(Str(), ''),
+  node_selinux_mode: def(Enum(['disabled', 'permissive', 'enforcing']), 'permissive'),
+  node_firewall_mode: def(Enum(['off', 'none', 'zone']), 'none'),
+  node_firewall_intranet: def(StrList(), ['10.0.0.0/8', '192.168.0.0/16', '172.16.0.0/12']),
+  node_firewall_public_port: def(Type.Array(Port()), [22, 80, 443, 5432]),
+  node_disable_numa: def(Bool(), false),
+  node_disable_swap: def(Bool(), false),
+  node_static_network: def(Bool(), true),
+  node_disk_prefetch: def(Bool(), false),
+  node_kernel_modules: def(Type.Array(Str({ pattern: '^[A-Za-z0-9_-]+$', description: 'a kernel module name' })), [
+    'softdog',
+    'ip_vs',
+    'ip_vs_rr',
+    'ip_vs_wrr',
+    'ip_vs_sh',
+  ]),
+  node_hugepage_count: def(Count(), 0),
+  node_hugepage_ratio: def(Ratio(), 0),
+  node_overcommit_ratio: def(Type.Number({ minimum: 0 }), 0),
+  node_tune: def(Enum(['oltp', 'olap', 'tiny', 'crit', 'none']), 'oltp'),
+  node_sysctl_params: def(NamedMap(SYSCTL_KEY, 'sysctl keys such as vm.swappiness', Type.Union([Str(), Type.Number()])), {}),
+  node_data: def(Word(), '/data'),
+  node_admin_enabled: def(Bool(), true),
+  node_admin_uid: def(Count(), 88),
+  node_admin_username: def(Str({ pattern: '^[a-z_][a-z0-9_-]*$', description: 'a user name of lowercase letters, digits, _ and -' }), 'dba'),
+  node_admin_sudo: def(Enum(['all', 'nopass', 'limit']), 'nopass'),
+  node_admin_ssh_exchange: def(Bool(), true),
+  node_admin_pk_current: def(Bool(), true),
+  node_admin_pk_list: def(StrList(), []),
+  node_aliases: def(NamedMap('^[A-Za-z0-9_][A-Za-z0-9_.:+@%-]*$', 'alias names (letters, digits and _ . : + @ % -)', Str()), {}),
+  node_timezone: def(Str(), ''),
+  node_ntp_enabled: def(Bool(), true),
+  node_ntp_servers: def(StrList(), ['pool pool.ntp.org iburst']),
+  node_crontab_overwrite: def(Bool(), true),
+  node_crontab: def(StrList(), []),
 };
 
 const VipParams = {
-  vip_enabled: Bool(),
+  vip_enabled: def(Bool(), false),
   vip_address: Ipv4(),
   vip_vrid: Int({ minimum: 1, maximum: 254 }),
-  vip_role: Enum(['master', 'backup']),
-  vip_preempt: Bool(),
-  vip_interface: Word(),
+  vip_role: def(Enum(['master', 'backup']), 'backup'),
+  vip_preempt: def(Bool(), false),
+  vip_interface: def(Word(), 'eth0'),
   vip_dns_suffix: notImplemented('node_monitor', Str(), ''),
-  vip_auth_pass: Str(),
+  vip_auth_pass: def(Str(), ''),
   vip_exporter_port: notImplemented('node_monitor', Port(), 9650),
 };
 
 const NodeMonitorParams = {
-  node_exporter_enabled: Bool(),
-  node_exporter_port: Port(),
-  node_exporter_options: Str(),
+  node_exporter_enabled: def(Bool(), true),
+  node_exporter_port: def(Port(), 9100),
+  node_exporter_options: def(Str(), '--no-collector.softnet --no-collector.nvme --collector.tcpstat --collector.processes'),
   vector_enabled: notImplemented('node_monitor', Bool(), true),
   vector_clean: notImplemented('node_monitor', Bool(), false),
   vector_data: notImplemented('node_monitor', Str(), '/data/vector'),
@@ -364,30 +405,32 @@ const NodeMonitorParams = {
 };
 
 const HaproxyParams = {
-  haproxy_enabled: Bool(),
-  haproxy_clean: Bool(),
-  haproxy_reload: Bool(),
+  haproxy_enabled: def(Bool(), true),
+  haproxy_clean: def(Bool(), false),
+  haproxy_reload: def(Bool(), true),
   haproxy_auth_enabled: notImplemented('haproxy', Bool(), true),
-  haproxy_admin_username: Str(),
-  haproxy_admin_password: Str(),
-  haproxy_exporter_port: Port(),
-  haproxy_client_timeout: Str(),
-  haproxy_server_timeout: Str(),
-  haproxy_services: Type.Array(HaproxyService),
+  haproxy_admin_username: def(Str(), 'admin'),
+  haproxy_admin_password: def(Str(), 'pigsty'),
+  haproxy_exporter_port: def(Port(), 9101),
+  haproxy_client_timeout: def(Str(), '24h'),
+  haproxy_server_timeout: def(Str(), '24h'),
+  haproxy_services: def(Type.Array(HaproxyService), []),
 };
 
 const InfraParams = {
   version: notImplemented('infra', Str(), 'v4.0.0'),
   admin_ip: Ipv4(),
-  region: Str(),
+  region: def(Str(), 'default'),
   language: notImplemented('infra', Enum(['en', 'zh']), 'en'),
-  proxy_env: notImplemented('node', StrMap(), { no_proxy: 'localhost,127.0.0.1,10.0.0.0/8,192.168.0.0/16,*.pigsty,*.aliyun.com,mirrors.*,*.myqcloud.com,*.tsinghua.edu.cn' }),
-  ca_create: Bool(),
-  ca_cn: Str(),
-  cert_validity: Str({ pattern: '^[0-9]+d$', description: 'a number of days such as 7300d' }),
+  proxy_env: notImplemented('node', StrMap(), {
+    no_proxy: 'localhost,127.0.0.1,10.0.0.0/8,192.168.0.0/16,*.pigsty,*.aliyun.com,mirrors.*,*.myqcloud.com,*.tsinghua.edu.cn',
+  }),
+  ca_create: def(Bool(), true),
+  ca_cn: def(Str(), 'pigsty-ca'),
+  cert_validity: def(Str({ pattern: '^[0-9]+d$', description: 'a number of days such as 7300d' }), '7300d'),
   infra_seq: Count(),
   infra_portal: notImplemented('infra', Type.Record(Key(), PortalEntry), { home: { domain: 'i.pigsty' } }),
-  infra_data: notImplemented('infra', Str(), '/data/infra'),
+  infra_data: def(Str({ pattern: '^/[A-Za-z0-9_./-]+$', description: 'an absolute path of letters, digits and _ . / -' }), '/data/infra'),
   infra_services: notImplemented('infra', Type.Array(HomeLink)),
   infra_extra_services: notImplemented('infra', Type.Array(HomeLink), []),
   infra_packages: notImplemented('infra', StrList()),
@@ -417,31 +460,38 @@ const InfraParams = {
   certbot_options: notImplemented('infra', Str(), ''),
   dns_enabled: notImplemented('infra', Bool(), true),
   dns_port: notImplemented('infra', Port(), 53),
-  dns_records: notImplemented('infra', StrList(), ['${admin_ip} i.pigsty', '${admin_ip} m.pigsty supa.pigsty api.pigsty adm.pigsty cli.pigsty ddl.pigsty']),
-  vmetrics_enabled: notImplemented('infra', Bool(), true),
-  vmetrics_clean: notImplemented('infra', Bool(), false),
-  vmetrics_port: notImplemented('infra', Port(), 8428),
-  vmetrics_scrape_interval: notImplemented('infra', Str(), '10s'),
-  vmetrics_scrape_timeout: notImplemented('infra', Str(), '8s'),
-  vmetrics_options: notImplemented('infra', Str(), '-retentionPeriod=15d -promscrape.fileSDCheckInterval=5s'),
+  dns_records: notImplemented('infra', StrList(), [
+    '${admin_ip} i.pigsty',
+    '${admin_ip} m.pigsty supa.pigsty api.pigsty adm.pigsty cli.pigsty ddl.pigsty',
+  ]),
+  vmetrics_enabled: def(Bool(), true),
+  vmetrics_clean: def(Bool(), false),
+  vmetrics_port: def(Port(), 8428),
+  vmetrics_scrape_interval: def(Duration(), '10s'),
+  vmetrics_scrape_timeout: def(Duration(), '8s'),
+  vmetrics_options: def(Str(), '-retentionPeriod=15d -promscrape.fileSDCheckInterval=5s'),
   vlogs_enabled: notImplemented('infra', Bool(), true),
   vlogs_clean: notImplemented('infra', Bool(), false),
   vlogs_port: notImplemented('infra', Port(), 9428),
-  vlogs_options: notImplemented('infra', Str(), '-retentionPeriod=15d -retention.maxDiskSpaceUsageBytes=50GiB -insert.maxLineSizeBytes=1MB -search.maxQueryDuration=120s'),
+  vlogs_options: notImplemented(
+    'infra',
+    Str(),
+    '-retentionPeriod=15d -retention.maxDiskSpaceUsageBytes=50GiB -insert.maxLineSizeBytes=1MB -search.maxQueryDuration=120s',
+  ),
   vtraces_enabled: notImplemented('infra', Bool(), true),
   vtraces_clean: notImplemented('infra', Bool(), false),
   vtraces_port: notImplemented('infra', Port(), 10428),
   vtraces_options: notImplemented('infra', Str(), '-retentionPeriod=15d -retention.maxDiskSpaceUsageBytes=50GiB'),
-  vmalert_enabled: notImplemented('infra', Bool(), true),
-  vmalert_port: notImplemented('infra', Port(), 8880),
-  vmalert_options: notImplemented('infra', Str(), ''),
-  blackbox_enabled: notImplemented('infra', Bool(), true),
-  blackbox_port: notImplemented('infra', Port(), 9115),
-  blackbox_options: notImplemented('infra', Str(), ''),
-  alertmanager_enabled: notImplemented('infra', Bool(), true),
-  alertmanager_port: notImplemented('infra', Port(), 9059),
-  alertmanager_options: notImplemented('infra', Str(), ''),
-  exporter_metrics_path: Str(),
+  vmalert_enabled: def(Bool(), true),
+  vmalert_port: def(Port(), 8880),
+  vmalert_options: def(Str(), ''),
+  blackbox_enabled: def(Bool(), true),
+  blackbox_port: def(Port(), 9115),
+  blackbox_options: def(Str(), ''),
+  alertmanager_enabled: def(Bool(), true),
+  alertmanager_port: def(Port(), 9059),
+  alertmanager_options: def(Str(), ''),
+  exporter_metrics_path: def(Str({ pattern: '^/[A-Za-z0-9_./-]*$', description: 'an absolute URL path such as /metrics' }), '/metrics'),
   grafana_enabled: notImplemented('infra', Bool(), true),
   grafana_port: notImplemented('infra', Port(), 3000),
   grafana_clean: notImplemented('infra', Bool(), false),
@@ -454,15 +504,15 @@ const InfraParams = {
 
 const EtcdParams = {
   etcd_seq: Count(),
-  etcd_cluster: Str({ minLength: 1 }),
-  etcd_learner: Bool(),
-  etcd_data: Str(),
-  etcd_port: Port(),
-  etcd_peer_port: Port(),
-  etcd_init: Enum(['new', 'existing']),
-  etcd_election_timeout: Count(),
-  etcd_heartbeat_interval: Count(),
-  etcd_root_password: Str(),
+  etcd_cluster: def(Str({ minLength: 1 }), 'etcd'),
+  etcd_learner: def(Bool(), false),
+  etcd_data: def(Str(), '/data/etcd'),
+  etcd_port: def(Port(), 2379),
+  etcd_peer_port: def(Port(), 2380),
+  etcd_init: def(Enum(['new', 'existing']), 'new'),
+  etcd_election_timeout: def(Count(), 1000),
+  etcd_heartbeat_interval: def(Count(), 100),
+  etcd_root_password: def(Str(), 'Etcd.Root'),
   etcd_safeguard: notImplemented('etcd_remove', Bool(), false),
   etcd_rm_data: notImplemented('etcd_remove', Bool(), true),
   etcd_rm_pkg: notImplemented('etcd_remove', Bool(), false),
@@ -490,15 +540,11 @@ const MinioParams = {
     Type.Array(Type.Object({ name: Str({ minLength: 1 }), versioning: Type.Optional(Bool()), lock: Type.Optional(Bool()) })),
     [{ name: 'pgsql' }, { name: 'meta', versioning: true }, { name: 'data' }],
   ),
-  minio_users: notImplemented(
-    'minio',
-    Type.Array(Type.Object({ access_key: Str({ minLength: 1 }), secret_key: Str(), policy: Str() })),
-    [
-      { access_key: 'pgbackrest', secret_key: 'S3User.Backup', policy: 'pgsql' },
-      { access_key: 's3user_meta', secret_key: 'S3User.Meta', policy: 'meta' },
-      { access_key: 's3user_data', secret_key: 'S3User.Data', policy: 'data' },
-    ],
-  ),
+  minio_users: notImplemented('minio', Type.Array(Type.Object({ access_key: Str({ minLength: 1 }), secret_key: Str(), policy: Str() })), [
+    { access_key: 'pgbackrest', secret_key: 'S3User.Backup', policy: 'pgsql' },
+    { access_key: 's3user_meta', secret_key: 'S3User.Meta', policy: 'meta' },
+    { access_key: 's3user_data', secret_key: 'S3User.Data', policy: 'data' },
+  ]),
   minio_safeguard: notImplemented('minio_remove', Bool(), false),
   minio_rm_data: notImplemented('minio_remove', Bool(), true),
   minio_rm_pkg: notImplemented('minio_remove', Bool(), false),
@@ -511,123 +557,133 @@ const PgIdParams = {
   pg_upstream: Str(),
   pg_shard: Str(),
   pg_group: Count(),
-  pg_mode: Enum(['pgsql', 'citus', 'gpsql', 'mssql', 'mysql', 'ivory', 'polar', 'oracle', 'oriole', 'agens', 'pgtde', 'pgedge']),
-  pg_offline_query: Bool(),
-  pg_weight: Int({ minimum: 0, maximum: 255 }),
+  pg_mode: def(Enum(['pgsql', 'citus', 'gpsql', 'mssql', 'mysql', 'ivory', 'polar', 'oracle', 'oriole', 'agens', 'pgtde', 'pgedge']), 'pgsql'),
+  pg_offline_query: def(Bool(), false),
+  pg_weight: def(Int({ minimum: 0, maximum: 255 }), 100),
 };
 
 const PgBusinessParams = {
-  pg_users: Type.Array(PgUser),
-  pg_databases: Type.Array(PgDatabase),
-  pg_services: Type.Array(PgService),
-  pg_hba_rules: Type.Array(HbaRule),
-  pgb_hba_rules: Type.Array(HbaRule),
-  pg_crontab: StrList(),
-  pg_dbsu_password: Str(),
-  pg_replication_username: RoleName(),
-  pg_replication_password: Str(),
-  pg_admin_username: RoleName(),
-  pg_admin_password: Str(),
-  pg_monitor_username: RoleName(),
-  pg_monitor_password: Str(),
+  pg_users: def(Type.Array(PgUser), []),
+  pg_databases: def(Type.Array(PgDatabase), []),
+  pg_services: def(Type.Array(PgService), []),
+  pg_hba_rules: def(Type.Array(HbaRule), []),
+  pgb_hba_rules: def(Type.Array(HbaRule), []),
+  pg_crontab: def(StrList(), []),
+  pg_dbsu_password: def(Str(), ''),
+  pg_replication_username: def(RoleName(), 'replicator'),
+  pg_replication_password: def(Str(), 'DBUser.Replicator'),
+  pg_admin_username: def(RoleName(), 'dbuser_dba'),
+  pg_admin_password: def(Str(), 'DBUser.DBA'),
+  pg_monitor_username: def(RoleName(), 'dbuser_monitor'),
+  pg_monitor_password: def(Str(), 'DBUser.Monitor'),
 };
 
 const PgInstallParams = {
-  pg_dbsu: RoleName(),
-  pg_dbsu_uid: Count(),
-  pg_dbsu_sudo: Enum(['none', 'limit', 'all', 'nopass']),
-  pg_dbsu_home: Word(),
-  pg_dbsu_ssh_exchange: Bool(),
-  pg_version: Int({ minimum: 10, maximum: 99 }),
-  pg_bin_dir: Word(),
-  pg_log_dir: Word(),
-  pg_packages: StrList(),
-  pg_extensions: StrList(),
+  pg_dbsu: def(RoleName(), 'postgres'),
+  pg_dbsu_uid: def(Count(), 26),
+  pg_dbsu_sudo: def(Enum(['none', 'limit', 'all', 'nopass']), 'limit'),
+  pg_dbsu_home: def(Word(), '/var/lib/pgsql'),
+  pg_dbsu_ssh_exchange: def(Bool(), true),
+  pg_version: def(Int({ minimum: 10, maximum: 99 }), 18),
+  pg_bin_dir: def(Word(), '/usr/pgsql/bin'),
+  pg_log_dir: def(Word(), '/pg/log/postgres'),
+  pg_packages: def(StrList(), ['pgsql-main pgsql-common']),
+  pg_extensions: def(StrList(), []),
 };
 
 const PgBootstrapParams = {
-  pg_data: Word(),
-  pg_fs_main: Word(),
-  pg_fs_backup: Word(),
-  pg_storage_type: Enum(['SSD', 'HDD']),
-  pg_dummy_filesize: Str(),
-  pg_listen: Word(),
-  pg_port: Port(),
-  pg_localhost: Word(),
-  patroni_enabled: Bool(),
-  patroni_mode: Enum(['default', 'pause', 'remove']),
-  pg_namespace: Str({ pattern: '^/', description: 'an absolute etcd key prefix on one line, such as /pg' }),
-  patroni_port: Port(),
-  patroni_log_dir: Word(),
-  patroni_ssl_enabled: Bool(),
+  pg_data: def(Word(), '/pg/data'),
+  pg_fs_main: def(Word(), '/data/postgres'),
+  pg_fs_backup: def(Word(), '/data/backups'),
+  pg_storage_type: def(Enum(['SSD', 'HDD']), 'SSD'),
+  pg_dummy_filesize: def(Str(), '64MiB'),
+  pg_listen: def(Word(), '0.0.0.0'),
+  pg_port: def(Port(), 5432),
+  pg_localhost: def(Word(), '/var/run/postgresql'),
+  patroni_enabled: def(Bool(), true),
+  patroni_mode: def(Enum(['default', 'pause', 'remove']), 'default'),
+  pg_namespace: def(Str({ pattern: '^/', description: 'an absolute etcd key prefix on one line, such as /pg' }), '/pg'),
+  patroni_port: def(Port(), 8008),
+  patroni_log_dir: def(Word(), '/pg/log/patroni'),
+  patroni_ssl_enabled: def(Bool(), false),
   // A YAML 1.1 reader turns a bare `off` into false, and Pigsty's own inventories write it bare.
-  patroni_watchdog_mode: Type.Union([Enum(['off', 'automatic', 'required']), Type.Literal(false)]),
-  patroni_username: Str(),
-  patroni_password: Str(),
-  pg_etcd_password: Str(),
-  pg_primary_db: Str(),
-  pg_parameters: ParamMap(),
-  pg_files: StrList(),
-  pg_conf: Enum(['oltp.yml', 'olap.yml', 'tiny.yml', 'crit.yml']),
-  pg_max_conn: Type.Union([Type.Literal('auto'), Int({ minimum: 1 })]),
-  pg_shared_buffer_ratio: Ratio(),
-  pg_io_method: Enum(['auto', 'sync', 'worker', 'io_uring']),
-  pg_rto: Enum(['fast', 'norm', 'safe', 'wide']),
-  pg_rto_plan: NamedMap('^[A-Za-z0-9_-]+$', 'plan names of letters, digits, _ and -', RtoPlanRow),
-  pg_rpo: Count(),
-  pg_libs: Str(),
-  pg_delay: IntOrStr(),
-  pg_checksum: Bool(),
-  pg_encoding: Str(),
-  pg_locale: Str(),
-  pg_lc_collate: Str(),
-  pg_lc_ctype: Str(),
+  patroni_watchdog_mode: def(Type.Union([Enum(['off', 'automatic', 'required']), Type.Literal(false)]), 'off'),
+  patroni_username: def(Str(), 'postgres'),
+  patroni_password: def(Str(), 'Patroni.API'),
+  pg_etcd_password: def(Str(), ''),
+  pg_primary_db: def(Str(), 'postgres'),
+  pg_parameters: def(ParamMap(), {}),
+  pg_files: def(StrList(), []),
+  pg_conf: def(Enum(['oltp.yml', 'olap.yml', 'tiny.yml', 'crit.yml']), 'oltp.yml'),
+  pg_max_conn: def(Type.Union([Type.Literal('auto'), Int({ minimum: 1 })]), 'auto'),
+  pg_shared_buffer_ratio: def(Ratio(), 0.25),
+  pg_io_method: def(Enum(['auto', 'sync', 'worker', 'io_uring']), 'worker'),
+  pg_rto: def(Enum(['fast', 'norm', 'safe', 'wide']), 'norm'),
+  pg_rto_plan: def(NamedMap('^[A-Za-z0-9_-]+$', 'plan names of letters, digits, _ and -', RtoPlanRow), PG_RTO_PLAN),
+  pg_rpo: def(Count(), 1048576),
+  pg_libs: def(Str(), 'pg_stat_statements, auto_explain'),
+  pg_delay: def(IntOrStr(), 0),
+  pg_checksum: def(Bool(), true),
+  pg_encoding: def(Str(), 'UTF8'),
+  pg_locale: def(Str(), 'C'),
+  pg_lc_collate: def(Str(), 'C'),
+  pg_lc_ctype: def(Str(), 'C'),
   pgsodium_key: Str({ pattern: '^[0-9a-fA-F]{64}$', description: '64 hex digits' }),
   pgsodium_getkey_script: notImplemented('pgsql', Str(), 'pgsodium_getkey'),
 };
 
 const PgProvisionParams = {
-  pg_provision: Bool(),
-  pg_init: Str(),
-  pg_default_roles: Type.Array(PgUser),
-  pg_default_privileges: StrList(),
-  pg_default_schemas: StrList(),
-  pg_default_extensions: Type.Array(PgExtensionItem),
-  pg_reload: Bool(),
-  pg_default_hba_rules: Type.Array(HbaRule),
-  pgb_default_hba_rules: Type.Array(HbaRule),
+  pg_provision: def(Bool(), true),
+  pg_init: def(Str(), 'pg-init'),
+  pg_default_roles: def(Type.Array(PgUser), PG_DEFAULT_ROLES),
+  pg_default_privileges: def(StrList(), PG_DEFAULT_PRIVILEGES),
+  pg_default_schemas: def(StrList(), ['monitor']),
+  pg_default_extensions: def(Type.Array(PgExtensionItem), PG_DEFAULT_EXTENSIONS),
+  pg_reload: def(Bool(), true),
+  pg_default_hba_rules: def(Type.Array(HbaRule), PG_DEFAULT_HBA_RULES),
+  pgb_default_hba_rules: def(Type.Array(HbaRule), PGB_DEFAULT_HBA_RULES),
 };
 
 const PgBackrestParams = {
-  pgbackrest_enabled: Bool(),
-  pgbackrest_log_dir: Word(),
-  pgbackrest_method: Str({ minLength: 1 }),
-  pgbackrest_init_backup: Bool(),
-  pgbackrest_repo: NamedMap(
-    '^[A-Za-z0-9_][A-Za-z0-9_.-]*$',
-    'repository names',
-    NamedMap(PGBACKREST_OPTION, 'pgBackRest option names of lowercase letters, digits, _ and - (repo1-<name> with _ as -)', Scalar()),
+  pgbackrest_enabled: def(Bool(), true),
+  pgbackrest_log_dir: def(Word(), '/pg/log/pgbackrest'),
+  pgbackrest_method: def(Str({ minLength: 1 }), 'local'),
+  pgbackrest_init_backup: def(Bool(), true),
+  pgbackrest_repo: def(
+    NamedMap(
+      '^[A-Za-z0-9_][A-Za-z0-9_.-]*$',
+      'repository names',
+      NamedMap(PGBACKREST_OPTION, 'pgBackRest option names of lowercase letters, digits, _ and - (repo1-<name> with _ as -)', Scalar()),
+    ),
+    PGBACKREST_REPO,
   ),
 };
 
 const PgbouncerParams = {
-  pgbouncer_enabled: Bool(),
-  pgbouncer_port: Port(),
-  pgbouncer_log_dir: Word(),
-  pgbouncer_auth_query: Bool(),
-  pgbouncer_poolmode: PoolMode(),
-  pgbouncer_sslmode: Enum(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full']),
-  pgbouncer_ignore_param: Type.Array(Str({ pattern: '^[A-Za-z_][A-Za-z0-9_.]*$', description: 'a parameter name' })),
+  pgbouncer_enabled: def(Bool(), true),
+  pgbouncer_port: def(Port(), 6432),
+  pgbouncer_log_dir: def(Word(), '/pg/log/pgbouncer'),
+  pgbouncer_auth_query: def(Bool(), false),
+  pgbouncer_poolmode: def(PoolMode(), 'transaction'),
+  pgbouncer_sslmode: def(Enum(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full']), 'disable'),
+  pgbouncer_ignore_param: def(Type.Array(Str({ pattern: '^[A-Za-z_][A-Za-z0-9_.]*$', description: 'a parameter name' })), [
+    'extra_float_digits',
+    'application_name',
+    'TimeZone',
+    'DateStyle',
+    'IntervalStyle',
+    'search_path',
+  ]),
   pgbouncer_redirect_to: Word(),
 };
 
 const PgAccessParams = {
-  pg_service_provider: Str(),
-  pg_default_service_dest: Enum(['pgbouncer', 'postgres']),
-  pg_default_services: Type.Array(PgService),
-  pg_vip_enabled: Bool(),
-  pg_vip_address: Ipv4Cidr(),
-  pg_vip_interface: Word(),
+  pg_service_provider: def(Str(), ''),
+  pg_default_service_dest: def(Enum(['pgbouncer', 'postgres']), 'pgbouncer'),
+  pg_default_services: def(Type.Array(PgService), PG_DEFAULT_SERVICES),
+  pg_vip_enabled: def(Bool(), false),
+  pg_vip_address: def(Ipv4Cidr(), '127.0.0.1/24'),
+  pg_vip_interface: def(Word(), 'eth0'),
   pg_dns_suffix: notImplemented('pgsql', Str(), ''),
   pg_dns_target: notImplemented(
     'pgsql',
@@ -639,7 +695,11 @@ const PgAccessParams = {
 const PgMonitorParams = {
   pg_exporter_enabled: notImplemented('pg_monitor', Bool(), true),
   pg_exporter_config: notImplemented('pg_monitor', Str(), 'pg_exporter.yml'),
-  pg_exporter_cache_ttls: notImplemented('pg_monitor', Str({ pattern: '^[0-9]+(,[0-9]+)*$', description: 'comma separated seconds such as 1,10,60,300' }), '1,10,60,300'),
+  pg_exporter_cache_ttls: notImplemented(
+    'pg_monitor',
+    Str({ pattern: '^[0-9]+(,[0-9]+)*$', description: 'comma separated seconds such as 1,10,60,300' }),
+    '1,10,60,300',
+  ),
   pg_exporter_port: notImplemented('pg_monitor', Port(), 9630),
   pg_exporter_params: notImplemented('pg_monitor', Str(), 'sslmode=disable'),
   pg_exporter_url: notImplemented('pg_monitor', Str(), ''),
@@ -654,15 +714,15 @@ const PgMonitorParams = {
   pgbouncer_exporter_options: notImplemented('pg_monitor', Str(), ''),
   pgbackrest_exporter_enabled: notImplemented('pg_monitor', Bool(), true),
   pgbackrest_exporter_port: notImplemented('pg_monitor', Port(), 9854),
-  pgbackrest_exporter_options: notImplemented('pg_monitor', Str(), '--collect.interval=120 --log.level=info\n'),
+  pgbackrest_exporter_options: notImplemented('pg_monitor', Str(), '--collect.interval=120 --log.level=info'),
   pg_exporters: notImplemented('pg_exporters', Type.Record(Key(), RemotePg), {}),
 };
 
 const PgRemoveParams = {
-  pg_safeguard: Bool(),
-  pg_rm_data: Bool(),
-  pg_rm_backup: Bool(),
-  pg_rm_pkg: Bool(),
+  pg_safeguard: def(Bool(), false),
+  pg_rm_data: def(Bool(), true),
+  pg_rm_backup: def(Bool(), true),
+  pg_rm_pkg: def(Bool(), true),
 };
 
 const JuiceParams = {
@@ -689,32 +749,36 @@ const VibeParams = {
   npm_packages: notImplemented('vibe', StrList(), []),
 };
 
-/** Every Pigsty parameter (read by the roles, or marked not implemented yet), all optional (role defaults fill the gaps); unknown keys pass. */
-export const PigstyParams = Type.Partial(
-  Type.Object({
-    ...NodeIdParams,
-    ...NodeParams,
-    ...VipParams,
-    ...NodeMonitorParams,
-    ...HaproxyParams,
-    ...InfraParams,
-    ...EtcdParams,
-    ...MinioParams,
-    ...PgIdParams,
-    ...PgBusinessParams,
-    ...PgInstallParams,
-    ...PgBootstrapParams,
-    ...PgProvisionParams,
-    ...PgBackrestParams,
-    ...PgbouncerParams,
-    ...PgAccessParams,
-    ...PgMonitorParams,
-    ...PgRemoveParams,
-    ...JuiceParams,
-    ...VibeParams,
-  }),
-);
+const ALL_PARAMS = {
+  ...NodeIdParams,
+  ...NodeParams,
+  ...VipParams,
+  ...NodeMonitorParams,
+  ...HaproxyParams,
+  ...InfraParams,
+  ...EtcdParams,
+  ...MinioParams,
+  ...PgIdParams,
+  ...PgBusinessParams,
+  ...PgInstallParams,
+  ...PgBootstrapParams,
+  ...PgProvisionParams,
+  ...PgBackrestParams,
+  ...PgbouncerParams,
+  ...PgAccessParams,
+  ...PgMonitorParams,
+  ...PgRemoveParams,
+  ...JuiceParams,
+  ...VibeParams,
+};
+type AllParams = typeof ALL_PARAMS;
+/** Every Pigsty parameter (read by the roles, or marked not implemented yet), all optional in an inventory; unknown keys pass. */
+export const PigstyParams = Type.Partial(Type.Object(ALL_PARAMS));
+/** Parameters as an inventory or -e may set them: every one optional. */
 export type PigstyVars = Static<typeof PigstyParams>;
+type DefaultedName = { [K in keyof AllParams]: AllParams[K] extends { readonly [HAS_DEFAULT]: true } ? K : never }[keyof AllParams];
+/** Parameters as a role reads them: one declared with a default is always present (the engine applies it). */
+export type ParamVars = PigstyVars & { [K in DefaultedName]-?: Static<AllParams[K]> };
 
 /** Names of every declared parameter, sorted. */
 export function knownParams(): string[] {
@@ -783,3 +847,6 @@ export type PgFacts = Static<typeof PgFacts>;
 /** What a role may read beyond parameters: magic vars always, identity facts once node_id / pg_id ran. */
 export const PigstyFacts = Type.Composite([MagicVars, Type.Partial(NodeFacts), Type.Partial(PgFacts)]);
 export type PigstyFacts = Static<typeof PigstyFacts>;
+
+/** Every declared default as the engine applies it: what a host's parameters are when nothing else sets them. */
+export const PARAM_DEFAULTS = schemaDefaults(PigstyParams) as { [K in DefaultedName]: Static<AllParams[K]> };

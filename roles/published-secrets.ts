@@ -4,9 +4,8 @@ import type { Vars } from '../engine/inventory-types.ts';
 import { isSecretName } from '../engine/output/mask.ts';
 import { varContext, type CheckContext, type SemanticCheck } from '../engine/validate.ts';
 import type { YamlPath } from '../engine/yaml.ts';
-import { etcd } from './etcd/role.ts';
-import { haproxy } from './haproxy/role.ts';
-import { PGSQL_DEFAULTS } from './pgsql/defaults.ts';
+import { NOT_IMPLEMENTED } from '../engine/schema.ts';
+import { PigstyParams } from './params.ts';
 
 /**
  * The secrets Pigsty publishes in its roles' defaults and its example configurations (conf/*.yml): whoever has read
@@ -64,13 +63,18 @@ const inventoryPublished: SemanticCheck = (ctx) => {
 const isPgHost = (v: Vars): boolean => v.pg_cluster !== undefined;
 const unset = (v: Vars, name: string): boolean => v[name] === undefined || v[name] === '';
 
-/** Role defaults that are published secrets, with the hosts whose roles read them. */
-const ROLE_DEFAULTS: { defaults: Vars; applies: (v: Vars, host: string, ctx: CheckContext) => boolean }[] = [
-  { defaults: PGSQL_DEFAULTS, applies: isPgHost },
+/** Which hosts read a parameter's declared default, by the module its name belongs to (any other: every host). */
+const READERS: { names: RegExp; applies: (v: Vars, host: string, ctx: CheckContext) => boolean }[] = [
+  { names: /^(pg|patroni)_/, applies: isPgHost },
   // PostgreSQL hosts log in to etcd as root to create their cluster's account.
-  { defaults: etcd.defaults ?? {}, applies: (v, host, ctx) => isPgHost(v) || hostsOf(ctx.inv, 'etcd').includes(host) },
-  { defaults: haproxy.defaults ?? {}, applies: (v) => v.haproxy_enabled !== false },
+  { names: /^etcd_/, applies: (v, host, ctx) => isPgHost(v) || hostsOf(ctx.inv, 'etcd').includes(host) },
+  { names: /^haproxy_/, applies: (v) => v.haproxy_enabled !== false },
 ];
+
+/** Parameters a role reads whose declared default is a published secret. */
+const PUBLISHED_DEFAULTS: string[] = Object.entries(PigstyParams.properties)
+  .filter(([name, s]) => !(NOT_IMPLEMENTED in s) && isSecretName(name) && typeof s.default === 'string' && PUBLISHED_SECRETS.has(s.default))
+  .map(([name]) => name);
 
 /** Secrets a role derives from names anyone can read in the inventory, when the inventory sets none. */
 const DERIVED: { name: string; how: string; applies: (v: Vars) => boolean }[] = [
@@ -83,20 +87,22 @@ const DERIVED: { name: string; how: string; applies: (v: Vars) => boolean }[] = 
 function unsetAdvisory(ctx: CheckContext, name: string, hosts: string[], why: string): Advisory {
   const place = ctx.inv.locate(['all', 'vars']) ? ['all', 'vars'] : ['all'];
   const loc = ctx.inv.locate(place);
-  return new Advisory(`${name} is not set for ${someHosts(hosts)}: ${why}`, { file: loc?.file ?? ctx.inv.file, line: loc?.line, column: loc?.column, path: place.join('.') }, `${name} set to a secret of your own`);
+  return new Advisory(
+    `${name} is not set for ${someHosts(hosts)}: ${why}`,
+    { file: loc?.file ?? ctx.inv.file, line: loc?.line, column: loc?.column, path: place.join('.') },
+    `${name} set to a secret of your own`,
+  );
 }
 
 const roleDefaultPublished: SemanticCheck = (ctx) => {
   const found: Advisory[] = [];
-  for (const { defaults, applies } of ROLE_DEFAULTS) {
-    for (const [name, value] of Object.entries(defaults)) {
-      if (!isSecretName(name) || typeof value !== 'string' || !PUBLISHED_SECRETS.has(value)) continue;
-      const hosts = [...ctx.selected].filter((h) => {
-        const v = ctx.hostVars.get(h) ?? {};
-        return applies(v, h, ctx) && unset(v, name);
-      });
-      if (hosts.length) found.push(unsetAdvisory(ctx, name, hosts, "the role's default is Pigsty's published one"));
-    }
+  for (const name of PUBLISHED_DEFAULTS) {
+    const applies = READERS.find((r) => r.names.test(name))?.applies ?? (() => true);
+    const hosts = [...ctx.selected].filter((h) => {
+      const v = ctx.hostVars.get(h) ?? {};
+      return applies(v, h, ctx) && unset(v, name);
+    });
+    if (hosts.length) found.push(unsetAdvisory(ctx, name, hosts, "the role's default is Pigsty's published one"));
   }
   for (const { name, how, applies } of DERIVED) {
     const hosts = [...ctx.selected].filter((h) => {

@@ -1,4 +1,4 @@
-import type { PigstyFacts, PigstyVars } from './params.ts';
+import type { ParamVars, PigstyFacts } from './params.ts';
 
-/** What every role reads: inventory parameters, identity facts, and the magic vars the engine supplies. */
-export type RoleVars = PigstyVars & PigstyFacts & { hostvars: Record<string, PigstyVars & PigstyFacts> };
+/** What every role reads: parameters (declared defaults applied), identity facts, and the magic vars the engine supplies. */
+export type RoleVars = ParamVars & PigstyFacts & { hostvars: Record<string, ParamVars & PigstyFacts> };

@@ -90,7 +90,13 @@ export class KnownHosts {
 
   /** Key types recorded for a host, to offer the server only those during key exchange. */
   typesFor(host: string, port: number): string[] {
-    return [...new Set(this.keysFor(host, port).filter((k) => !k.revoked).map((k) => k.type))];
+    return [
+      ...new Set(
+        this.keysFor(host, port)
+          .filter((k) => !k.revoked)
+          .map((k) => k.type),
+      ),
+    ];
   }
 
   /** Compare a presented key with what the file records for the host. */
@@ -109,7 +115,13 @@ export class KnownHosts {
    * the file knows the host under neither its address nor its inventory name (and a key recorded under the name
    * is checked as one under the address is): a new key is never trusted over one the file holds.
    */
-  decide(address: string, name: string, port: number, blob: Buffer, trustNew: boolean): { accept: true } | { accept: false; verdict: HostKeyVerdict; host: string } {
+  decide(
+    address: string,
+    name: string,
+    port: number,
+    blob: Buffer,
+    trustNew: boolean,
+  ): { accept: true } | { accept: false; verdict: HostKeyVerdict; host: string } {
     const verdict = this.verify(address, port, blob);
     if (verdict.kind === 'match') return { accept: true };
     if (verdict.kind !== 'unknown' || !trustNew) return { accept: false, verdict, host: address };

@@ -109,6 +109,8 @@ export function passwordProblem(password: string): string | undefined {
  * (not allowed, or too many attempts). Names the variable, never the value.
  */
 export function refusedMessage(loginUser: string, becomeUser: string, askedAgain: boolean): string {
-  const what = askedAgain ? `sudo refused the become password (ansible_become_password) of ${loginUser}` : `sudo failed for ${loginUser} once given the become password (ansible_become_password)`;
+  const what = askedAgain
+    ? `sudo refused the become password (ansible_become_password) of ${loginUser}`
+    : `sudo failed for ${loginUser} once given the become password (ansible_become_password)`;
   return `${what}, becoming ${becomeUser}; not tried again on this host`;
 }

@@ -296,7 +296,9 @@ class SshConnection implements Connection {
     const stdin = Buffer.from(options.stdin ?? '');
     const become = options.become;
     return this.limit(() =>
-      needsSudo(this.user, become) ? this.runAs(command, become, stdin, options.timeoutMs) : this.onShell((shell) => shell.run(command, stdin, options.timeoutMs)),
+      needsSudo(this.user, become)
+        ? this.runAs(command, become, stdin, options.timeoutMs)
+        : this.onShell((shell) => shell.run(command, stdin, options.timeoutMs)),
     );
   }
 
@@ -373,12 +375,7 @@ class SshConnection implements Connection {
   async upload(content: Buffer, remotePath: string, mode = 0o600): Promise<void> {
     this.sftp ??= new Promise((resolve, reject) => this.client.sftp((e, s) => (e ? reject(e) : resolve(s))));
     const sftp = await this.sftp;
-    await this.limit(
-      () =>
-        new Promise<void>((resolve, reject) =>
-          sftp.writeFile(remotePath, content, { mode }, (e) => (e ? reject(e) : resolve())),
-        ),
-    );
+    await this.limit(() => new Promise<void>((resolve, reject) => sftp.writeFile(remotePath, content, { mode }, (e) => (e ? reject(e) : resolve()))));
   }
 
   async close(): Promise<void> {

@@ -50,10 +50,26 @@ export function formatResult(e: TaskResultEvent, style: Style): string[] {
   ].join('  ');
   const lines = [head];
   if (e.summary && e.status !== 'failed') lines.push(`           ${printable(e.summary)}`);
-  if (e.msg) lines.push(...printable(e.msg).split('\n').map((l) => `           ${paint(l, 31, style)}`));
-  if (e.exception) lines.push(...printable(e.exception).split('\n').map((l) => `           ${l}`));
+  if (e.msg)
+    lines.push(
+      ...printable(e.msg)
+        .split('\n')
+        .map((l) => `           ${paint(l, 31, style)}`),
+    );
+  if (e.exception)
+    lines.push(
+      ...printable(e.exception)
+        .split('\n')
+        .map((l) => `           ${l}`),
+    );
   for (const w of e.warnings ?? []) lines.push(`           ${paint(`warning: ${printable(w)}`, 35, style)}`);
-  for (const d of e.diff ?? []) lines.push(...printable(d).trimEnd().split('\n').map((l) => colorDiffLine(l, style)));
+  for (const d of e.diff ?? [])
+    lines.push(
+      ...printable(d)
+        .trimEnd()
+        .split('\n')
+        .map((l) => colorDiffLine(l, style)),
+    );
   return lines;
 }
 

@@ -71,7 +71,10 @@ export class Masker {
     const parts = lines.length > 1 ? [value, ...lines.filter((l) => l.length >= 4 && /[A-Za-z0-9]/.test(l))] : [value];
     const doubled = (p: string) => [p.replace(/'/g, "''"), p.replace(/\\/g, '\\\\').replace(/'/g, "''")];
     // JSON with non-ASCII escaped (as Python's json.dumps and the templates' to_json write it), and a .pgpass field.
-    const ascii = (p: string) => JSON.stringify(p).slice(1, -1).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    const ascii = (p: string) =>
+      JSON.stringify(p)
+        .slice(1, -1)
+        .replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
     const pgpass = (p: string) => p.replace(/\\/g, '\\\\').replace(/:/g, '\\:');
     for (const form of parts.flatMap((p) => [p, JSON.stringify(p).slice(1, -1), shq(p), ...doubled(p), ascii(p), pgpass(p)])) {
       if (form.trim() === '' || this.forms.has(form)) continue;
@@ -116,7 +119,13 @@ export class Masker {
     const out = text.replace(URL_USERINFO, `$1${MASK}@`);
     if (this.forms.size === 0) return out;
     // Longest first, so a secret that contains another is replaced whole.
-    this.pattern ??= new RegExp([...this.forms].sort((a, b) => b.length - a.length).map(patternOf).join('|'), 'g');
+    this.pattern ??= new RegExp(
+      [...this.forms]
+        .sort((a, b) => b.length - a.length)
+        .map(patternOf)
+        .join('|'),
+      'g',
+    );
     return out.replace(this.pattern, MASK);
   }
 

@@ -1,10 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { shq } from '../../engine/shell-quote.ts';
-import { dsl, type TaskItem, type TaskResult } from '../../engine/dsl.ts';
-import { shell } from '../../modules/shell.ts';
 import { isIpv4 } from '../params.ts';
-import type { RoleVars } from '../vars.ts';
 
 /**
  * The controller's PKI: files/pki at the repository root, as Pigsty keeps it next to its playbooks. The CA lives in
@@ -21,6 +18,12 @@ export const CA_CRT = `${CA_DIR}/ca.crt`;
  * write fail with EPIPE, which the local connection does not handle. Draining stdin keeps the command alive until then.
  */
 export const DRAIN_STDIN = 'cat >/dev/null';
+
+/**
+ * Task options of the ca role's steps: each happens once, on the controller, as the user running the playbook. Whether
+ * a step is needed is decided in its `when`, from the controller's files (so check mode reports exactly what would be done).
+ */
+export const onController = { delegate_to: 'localhost', run_once: true, become: false } as const;
 
 /** Directories under files/pki and their modes (Pigsty v4.0's set). */
 export const PKI_DIRS: readonly { path: string; mode: string }[] = [
@@ -70,9 +73,9 @@ export function normalizeSans(sans: string[]): string[] {
   return [...new Set(out)].sort();
 }
 
-/** The days of a validity such as Pigsty's cert_validity '7300d'. */
-export function validityDays(validity: string | undefined): number {
-  const m = /^([0-9]+)d$/.exec(validity ?? '7300d');
+/** The days of a validity such as Pigsty's cert_validity '7300d': every leaf certificate (etcd, pgsql, ...) is issued for these. */
+export function validityDays(validity: string): number {
+  const m = /^([0-9]+)d$/.exec(validity);
   if (!m || Number(m[1]) < 1) throw new Error(`cert_validity "${validity}" is not a number of days such as 7300d`);
   return Number(m[1]);
 }
@@ -147,38 +150,4 @@ export function issueScript(spec: CertSpec, days: number, root = PKI_DIR): strin
     'mv -f "$work/csr" "$csr"',
     'mv -f "$work/crt" "$crt"',
   ].join('\n');
-}
-
-type CertVars = RoleVars & { pki_cert_probe?: TaskResult };
-
-/**
- * Tasks that issue one leaf certificate per host, signed by the Pigsty CA on the controller (files/pki/ca), as
- * Pigsty's etcd and pgsql roles do with openssl_privatekey / openssl_csr / openssl_certificate (ownca):
- *
- *   ...issueCert((v) => ({ dir: 'etcd', name: `${v.etcd_cluster}-${v.etcd_seq}`, cn: ..., sans: ['DNS:localhost', 'IP:127.0.0.1', `IP:${v.inventory_hostname}`] }),
- *                { tags: ['etcd_cert', 'etcd_cert_issue'] })
- *
- * The key (RSA 2048, 0600) is files/pki/<dir>/<key ?? name>.key, made once and kept; the certificate
- * files/pki/<dir>/<name>.crt (serverAuth + clientAuth, valid `cert_validity` days) is (re)issued only when it is
- * missing, not signed by the current CA, not for that key, or names another CN or SAN set, so a re-run changes
- * nothing. Both tasks run on the controller (delegate_to localhost, without become); the first only reads (it runs
- * in check mode too) and the second reports in check mode what it would issue. Copy the files to the node with
- * copy `src: certPaths(spec).crt` (and CA_CRT) afterwards. Run the CA role (or the CA play) first.
- */
-export function issueCert(spec: (v: RoleVars) => CertSpec, options: { tags?: string[]; when?: (v: RoleVars) => boolean } = {}): TaskItem<RoleVars>[] {
-  const { task } = dsl<CertVars>();
-  const local = { delegate_to: 'localhost', become: false, ...(options.when ? { when: options.when } : {}), ...(options.tags ? { tags: options.tags } : {}) };
-  const items = [
-    task('check the certificate on the controller', shell, (v) => ({ cmd: certProbeScript(spec(v)) }), {
-      ...local,
-      check_mode: false,
-      changed_when: () => false,
-      register: 'pki_cert_probe',
-    }),
-    task('issue the certificate with the Pigsty CA', shell, (v) => ({ cmd: issueScript(spec(v), validityDays(v.cert_validity)) }), {
-      ...local,
-      when: (v) => (options.when ? options.when(v) : true) && certOutdated(v.pki_cert_probe?.stdout ?? '', spec(v)) !== undefined,
-    }),
-  ];
-  return items as TaskItem<RoleVars>[];
 }

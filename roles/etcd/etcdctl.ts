@@ -1,13 +1,16 @@
 // Shell for etcdctl 3.4 on a member: TLS from /etc/etcd, passwords only on standard input (never in a command
 // line another user could read in ps), and probes that print key=value lines for the tasks to decide on.
 import { shq } from '../../engine/shell-quote.ts';
+import type { ParamVars } from '../params.ts';
 
 /** The TLS files every member has; clients must present a certificate (mutual TLS). */
 export const ETCD_TLS = { cacert: '/etc/etcd/ca.crt', cert: '/etc/etcd/server.crt', key: '/etc/etcd/server.key' } as const;
 
 /** Lines that point etcdctl at `endpoints` with this member's certificate. */
 export function etcdctlEnv(endpoints: string): string[] {
-  return [`export ETCDCTL_API=3 ETCDCTL_ENDPOINTS=${shq(endpoints)} ETCDCTL_CACERT=${ETCD_TLS.cacert} ETCDCTL_CERT=${ETCD_TLS.cert} ETCDCTL_KEY=${ETCD_TLS.key}`];
+  return [
+    `export ETCDCTL_API=3 ETCDCTL_ENDPOINTS=${shq(endpoints)} ETCDCTL_CACERT=${ETCD_TLS.cacert} ETCDCTL_CERT=${ETCD_TLS.cert} ETCDCTL_KEY=${ETCD_TLS.key}`,
+  ];
 }
 
 /** Read the root password from the first line of stdin and log in as root with it. */
@@ -15,7 +18,14 @@ export const READ_ROOT = ['IFS= read -r root_pass || true; export ETCDCTL_USER="
 
 /** etcdctl reads passwords with Scanf("%s"): whitespace would cut them, so refuse such passwords up front. */
 export function checkPassword(what: string, password: string): void {
-  if (password === '' || /\s/.test(password)) throw new Error(`${what} must be non-empty and without whitespace (etcdctl reads passwords as one word)`);
+  if (password === '' || /\s/.test(password))
+    throw new Error(`${what} must be non-empty and without whitespace (etcdctl reads passwords as one word)`);
+}
+
+/** The root password as the scripts read it: the first line of stdin. */
+export function rootSecret(v: Pick<ParamVars, 'etcd_root_password'>): string {
+  checkPassword('etcd_root_password', v.etcd_root_password);
+  return `${v.etcd_root_password}\n`;
 }
 
 /** Parse key=value lines (the probes' output); later keys win, other lines are ignored. */

@@ -6,6 +6,9 @@ import { stampCommand } from '../reloads.ts';
 export const HAPROXY_CFG = '/etc/haproxy/haproxy.cfg';
 export const HAPROXY_CONF_DIR = '/etc/haproxy/conf.d';
 
+/** The unit this role installs in place of the package's. */
+export const HAPROXY_UNIT = '/etc/systemd/system/haproxy.service';
+
 /** The config check the unit runs before (re)starting: haproxy.cfg plus every conf.d/*.cfg. */
 export const HAPROXY_CHECK = ['/usr/sbin/haproxy', '-c', '-q', '-f', HAPROXY_CFG, '-f', HAPROXY_CONF_DIR];
 
@@ -17,6 +20,23 @@ export const HAPROXY_RELOAD = `systemctl reload-or-restart haproxy && ${stampCom
 
 /** HAProxy's admin socket, as haproxy.cfg.hbs declares it. */
 export const HAPROXY_SOCKET = '/run/haproxy.sock';
+
+/** Pigsty's global maxconn. */
+export const HAPROXY_MAXCONN = 65535;
+
+/**
+ * The global maxconn for a node whose services may open at most `hardNofile` files (systemd's own hard limit, which
+ * caps the unit's LimitNOFILE): HAProxy needs about two descriptors per connection and refuses to start otherwise.
+ * Pigsty's 65535 where the limit allows it (VMs, bare metal); less in containers with a low limit.
+ */
+export function haproxyMaxconn(hardNofile: string | undefined): number {
+  const limit = hardNofile === undefined || hardNofile === 'unlimited' ? Infinity : Number(hardNofile);
+  if (!Number.isFinite(limit) || limit <= 0) return HAPROXY_MAXCONN;
+  return Math.max(100, Math.min(HAPROXY_MAXCONN, Math.floor((limit - 200) / 2)));
+}
+
+/** A value for haproxy.cfg as one double-quoted word: HAProxy expands $VARS and escapes inside double quotes. */
+export const cfgQuote = (value: string): string => `"${value.replace(/[\\"$]/g, '\\$&')}"`;
 
 /**
  * A shell script that waits until every server of the proxies named `<prefix>*` has a settled health: UP with a
@@ -43,7 +63,8 @@ export function settleScript(prefix: string, timeout: number): string {
 }
 
 /** Pigsty's default-server line for a service that gives none. */
-export const DEFAULT_SERVER = 'inter 3s fastinter 1s downinter 5s rise 3 fall 3 on-marked-down shutdown-sessions slowstart 30s maxconn 3000 maxqueue 128 weight 100';
+export const DEFAULT_SERVER =
+  'inter 3s fastinter 1s downinter 5s rise 3 fall 3 on-marked-down shutdown-sessions slowstart 30s maxconn 3000 maxqueue 128 weight 100';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
 

@@ -1,5 +1,6 @@
-import type { HbaRule, PgUser, PigstyVars } from '../params.ts';
-import { PG_RTO_PLAN } from './rto.ts';
+import type { HbaRule, PgExtensionItem, PgService, PgUser } from '../params.ts';
+
+// Pigsty's default lists, too long to write inline where roles/params.ts declares their parameters.
 
 /** Pigsty's default roles and users of every cluster (pg_default_roles). */
 export const PG_DEFAULT_ROLES: PgUser[] = [
@@ -9,7 +10,15 @@ export const PG_DEFAULT_ROLES: PgUser[] = [
   { name: 'dbrole_admin', login: false, roles: ['pg_monitor', 'dbrole_readwrite'], comment: 'role for object creation' },
   { name: 'postgres', superuser: true, comment: 'system superuser' },
   { name: 'replicator', replication: true, roles: ['pg_monitor', 'dbrole_readonly'], comment: 'system replicator' },
-  { name: 'dbuser_dba', superuser: true, roles: ['dbrole_admin'], pgbouncer: true, pool_mode: 'session', pool_connlimit: 16, comment: 'pgsql admin user' },
+  {
+    name: 'dbuser_dba',
+    superuser: true,
+    roles: ['dbrole_admin'],
+    pgbouncer: true,
+    pool_mode: 'session',
+    pool_connlimit: 16,
+    comment: 'pgsql admin user',
+  },
   {
     name: 'dbuser_monitor',
     roles: ['pg_monitor', 'dbrole_readonly'],
@@ -43,7 +52,7 @@ export const PG_DEFAULT_PRIVILEGES: string[] = [
 ];
 
 /** Extensions created in template1 and postgres (pg_default_extensions). */
-export const PG_DEFAULT_EXTENSIONS: NonNullable<PigstyVars['pg_default_extensions']> = [
+export const PG_DEFAULT_EXTENSIONS: PgExtensionItem[] = [
   { name: 'pg_stat_statements', schema: 'monitor' },
   { name: 'pgstattuple', schema: 'monitor' },
   { name: 'pg_buffercache', schema: 'monitor' },
@@ -88,155 +97,42 @@ export const PGB_DEFAULT_HBA_RULES: HbaRule[] = [
   { user: 'all', db: 'all', addr: 'intra', auth: 'pwd', title: 'allow all user intra access with pwd', order: 400 },
 ];
 
-/**
- * Pigsty's pgsql role defaults (roles/pgsql/defaults/main.yml, v4.0), with the parameters of other modules it
- * reads. Debian differences are applied where they are read (pg_dbsu_uid 543 on deb, the /usr/lib/postgresql home).
- */
-export const PGSQL_DEFAULTS = {
-  // business objects and credentials
-  pg_users: [],
-  pg_databases: [],
-  pg_services: [],
-  pg_hba_rules: [],
-  pgb_hba_rules: [],
-  pg_crontab: [],
-  pg_dbsu_password: '',
-  pg_replication_username: 'replicator',
-  pg_replication_password: 'DBUser.Replicator',
-  pg_admin_username: 'dbuser_dba',
-  pg_admin_password: 'DBUser.DBA',
-  pg_monitor_username: 'dbuser_monitor',
-  pg_monitor_password: 'DBUser.Monitor',
-  // install
-  pg_dbsu: 'postgres',
-  pg_dbsu_uid: 26,
-  pg_dbsu_sudo: 'limit',
-  pg_dbsu_home: '/var/lib/pgsql',
-  pg_dbsu_ssh_exchange: true,
-  pg_version: 18,
-  pg_bin_dir: '/usr/pgsql/bin',
-  pg_log_dir: '/pg/log/postgres',
-  pg_packages: ['pgsql-main pgsql-common'],
-  pg_extensions: [],
-  // bootstrap
-  pg_data: '/pg/data',
-  pg_fs_main: '/data/postgres',
-  pg_fs_backup: '/data/backups',
-  pg_storage_type: 'SSD',
-  pg_dummy_filesize: '64MiB',
-  pg_listen: '0.0.0.0',
-  pg_port: 5432,
-  pg_localhost: '/var/run/postgresql',
-  patroni_enabled: true,
-  patroni_mode: 'default',
-  pg_namespace: '/pg',
-  patroni_port: 8008,
-  patroni_log_dir: '/pg/log/patroni',
-  patroni_ssl_enabled: false,
-  patroni_watchdog_mode: 'off',
-  patroni_username: 'postgres',
-  patroni_password: 'Patroni.API',
-  pg_etcd_password: '',
-  pg_primary_db: 'postgres',
-  pg_parameters: {},
-  pg_files: [],
-  pg_conf: 'oltp.yml',
-  pg_max_conn: 'auto',
-  pg_shared_buffer_ratio: 0.25,
-  pg_io_method: 'worker',
-  pg_rto: 'norm',
-  pg_rto_plan: PG_RTO_PLAN,
-  pg_rpo: 1048576,
-  pg_libs: 'pg_stat_statements, auto_explain',
-  pg_delay: 0,
-  pg_checksum: true,
-  pg_encoding: 'UTF8',
-  pg_locale: 'C',
-  pg_lc_collate: 'C',
-  pg_lc_ctype: 'C',
-  // provision
-  pg_provision: true,
-  pg_init: 'pg-init',
-  pg_default_roles: PG_DEFAULT_ROLES,
-  pg_default_privileges: PG_DEFAULT_PRIVILEGES,
-  pg_default_schemas: ['monitor'],
-  pg_default_extensions: PG_DEFAULT_EXTENSIONS,
-  pg_reload: true,
-  pg_default_hba_rules: PG_DEFAULT_HBA_RULES,
-  pgb_default_hba_rules: PGB_DEFAULT_HBA_RULES,
-  // backup
-  pgbackrest_enabled: true,
-  pgbackrest_log_dir: '/pg/log/pgbackrest',
-  pgbackrest_method: 'local',
-  pgbackrest_init_backup: true,
-  pgbackrest_repo: {
-    local: { path: '/pg/backup', retention_full_type: 'count', retention_full: 2 },
-    minio: {
-      type: 's3',
-      s3_endpoint: 'sss.pigsty',
-      s3_region: 'us-east-1',
-      s3_bucket: 'pgsql',
-      s3_key: 'pgbackrest',
-      s3_key_secret: 'S3User.Backup',
-      s3_uri_style: 'path',
-      path: '/pgbackrest',
-      storage_port: 9000,
-      storage_ca_file: '/etc/pki/ca.crt',
-      block: 'y',
-      bundle: 'y',
-      bundle_limit: '20MiB',
-      bundle_size: '128MiB',
-      cipher_type: 'aes-256-cbc',
-      cipher_pass: 'pgBackRest',
-      retention_full_type: 'time',
-      retention_full: 14,
-    },
+/** Pigsty's default services of every cluster (pg_default_services), each a haproxy frontend on every member. */
+export const PG_DEFAULT_SERVICES: PgService[] = [
+  { name: 'primary', port: 5433, dest: 'default', check: '/primary', selector: '[]' },
+  { name: 'replica', port: 5434, dest: 'default', check: '/read-only', selector: '[]', backup: '[? pg_role == `primary` || pg_role == `offline` ]' },
+  { name: 'default', port: 5436, dest: 'postgres', check: '/primary', selector: '[]' },
+  {
+    name: 'offline',
+    port: 5438,
+    dest: 'postgres',
+    check: '/replica',
+    selector: '[? pg_role == `offline` || pg_offline_query ]',
+    backup: '[? pg_role == `replica` && !pg_offline_query]',
   },
-  // access
-  pgbouncer_enabled: true,
-  pgbouncer_port: 6432,
-  pgbouncer_log_dir: '/pg/log/pgbouncer',
-  pgbouncer_auth_query: false,
-  pgbouncer_poolmode: 'transaction',
-  pgbouncer_sslmode: 'disable',
-  pgbouncer_ignore_param: ['extra_float_digits', 'application_name', 'TimeZone', 'DateStyle', 'IntervalStyle', 'search_path'],
-  pg_weight: 100,
-  // pg_id's defaults, repeated: deploy's PGSQL INIT play runs pgsql without pg_id, and role defaults are per play.
-  pg_mode: 'pgsql',
-  pg_offline_query: false,
-  pg_service_provider: '',
-  pg_default_service_dest: 'pgbouncer',
-  pg_default_services: [
-    { name: 'primary', port: 5433, dest: 'default', check: '/primary', selector: '[]' },
-    { name: 'replica', port: 5434, dest: 'default', check: '/read-only', selector: '[]', backup: '[? pg_role == `primary` || pg_role == `offline` ]' },
-    { name: 'default', port: 5436, dest: 'postgres', check: '/primary', selector: '[]' },
-    {
-      name: 'offline',
-      port: 5438,
-      dest: 'postgres',
-      check: '/replica',
-      selector: '[? pg_role == `offline` || pg_offline_query ]',
-      backup: '[? pg_role == `replica` && !pg_offline_query]',
-    },
-  ],
-  pg_vip_enabled: false,
-  pg_vip_address: '127.0.0.1/24',
-  pg_vip_interface: 'eth0',
-  pg_dns_suffix: '',
-  pg_dns_target: 'auto',
-  // other modules' parameters this role reads
-  cert_validity: '7300d',
-  node_tune: 'oltp',
-  node_data: '/data',
-  node_firewall_intranet: ['10.0.0.0/8', '192.168.0.0/16', '172.16.0.0/12'],
-  etcd_port: 2379,
-  etcd_root_password: 'Etcd.Root',
-  dns_enabled: true,
-} satisfies PigstyVars;
+];
 
-type DefaultKey = keyof typeof PGSQL_DEFAULTS;
-
-/** A parameter the role has a default for: the host's value, else the default (so reads are never undefined). */
-export function param<K extends DefaultKey>(v: PigstyVars, key: K): NonNullable<PigstyVars[K]> {
-  return (v[key] ?? PGSQL_DEFAULTS[key]) as NonNullable<PigstyVars[K]>;
-}
+/** Pigsty's backup repositories (pgbackrest_repo): a local one, and MinIO's for pgbackrest_method minio. */
+export const PGBACKREST_REPO: Record<string, Record<string, string | number | boolean>> = {
+  local: { path: '/pg/backup', retention_full_type: 'count', retention_full: 2 },
+  minio: {
+    type: 's3',
+    s3_endpoint: 'sss.pigsty',
+    s3_region: 'us-east-1',
+    s3_bucket: 'pgsql',
+    s3_key: 'pgbackrest',
+    s3_key_secret: 'S3User.Backup',
+    s3_uri_style: 'path',
+    path: '/pgbackrest',
+    storage_port: 9000,
+    storage_ca_file: '/etc/pki/ca.crt',
+    block: 'y',
+    bundle: 'y',
+    bundle_limit: '20MiB',
+    bundle_size: '128MiB',
+    cipher_type: 'aes-256-cbc',
+    cipher_pass: 'pgBackRest',
+    retention_full_type: 'time',
+    retention_full: 14,
+  },
+};

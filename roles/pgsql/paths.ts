@@ -3,9 +3,8 @@ import { fileURLToPath } from 'node:url';
 import type { Static } from '@sinclair/typebox';
 import type { TaskResult } from '../../engine/dsl.ts';
 import type { PgRoleArgs } from '../../modules/pg-role.ts';
-import { GUC_NAME as GUC_NAME_PATTERN, SINGLE_LINE, type PgUser, type PigstyVars } from '../params.ts';
+import { GUC_NAME as GUC_NAME_PATTERN, SINGLE_LINE, type PgUser, type ParamVars } from '../params.ts';
 import type { RoleVars } from '../vars.ts';
-import { param } from './defaults.ts';
 
 /** Results the core pgsql tasks register and read back; undefined when the step did not run (tags, conditions). */
 export interface PgRegistered {
@@ -36,28 +35,28 @@ export type PgVars = RoleVars & PgRegistered;
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** The dbsu's OS name. */
-export const dbsu = (v: PigstyVars): string => param(v, 'pg_dbsu');
+export const dbsu = (v: ParamVars): string => v.pg_dbsu;
 
 /** Task options that run a task as the dbsu: the work done in the dbsu's own directories. */
-export const asDbsu = { become_user: (v: PigstyVars): string => dbsu(v) };
+export const asDbsu = { become_user: (v: ParamVars): string => dbsu(v) };
 
 /** <pg_fs_main>/<pg_cluster>-<pg_version>: what /pg links to. */
-export const clusterDir = (v: PigstyVars): string => `${param(v, 'pg_fs_main')}/${v.pg_cluster}-${param(v, 'pg_version')}`;
+export const clusterDir = (v: ParamVars): string => `${v.pg_fs_main}/${v.pg_cluster}-${v.pg_version}`;
 
 /** <pg_fs_backup>/<pg_cluster>-<pg_version>: the local backup repository lives in its backup/ (linked as /pg/backup). */
-export const backupDir = (v: PigstyVars): string => `${param(v, 'pg_fs_backup')}/${v.pg_cluster}-${param(v, 'pg_version')}`;
+export const backupDir = (v: ParamVars): string => `${v.pg_fs_backup}/${v.pg_cluster}-${v.pg_version}`;
 
 /** Where the PostgreSQL binaries of pg_mode are installed: pg_home_map when node_id loaded one, else the distro layout. */
 export function pgHome(v: RoleVars): string {
-  const version = String(param(v, 'pg_version'));
-  const mapped = v.pg_home_map?.[v.pg_mode ?? 'pgsql'];
+  const version = String(v.pg_version);
+  const mapped = v.pg_home_map?.[v.pg_mode];
   const home = mapped ?? (v.os_package === 'deb' ? '/usr/lib/postgresql/$v' : '/usr/pgsql-$v');
   return home.replaceAll('${pg_version}', version).replaceAll('$v', version);
 }
 
 /** Pigsty's uid 26 is taken on Debian, so a deb host gets 543 unless the inventory chose another uid. */
 export const dbsuUid = (v: RoleVars): number => {
-  const uid = param(v, 'pg_dbsu_uid');
+  const uid = v.pg_dbsu_uid;
   return v.os_package === 'deb' && uid === 26 ? 543 : uid;
 };
 
@@ -111,13 +110,13 @@ export const pgpassLine = (user: string, password: string): string => `*:*:*:${p
 export const pgpassRegexp = (user: string): string => `^\\*:\\*:\\*:${pgpassField(user).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:`;
 
 /** The system users whose passwords come from parameters rather than the role list. */
-export function systemPasswords(v: PigstyVars): Record<string, string> {
+export function systemPasswords(v: ParamVars): Record<string, string> {
   const passwords: Record<string, string> = {
-    [param(v, 'pg_replication_username')]: param(v, 'pg_replication_password'),
-    [param(v, 'pg_monitor_username')]: param(v, 'pg_monitor_password'),
-    [param(v, 'pg_admin_username')]: param(v, 'pg_admin_password'),
+    [v.pg_replication_username]: v.pg_replication_password,
+    [v.pg_monitor_username]: v.pg_monitor_password,
+    [v.pg_admin_username]: v.pg_admin_password,
   };
-  const dbsuPassword = param(v, 'pg_dbsu_password');
+  const dbsuPassword = v.pg_dbsu_password;
   if (dbsuPassword !== '') passwords[dbsu(v)] = dbsuPassword;
   return passwords;
 }
@@ -127,12 +126,12 @@ export function systemPasswords(v: PigstyVars): Record<string, string> {
  * given or (for the replication, monitor and admin users) taken from their parameters, and the monitor user's
  * search_path pointing at the monitor schema as Pigsty sets it.
  */
-export function pgRoleArgs(user: PgUser, v: PigstyVars): Static<typeof PgRoleArgs> {
+export function pgRoleArgs(user: PgUser, v: ParamVars): Static<typeof PgRoleArgs> {
   const { pgbouncer: _pgbouncer, pool_mode: _mode, pool_connlimit: _limit, ...rest } = user;
-  const args: Static<typeof PgRoleArgs> = { ...rest, password_encryption: 'scram-sha-256', port: param(v, 'pg_port') };
+  const args: Static<typeof PgRoleArgs> = { ...rest, password_encryption: 'scram-sha-256', port: v.pg_port };
   const password = user.password ?? systemPasswords(v)[user.name];
   if (password !== undefined) args.password = password;
   else delete args.password;
-  if (user.name === param(v, 'pg_monitor_username')) args.parameters = { search_path: 'monitor,public', ...(user.parameters ?? {}) };
+  if (user.name === v.pg_monitor_username) args.parameters = { search_path: 'monitor,public', ...(user.parameters ?? {}) };
   return args;
 }

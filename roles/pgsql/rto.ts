@@ -26,9 +26,12 @@ export interface RtoSettings {
   fall: number;
 }
 
-/** The settings of plan `rto` in `plan`; an unknown name falls back to norm, as Pigsty's templates do. */
-export function rtoSettings(rto: string | undefined, plan: Record<string, RtoPlanRow> = PG_RTO_PLAN): RtoSettings {
-  const row = (rto !== undefined && Object.hasOwn(plan, rto) ? plan[rto] : undefined) ?? plan.norm ?? PG_RTO_PLAN.norm;
+/**
+ * The settings of plan `rto` in `plan`; an unknown name falls back to the plan's norm, as Pigsty's templates do, and
+ * a plan without norm to Pigsty's.
+ */
+export function rtoSettings(rto: string, plan: Record<string, RtoPlanRow>): RtoSettings {
+  const row = (Object.hasOwn(plan, rto) ? plan[rto] : undefined) ?? plan.norm ?? PG_RTO_PLAN.norm;
   const [ttl, loop_wait, retry_timeout, primary_start_timeout, safety_margin, inter, fastinter, downinter, rise, fall] = row;
   return { ttl, loop_wait, retry_timeout, primary_start_timeout, safety_margin, inter, fastinter, downinter, rise, fall };
 }

@@ -1,4 +1,5 @@
 import { compile, TreeInterpreter, type JSONValue } from '@jmespath-community/jmespath';
+import type { RoleVars } from '../vars.ts';
 
 /**
  * Pigsty's service `selector` and `backup` are JMESPath expressions over the cluster's members (a list of host
@@ -25,7 +26,9 @@ const BEYOND_ANSIBLE: Record<string, string> = {
 
 /** The functions of the JMESPath specification, the ones Ansible's json_query has. */
 const FUNCTIONS = new Set(
-  'abs avg ceil contains ends_with floor join keys length map max max_by merge min min_by not_null reverse sort sort_by starts_with sum to_array to_number to_string type values'.split(' '),
+  'abs avg ceil contains ends_with floor join keys length map max max_by merge min min_by not_null reverse sort sort_by starts_with sum to_array to_number to_string type values'.split(
+    ' ',
+  ),
 );
 
 /** Throw on anything in a compiled expression that Ansible's JMESPath would not run. */
@@ -57,10 +60,10 @@ export function jmesSearch(expression: string, data: unknown): unknown {
 }
 
 /** What a service needs to know about one cluster member: its host variables (the selector sees all of them). */
-export type Member = Record<string, unknown> & { inventory_hostname: string; pg_cluster: string; pg_seq: number };
+export type Member = RoleVars['hostvars'][string] & { inventory_hostname: string; pg_cluster: string; pg_seq: number };
 
 /** The cluster's members in inventory order, as Pigsty's `[@.*][0][?pg_cluster=='X']` query lists them. */
-export function clusterMembers(hostvars: Record<string, Record<string, unknown>>, cluster: string): Member[] {
+export function clusterMembers(hostvars: RoleVars['hostvars'], cluster: string): Member[] {
   return Object.entries(hostvars)
     .filter(([, vars]) => vars.pg_cluster === cluster && vars.pg_seq !== undefined)
     .map(([host, vars]) => ({ ...vars, inventory_hostname: host }) as Member);

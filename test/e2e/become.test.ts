@@ -98,7 +98,18 @@ describe('become with a password on a real host', () => {
   it('a playbook run by a NOPASSWD user with ansible_become_password writes the file once, as given', async () => {
     const inventory = join(mkdtempSync(join(tmpdir(), 'become-inv-')), 'hosts.yml');
     writeFileSync(inventory, `all:\n  hosts:\n    ${NODE}: {}\n`);
-    const run = () => runEntry('test/e2e/fixtures/engine-playbook.ts', ['-i', inventory, '--json', '-u', 'nopass', '-t', 'fixed', '-e', `ansible_become_password=${PASSWORD}`]);
+    const run = () =>
+      runEntry('test/e2e/fixtures/engine-playbook.ts', [
+        '-i',
+        inventory,
+        '--json',
+        '-u',
+        'nopass',
+        '-t',
+        'fixed',
+        '-e',
+        `ansible_become_password=${PASSWORD}`,
+      ]);
     const first = await run();
     expect(results(first, 'write a fixed file')[0]?.status).toBe('changed');
     expect(onNode(NODE, 'cat /etc/pgsty-fixed').stdout).toBe('fixed\n');

@@ -50,9 +50,18 @@ describe('blockinfile module on a sandbox node', () => {
 
   it('creates a missing file with create, owner and mode; fails without create', async () => {
     const created = `${DIR}/conf.d/limits.conf`;
-    const r = await runModule(conn, blockinfile, { path: created, block: 'postgres soft nofile 65536', create: true, owner: 'nobody', mode: '0600', marker: '# {mark} pigsty limits' });
+    const r = await runModule(conn, blockinfile, {
+      path: created,
+      block: 'postgres soft nofile 65536',
+      create: true,
+      owner: 'nobody',
+      mode: '0600',
+      marker: '# {mark} pigsty limits',
+    });
     expect(r.plan?.summary).toBe(`create ${created}: file created`);
-    expect(await sh(conn, `cat ${created}; stat -c '%U %a' ${created}`)).toBe('# BEGIN pigsty limits\npostgres soft nofile 65536\n# END pigsty limits\nnobody 600\n');
+    expect(await sh(conn, `cat ${created}; stat -c '%U %a' ${created}`)).toBe(
+      '# BEGIN pigsty limits\npostgres soft nofile 65536\n# END pigsty limits\nnobody 600\n',
+    );
     const missing = await runModule(conn, blockinfile, { path: `${DIR}/nope`, block: 'x' });
     expect(missing.result.failed).toBe(true);
     expect(missing.result.msg).toBe(`${DIR}/nope does not exist (set create to make it)`);

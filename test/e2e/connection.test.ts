@@ -69,7 +69,12 @@ describe('private key files', () => {
     const connect = () =>
       connectSsh(
         { host: node, address: node, port: 22, user: 'root', kind: 'ssh', privateKeyFile: key },
-        { knownHosts: KnownHosts.load(join(homedir(), '.ssh', 'known_hosts')), trustNewHosts: false, connectTimeoutMs: 10_000, warn: (m) => warnings.push(m) },
+        {
+          knownHosts: KnownHosts.load(join(homedir(), '.ssh', 'known_hosts')),
+          trustNewHosts: false,
+          connectTimeoutMs: 10_000,
+          warn: (m) => warnings.push(m),
+        },
       );
     await expect(connect()).rejects.toThrow('authentication as root failed');
     expect(warnings[0]).toBe(`private key ${key} is open to group or others (mode 0644): not used, as OpenSSH refuses it; chmod 600 ${key}`);

@@ -22,7 +22,10 @@ describe('cron module on a sandbox node', () => {
         return real.exec(...args);
       },
     });
-    await sh(real, 'command -v cron >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cron; } >/dev/null 2>&1');
+    await sh(
+      real,
+      'command -v cron >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cron; } >/dev/null 2>&1',
+    );
     await sh(real, 'systemctl start cron');
     await sh(real, `id ${USER} >/dev/null 2>&1 || useradd -M ${USER}; rm -f ${SPOOL} ${STAMP}`);
     original = await sh(real, 'cat /etc/crontab');
@@ -100,7 +103,9 @@ describe('cron module on a sandbox node', () => {
 
   it('rejects bad arguments before touching the host', () => {
     expect(argumentError(cron, { name: 'two words', lines: [] })?.describe()).toContain('argument "name" must match pattern');
-    expect(argumentError(cron, { name: 'x', lines: ['* * * * * root a\n* * * * * root b'] })?.describe()).toContain('argument "lines.0" must match pattern');
+    expect(argumentError(cron, { name: 'x', lines: ['* * * * * root a\n* * * * * root b'] })?.describe()).toContain(
+      'argument "lines.0" must match pattern',
+    );
     expect(argumentError(cron, { name: 'x', lines: '* * * * * root a' })?.describe()).toContain('argument "lines" must be array');
     expect(argumentError(cron, { name: 'x', job: 'a' })?.describe()).toContain('unknown argument "job"');
   });

@@ -26,7 +26,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The cluster's members as Patroni on `ip` sees them. */
 function members(ip: string): { Host: string; Role: string; State: string }[] {
-  return JSON.parse(onNode(ip, 'patronictl -c /etc/patroni/patroni.yml list -f json').stdout || '[]') as { Host: string; Role: string; State: string }[];
+  return JSON.parse(onNode(ip, 'patronictl -c /etc/patroni/patroni.yml list -f json').stdout || '[]') as {
+    Host: string;
+    Role: string;
+    State: string;
+  }[];
 }
 
 const url = (ip: string, port: number, db = 'test', user = 'test', password = 'DBUser.Test') =>
@@ -70,7 +74,12 @@ describe('deploy Pigsty on the 4-node sandbox', () => {
     const list = members(N1);
     expect(list.filter((m) => m.Role === 'Leader').map((m) => m.Host)).toEqual([N1]);
     // Patroni 3.0 (Debian 12) reports a replica as running; later versions say streaming.
-    expect(list.filter((m) => m.Role === 'Replica' && /^(running|streaming)$/.test(m.State)).map((m) => m.Host).sort()).toEqual([N2, N3].sort());
+    expect(
+      list
+        .filter((m) => m.Role === 'Replica' && /^(running|streaming)$/.test(m.State))
+        .map((m) => m.Host)
+        .sort(),
+    ).toEqual([N2, N3].sort());
     expect(dbsuQuery(N1, "select count(*) from pg_stat_replication where state = 'streaming'")).toBe('2');
     const info = JSON.parse(onNode(N1, 'sudo -u postgres pgbackrest --stanza=pg-test info --output=json').stdout) as {
       backup: { type: string }[];
@@ -79,16 +88,83 @@ describe('deploy Pigsty on the 4-node sandbox', () => {
   });
 
   it('confines each cluster to its own etcd keys', () => {
-    const asPgTest = (cmd: string) =>
-      onNode(META, `. /etc/profile.d/etcdctl.sh; ETCDCTL_USER=pg-test:pg-test etcdctl ${cmd} 2>&1`).stdout;
+    const asPgTest = (cmd: string) => onNode(META, `. /etc/profile.d/etcdctl.sh; ETCDCTL_USER=pg-test:pg-test etcdctl ${cmd} 2>&1`).stdout;
     expect(asPgTest('get --prefix /pg/pg-test/ --keys-only')).toContain('/pg/pg-test/');
     expect(asPgTest('get --prefix /pg/pg-meta/ --keys-only')).toMatch(/permission denied/i);
+  });
+
+  it('scrapes every node, ping, etcd and infra target of the sandbox, and vmalert has every rule loaded', async () => {
+    // node_id_from_pg names each node after its PostgreSQL instance and cluster.
+    const identity: Record<string, { ins: string; cls: string }> = {
+      [META]: { ins: 'pg-meta-1', cls: 'pg-meta' },
+      [N1]: { ins: 'pg-test-1', cls: 'pg-test' },
+      [N2]: { ins: 'pg-test-2', cls: 'pg-test' },
+      [N3]: { ins: 'pg-test-3', cls: 'pg-test' },
+    };
+    const all = [META, ...PG_TEST];
+    const expected: Record<string, string[]> = {
+      etcd: [`${META}:2379`],
+      infra: [8428, 8880, 9059, 9115].map((p) => `${META}:${p}`),
+      node: all.flatMap((h) => [`${h}:9100`, `${h}:9101`]).sort(),
+      ping: [...all].sort(),
+    };
+    type Target = { labels: Record<string, string>; health: string };
+    const read = async (): Promise<Target[]> =>
+      fetch(`http://${META}:8428/api/v1/targets`).then(
+        async (r) => ((await r.json()) as { data: { activeTargets: Target[] } }).data.activeTargets,
+        () => [],
+      );
+    const upByJob = (targets: Target[]): Record<string, string[]> => {
+      const out: Record<string, string[]> = {};
+      for (const t of targets.filter((x) => x.health === 'up')) (out[t.labels.job as string] ??= []).push(t.labels.instance as string);
+      // sorted keys and lists, so a poll can compare the JSON text with the expected one
+      return Object.fromEntries(
+        Object.keys(out)
+          .sort()
+          .map((job) => [job, (out[job] as string[]).sort()]),
+      );
+    };
+    // file_sd is re-read every 5 s and targets scraped every 10 s: poll for up to a minute and a half.
+    let targets: Target[] = [];
+    for (let i = 0; i < 45; i++) {
+      targets = await read();
+      if (JSON.stringify(upByJob(targets)) === JSON.stringify(expected)) break;
+      await sleep(2000);
+    }
+    console.log(`targets up per job: ${JSON.stringify(Object.fromEntries(Object.entries(upByJob(targets)).map(([j, l]) => [j, l.length])))}`);
+    expect(upByJob(targets)).toEqual(expected);
+    for (const h of all) expect(targets.find((t) => t.labels.instance === `${h}:9100`)?.labels).toMatchObject({ job: 'node', ip: h, ...identity[h] });
+    expect(targets.find((t) => t.labels.job === 'etcd')?.labels).toMatchObject({ ip: META, ins: 'etcd-1', cls: 'etcd' });
+
+    const { rules, isAlert, RULE_FILES } = await import('../../roles/infra/rules.ts');
+    const want = rules({ node_exporter_port: 9100, haproxy_exporter_port: 9101 });
+    const loaded = (
+      (await (await fetch(`http://${META}:8880/api/v1/rules`)).json()) as {
+        data: { groups: { name: string; rules: { name: string; type: string; health: string }[] }[] };
+      }
+    ).data.groups;
+    expect(loaded.map((g) => g.name).sort()).toEqual(
+      RULE_FILES.flatMap((f) => [
+        ...(want.some((r) => r.file === f && !isAlert(r)) ? [`${f}-recording`] : []),
+        ...(want.some((r) => r.file === f && isAlert(r)) ? [`${f}-alert`] : []),
+      ]).sort(),
+    );
+    const flat = loaded.flatMap((g) => g.rules);
+    expect(flat.filter((r) => r.type === 'alerting').length).toBe(want.filter(isAlert).length);
+    expect(flat.filter((r) => r.type === 'recording').length).toBe(want.filter((r) => !isAlert(r)).length);
+    expect(flat.filter((r) => r.health !== 'ok').map((r) => r.name)).toEqual([]);
+    const rss = onNode(META, 'grep VmRSS /proc/$(systemctl show -p MainPID --value victoria-metrics)/status').stdout.trim();
+    console.log(`victoria-metrics on ${META}: ${rss}`);
   });
 
   it('changes nothing on a second deploy, and a check of the deployed state reports nothing', async () => {
     const again = await runEntry('deploy.ts', ['-i', INVENTORY, '--json']);
     expect(again.code).toBe(0);
-    expect(results(again).filter((e) => e.status === 'changed').map((e) => `${e.host} ${e.task}`)).toEqual([]);
+    expect(
+      results(again)
+        .filter((e) => e.status === 'changed')
+        .map((e) => `${e.host} ${e.task}`),
+    ).toEqual([]);
     console.log(`no-op deploy on 4 nodes: ${(recap(again) as unknown as { duration_ms: number }).duration_ms} ms`);
     const check = await runEntry('deploy.ts', ['-i', INVENTORY, '--json', '--check']);
     expect(check.code).toBe(0);
@@ -97,7 +173,10 @@ describe('deploy Pigsty on the 4-node sandbox', () => {
 
   it('changes only HBA on a partial run after a rule is added', async () => {
     const inventory = inventoryWith((t) =>
-      t.replace('        pg_vip_enabled: false', "        pg_vip_enabled: false\n        pg_hba_rules:\n          - { user: test, db: test, addr: '10.10.10.0/24', auth: pwd, title: 'sandbox test rule' }"),
+      t.replace(
+        '        pg_vip_enabled: false',
+        "        pg_vip_enabled: false\n        pg_hba_rules:\n          - { user: test, db: test, addr: '10.10.10.0/24', auth: pwd, title: 'sandbox test rule' }",
+      ),
     );
     const r = await runEntry('pgsql.ts', ['-i', inventory, '-l', 'pg-test', '-t', 'pg_hba', '--json']);
     expect(r.code).toBe(0);
@@ -128,7 +207,10 @@ describe('deploy Pigsty on the 4-node sandbox', () => {
     expect(drop.code).toBe(0);
     const clone = await runEntry('pgsql-db.ts', ['-i', inventory, '-l', 'pg-meta', '-e', 'dbname=meta_clone', '--json']);
     expect(clone.code).toBe(0);
-    const dbs = onNode(META, "sudo -u postgres psql -Atc \"select datname from pg_database where datname in ('scratch','meta_clone')\"").stdout.trim();
+    const dbs = onNode(
+      META,
+      "sudo -u postgres psql -Atc \"select datname from pg_database where datname in ('scratch','meta_clone')\"",
+    ).stdout.trim();
     expect(dbs).toBe('meta_clone');
   });
 

@@ -29,7 +29,11 @@ describe('engine on four sandbox nodes', () => {
     const check = await run('--check', '-e', 'motd=first');
     const apply = await run('-e', 'motd=first');
     expect(apply.code).toBe(0);
-    const changed = (r: typeof apply) => results(r).filter((e) => e.status === 'changed' && !e.handler).map((e) => `${e.host} ${e.task}`).sort();
+    const changed = (r: typeof apply) =>
+      results(r)
+        .filter((e) => e.status === 'changed' && !e.handler)
+        .map((e) => `${e.host} ${e.task}`)
+        .sort();
     expect(changed(apply)).toEqual(changed(check));
     expect(changed(apply)).toHaveLength(4 * 3);
     for (const ip of IPS) {
@@ -91,7 +95,9 @@ describe('task and play keywords', () => {
     const r = await run('-t', 'keywords', '-l', `${NODES['node-1']},${NODES['node-2']}`, '-e', `controller_log=${log}`);
     expect(r.code).toBe(0);
     expect(readFileSync(log, 'utf8')).toBe(`${NODES['node-1']}\n`);
-    expect(results(r, 'record the run on the controller once')).toEqual([expect.objectContaining({ host: NODES['node-1'], delegate_to: 'localhost' })]);
+    expect(results(r, 'record the run on the controller once')).toEqual([
+      expect.objectContaining({ host: NODES['node-1'], delegate_to: 'localhost' }),
+    ]);
   });
 
   it('retries a task until its condition holds', async () => {

@@ -40,7 +40,9 @@ describe('modules acting as root where another user can plant symlinks (x62)', (
         `mkdir -m 700 ${TARGET_DIR}`,
       ].join(' && '),
     );
-    await asMallory(`cd ${HOME} && ln -s ${TARGET} f && ln -s /root d && ln -s ${TARGET_DIR} dir && mkdir tree && ln -s ${TARGET} tree/l && ln -s /root tree/sub`);
+    await asMallory(
+      `cd ${HOME} && ln -s ${TARGET} f && ln -s /root d && ln -s ${TARGET_DIR} dir && mkdir tree && ln -s ${TARGET} tree/l && ln -s /root tree/sub`,
+    );
     before = await targets();
     expect(before.startsWith(untouched)).toBe(true);
   });
@@ -49,7 +51,8 @@ describe('modules acting as root where another user can plant symlinks (x62)', (
     await conn.close();
   });
 
-  const refused = (msg: string | undefined, link: string) => expect(msg).toMatch(new RegExp(`^refusing to follow ${link}\\b.*set follow: true to follow it$`));
+  const refused = (msg: string | undefined, link: string) =>
+    expect(msg).toMatch(new RegExp(`^refusing to follow ${link}\\b.*set follow: true to follow it$`));
 
   it('lineinfile and blockinfile refuse to edit through a planted link, at the path or on its way', async () => {
     for (const path of [`${HOME}/f`, `${HOME}/d/target`]) {
@@ -156,9 +159,9 @@ describe('modules acting as root where another user can plant symlinks (x62)', (
     await sh(conn, `printf 'a\\n' > ${path} && chmod 640 ${path} && setfacl -m u:nobody:r ${path} && setfattr -n user.pgsty -v kept ${path}`);
     const r = await runModule(conn, copy, { dest: path, content: 'b\n', owner: 'mallory' });
     expect(r.result.changed).toBe(true);
-    expect(await sh(conn, `cat ${path}; stat -c '%U %a' ${path}; getfacl -cp ${path} | grep nobody; getfattr --only-values -n user.pgsty ${path}; echo`)).toBe(
-      'b\nmallory 640\nuser:nobody:r--\nkept\n',
-    );
+    expect(
+      await sh(conn, `cat ${path}; stat -c '%U %a' ${path}; getfacl -cp ${path} | grep nobody; getfattr --only-values -n user.pgsty ${path}; echo`),
+    ).toBe('b\nmallory 640\nuser:nobody:r--\nkept\n');
   });
 
   it('a race: the owner swapping every new entry of the directory for a link to root’s files never gets one changed', async () => {

@@ -45,16 +45,21 @@ describe('file module on a sandbox node', () => {
 
     it('sets owner and mode on a whole tree with recurse, planning exactly what differs', async () => {
       const tree = `${DIR}/tree`;
-      await sh(conn, `mkdir -p ${tree}/sub && touch ${tree}/a "${tree}/sub/it's \\$(x)" && chmod 0600 ${tree}/a && ln -s /etc/hostname ${tree}/link && chown nobody ${tree}/a`);
+      await sh(
+        conn,
+        `mkdir -p ${tree}/sub && touch ${tree}/a "${tree}/sub/it's \\$(x)" && chmod 0600 ${tree}/a && ln -s /etc/hostname ${tree}/link && chown nobody ${tree}/a`,
+      );
       const args = { path: tree, state: 'directory' as const, recurse: true, owner: 'nobody', mode: '0600' };
       const check = await runModule(conn, file, args, { check: true });
       expect(check.result.changed).toBe(true);
       // root: owner and mode; below: sub, the odd file and the link need an owner; sub and the odd file a mode (not a, not the link).
-      expect(check.plan?.summary).toBe(`${tree}: owner root:root -> nobody:root, mode 0755 -> 0600, owner of 3 path(s) below -> nobody, mode of 2 path(s) below -> 0600`);
+      expect(check.plan?.summary).toBe(
+        `${tree}: owner root:root -> nobody:root, mode 0755 -> 0600, owner of 3 path(s) below -> nobody, mode of 2 path(s) below -> 0600`,
+      );
       expect(await sh(conn, `stat -c '%U' ${tree}/sub`)).toBe('root\n');
       expect((await runModule(conn, file, args)).result.changed).toBe(true);
       expect(await sh(conn, `find ${tree} -printf '%u %m %P\\n' | sort`)).toBe(
-        ["nobody 600 ", 'nobody 600 a', 'nobody 600 sub', "nobody 600 sub/it's $(x)", 'nobody 777 link'].sort().join('\n') + '\n',
+        ['nobody 600 ', 'nobody 600 a', 'nobody 600 sub', "nobody 600 sub/it's $(x)", 'nobody 777 link'].sort().join('\n') + '\n',
       );
       expect(await sh(conn, 'stat -c %U /etc/hostname')).toBe('root\n');
       expect((await runModule(conn, file, args)).result.changed).toBe(false);
@@ -92,7 +97,9 @@ describe('file module on a sandbox node', () => {
     it('state file changes attributes of an existing file and refuses to create one', async () => {
       const r = await runModule(conn, file, { path, state: 'file', owner: 'nobody' });
       expect(r.result.changed).toBe(true);
-      expect(r.plan?.diff).toEqual([{ path, before: 'state: file\nowner: root\ngroup: root\nmode: 0600\n', after: 'state: file\nowner: nobody\ngroup: root\nmode: 0600\n' }]);
+      expect(r.plan?.diff).toEqual([
+        { path, before: 'state: file\nowner: root\ngroup: root\nmode: 0600\n', after: 'state: file\nowner: nobody\ngroup: root\nmode: 0600\n' },
+      ]);
       const missing = await runModule(conn, file, { path: `${DIR}/missing`, state: 'file' });
       expect(missing.result.failed).toBe(true);
       expect(missing.result.msg).toContain(`${DIR}/missing does not exist`);
@@ -176,9 +183,13 @@ describe('file module on a sandbox node', () => {
   });
 
   it('rejects bad arguments before touching the host', () => {
-    expect(argumentError(file, { path: '/x', state: 'present' })?.describe()).toContain('argument "state" must be equal to one of the allowed values: one of directory, file, link, absent, touch, hard');
+    expect(argumentError(file, { path: '/x', state: 'present' })?.describe()).toContain(
+      'argument "state" must be equal to one of the allowed values: one of directory, file, link, absent, touch, hard',
+    );
     expect(argumentError(file, { path: '/x', state: 'link' })?.describe()).toContain('missing required argument "src"');
-    expect(argumentError(file, { path: '/x', state: 'file', recurse: true })?.describe()).toContain('argument "state" must be equal to one of the allowed values: one of directory');
+    expect(argumentError(file, { path: '/x', state: 'file', recurse: true })?.describe()).toContain(
+      'argument "state" must be equal to one of the allowed values: one of directory',
+    );
     expect(argumentError(file, { path: 'x', state: 'directory' })?.describe()).toContain('argument "path" must match pattern');
     expect(argumentError(file, { path: '/x', mode: 'u+x' })?.describe()).toContain('"mode"');
   });

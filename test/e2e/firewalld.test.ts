@@ -17,7 +17,10 @@ describe('firewalld module on a sandbox node', () => {
 
   beforeAll(async () => {
     conn = await connectNode(NODES['node-1']);
-    await sh(conn, 'command -v firewall-offline-cmd >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q firewalld >/dev/null 2>&1; true');
+    await sh(
+      conn,
+      'command -v firewall-offline-cmd >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q firewalld >/dev/null 2>&1; true',
+    );
     await sh(conn, `systemctl stop firewalld; systemctl enable firewalld 2>/dev/null; systemctl reset-failed firewalld; rm -f ${ZONE_FILES}`);
   });
   afterAll(async () => {
@@ -95,7 +98,9 @@ describe('firewalld module on a sandbox node', () => {
   });
 
   it('rejects bad arguments before touching the host', async () => {
-    expect(argumentError(firewalld, { mode: 'on' })?.describe()).toContain('argument "mode" must be equal to one of the allowed values: one of off, none, zone');
+    expect(argumentError(firewalld, { mode: 'on' })?.describe()).toContain(
+      'argument "mode" must be equal to one of the allowed values: one of off, none, zone',
+    );
     expect(argumentError(firewalld, { ports: ['5432'] })?.describe()).toContain('argument "ports.0" must match pattern');
     expect(argumentError(firewalld, { sources: ['10.0.0.0/8; reboot'] })?.describe()).toContain('"sources.0"');
     expect(argumentError(firewalld, { rich_rules: ['accept'] })?.describe()).toContain('"rich_rules.0"');

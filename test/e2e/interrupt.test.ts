@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAPROXY_LOADED } from '../../roles/haproxy/render.ts';
-import { PGBOUNCER_RELOAD_FILES, PGBOUNCER_RESTART_FILES } from '../../roles/pgsql/access.ts';
+import { patroniConfPath } from '../../roles/pgsql/patroni-conf.ts';
+import { PGBOUNCER_RELOAD_FILES, PGBOUNCER_RESTART_FILES } from '../../roles/pgsql/pgbouncer-files.ts';
 import { pendingScript } from '../../roles/reloads.ts';
 import { dbsuQuery, onNode, recap, results, ROOT, runEntry, sandbox, SANDBOX_INVENTORY, type Run } from './harness.ts';
 
@@ -13,7 +14,10 @@ import { dbsuQuery, onNode, recap, results, ROOT, runEntry, sandbox, SANDBOX_INV
 const NAMES = (process.env.PGSTY_E2E_INTERRUPT_NODES ?? 'x75,x76,x77,x78').split(',');
 const IPS = NAMES.map((name) => `10.10.10.${name.replace(/^x/, '')}`);
 const INVENTORY = join(mkdtempSync(join(tmpdir(), 'pgsty-interrupt-')), 'sandbox.yml');
-writeFileSync(INVENTORY, readFileSync(SANDBOX_INVENTORY, 'utf8').replace(/10\.10\.10\.1([0-3])\b/g, (_, d: string) => IPS[Number(d)] as string));
+writeFileSync(
+  INVENTORY,
+  readFileSync(SANDBOX_INVENTORY, 'utf8').replace(/10\.10\.10\.1([0-3])\b/g, (_, d: string) => IPS[Number(d)] as string),
+);
 
 type Event = Record<string, unknown>;
 
@@ -60,10 +64,15 @@ function expectInterrupted(run: Run & { reached: boolean }): void {
   expect(notice).toBeGreaterThan(0);
   expect(run.events.slice(notice).filter((e) => e.type === 'task_start')).toEqual([]);
   // Every host that started the task running at the signal reports it, finished or abandoned.
-  const running = run.events.slice(0, notice).filter((e) => e.type === 'task_start').at(-1) as { task: string; hosts: string[] };
+  const running = run.events
+    .slice(0, notice)
+    .filter((e) => e.type === 'task_start')
+    .at(-1) as { task: string; hosts: string[] };
   const finished = results(run, running.task);
   expect(finished.map((e) => e.host).sort()).toEqual([...running.hosts].sort());
-  console.log(`interrupted in "${running.task}": ${finished.map((e) => `${e.host} ${e.status}${e.status === 'failed' ? ` (${e.msg})` : ''}`).join(', ')}`);
+  console.log(
+    `interrupted in "${running.task}": ${finished.map((e) => `${e.host} ${e.status}${e.status === 'failed' ? ` (${e.msg})` : ''}`).join(', ')}`,
+  );
   expect(run.events.at(-1)).toMatchObject({ type: 'recap', interrupted: true, signal: 'SIGINT', exit_code: 130 });
 }
 
@@ -83,7 +92,7 @@ function owedReloads(index: number): string[] {
   const ip = IPS[index] as string;
   const services: Record<string, string[]> = {
     haproxy: HAPROXY_LOADED,
-    patroni: [`/pg/conf/${INSTANCES[index]}.yml`],
+    patroni: [patroniConfPath(INSTANCES[index] as string)],
     pgbouncer: [...PGBOUNCER_RESTART_FILES, ...PGBOUNCER_RELOAD_FILES],
   };
   const owed = Object.entries(services)
@@ -133,7 +142,11 @@ describe('deploy interrupted and killed at several points, then run again', () =
     expect(IPS.flatMap((_, i) => owedReloads(i))).toEqual([]);
     const again = await runEntry('deploy.ts', ['-i', INVENTORY, '--json']);
     expect(again.code).toBe(0);
-    expect(results(again).filter((e) => e.status === 'changed').map((e) => `${e.host} ${e.task}`)).toEqual([]);
+    expect(
+      results(again)
+        .filter((e) => e.status === 'changed')
+        .map((e) => `${e.host} ${e.task}`),
+    ).toEqual([]);
     expect(Object.values(recap(again).hosts).map((c) => c.changed)).toEqual([0, 0, 0, 0]);
     for (const ip of IPS) {
       expect({ ip, staging: onNode(ip, STAGING).stdout }).toEqual({ ip, staging: '' });

@@ -18,9 +18,14 @@ const { task } = dsl<LoopVars>();
 const keys = ['a', 'b', 'c', 'd'];
 
 /** Four lineinfile items on one file: each item's plan depends on what the items before it wrote. */
-const loop = task('entries', lineinfile, (v, key: string) => ({ path: FILE, regexp: `^${key} =`, line: `${key} = ${key === 'c' ? v.value : 1}`, create: true }), {
-  loop: keys,
-});
+const loop = task(
+  'entries',
+  lineinfile,
+  (v, key: string) => ({ path: FILE, regexp: `^${key} =`, line: `${key} = ${key === 'c' ? v.value : 1}`, create: true }),
+  {
+    loop: keys,
+  },
+);
 const [compiled] = tasksOf(compilePlaybook({ name: 'loop', description: 'loop plans', plays: [{ name: 'loop', hosts: 'all', tasks: [loop] }] })[0]!);
 
 describe('loop items planned ahead on a sandbox node', () => {
@@ -28,7 +33,14 @@ describe('loop items planned ahead on a sandbox node', () => {
   const counted = countingConnection(() => conn);
   const run = async (value: number, check = false): Promise<TaskOutcome> => {
     counted.reset();
-    return executeTask(compiled!, { host: 'node', vars: { value }, check, connect: async () => counted.connection, become: undefined, playName: 'loop' });
+    return executeTask(compiled!, {
+      host: 'node',
+      vars: { value },
+      check,
+      connect: async () => counted.connection,
+      become: undefined,
+      playName: 'loop',
+    });
   };
 
   beforeAll(async () => {

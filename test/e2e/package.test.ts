@@ -36,7 +36,10 @@ describe('package module on a sandbox node', () => {
   let conn: Connection;
   beforeAll(async () => {
     conn = await connectNode(NODES['node-1']);
-    await sh(conn, `dpkg --purge ${PKGS.join(' ')} >/dev/null 2>&1; rm -rf ${REPO} && mkdir -p ${REPO} && echo 'deb [trusted=yes] file:${REPO} ./' > ${LIST}`);
+    await sh(
+      conn,
+      `dpkg --purge ${PKGS.join(' ')} >/dev/null 2>&1; rm -rf ${REPO} && mkdir -p ${REPO} && echo 'deb [trusted=yes] file:${REPO} ./' > ${LIST}`,
+    );
     await sh(conn, `${BUILD} build pgsty-pkg-a 1.0; build pgsty-pkg-b 1.0; index`);
   });
   afterAll(async () => {
@@ -155,8 +158,11 @@ fcntl.lockf(f, fcntl.LOCK_EX)
 open('/var/tmp/pgsty-dpkg-locked', 'w').close()
 time.sleep(${seconds})
 os.unlink('/var/tmp/pgsty-dpkg-locked')`;
-  await sh(conn, `rm -f /var/tmp/pgsty-dpkg-locked; setsid python3 -c ${shq(py)} >/dev/null 2>&1 < /dev/null &
-for i in $(seq 50); do [ -e /var/tmp/pgsty-dpkg-locked ] && break; sleep 0.1; done`);
+  await sh(
+    conn,
+    `rm -f /var/tmp/pgsty-dpkg-locked; setsid python3 -c ${shq(py)} >/dev/null 2>&1 < /dev/null &
+for i in $(seq 50); do [ -e /var/tmp/pgsty-dpkg-locked ] && break; sleep 0.1; done`,
+  );
 }
 
 /** An SSH connection to the node as a sudo-capable admin user, for tasks that become root. */

@@ -56,7 +56,12 @@ afterAll(async () => {
 
 describe('pg_sql', () => {
   it('runs a readonly query in check mode too, reports unchanged, and returns rows with NULLs', async () => {
-    const r = await runModule(conn, pgSql, { sql: "select 1 as n, null::text as missing, '' as empty, E'a|b\\nc' as odd", readonly: true }, { ...DBSU, check: true });
+    const r = await runModule(
+      conn,
+      pgSql,
+      { sql: "select 1 as n, null::text as missing, '' as empty, E'a|b\\nc' as odd", readonly: true },
+      { ...DBSU, check: true },
+    );
     expect(r.result.changed).toBe(false);
     expect(r.result.rows).toEqual([{ n: '1', missing: null, empty: '', odd: 'a|b\nc' }]);
   });
@@ -72,13 +77,15 @@ describe('pg_sql', () => {
     const sql = 'create table pgsty_t (x int);\ninsert into pgsty_t values (1), (2) returning x;';
     const r = await runModule(conn, pgSql, { sql }, { ...DBSU, check: true });
     expect(r.result.changed).toBe(true);
-    expect(r.plan?.summary).toBe('would run SQL on database postgres: create table pgsty_t (x int); insert into pgsty_t values (1), (2) returning x;');
+    expect(r.plan?.summary).toBe(
+      'would run SQL on database postgres: create table pgsty_t (x int); insert into pgsty_t values (1), (2) returning x;',
+    );
     expect(r.result.statements).toEqual([sql]);
     expect(await psql("select count(*) from pg_class where relname = 'pgsty_t'")).toBe('0');
   });
 
   it('runs SQL, reports changed and returns each result set, the last as rows', async () => {
-    const sql = "create table pgsty_t (x int);\ninsert into pgsty_t values (1), (2) returning x;\nselect count(*) as c, 'z' as \"Z\" from pgsty_t;";
+    const sql = 'create table pgsty_t (x int);\ninsert into pgsty_t values (1), (2) returning x;\nselect count(*) as c, \'z\' as "Z" from pgsty_t;';
     const r = await runModule(conn, pgSql, { sql }, DBSU);
     expect(r.result.changed).toBe(true);
     expect(r.result.rows).toEqual([{ c: '2', Z: 'z' }]);
@@ -91,7 +98,9 @@ describe('pg_sql', () => {
   it('fails with the psql error, its line and the database', async () => {
     const r = await runModule(conn, pgSql, { sql: 'select 1;\nselect * from pgsty_nope;' }, DBSU);
     expect(r.result.failed).toBe(true);
-    expect(r.result.msg).toMatch(/^SQL on database postgres failed: psql:<stdin>:2: ERROR: +relation "pgsty_nope" does not exist\nLINE 1: select \* from pgsty_nope;/);
+    expect(r.result.msg).toMatch(
+      /^SQL on database postgres failed: psql:<stdin>:2: ERROR: +relation "pgsty_nope" does not exist\nLINE 1: select \* from pgsty_nope;/,
+    );
     const missing = await runModule(conn, pgSql, { sql: 'select 1', db: 'pgsty_nodb', readonly: true }, DBSU);
     expect(missing.result.msg).toMatch(/SQL on database pgsty_nodb failed: .*database "pgsty_nodb" does not exist/);
   });
@@ -114,7 +123,9 @@ describe('pg_role', () => {
       `CREATE ROLE "pgsty_u1" LOGIN CONNECTION LIMIT 3 PASSWORD '********'`,
       `COMMENT ON ROLE "pgsty_u1" IS 'it''s a test'`,
     ]);
-    expect(r.plan?.summary).toBe(`role pgsty_u1: CREATE ROLE "pgsty_u1" LOGIN CONNECTION LIMIT 3 PASSWORD '********'; COMMENT ON ROLE "pgsty_u1" IS 'it''s a test'`);
+    expect(r.plan?.summary).toBe(
+      `role pgsty_u1: CREATE ROLE "pgsty_u1" LOGIN CONNECTION LIMIT 3 PASSWORD '********'; COMMENT ON ROLE "pgsty_u1" IS 'it''s a test'`,
+    );
     expect(JSON.stringify(r)).not.toContain('Pass-1');
     expect(await psql(`select count(*) from pg_roles where rolname = '${user}'`)).toBe('0');
   });
@@ -124,7 +135,9 @@ describe('pg_role', () => {
     const r = await runModule(conn, pgRole, args, DBSU);
     expect(r.result.changed).toBe(true);
     expect(await secret()).toMatch(/^SCRAM-SHA-256\$4096:/);
-    expect(await psql(`select rolcanlogin, rolconnlimit, shobj_description(oid, 'pg_authid') from pg_roles where rolname = '${user}'`)).toBe("t|3|it's a test");
+    expect(await psql(`select rolcanlogin, rolconnlimit, shobj_description(oid, 'pg_authid') from pg_roles where rolname = '${user}'`)).toBe(
+      "t|3|it's a test",
+    );
     expect(await login(user, 'Pass-1 $(x)')).toBe(user);
     const again = await runModule(conn, pgRole, args, DBSU);
     expect(again.result.changed).toBe(false);
@@ -203,7 +216,9 @@ describe('pg_role', () => {
     expect((await runModule(conn, pgRole, { name: user, expire_in: 10 }, DBSU)).result.changed).toBe(false);
     const reset = await runModule(conn, pgRole, { name: user, parameters: { work_mem: null, maintenance_work_mem: null } }, DBSU);
     expect(reset.result.statements).toEqual([`ALTER ROLE "pgsty_u1" RESET "work_mem"`]);
-    expect(await psql(`select setconfig from pg_db_role_setting where setrole = '${user}'::regrole`)).toBe('{"search_path=\\"$user\\", monitor",statement_timeout=0}');
+    expect(await psql(`select setconfig from pg_db_role_setting where setrole = '${user}'::regrole`)).toBe(
+      '{"search_path=\\"$user\\", monitor",statement_timeout=0}',
+    );
   });
 
   it('grants membership with ADMIN, converges the option, revokes, and warns about PostgreSQL 16 options', async () => {
@@ -254,7 +269,9 @@ describe('pg_role', () => {
   });
 
   it('rejects bad arguments before touching the host', () => {
-    expect(argumentError(pgRole, { name: 'u', state: 'present' })?.describe()).toContain('argument "state" must be equal to one of the allowed values: one of create, absent');
+    expect(argumentError(pgRole, { name: 'u', state: 'present' })?.describe()).toContain(
+      'argument "state" must be equal to one of the allowed values: one of create, absent',
+    );
     expect(argumentError(pgRole, { name: 'u', expire_at: 'tomorrow' })?.describe()).toContain('argument "expire_at" must match pattern');
     expect(argumentError(pgRole, { name: 'u', parameters: { 'bad name': 1 } })?.describe()).toContain('unknown argument "parameters.bad name"');
     expect(argumentError(pgRole, { name: 'u', roles: [{ name: 'g', admin: 'yes' }] })?.describe()).toContain('"roles.0');
@@ -263,17 +280,30 @@ describe('pg_role', () => {
   it('in a loop, creates roles that grant earlier items, then reads every role once for a no-op pass', async () => {
     const { task } = dsl<Record<string, never>>();
     const names = ['pgsty_loop_a', 'pgsty_loop_b', 'pgsty_loop_c'];
-    const roles = task('roles', pgRole, (_v, name: string) => ({ name, login: false, roles: name === 'pgsty_loop_c' ? ['pgsty_loop_a'] : [] }), { loop: names });
-    const [compiled] = tasksOf(compilePlaybook({ name: 'roles', description: 'roles', plays: [{ name: 'roles', hosts: 'all', tasks: [roles] }] })[0]!);
+    const roles = task('roles', pgRole, (_v, name: string) => ({ name, login: false, roles: name === 'pgsty_loop_c' ? ['pgsty_loop_a'] : [] }), {
+      loop: names,
+    });
+    const [compiled] = tasksOf(
+      compilePlaybook({ name: 'roles', description: 'roles', plays: [{ name: 'roles', hosts: 'all', tasks: [roles] }] })[0]!,
+    );
     const counted = countingConnection(() => conn);
     const run = (): Promise<TaskOutcome> => {
       counted.reset();
-      return executeTask(compiled!, { host: 'node', vars: {}, check: false, connect: async () => counted.connection, become: DBSU.become, playName: 'roles' });
+      return executeTask(compiled!, {
+        host: 'node',
+        vars: {},
+        check: false,
+        connect: async () => counted.connection,
+        become: DBSU.become,
+        playName: 'roles',
+      });
     };
     expect((await run()).status).toBe('changed');
-    expect(await psql(`select r.rolname from pg_auth_members m join pg_roles r on r.oid = m.roleid join pg_roles u on u.oid = m.member where u.rolname = 'pgsty_loop_c'`)).toBe(
-      'pgsty_loop_a',
-    );
+    expect(
+      await psql(
+        `select r.rolname from pg_auth_members m join pg_roles r on r.oid = m.roleid join pg_roles u on u.oid = m.member where u.rolname = 'pgsty_loop_c'`,
+      ),
+    ).toBe('pgsty_loop_a');
     expect((await run()).status).toBe('ok');
     expect(counted.commands()).toBe(1);
   });
@@ -281,7 +311,15 @@ describe('pg_role', () => {
 
 describe('pg_database', () => {
   const db = 'pgsty_db1';
-  const base = { name: db, owner: 'pgsty_owner', comment: 'test db', connlimit: 20, parameters: { work_mem: '16MB' }, revokeconn: true, connect_roles: ['pgsty_monitor'] };
+  const base = {
+    name: db,
+    owner: 'pgsty_owner',
+    comment: 'test db',
+    connlimit: 20,
+    parameters: { work_mem: '16MB' },
+    revokeconn: true,
+    connect_roles: ['pgsty_monitor'],
+  };
 
   beforeAll(async () => {
     await psql('CREATE ROLE pgsty_owner LOGIN; CREATE ROLE pgsty_monitor LOGIN; CREATE ROLE pgsty_other LOGIN');
@@ -301,9 +339,9 @@ describe('pg_database', () => {
 
   it('creates it, then reports unchanged', async () => {
     expect((await runModule(conn, pgDatabase, base, DBSU)).result.changed).toBe(true);
-    expect(await psql(`select pg_get_userbyid(datdba), datconnlimit, shobj_description(oid, 'pg_database') from pg_database where datname = '${db}'`)).toBe(
-      'pgsty_owner|20|test db',
-    );
+    expect(
+      await psql(`select pg_get_userbyid(datdba), datconnlimit, shobj_description(oid, 'pg_database') from pg_database where datname = '${db}'`),
+    ).toBe('pgsty_owner|20|test db');
     const can = (role: string) => `select has_database_privilege('${role}', '${db}', 'CONNECT')`;
     expect([await psql(can('pgsty_owner')), await psql(can('pgsty_monitor')), await psql(can('pgsty_other'))]).toEqual(['t', 't', 'f']);
     const again = await runModule(conn, pgDatabase, base, DBSU);
@@ -328,7 +366,9 @@ describe('pg_database', () => {
     const r = await runModule(conn, pgDatabase, { name: 'pgsty_clone', template: 'pgsty_tpl', strategy: 'FILE_COPY' }, DBSU);
     expect(r.result.statements).toEqual(['CREATE DATABASE "pgsty_clone" TEMPLATE "pgsty_tpl" STRATEGY FILE_COPY']);
     expect(await psql('select answer from pgsty_seed', 'pgsty_clone')).toBe('42');
-    expect((await runModule(conn, pgDatabase, { name: 'pgsty_clone', template: 'pgsty_tpl', strategy: 'FILE_COPY' }, DBSU)).result.changed).toBe(false);
+    expect((await runModule(conn, pgDatabase, { name: 'pgsty_clone', template: 'pgsty_tpl', strategy: 'FILE_COPY' }, DBSU)).result.changed).toBe(
+      false,
+    );
   });
 
   it('recreates a database (always changed), losing its content', async () => {
@@ -354,7 +394,9 @@ describe('pg_database', () => {
   });
 
   it('rejects bad arguments before touching the host', () => {
-    expect(argumentError(pgDatabase, { name: 'd', strategy: 'copy' })?.describe()).toContain('argument "strategy" must be equal to one of the allowed values: one of FILE_COPY, WAL_LOG');
+    expect(argumentError(pgDatabase, { name: 'd', strategy: 'copy' })?.describe()).toContain(
+      'argument "strategy" must be equal to one of the allowed values: one of FILE_COPY, WAL_LOG',
+    );
     expect(argumentError(pgDatabase, { name: 'd', baseline: 'x.sql' })?.describe()).toContain('unknown argument "baseline"');
   });
 });
@@ -383,7 +425,9 @@ describe('pg_schema', () => {
     await psql('create table pgsty_app.t (x int)', db);
     const plain = await runModule(conn, pgSchema, { name: 'pgsty_app', state: 'absent', db }, DBSU);
     expect(plain.result.failed).toBe(true);
-    expect(plain.result.msg).toMatch(/^schema pgsty_app in pgsty_db1 failed: psql:<stdin>:\d+: ERROR: +cannot drop schema pgsty_app because other objects depend on it\nDETAIL: +table pgsty_app.t depends on schema pgsty_app/);
+    expect(plain.result.msg).toMatch(
+      /^schema pgsty_app in pgsty_db1 failed: psql:<stdin>:\d+: ERROR: +cannot drop schema pgsty_app because other objects depend on it\nDETAIL: +table pgsty_app.t depends on schema pgsty_app/,
+    );
     expect((await runModule(conn, pgSchema, { name: 'pgsty_app', state: 'absent', cascade: true, db }, DBSU)).result.changed).toBe(true);
     expect(await psql("select count(*) from pg_namespace where nspname = 'pgsty_app'", db)).toBe('0');
     expect((await runModule(conn, pgSchema, { name: 'pgsty_app', state: 'absent', db }, DBSU)).result.changed).toBe(false);
@@ -427,11 +471,15 @@ describe('pg_extension', () => {
     expect(check.plan?.warnings).toEqual(['extension hstore in pgsty_db1: version 9.9 is not available; available: 1.4, 1.5, 1.6, 1.7, 1.8']);
     const real = await runModule(conn, pgExtension, { name: 'pgsty_no_such_ext', db }, DBSU);
     expect(real.result.failed).toBe(true);
-    expect(real.result.msg).toBe('extension pgsty_no_such_ext in pgsty_db1: pgsty_no_such_ext is not available on this server (is its package installed?)');
+    expect(real.result.msg).toBe(
+      'extension pgsty_no_such_ext in pgsty_db1: pgsty_no_such_ext is not available on this server (is its package installed?)',
+    );
   });
 
   it('drops it, then reports unchanged', async () => {
-    expect((await runModule(conn, pgExtension, { name: 'hstore', state: 'absent', db }, DBSU)).result.statements).toEqual(['DROP EXTENSION "hstore"']);
+    expect((await runModule(conn, pgExtension, { name: 'hstore', state: 'absent', db }, DBSU)).result.statements).toEqual([
+      'DROP EXTENSION "hstore"',
+    ]);
     expect(await version()).toBe('');
     expect((await runModule(conn, pgExtension, { name: 'hstore', state: 'absent', db }, DBSU)).result.changed).toBe(false);
   });
@@ -472,9 +520,19 @@ describe('pg_privileges', () => {
   it('applies them, future objects get them, and a second run changes nothing', async () => {
     expect((await runModule(conn, pgPrivileges, { default_privileges: rules, grants, db }, DBSU)).result.changed).toBe(true);
     await psql('SET ROLE pgsty_owner; CREATE TABLE pgsty_future (x serial)', db);
-    expect(await psql("select has_table_privilege('pgsty_monitor', 'pgsty_future', 'SELECT'), has_table_privilege('pgsty_monitor', 'pgsty_future', 'INSERT')", db)).toBe('t|f');
+    expect(
+      await psql(
+        "select has_table_privilege('pgsty_monitor', 'pgsty_future', 'SELECT'), has_table_privilege('pgsty_monitor', 'pgsty_future', 'INSERT')",
+        db,
+      ),
+    ).toBe('t|f');
     expect(await psql("select has_function_privilege('pgsty_monitor', 'pg_switch_wal()', 'EXECUTE')", db)).toBe('t');
-    expect(await psql("select has_schema_privilege('pgsty_owner', 'public', 'CREATE'), has_database_privilege('pgsty_monitor', 'pgsty_db1', 'CREATE')", db)).toBe('t|t');
+    expect(
+      await psql(
+        "select has_schema_privilege('pgsty_owner', 'public', 'CREATE'), has_database_privilege('pgsty_monitor', 'pgsty_db1', 'CREATE')",
+        db,
+      ),
+    ).toBe('t|t');
     const again = await runModule(conn, pgPrivileges, { default_privileges: rules, grants, db }, DBSU);
     expect(again.result.changed).toBe(false);
   });
@@ -510,7 +568,9 @@ describe('pg_privileges', () => {
   });
 
   it('rejects bad arguments before touching the host', async () => {
-    expect(argumentError(pgPrivileges, { grants: [{ on: 'VIEW', name: 'v', privileges: ['SELECT'], to: 'r' }] })?.describe()).toContain('"grants.0.on"');
+    expect(argumentError(pgPrivileges, { grants: [{ on: 'VIEW', name: 'v', privileges: ['SELECT'], to: 'r' }] })?.describe()).toContain(
+      '"grants.0.on"',
+    );
     const r = await runModule(conn, pgPrivileges, { grants: [{ on: 'SCHEMA', name: 'public', privileges: ['SELECT'], to: 'r' }] }, DBSU);
     expect(r.result.msg).toBe('SCHEMA public: SELECT cannot be granted on SCHEMA (valid: ALL, USAGE, CREATE)');
   });

@@ -14,7 +14,13 @@ const ROOT_PASSWORD = 'Etcd.Root.X3';
 const etcdctl = (ip: string, args: string, env = ''): { code: number; stdout: string } => {
   const r = onNode(ip, `. /etc/profile.d/etcdctl.sh; ${env} etcdctl ${args} 2>&1`);
   // etcdctl 3.4 logs each refused call as a JSON warning before the error line
-  return { code: r.code, stdout: r.stdout.split('\n').filter((l) => !l.startsWith('{"level":"warn"')).join('\n') };
+  return {
+    code: r.code,
+    stdout: r.stdout
+      .split('\n')
+      .filter((l) => !l.startsWith('{"level":"warn"'))
+      .join('\n'),
+  };
 };
 
 const changedOn = (run: Run): Record<string, number> => Object.fromEntries(Object.entries(recap(run).hosts).map(([h, c]) => [h, c.changed ?? -1]));
@@ -37,13 +43,16 @@ describe('etcd role on x31-x34', () => {
       [
         `import { runCli } from '${ROOT}/engine/cli.ts';`,
         `import { pgId } from '${ROOT}/roles/pg_id/role.ts';`,
-        `import { pgEtcdUserTasks } from '${ROOT}/roles/etcd/pg-user.ts';`,
+        `import { pgEtcdUserTasks } from '${ROOT}/roles/etcd/tasks/pg-etcd-user.ts';`,
         "const plays = [{ name: 'PG ETCD ACCOUNTS', hosts: 'all', become: true, roles: [pgId], tasks: pgEtcdUserTasks() as never }];",
         "process.exitCode = await runCli({ name: 'pg-etcd-accounts', description: 'etcd accounts of the PostgreSQL clusters', plays });",
       ].join('\n'),
     );
     joinInventory = join(scratch, 'etcd-4.yml');
-    writeFileSync(joinInventory, readFileSync(INVENTORY, 'utf8').replace('10.10.10.33: { etcd_seq: 3 }', `10.10.10.33: { etcd_seq: 3 }\n        ${JOINER}: { etcd_seq: 4 }`));
+    writeFileSync(
+      joinInventory,
+      readFileSync(INVENTORY, 'utf8').replace('10.10.10.33: { etcd_seq: 3 }', `10.10.10.33: { etcd_seq: 3 }\n        ${JOINER}: { etcd_seq: 4 }`),
+    );
     deploy = await runEntry('etcd.ts', ['-i', INVENTORY, '--json']);
   });
 
@@ -53,19 +62,27 @@ describe('etcd role on x31-x34', () => {
 
   it('deploys a healthy three-member cluster with mutual TLS', () => {
     expect(deploy.code, deploy.stdout + deploy.stderr).toBe(0);
-    console.log(`fresh deploy of x31-x33: ${(Date.now() - started) / 1000}s (playbook ${(recap(deploy) as unknown as { duration_ms: number }).duration_ms} ms)`);
+    console.log(
+      `fresh deploy of x31-x33: ${(Date.now() - started) / 1000}s (playbook ${(recap(deploy) as unknown as { duration_ms: number }).duration_ms} ms)`,
+    );
     const health = etcdctl('10.10.10.31', 'endpoint health --cluster');
     expect(health.code, health.stdout).toBe(0);
     expect(health.stdout.match(/is healthy/g)).toHaveLength(3);
     const members = etcdctl('10.10.10.32', 'member list -w simple').stdout;
     for (const [i, ip] of MEMBERS.entries()) expect(members).toContain(`started, etcd-${i + 1}, https://${ip}:2380, https://${ip}:2379, false`);
     // clients authenticate with a password over TLS: without one they are refused
-    const noUser = onNode('10.10.10.33', 'etcdctl --endpoints=https://10.10.10.31:2379 --cacert=/etc/etcd/ca.crt --dial-timeout=2s --command-timeout=3s put /x 1 2>&1');
+    const noUser = onNode(
+      '10.10.10.33',
+      'etcdctl --endpoints=https://10.10.10.31:2379 --cacert=/etc/etcd/ca.crt --dial-timeout=2s --command-timeout=3s put /x 1 2>&1',
+    );
     expect(noUser.code).not.toBe(0);
   });
 
   it('writes config, data directory and secrets with the owners and modes asked', () => {
-    const modes = onNode('10.10.10.31', 'stat -c "%n %a %U:%G" /data/etcd /etc/etcd /etc/etcd/etcd.pass /etc/etcd/server.key /etc/profile.d/etcdctl.sh').stdout;
+    const modes = onNode(
+      '10.10.10.31',
+      'stat -c "%n %a %U:%G" /data/etcd /etc/etcd /etc/etcd/etcd.pass /etc/etcd/server.key /etc/profile.d/etcdctl.sh',
+    ).stdout;
     expect(modes.trim().split('\n')).toEqual([
       '/data/etcd 700 etcd:etcd',
       '/etc/etcd 750 etcd:etcd',
@@ -73,8 +90,15 @@ describe('etcd role on x31-x34', () => {
       '/etc/etcd/server.key 600 etcd:etcd',
       '/etc/profile.d/etcdctl.sh 644 root:root',
     ]);
-    expect(onNode('10.10.10.31', 'systemctl show -p FragmentPath -p UnitFileState etcd').stdout).toBe('FragmentPath=/etc/systemd/system/etcd.service\nUnitFileState=enabled\n');
-    expect(onNode('10.10.10.31', 'grep -c "etcd-1=https://10.10.10.31:2380,etcd-2=https://10.10.10.32:2380,etcd-3=https://10.10.10.33:2380" /etc/etcd/etcd.conf').stdout).toBe('1\n');
+    expect(onNode('10.10.10.31', 'systemctl show -p FragmentPath -p UnitFileState etcd').stdout).toBe(
+      'FragmentPath=/etc/systemd/system/etcd.service\nUnitFileState=enabled\n',
+    );
+    expect(
+      onNode(
+        '10.10.10.31',
+        'grep -c "etcd-1=https://10.10.10.31:2380,etcd-2=https://10.10.10.32:2380,etcd-3=https://10.10.10.33:2380" /etc/etcd/etcd.conf',
+      ).stdout,
+    ).toBe('1\n');
   });
 
   it('turns auth on with the inventory root password', () => {

@@ -41,7 +41,9 @@ describe('pgsql provision, backup and access on x51', () => {
     expect(sql('postgres', "select rolname, rolcanlogin, rolconnlimit from pg_roles where rolname like 'dbuser_%' order by 1")).toBe(
       ['dbuser_app|t|-1', 'dbuser_batch|t|4', 'dbuser_dba|t|-1', 'dbuser_monitor|t|-1', 'dbuser_view|t|-1'].join('\n'),
     );
-    expect(sql('postgres', "select pg_has_role('dbuser_app', 'dbrole_readwrite', 'member'), pg_has_role('dbuser_view', 'dbrole_readwrite', 'member')")).toBe('t|f');
+    expect(
+      sql('postgres', "select pg_has_role('dbuser_app', 'dbrole_readwrite', 'member'), pg_has_role('dbuser_view', 'dbrole_readwrite', 'member')"),
+    ).toBe('t|f');
     expect(sql('postgres', "select setconfig from pg_db_role_setting where setrole = 'dbuser_view'::regrole")).toBe('{statement_timeout=30000}');
     expect(sql('postgres', "select rolpassword like 'SCRAM-SHA-256%' from pg_authid where rolname = 'dbuser_app'")).toBe('t');
   });
@@ -51,11 +53,15 @@ describe('pgsql provision, backup and access on x51', () => {
     expect(sql('postgres', "select pg_get_userbyid(datdba), shobj_description(oid, 'pg_database') from pg_database where datname = 'app'")).toBe(
       'dbuser_app|the application database',
     );
-    expect(sql('postgres', "select has_database_privilege('dbuser_view', 'app', 'CONNECT'), has_database_privilege('dbuser_view', 'app_copy', 'CONNECT')")).toBe('f|t');
+    expect(
+      sql('postgres', "select has_database_privilege('dbuser_view', 'app', 'CONNECT'), has_database_privilege('dbuser_view', 'app_copy', 'CONNECT')"),
+    ).toBe('f|t');
     expect(sql('app', "select nspname || ':' || pg_get_userbyid(nspowner) from pg_namespace where nspname in ('app', 'audit') order by 1")).toBe(
       'app:postgres\naudit:dbuser_app',
     );
-    expect(sql('app', "select string_agg(extname, ',' order by extname) from pg_extension where extname in ('pg_trgm', 'btree_gin')")).toBe('btree_gin,pg_trgm');
+    expect(sql('app', "select string_agg(extname, ',' order by extname) from pg_extension where extname in ('pg_trgm', 'btree_gin')")).toBe(
+      'btree_gin,pg_trgm',
+    );
     // The clone (template app, FILE_COPY) copies the template as provisioned, baseline rows included.
     expect(sql('app', 'select count(*) from app.items')).toBe('2');
     expect(sql('app_copy', 'select count(*) from app.items')).toBe('2');
@@ -68,19 +74,28 @@ describe('pgsql provision, backup and access on x51', () => {
     expect(viaPgbouncer('dbuser_app', 'wrong', 'app', 'select 1')).toMatch(/authentication failed/);
     // dbuser_batch has no pgbouncer: true, meta has pgbouncer: false.
     expect(viaPgbouncer('dbuser_batch', 'DBUser.Batch', 'app_copy', 'select 1')).toMatch(/FATAL/);
-    expect(sh('cut -d" " -f1 /etc/pgbouncer/userlist.txt | tr "\\n" " "')).toBe('"postgres" "dbuser_app" "dbuser_dba" "dbuser_monitor" "dbuser_view"');
-    expect(sh("grep -v '^;' /etc/pgbouncer/database.txt")).toBe('app                         = host=/var/run/postgresql pool_mode=transaction pool_size=20\napp_copy                    = host=/var/run/postgresql');
-    expect(sh("grep dbuser_app /etc/pgbouncer/useropts.txt")).toBe('dbuser_app                  = pool_mode=session max_user_connections=12');
+    expect(sh('cut -d" " -f1 /etc/pgbouncer/userlist.txt | tr "\\n" " "')).toBe(
+      '"postgres" "dbuser_app" "dbuser_dba" "dbuser_monitor" "dbuser_view"',
+    );
+    expect(sh("grep -v '^;' /etc/pgbouncer/database.txt")).toBe(
+      'app                         = host=/var/run/postgresql pool_mode=transaction pool_size=20\napp_copy                    = host=/var/run/postgresql',
+    );
+    expect(sh('grep dbuser_app /etc/pgbouncer/useropts.txt')).toBe('dbuser_app                  = pool_mode=session max_user_connections=12');
     expect(sh('stat -c "%U:%G %a" /etc/pgbouncer/userlist.txt')).toBe('postgres:postgres 600');
     expect(results(first, 'write pgbouncer userlist')[0]?.msg).toBeUndefined();
   });
 
   it('creates the pgBackRest stanza and takes the first full backup', () => {
-    const info = JSON.parse(sh('cd / && runuser -u postgres -- pgbackrest --stanza=pg-x51 --output=json info')) as { status: { code: number }; backup: { type: string }[] }[];
+    const info = JSON.parse(sh('cd / && runuser -u postgres -- pgbackrest --stanza=pg-x51 --output=json info')) as {
+      status: { code: number };
+      backup: { type: string }[];
+    }[];
     expect(info[0]?.status.code).toBe(0);
     expect(info[0]?.backup.map((b) => b.type)).toEqual(['full']);
     expect(sh('test -f /etc/pgbackrest/initial.done && echo yes')).toBe('yes');
-    expect(sh("grep -E '^(repo1-path|pg1-path)=' /etc/pgbackrest/pgbackrest.conf")).toBe('repo1-path=/pg/backup\npg1-path=/var/lib/postgresql/15/main');
+    expect(sh("grep -E '^(repo1-path|pg1-path)=' /etc/pgbackrest/pgbackrest.conf")).toBe(
+      'repo1-path=/pg/backup\npg1-path=/var/lib/postgresql/15/main',
+    );
   });
 
   it('writes the crontab, the vip-manager config and the haproxy services', () => {
@@ -88,10 +103,16 @@ describe('pgsql provision, backup and access on x51', () => {
     expect(sh('grep -E "^(trigger-key|trigger-value|ip|netmask):" /etc/default/vip-manager.yml')).toBe(
       'trigger-key: "/pg/pg-x51/leader"\ntrigger-value: "pg-x51-1"\nip: 127.0.0.1\nnetmask: 24',
     );
-    expect(sh('ls /etc/haproxy/conf.d | tr "\\n" " "')).toBe('pg-x51-default.cfg pg-x51-offline.cfg pg-x51-primary.cfg pg-x51-replica.cfg pg-x51-standby.cfg');
+    expect(sh('ls /etc/haproxy/conf.d | tr "\\n" " "')).toBe(
+      'pg-x51-default.cfg pg-x51-offline.cfg pg-x51-primary.cfg pg-x51-replica.cfg pg-x51-standby.cfg',
+    );
     expect(sh("grep -E '^ +server ' /etc/haproxy/conf.d/pg-x51-primary.cfg")).toBe('server pg-x51-1 10.10.10.51:6432 weight 100 check port 8008');
-    expect(sh("grep -E '^ +server ' /etc/haproxy/conf.d/pg-x51-replica.cfg")).toBe('server pg-x51-1 10.10.10.51:6432 backup weight 100 check port 8008');
-    expect(sh('grep default-server /etc/haproxy/conf.d/pg-x51-default.cfg')).toContain('default-server inter 2s fastinter 1s downinter 2s rise 3 fall 3');
+    expect(sh("grep -E '^ +server ' /etc/haproxy/conf.d/pg-x51-replica.cfg")).toBe(
+      'server pg-x51-1 10.10.10.51:6432 backup weight 100 check port 8008',
+    );
+    expect(sh('grep default-server /etc/haproxy/conf.d/pg-x51-default.cfg')).toContain(
+      'default-server inter 2s fastinter 1s downinter 2s rise 3 fall 3',
+    );
     expect(sh('ss -Hltn | grep -oE ":(5433|5434|5435|5436|5438) " | sort | tr -d "\\n"')).toBe(':5433 :5434 :5435 :5436 :5438');
   });
 
@@ -110,7 +131,14 @@ describe('pgsql provision, backup and access on x51', () => {
   });
 
   it('makes the reloads an earlier run owed: pgbouncer rules and haproxy services in force', async () => {
-    const standby = { name: 'standby', port: 5435, dest: 'postgres', check: '/replica', selector: '[? pg_role == `replica` ]', backup: '[? pg_role == `primary` ]' };
+    const standby = {
+      name: 'standby',
+      port: 5435,
+      dest: 'postgres',
+      check: '/replica',
+      selector: '[? pg_role == `replica` ]',
+      backup: '[? pg_role == `primary` ]',
+    };
     const extra = JSON.stringify({
       pgb_hba_rules: [{ user: 'dbuser_view', db: 'all', addr: 'world', auth: 'deny', title: 'no view user through pgbouncer', order: 120 }],
       pg_services: [standby, { name: 'late', port: 5439, dest: 'postgres', check: '/primary', selector: '[]' }],
@@ -125,7 +153,14 @@ describe('pgsql provision, backup and access on x51', () => {
 
     // Nothing to write any more: the reloads owed are what a dry run reports and what the next run makes.
     const check = await runEntry(PLAYBOOK, ['-i', INVENTORY, '--json', '--check', '-e', extra]);
-    const changedTasks = (run: Run) => [...new Set(results(run).filter((e) => e.status === 'changed').map((e) => String(e.task)))].sort();
+    const changedTasks = (run: Run) =>
+      [
+        ...new Set(
+          results(run)
+            .filter((e) => e.status === 'changed')
+            .map((e) => String(e.task)),
+        ),
+      ].sort();
     expect(changedTasks(check)).toEqual(expect.arrayContaining(['haproxy : reload haproxy', 'pgsql : reload pgbouncer']));
     const next = await runEntry(PLAYBOOK, ['-i', INVENTORY, '--json', '-e', extra]);
     expect(recap(next).exit_code, next.stdout.slice(-2000)).toBe(0);
@@ -158,7 +193,9 @@ describe('pgsql provision, backup and access on x51', () => {
     const oid = () => sql('postgres', "select oid from pg_database where datname = 'app_copy'");
     const before = oid();
     // An entry left at state recreate in the inventory: the pgsql role keeps the database.
-    const inventory = parse(readFileSync(join(ROOT, INVENTORY), 'utf8')) as { all: { children: Record<string, { vars: { pg_databases: { name: string }[] } }> } };
+    const inventory = parse(readFileSync(join(ROOT, INVENTORY), 'utf8')) as {
+      all: { children: Record<string, { vars: { pg_databases: { name: string }[] } }> };
+    };
     const dbs = inventory.all.children['pg-x51']!.vars.pg_databases.map((d) => (d.name === 'app_copy' ? { ...d, state: 'recreate' } : d));
     const deploy = await runEntry(PLAYBOOK, ['-i', INVENTORY, '--json', '-t', 'pg_db', '-e', JSON.stringify({ pg_databases: dbs })]);
     expect(recap(deploy).exit_code, deploy.stdout.slice(-2000)).toBe(0);
@@ -167,8 +204,25 @@ describe('pgsql provision, backup and access on x51', () => {
 
     const recreate = JSON.stringify({ pg_databases: [{ name: 'app_copy', state: 'recreate', owner: 'dbuser_app' }] });
     const gone = JSON.stringify({ pg_databases: [{ name: 'app_copy', state: 'absent' }] });
-    const failure = (run: Run) => String(results(run, 'create or update databases').concat(results(run, 'drop absent databases')).find((e) => e.status === 'failed')?.msg ?? '');
-    const guarded = await runEntry('pgsql-db.ts', ['-i', INVENTORY, '--json', '-e', recreate, '-e', 'dbname=app_copy', '-e', 'pg_safeguard=true', '-e', 'dbforce=true']);
+    const failure = (run: Run) =>
+      String(
+        results(run, 'create or update databases')
+          .concat(results(run, 'drop absent databases'))
+          .find((e) => e.status === 'failed')?.msg ?? '',
+      );
+    const guarded = await runEntry('pgsql-db.ts', [
+      '-i',
+      INVENTORY,
+      '--json',
+      '-e',
+      recreate,
+      '-e',
+      'dbname=app_copy',
+      '-e',
+      'pg_safeguard=true',
+      '-e',
+      'dbforce=true',
+    ]);
     expect(guarded.code).toBe(2);
     expect(failure(guarded)).toContain('pg_safeguard is on: database app_copy is not recreated');
     const guardedDrop = await runEntry('pgsql-db.ts', ['-i', INVENTORY, '--json', '-e', gone, '-e', 'dbname=app_copy', '-e', 'pg_safeguard=true']);
@@ -190,7 +244,19 @@ describe('pgsql provision, backup and access on x51', () => {
     const guarded = await runEntry('pgsql-rm.ts', ['-i', INVENTORY, '-l', 'pg-x51', '--json', '-e', 'pg_safeguard=true']);
     expect(guarded.code).toBe(2);
     // The safeguard is a guard: skipping its tags or starting past it still runs it first.
-    const skipped = await runEntry('pgsql-rm.ts', ['-i', INVENTORY, '-l', 'pg-x51', '--json', '-e', 'pg_safeguard=true', '--skip-tags', 'pg_safeguard,always', '--start-at-task', 'remove postgres data']);
+    const skipped = await runEntry('pgsql-rm.ts', [
+      '-i',
+      INVENTORY,
+      '-l',
+      'pg-x51',
+      '--json',
+      '-e',
+      'pg_safeguard=true',
+      '--skip-tags',
+      'pg_safeguard,always',
+      '--start-at-task',
+      'remove postgres data',
+    ]);
     expect(skipped.code).toBe(2);
     expect(statusOf(skipped, 'pg_remove : abort when pg_safeguard is on')).toEqual(['failed']);
     expect(statusOf(skipped, 'pg_remove : remove postgres data')).toEqual([]);
@@ -199,9 +265,11 @@ describe('pgsql provision, backup and access on x51', () => {
     const removed = await runEntry('pgsql-rm.ts', ['-i', INVENTORY, '-l', 'pg-x51', '--json', '-e', 'pg_rm_pkg=false']);
     expect(recap(removed).exit_code, removed.stdout.slice(-2000)).toBe(0);
     expect(sh('systemctl is-active pgbouncer')).not.toBe('active');
-    expect(sh('ls /etc/haproxy/conf.d | wc -l; test -e /etc/pgbouncer || echo gone; test -e /pg/backup || echo gone; test -e /var/lib/postgresql/15/main || echo gone')).toBe(
-      '0\ngone\ngone\ngone',
-    );
+    expect(
+      sh(
+        'ls /etc/haproxy/conf.d | wc -l; test -e /etc/pgbouncer || echo gone; test -e /pg/backup || echo gone; test -e /var/lib/postgresql/15/main || echo gone',
+      ),
+    ).toBe('0\ngone\ngone\ngone');
     expect(sh('systemctl is-active haproxy')).toBe('active');
   });
 });

@@ -27,7 +27,8 @@ function etcdGatewayForPatroni(): void {
       'if [ $changed = 1 ]; then systemctl restart etcd && echo patched; fi',
     ].join('\n'),
   );
-  if (patched.stdout.includes('patched')) console.log('test bed: etcd.conf on x41 patched for Patroni (grpc gateway on, no client-cert-auth on client URLs)');
+  if (patched.stdout.includes('patched'))
+    console.log('test bed: etcd.conf on x41 patched for Patroni (grpc gateway on, no client-cert-auth on client URLs)');
 }
 
 describe('pgsql role on x41-x43', () => {
@@ -52,7 +53,9 @@ describe('pgsql role on x41-x43', () => {
   it('deploys a leader and two streaming replicas', () => {
     expect(deploy.code, deploy.stdout.slice(-5000) + deploy.stderr).toBe(0);
     console.log(`fresh pgsql deploy of x41-x43: ${deploySeconds}s`);
-    const list = JSON.parse(onNode(PRIMARY, 'cd / && runuser -u postgres -- patronictl -c /etc/patroni/patroni.yml list -f json 2>/dev/null').stdout) as {
+    const list = JSON.parse(
+      onNode(PRIMARY, 'cd / && runuser -u postgres -- patronictl -c /etc/patroni/patroni.yml list -f json 2>/dev/null').stdout,
+    ) as {
       Member: string;
       Host: string;
       Role: string;
@@ -63,13 +66,21 @@ describe('pgsql role on x41-x43', () => {
       ['pg-core-2', REPLICA, 'Replica', 'running'],
       ['pg-core-3', OFFLINE, 'Replica', 'running'],
     ]);
-    expect(dbsuQuery(PRIMARY, 'SELECT client_addr, state FROM pg_stat_replication ORDER BY 1').split('\n')).toEqual([`${REPLICA}|streaming`, `${OFFLINE}|streaming`]);
+    expect(dbsuQuery(PRIMARY, 'SELECT client_addr, state FROM pg_stat_replication ORDER BY 1').split('\n')).toEqual([
+      `${REPLICA}|streaming`,
+      `${OFFLINE}|streaming`,
+    ]);
     for (const ip of [REPLICA, OFFLINE]) expect(dbsuQuery(ip, 'SELECT status FROM pg_stat_wal_receiver')).toBe('streaming');
   });
 
   it('replicates a write on the primary to the replicas', async () => {
     const token = `row-${Date.now()}`;
-    expect(dbsuQuery(PRIMARY, `CREATE TABLE IF NOT EXISTS e2e_probe(v text); INSERT INTO e2e_probe VALUES ('${token}'); SELECT count(*) FROM e2e_probe WHERE v = '${token}'`)).toBe('1');
+    expect(
+      dbsuQuery(
+        PRIMARY,
+        `CREATE TABLE IF NOT EXISTS e2e_probe(v text); INSERT INTO e2e_probe VALUES ('${token}'); SELECT count(*) FROM e2e_probe WHERE v = '${token}'`,
+      ),
+    ).toBe('1');
     for (const ip of [REPLICA, OFFLINE]) {
       let seen = '';
       for (let i = 0; i < 20 && seen !== '1'; i++) {
@@ -81,21 +92,26 @@ describe('pgsql role on x41-x43', () => {
   });
 
   it('bootstraps the cluster as the inventory says: dbsu, paths, TLS, checksums, sizing', () => {
-    expect(onNode(REPLICA, 'id -u postgres; readlink /pg /usr/pgsql /etc/patroni/patroni.yml; stat -c "%a %U" /pg/data /pg/cert/server.key').stdout.trim().split('\n')).toEqual([
-      '543',
-      '/data/postgres/pg-core-15',
-      '/usr/lib/postgresql/15',
-      '/pg/conf/pg-core-2.yml',
-      '700 postgres',
-      '600 postgres',
-    ]);
-    expect(dbsuQuery(PRIMARY, "SELECT current_setting('data_checksums') || ' ' || current_setting('ssl') || ' ' || current_setting('max_connections') || ' ' || current_setting('wal_level')")).toBe(
-      'on on 500 logical',
-    );
+    expect(
+      onNode(REPLICA, 'id -u postgres; readlink /pg /usr/pgsql /etc/patroni/patroni.yml; stat -c "%a %U" /pg/data /pg/cert/server.key')
+        .stdout.trim()
+        .split('\n'),
+    ).toEqual(['543', '/data/postgres/pg-core-15', '/usr/lib/postgresql/15', '/pg/conf/pg-core-2.yml', '700 postgres', '600 postgres']);
+    expect(
+      dbsuQuery(
+        PRIMARY,
+        "SELECT current_setting('data_checksums') || ' ' || current_setting('ssl') || ' ' || current_setting('max_connections') || ' ' || current_setting('wal_level')",
+      ),
+    ).toBe('on on 500 logical');
     // the server certificate is the instance's own, signed by the CA the etcd role made
-    expect(onNode(OFFLINE, 'openssl verify -CAfile /pg/cert/ca.crt /pg/cert/server.crt && openssl x509 -noout -subject -in /pg/cert/server.crt').stdout).toContain('CN = pg-core-3');
+    expect(
+      onNode(OFFLINE, 'openssl verify -CAfile /pg/cert/ca.crt /pg/cert/server.crt && openssl x509 -noout -subject -in /pg/cert/server.crt').stdout,
+    ).toContain('CN = pg-core-3');
     // Debian's own cluster never came to be, and its service stays off
-    expect(onNode(PRIMARY, 'ls /etc/postgresql/ 2>/dev/null | wc -l; systemctl is-enabled postgresql').stdout.trim().split('\n')).toEqual(['0', 'disabled']);
+    expect(onNode(PRIMARY, 'ls /etc/postgresql/ 2>/dev/null | wc -l; systemctl is-enabled postgresql').stdout.trim().split('\n')).toEqual([
+      '0',
+      'disabled',
+    ]);
   });
 
   it('creates the default roles, schemas and extensions in template1 and postgres', () => {
@@ -103,17 +119,32 @@ describe('pgsql role on x41-x43', () => {
       'dbrole_admin,dbrole_offline,dbrole_readonly,dbrole_readwrite,dbuser_dba,dbuser_monitor,replicator',
     );
     // the monitor user logs in over TCP with its password: HBA, SCRAM secret and role agree
-    expect(onNode(REPLICA, `PGPASSWORD=DBUser.Monitor psql -h ${PRIMARY} -U dbuser_monitor -d postgres -AXtc 'SELECT current_user' 2>&1`).stdout.trim()).toBe('dbuser_monitor');
+    expect(
+      onNode(REPLICA, `PGPASSWORD=DBUser.Monitor psql -h ${PRIMARY} -U dbuser_monitor -d postgres -AXtc 'SELECT current_user' 2>&1`).stdout.trim(),
+    ).toBe('dbuser_monitor');
     for (const db of ['template1', 'postgres']) {
-      expect(onNode(PRIMARY, `cd / && runuser -u postgres -- psql -d ${db} -AXtc "SELECT count(*) FROM pg_extension WHERE extname IN ('pg_stat_statements','pg_repack','btree_gist')"`).stdout.trim()).toBe('3');
+      expect(
+        onNode(
+          PRIMARY,
+          `cd / && runuser -u postgres -- psql -d ${db} -AXtc "SELECT count(*) FROM pg_extension WHERE extname IN ('pg_stat_statements','pg_repack','btree_gist')"`,
+        ).stdout.trim(),
+      ).toBe('3');
     }
-    expect(dbsuQuery(PRIMARY, "SELECT count(*) FROM pg_default_acl d JOIN pg_roles r ON r.oid = d.defaclrole WHERE r.rolname = 'dbuser_dba'")).not.toBe('0');
+    expect(
+      dbsuQuery(PRIMARY, "SELECT count(*) FROM pg_default_acl d JOIN pg_roles r ON r.oid = d.defaclrole WHERE r.rolname = 'dbuser_dba'"),
+    ).not.toBe('0');
   });
 
   it('renders the HBA rules per member, business rules and role filters included', () => {
     for (const ip of MEMBERS) {
-      expect(onNode(ip, 'grep -c "^host     all                all                10.10.10.1/32      scram-sha-256$" /pg/data/pg_hba.conf').stdout.trim(), ip).toBe('1');
-      expect(onNode(ip, 'grep -c "^local    all                postgres                              ident$" /pg/data/pg_hba.conf').stdout.trim(), ip).toBe('1');
+      expect(
+        onNode(ip, 'grep -c "^host     all                all                10.10.10.1/32      scram-sha-256$" /pg/data/pg_hba.conf').stdout.trim(),
+        ip,
+      ).toBe('1');
+      expect(
+        onNode(ip, 'grep -c "^local    all                postgres                              ident$" /pg/data/pg_hba.conf').stdout.trim(),
+        ip,
+      ).toBe('1');
     }
     // the offline rule is live on the member serving offline queries only
     expect(onNode(OFFLINE, 'grep -c "^host     all                dbuser_view" /pg/data/pg_hba.conf').stdout.trim()).toBe('3');
@@ -130,7 +161,11 @@ describe('pgsql role on x41-x43', () => {
 
     const check = await runEntry('pgsql.ts', ['-i', INVENTORY, '--check', '--json']);
     expect(check.code, check.stdout.slice(-3000)).toBe(0);
-    expect(results(check).filter((e) => e.status === 'changed').map((e) => `${e.host} ${e.task}: ${e.summary}`)).toEqual([]);
+    expect(
+      results(check)
+        .filter((e) => e.status === 'changed')
+        .map((e) => `${e.host} ${e.task}: ${e.summary}`),
+    ).toEqual([]);
     expect(changedOn(check)).toEqual({ [PRIMARY]: 0, [REPLICA]: 0, [OFFLINE]: 0 });
   });
 
@@ -145,7 +180,10 @@ describe('pgsql role on x41-x43', () => {
       MEMBERS.flatMap((ip) => [`${ip} pgsql : reload postgres config`, `${ip} pgsql : render postgres hba rules`]).sort(),
     );
     for (const ip of MEMBERS) {
-      expect(onNode(ip, 'grep -c "^host     all                dbuser_extra       10.10.10.99/32     md5$" /pg/data/pg_hba.conf').stdout.trim(), ip).toBe('1');
+      expect(
+        onNode(ip, 'grep -c "^host     all                dbuser_extra       10.10.10.99/32     md5$" /pg/data/pg_hba.conf').stdout.trim(),
+        ip,
+      ).toBe('1');
       expect(onNode(ip, 'grep -c "10.10.10.1/32" /pg/data/pg_hba.conf').stdout.trim(), ip).toBe('0');
       expect(loadTime(ip), ip).not.toBe(before[ip]);
     }
@@ -154,7 +192,9 @@ describe('pgsql role on x41-x43', () => {
 
   it('makes the reload an earlier run owed: the server runs on the HBA file it has', async () => {
     const loadTime = (ip: string) => dbsuQuery(ip, 'SELECT pg_conf_load_time()');
-    const rules = JSON.stringify({ pg_hba_rules: [{ user: 'dbuser_late', db: 'all', addr: '10.10.10.98/32', auth: 'md5', title: 'late client', order: 960 }] });
+    const rules = JSON.stringify({
+      pg_hba_rules: [{ user: 'dbuser_late', db: 'all', addr: '10.10.10.98/32', auth: 'md5', title: 'late client', order: 960 }],
+    });
     // A run that writes the rules but never reloads (as one interrupted or failed before its reload would).
     const lost = await runEntry('pgsql.ts', ['-i', INVENTORY, '-t', 'pg_hba', '-e', rules, '-e', 'pg_reload=false', '--json']);
     expect(lost.code, lost.stdout.slice(-3000)).toBe(0);
@@ -165,10 +205,20 @@ describe('pgsql role on x41-x43', () => {
     // The file is unchanged now: only the owed reload is reported, in check mode too.
     const check = await runEntry('pgsql.ts', ['-i', INVENTORY, '-t', 'pg_hba', '-e', rules, '--check', '--json']);
     const owed = MEMBERS.map((ip) => `${ip} pgsql : reload postgres config`).sort();
-    expect(results(check).filter((e) => e.status === 'changed').map((e) => `${e.host} ${e.task}`).sort()).toEqual(owed);
+    expect(
+      results(check)
+        .filter((e) => e.status === 'changed')
+        .map((e) => `${e.host} ${e.task}`)
+        .sort(),
+    ).toEqual(owed);
     const next = await runEntry('pgsql.ts', ['-i', INVENTORY, '-t', 'pg_hba', '-e', rules, '--json']);
     expect(next.code, next.stdout.slice(-3000)).toBe(0);
-    expect(results(next).filter((e) => e.status === 'changed').map((e) => `${e.host} ${e.task}`).sort()).toEqual(owed);
+    expect(
+      results(next)
+        .filter((e) => e.status === 'changed')
+        .map((e) => `${e.host} ${e.task}`)
+        .sort(),
+    ).toEqual(owed);
     for (const ip of MEMBERS) expect(loadTime(ip), ip).not.toBe(before[ip]);
     // Paid once: a further run owes nothing.
     const settled = await runEntry('pgsql.ts', ['-i', INVENTORY, '-t', 'pg_hba', '-e', rules, '--json']);

@@ -77,7 +77,9 @@ describe('no secret of the inventory, of role defaults or of -e appears in any o
   });
 
   it('collects the secrets it looks for', () => {
-    expect(SECRETS).toEqual(expect.arrayContaining(['DBUser.Meta', 'DBUser.Viewer', 'HAProxy.Admin', 'Etcd.Root', 'Patroni.API', 'E2e.Extra.Admin9']));
+    expect(SECRETS).toEqual(
+      expect.arrayContaining(['DBUser.Meta', 'DBUser.Viewer', 'HAProxy.Admin', 'Etcd.Root', 'Patroni.API', 'E2e.Extra.Admin9']),
+    );
     expect(ROLE_SECRETS).toEqual(expect.arrayContaining(['Patroni.API', 'DBUser.Replicator']));
   });
 

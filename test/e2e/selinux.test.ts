@@ -20,7 +20,12 @@ describe('selinux module on a Debian sandbox node', () => {
 
   it('reports ok with a warning on a host without SELinux, in check mode and for real', async () => {
     for (const check of [true, false]) {
-      const r = await runModule(conn, selinux, { state: 'permissive', ports: [{ port: 5432, proto: 'tcp', setype: 'postgresql_port_t' }] }, { check });
+      const r = await runModule(
+        conn,
+        selinux,
+        { state: 'permissive', ports: [{ port: 5432, proto: 'tcp', setype: 'postgresql_port_t' }] },
+        { check },
+      );
       expect(r.result).toMatchObject({ changed: false, failed: false, selinux: false });
       expect(r.plan?.warnings).toEqual([NOT_PRESENT]);
     }
@@ -61,7 +66,9 @@ describe('selinux module on a Debian sandbox node', () => {
   });
 
   it('rejects bad arguments before touching the host', () => {
-    expect(argumentError(selinux, { state: 'on' })?.describe()).toContain('argument "state" must be equal to one of the allowed values: one of disabled, permissive, enforcing (got "on")');
+    expect(argumentError(selinux, { state: 'on' })?.describe()).toContain(
+      'argument "state" must be equal to one of the allowed values: one of disabled, permissive, enforcing (got "on")',
+    );
     expect(argumentError(selinux, { ports: [{ port: 70000, proto: 'tcp', setype: 'x_t' }] })?.describe()).toContain('"ports.0.port"');
     expect(argumentError(selinux, { fcontext: [{ target: 'relative', setype: 'x_t' }] })?.describe()).toContain('"fcontext.0.target"');
     expect(argumentError(selinux, { fcontext: [{ target: '/x', setype: 'x_t; reboot' }] })?.describe()).toContain('"fcontext.0.setype"');

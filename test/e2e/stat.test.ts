@@ -55,8 +55,15 @@ describe('stat and slurp modules on a sandbox node', () => {
       expect(link).toMatchObject({ type: 'link', islnk: true, link_target: 'app.conf', lnk_source: `${DIR}/app.conf` });
       expect(link.checksum).toBeUndefined();
       expect((await runModule(conn, stat, { path: `${DIR}/link`, follow: true })).result.stat).toMatchObject({ type: 'file', mode: '0640', size: 6 });
-      expect((await runModule(conn, stat, { path: `${DIR}/dangling` })).result.stat).toMatchObject({ exists: true, type: 'link', link_target: 'nowhere' });
-      expect((await runModule(conn, stat, { path: `${DIR}/dangling`, follow: true })).result.stat).toEqual({ exists: false, path: `${DIR}/dangling` });
+      expect((await runModule(conn, stat, { path: `${DIR}/dangling` })).result.stat).toMatchObject({
+        exists: true,
+        type: 'link',
+        link_target: 'nowhere',
+      });
+      expect((await runModule(conn, stat, { path: `${DIR}/dangling`, follow: true })).result.stat).toEqual({
+        exists: false,
+        path: `${DIR}/dangling`,
+      });
       expect((await runModule(conn, stat, { path: `${DIR}/nope` })).result.stat).toEqual({ exists: false, path: `${DIR}/nope` });
       expect((await runModule(conn, stat, { path: `${DIR}/app.conf/x` })).result.stat).toEqual({ exists: false, path: `${DIR}/app.conf/x` });
     });

@@ -67,7 +67,10 @@ describe('sysctl module on a sandbox node (read-only /proc/sys)', () => {
     expect((await runModule(conn, sysctl, { settings, sysctl_file: PROFILE })).result.changed).toBe(false);
 
     const check = await runModule(conn, sysctl, { settings: { ...settings, 'vm.swappiness': 1 }, sysctl_file: PROFILE }, { check: true });
-    expect(check.plan?.diff?.[0]).toMatchObject({ before: expect.stringContaining('vm.swappiness = 0'), after: expect.stringContaining('vm.swappiness = 1') });
+    expect(check.plan?.diff?.[0]).toMatchObject({
+      before: expect.stringContaining('vm.swappiness = 0'),
+      after: expect.stringContaining('vm.swappiness = 1'),
+    });
     expect(await cat(PROFILE)).toContain('vm.swappiness = 0\n');
   });
 

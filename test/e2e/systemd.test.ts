@@ -11,7 +11,8 @@ import { argumentError, connectNode, runModule, sh } from './module-harness.ts';
 const SLEEP = 'pgsty-sleep.service';
 const FAIL = 'pgsty-fail.service';
 const VENDOR = 'pgsty-vendor.service';
-const unitFile = (execStart: string) => `[Unit]\nDescription=pgsty test unit\n[Service]\nExecStart=${execStart}\n[Install]\nWantedBy=multi-user.target\n`;
+const unitFile = (execStart: string) =>
+  `[Unit]\nDescription=pgsty test unit\n[Service]\nExecStart=${execStart}\n[Install]\nWantedBy=multi-user.target\n`;
 
 const ADMIN = 'pgsty-admin';
 

@@ -7,7 +7,13 @@ import { argumentError, connectNode, runModule, sh } from './module-harness.ts';
 
 const DIR = '/var/tmp/pgsty-template-test';
 const SRC = join(ROOT, 'test/fixtures/templates/pgbouncer.ini.hbs');
-const VARS = { pg_listen: '${ip},${lo}', inventory_hostname: '10.10.10.12', pg_admin_username: 'dbuser_dba', pgbouncer_auth_query: false, pg_dbsu: 'postgres' };
+const VARS = {
+  pg_listen: '${ip},${lo}',
+  inventory_hostname: '10.10.10.12',
+  pg_admin_username: 'dbuser_dba',
+  pgbouncer_auth_query: false,
+  pg_dbsu: 'postgres',
+};
 const RENDERED = '[pgbouncer]\nlisten_addr = 10.10.10.12,127.0.0.1\nlisten_port = 6432\nadmin_users = postgres, dbuser_dba\n';
 
 describe('template module on a sandbox node', () => {

@@ -51,7 +51,9 @@ describe('timezone module on a sandbox node', () => {
 
   it('fails for an unknown zone, and with the reason when the become user may not change it', async () => {
     const unknown = await runModule(conn, timezone, { name: 'Mars/Olympus_Mons' });
-    expect(unknown.result.msg).toBe('unknown time zone Mars/Olympus_Mons: /usr/share/zoneinfo/Mars/Olympus_Mons does not exist (is tzdata installed?)');
+    expect(unknown.result.msg).toBe(
+      'unknown time zone Mars/Olympus_Mons: /usr/share/zoneinfo/Mars/Olympus_Mons does not exist (is tzdata installed?)',
+    );
     const denied = await runModule(conn, timezone, { name: 'Etc/UTC' }, { become: { user: 'nobody' } });
     expect(denied.result.failed).toBe(true);
     expect(denied.result.msg).toMatch(/^linking \/etc\/localtime to Etc\/UTC failed: .*Permission denied/s);

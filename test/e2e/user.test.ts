@@ -41,7 +41,10 @@ describe('group, user, authorized_key and sudoers on a sandbox node', () => {
     await sh(real, `userdel -r ${DBA} 2>/dev/null; groupdel ${ADMINS} 2>/dev/null; groupdel ${EXTRA} 2>/dev/null; rm -f ${SUDO}; true`);
   });
   afterAll(async () => {
-    await sh(conn, `pkill -u ${DBA}; userdel -rf ${DBA} 2>/dev/null; groupdel ${ADMINS} 2>/dev/null; groupdel ${EXTRA} 2>/dev/null; rm -f ${SUDO}; true`);
+    await sh(
+      conn,
+      `pkill -u ${DBA}; userdel -rf ${DBA} 2>/dev/null; groupdel ${ADMINS} 2>/dev/null; groupdel ${EXTRA} 2>/dev/null; rm -f ${SUDO}; true`,
+    );
     await conn.close();
   });
 
@@ -75,7 +78,9 @@ describe('group, user, authorized_key and sudoers on a sandbox node', () => {
     it('rejects bad arguments before touching the host', () => {
       expect(argumentError(group, { name: 'bad name' })?.describe()).toContain('argument "name" must match pattern');
       expect(argumentError(group, { name: 'ok', gid: -1 })?.describe()).toContain('argument "gid" must be >= 0');
-      expect(argumentError(group, { name: 'ok', state: 'gone' })?.describe()).toContain('argument "state" must be equal to one of the allowed values: one of present, absent');
+      expect(argumentError(group, { name: 'ok', state: 'gone' })?.describe()).toContain(
+        'argument "state" must be equal to one of the allowed values: one of present, absent',
+      );
     });
   });
 
@@ -207,7 +212,9 @@ describe('group, user, authorized_key and sudoers on a sandbox node', () => {
     });
 
     it('fails clearly for a missing user or a line that is not a key', async () => {
-      expect((await runModule(conn, authorizedKey, { user: 'pgsty-nobody', key: first })).result.msg).toBe('authorized_key: user pgsty-nobody does not exist');
+      expect((await runModule(conn, authorizedKey, { user: 'pgsty-nobody', key: first })).result.msg).toBe(
+        'authorized_key: user pgsty-nobody does not exist',
+      );
       const check = await runModule(conn, authorizedKey, { user: 'pgsty-nobody', key: first }, { check: true });
       expect(check.result).toMatchObject({ changed: true, failed: false });
       expect(check.plan?.warnings).toEqual(['authorized_key: user pgsty-nobody does not exist']);
@@ -256,7 +263,12 @@ describe('group, user, authorized_key and sudoers on a sandbox node', () => {
     });
 
     it('limit mode allows only the listed commands; all mode wants a password', async () => {
-      const limit = { name: 'pgsty-admins', user: `%${ADMINS}`, mode: 'limit' as const, commands: ['/usr/bin/systemctl stop postgres', '/usr/bin/id -un'] };
+      const limit = {
+        name: 'pgsty-admins',
+        user: `%${ADMINS}`,
+        mode: 'limit' as const,
+        commands: ['/usr/bin/systemctl stop postgres', '/usr/bin/id -un'],
+      };
       const r = await runModule(conn, sudoers, limit);
       expect(r.plan?.diff?.[0]?.after).toBe(`%${ADMINS} ALL=NOPASSWD: /usr/bin/systemctl stop postgres\n%${ADMINS} ALL=NOPASSWD: /usr/bin/id -un\n`);
       const tried = await sh(conn, `su -s /bin/sh -c 'sudo -n /usr/bin/id -un 2>/dev/null; sudo -n /usr/bin/id -u 2>&1 || true' ${DBA}`);
@@ -289,9 +301,13 @@ describe('group, user, authorized_key and sudoers on a sandbox node', () => {
     it('rejects bad arguments before touching the host', async () => {
       expect(argumentError(sudoers, { name: 'admins.conf', user: 'x' })?.describe()).toContain('argument "name" must match pattern');
       expect(argumentError(sudoers, { name: 'x', user: 'x', mode: 'sometimes' })?.describe()).toContain('one of nopass, all, limit, none');
-      expect(argumentError(sudoers, { name: 'x', user: 'x', commands: ['systemctl stop x'] })?.describe()).toContain('argument "commands.0" must match pattern');
+      expect(argumentError(sudoers, { name: 'x', user: 'x', commands: ['systemctl stop x'] })?.describe()).toContain(
+        'argument "commands.0" must match pattern',
+      );
       commands = 0;
-      expect((await runModule(conn, sudoers, { name: 'x', user: 'x', mode: 'limit' })).result.msg).toBe('sudoers: mode limit needs a non-empty "commands" list');
+      expect((await runModule(conn, sudoers, { name: 'x', user: 'x', mode: 'limit' })).result.msg).toBe(
+        'sudoers: mode limit needs a non-empty "commands" list',
+      );
       expect((await runModule(conn, sudoers, { name: 'x' })).result.msg).toBe('sudoers: "user" (or "content") is required unless state is absent');
       expect(commands).toBe(0);
     });

@@ -85,7 +85,7 @@ describe('wait_for module on a sandbox node', () => {
     expect(await sh(conn, `test -e "${file}" && echo present || echo absent`)).toBe('absent\n');
   });
 
-  it('waits for a regex in a file, and rejects an invalid regex with grep\'s reason', async () => {
+  it("waits for a regex in a file, and rejects an invalid regex with grep's reason", async () => {
     const log = `${DIR}/postgres.log`;
     await sh(conn, `echo 'starting' > ${log}`);
     await later(`sleep 1; echo 'LOG:  database system is ready to accept connections' >> ${log}`);

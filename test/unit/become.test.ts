@@ -78,9 +78,16 @@ describe('the wrapped command on a stream it shares', () => {
   // As over SSH: sudo reads the password line, the command exactly its framed input, and what follows stays unread.
   function onStream(command: string, input: string, stream: (wrapped: string) => string): string {
     const markers = sudoMarkers();
-    const framed = Buffer.from(input).toString('base64').replace(/.{1,76}/g, '$&\n');
+    const framed = Buffer.from(input)
+      .toString('base64')
+      .replace(/.{1,76}/g, '$&\n');
     const wrapped = wrapBecome(command, 'someone-else', markers, { input: framed.length });
-    return execFileSync('sh', ['-c', `${wrapped}; echo "status $?, rest: $(cat)"`], { input: stream(framed), encoding: 'utf8', stdio: 'pipe', env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, FAKE_SUDO_PASSWORD: PASSWORD } });
+    return execFileSync('sh', ['-c', `${wrapped}; echo "status $?, rest: $(cat)"`], {
+      input: stream(framed),
+      encoding: 'utf8',
+      stdio: 'pipe',
+      env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, FAKE_SUDO_PASSWORD: PASSWORD },
+    });
   }
 
   it('reads exactly its input after the password, and leaves what follows', () => {
@@ -94,7 +101,9 @@ describe('the wrapped command on a stream it shares', () => {
   });
 
   it('consumes its input even when the command reads none of it', () => {
-    expect(onStream('echo ignored', 'a'.repeat(100_000), (framed) => `${PASSWORD}\n${framed}next command\n`)).toBe('ignored\nstatus 0, rest: next command\n');
+    expect(onStream('echo ignored', 'a'.repeat(100_000), (framed) => `${PASSWORD}\n${framed}next command\n`)).toBe(
+      'ignored\nstatus 0, rest: next command\n',
+    );
   });
 });
 

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MARKER, editBlock, type BlockSpec } from '../../modules/blockinfile.ts';
 
-const spec = (over: Partial<BlockSpec> = {}): BlockSpec => ({ block: 'a = 1', marker: DEFAULT_MARKER, begin: 'BEGIN', end: 'END', present: true, ...over });
+const spec = (over: Partial<BlockSpec> = {}): BlockSpec => ({
+  block: 'a = 1',
+  marker: DEFAULT_MARKER,
+  begin: 'BEGIN',
+  end: 'END',
+  present: true,
+  ...over,
+});
 const BLOCK = '# BEGIN MANAGED BY PIGSTY\na = 1\n# END MANAGED BY PIGSTY\n';
 
 describe('blockinfile semantics (Ansible)', () => {
@@ -13,7 +20,9 @@ describe('blockinfile semantics (Ansible)', () => {
   it('replaces the block between the markers in place, and is unchanged when equal', () => {
     const text = `top\n${BLOCK}bottom\n`;
     expect(editBlock(text, spec())).toEqual({ text, msg: '' });
-    expect(editBlock(text, spec({ block: 'a = 2\nb = 3\n' })).text).toBe('top\n# BEGIN MANAGED BY PIGSTY\na = 2\nb = 3\n# END MANAGED BY PIGSTY\nbottom\n');
+    expect(editBlock(text, spec({ block: 'a = 2\nb = 3\n' })).text).toBe(
+      'top\n# BEGIN MANAGED BY PIGSTY\na = 2\nb = 3\n# END MANAGED BY PIGSTY\nbottom\n',
+    );
   });
 
   it('removes the block with state absent or an empty block', () => {

@@ -37,7 +37,8 @@ describe('switches of a run that only -e may set', () => {
   it('pgsql-db.ts and pgsql-user.ts refuse an inventory that keeps them on, before any connection', () => {
     const file = join(dir, 'inv.yml');
     writeFileSync(file, INVENTORY);
-    const run = (entry: string, ...args: string[]) => spawnSync(join(ROOT, entry), ['-i', file, '-l', 'pg-meta', '--json', ...args], { encoding: 'utf8', cwd: ROOT, timeout: 60_000 });
+    const run = (entry: string, ...args: string[]) =>
+      spawnSync(join(ROOT, entry), ['-i', file, '-l', 'pg-meta', '--json', ...args], { encoding: 'utf8', cwd: ROOT, timeout: 60_000 });
     const db = run('pgsql-db.ts', '-e', 'dbname=meta');
     expect(db.status).toBe(1);
     expect(db.stdout).toBe('');

@@ -33,7 +33,14 @@ describe('command', () => {
     const guards = 'if [ -e /pg/data/PG_VERSION ]; then echo creates; fi; if [ ! -e /tmp/init.sql ]; then echo removes; fi';
     const run = 'cd -- /var/lib/postgresql && exec timeout -k 5 60 psql -f -';
     const host = fakeHost().on(guards, { stdout: '' }).on(run);
-    const args = { argv: ['psql', '-f', '-'], creates: '/pg/data/PG_VERSION', removes: '/tmp/init.sql', chdir: '/var/lib/postgresql', stdin: 'select 1;', timeout: 60 };
+    const args = {
+      argv: ['psql', '-f', '-'],
+      creates: '/pg/data/PG_VERSION',
+      removes: '/tmp/init.sql',
+      chdir: '/var/lib/postgresql',
+      stdin: 'select 1;',
+      timeout: 60,
+    };
     expect((await runModule(command, args, host)).result.changed).toBe(true);
     expect(host.sent).toEqual([{ command: guards }, { command: run, stdin: 'select 1;', timeoutMs: 90_000 }]);
   });

@@ -14,11 +14,7 @@ const pgsql = role({
   name: 'pgsql',
   defaults: { enabled: true },
   vars: { pg_dbsu: 'postgres' },
-  tasks: [
-    task('top', debug, { msg: 't' }, { tags: ['top'] }),
-    include('hba', inner, { tags: ['pg_hba'], when: (v) => v.enabled }),
-    flushHandlers(),
-  ],
+  tasks: [task('top', debug, { msg: 't' }, { tags: ['top'] }), include('hba', inner, { tags: ['pg_hba'], when: (v) => v.enabled }), flushHandlers()],
   handlers: [task('reload', debug, { msg: 'r' })],
 });
 const book: Playbook = {
@@ -61,6 +57,9 @@ describe('compiling a guard', () => {
       description: 'test',
       plays: [{ name: 'P', hosts: 'all', tasks: [task('check', debug, { msg: 'c' }, { guard: true }), task('act', debug, { msg: 'a' })] }],
     };
-    expect(tasksOf(compilePlaybook(book)[0]!).map((t) => [t.name, t.guard])).toEqual([['check', true], ['act', false]]);
+    expect(tasksOf(compilePlaybook(book)[0]!).map((t) => [t.name, t.guard])).toEqual([
+      ['check', true],
+      ['act', false],
+    ]);
   });
 });

@@ -18,11 +18,15 @@ describe('copy', () => {
   });
 
   it('creates a missing file atomically with owner and mode, the content on stdin', async () => {
-    const host = fakeHost().on(READ, { stdout: readOutput(DEST, statLine('absent')) }).on(isWrite);
+    const host = fakeHost()
+      .on(READ, { stdout: readOutput(DEST, statLine('absent')) })
+      .on(isWrite);
     const { plan } = await runModule(copy, ARGS, host);
     expect(plan).toMatchObject({ summary: `create ${DEST}`, diff: [{ path: DEST, before: '', after: CONTENT }] });
     expect(host.sent[1]?.stdin).toBe(CONTENT);
-    expect(host.sent[1]?.command.split('\n')).toEqual(expect.arrayContaining(['go /etc/pgbouncer || exit 1', 'cat > new', 'chown postgres:postgres new', 'chmod 0600 new']));
+    expect(host.sent[1]?.command.split('\n')).toEqual(
+      expect.arrayContaining(['go /etc/pgbouncer || exit 1', 'cat > new', 'chown postgres:postgres new', 'chmod 0600 new']),
+    );
   });
 
   it('only fixes owner and mode when the content is equal, from the directory, never through the path', async () => {
@@ -48,7 +52,9 @@ describe('copy', () => {
   it('fails when dest is a directory, and on a controller file that cannot be read', async () => {
     const host = fakeHost().on(READ, { stdout: readOutput(DEST, statLine('directory')) });
     expect((await runModule(copy, ARGS, host)).result.msg).toBe(`${DEST} exists and is not a regular file`);
-    expect((await runModule(copy, { dest: DEST, src: '/nonexistent/pigsty/file' }, host)).result.msg).toMatch(/^reading \/nonexistent\/pigsty\/file on the controller failed: ENOENT/);
+    expect((await runModule(copy, { dest: DEST, src: '/nonexistent/pigsty/file' }, host)).result.msg).toMatch(
+      /^reading \/nonexistent\/pigsty\/file on the controller failed: ENOENT/,
+    );
     expect(host.sent).toHaveLength(1);
   });
 });

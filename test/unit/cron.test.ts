@@ -49,7 +49,13 @@ describe('cron', () => {
   it('leaves a crontab whose block already holds the lines alone: one read', async () => {
     const text = CRONTAB + BLOCK;
     const host = fakeHost().on(SYSTEM_READ, { stdout: read('/etc/crontab', 'root', 'root', statLine('file', { size: text.length }), text) });
-    expect((await runModule(cron, JOB, host)).result).toEqual({ changed: false, failed: false, path: '/etc/crontab', name: 'pg-backup', lines: JOB.lines });
+    expect((await runModule(cron, JOB, host)).result).toEqual({
+      changed: false,
+      failed: false,
+      path: '/etc/crontab',
+      name: 'pg-backup',
+      lines: JOB.lines,
+    });
     expect(host.sent).toHaveLength(1);
   });
 
@@ -58,7 +64,10 @@ describe('cron', () => {
       .on(SYSTEM_READ, { stdout: read('/etc/crontab', 'root', 'root', statLine('file', { size: CRONTAB.length }), CRONTAB) })
       .on(isWrite('crontab'));
     const { plan } = await runModule(cron, JOB, host);
-    expect(plan).toMatchObject({ summary: 'update /etc/crontab: add block pg-backup', diff: [{ path: '/etc/crontab', before: CRONTAB, after: CRONTAB + BLOCK }] });
+    expect(plan).toMatchObject({
+      summary: 'update /etc/crontab: add block pg-backup',
+      diff: [{ path: '/etc/crontab', before: CRONTAB, after: CRONTAB + BLOCK }],
+    });
     expect(host.sent[1]?.stdin).toBe(CRONTAB + BLOCK);
     expect(host.sent[1]?.command.split('\n')).toEqual(expect.arrayContaining(['go /etc || exit 1', 'chown root:root new', 'chmod 0644 new']));
   });
@@ -70,7 +79,9 @@ describe('cron', () => {
       .on(isWrite('postgres'));
     const { plan } = await runModule(cron, { name: 'vacuum', user: 'postgres', lines }, host);
     expect(plan?.summary).toBe('create /var/spool/cron/crontabs/postgres: add block vacuum');
-    expect(host.sent[1]?.command.split('\n')).toEqual(expect.arrayContaining(['go /var/spool/cron/crontabs || exit 1', 'chown postgres:crontab new', 'chmod 0600 new']));
+    expect(host.sent[1]?.command.split('\n')).toEqual(
+      expect.arrayContaining(['go /var/spool/cron/crontabs || exit 1', 'chown postgres:crontab new', 'chmod 0600 new']),
+    );
     expect(host.sent[1]?.stdin).toBe('# BEGIN pigsty: vacuum\n*/5 * * * * /pg/bin/pg-vacuum\n# END pigsty: vacuum\n');
   });
 
@@ -100,7 +111,9 @@ describe('cron', () => {
   it('fails for a missing user, and for user and path together before reading', async () => {
     const host = fakeHost().on(SPOOL_READ, { stdout: 'nouser\n' });
     expect((await runModule(cron, { name: 'v', user: 'postgres', lines: ['@daily x'] }, host)).result.msg).toBe('cron: user postgres does not exist');
-    expect((await runModule(cron, { name: 'v', user: 'postgres', path: '/etc/crontab' }, host)).result.msg).toBe('cron: give "user" (a user crontab) or "path" (a system crontab), not both');
+    expect((await runModule(cron, { name: 'v', user: 'postgres', path: '/etc/crontab' }, host)).result.msg).toBe(
+      'cron: give "user" (a user crontab) or "path" (a system crontab), not both',
+    );
     expect(host.sent).toHaveLength(1);
   });
 });

@@ -7,7 +7,8 @@ import {
   planPgEtcdAccount,
   prefixRangeEnd,
   type PgEtcdState,
-} from '../../roles/etcd/pg-user.ts';
+} from '../../roles/etcd/pg-etcd-account.ts';
+import { PARAM_DEFAULTS } from '../../roles/params.ts';
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 const account = { name: 'pg-test', password: 'Test.Etcd', prefix: '/pg/pg-test/' };
@@ -16,14 +17,18 @@ const done: PgEtcdState = { permissions: [own], roles: ['pg-test'], passwordOk: 
 
 describe('the etcd account of a PostgreSQL cluster', () => {
   it('is named after the cluster (the shard for Citus), with the cluster name as the default password', () => {
-    expect(pgEtcdAccount({ pg_cluster: 'pg-test' })).toEqual({ name: 'pg-test', password: 'pg-test', prefix: '/pg/pg-test/' });
-    expect(pgEtcdAccount({ pg_cluster: 'pg-test', pg_etcd_password: '', pg_namespace: '/ns/' })).toEqual({ name: 'pg-test', password: 'pg-test', prefix: '/ns/pg-test/' });
-    expect(pgEtcdAccount({ pg_cluster: 'pg-citus1', pg_mode: 'citus', pg_shard: 'pg-citus', pg_etcd_password: 'X' })).toEqual({
+    expect(pgEtcdAccount({ ...PARAM_DEFAULTS, pg_cluster: 'pg-test' })).toEqual({ name: 'pg-test', password: 'pg-test', prefix: '/pg/pg-test/' });
+    expect(pgEtcdAccount({ ...PARAM_DEFAULTS, pg_cluster: 'pg-test', pg_etcd_password: '', pg_namespace: '/ns/' })).toEqual({
+      name: 'pg-test',
+      password: 'pg-test',
+      prefix: '/ns/pg-test/',
+    });
+    expect(pgEtcdAccount({ ...PARAM_DEFAULTS, pg_cluster: 'pg-citus1', pg_mode: 'citus', pg_shard: 'pg-citus', pg_etcd_password: 'X' })).toEqual({
       name: 'pg-citus',
       password: 'X',
       prefix: '/pg/pg-citus/',
     });
-    expect(() => pgEtcdAccount({ pg_cluster: 'root' })).toThrow('cannot be named root');
+    expect(() => pgEtcdAccount({ ...PARAM_DEFAULTS, pg_cluster: 'root' })).toThrow('cannot be named root');
   });
 
   it('grants exactly the range etcdctl --prefix grants', () => {
@@ -46,7 +51,9 @@ describe('the etcd account of a PostgreSQL cluster', () => {
   });
 
   it('sets the password only when the login with it was refused', () => {
-    expect(planPgEtcdAccount(account, { ...done, passwordOk: false })).toEqual([{ argv: ['user', 'passwd', 'pg-test', '--interactive=false'], password: true }]);
+    expect(planPgEtcdAccount(account, { ...done, passwordOk: false })).toEqual([
+      { argv: ['user', 'passwd', 'pg-test', '--interactive=false'], password: true },
+    ]);
   });
 
   it('confines the account to its prefix: other permissions and roles go, a read-only grant becomes read-write', () => {
@@ -65,7 +72,11 @@ describe('the etcd account of a PostgreSQL cluster', () => {
 
   it('reads the probe output of etcdctl -w json, big header numbers included', () => {
     const header = '"header":{"cluster_id":14443903163313418560,"member_id":11417610130673999598,"revision":7,"raft_term":2}';
-    const out = [`role={${header},"perm":[{"permType":2,"key":"${own.key}","range_end":"${own.range_end}"}]}`, `user={${header},"roles":["pg-test"]}`, 'password=ok'].join('\n');
+    const out = [
+      `role={${header},"perm":[{"permType":2,"key":"${own.key}","range_end":"${own.range_end}"}]}`,
+      `user={${header},"roles":["pg-test"]}`,
+      'password=ok',
+    ].join('\n');
     expect(parsePgEtcdState(out)).toEqual(done);
     expect(parsePgEtcdState('role=absent\nuser=absent\npassword=none\n')).toEqual({ permissions: null, roles: null, passwordOk: false });
     expect(parsePgEtcdState(`role={${header}}\nuser={${header}}\npassword=refused`)).toEqual({ permissions: [], roles: [], passwordOk: false });

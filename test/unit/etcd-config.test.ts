@@ -3,10 +3,23 @@ import YAML from 'yaml';
 import { templatePath } from '../../modules/template.ts';
 import { renderTemplate } from '../../modules/template.ts';
 import { authProbeScript, checkPassword, keyValues, memberAddScript, memberPeerUrls } from '../../roles/etcd/etcdctl.ts';
-import { certAltNames, etcdEndpoints, etcdIdentityProblems, etcdMembers, initialCluster, otherEndpoints, type EtcdView } from '../../roles/etcd/identity.ts';
-import { caScript, leafScript, validityDays } from '../../roles/etcd/pki.ts';
+import { certAltNames, caScript, leafScript } from '../../roles/etcd/etcd-certs.ts';
+import {
+  etcdEndpoints,
+  etcdIdentityProblems,
+  etcdMembers,
+  etcdSeqOf,
+  initialCluster,
+  otherEndpoints,
+  type EtcdHostVars,
+  type EtcdView,
+} from '../../roles/etcd/etcd-members.ts';
+import { PARAM_DEFAULTS } from '../../roles/params.ts';
 
 const ROLE = new URL('../../roles/etcd/role.ts', import.meta.url).href;
+
+/** A host's etcd variables: the declared defaults, then what the inventory sets. */
+const member = (vars: Partial<EtcdHostVars> = {}): EtcdHostVars => ({ ...PARAM_DEFAULTS, ...vars });
 
 /** Three members whose addresses sort differently as strings and as numbers, and a host outside the group. */
 function view(host: string, overrides: Partial<EtcdView> = {}): EtcdView {
@@ -14,10 +27,10 @@ function view(host: string, overrides: Partial<EtcdView> = {}): EtcdView {
     inventory_hostname: host,
     groups: { all: ['10.10.10.9', '10.10.10.10', '10.10.10.100', '10.10.10.5'], etcd: ['10.10.10.9', '10.10.10.10', '10.10.10.100'] },
     hostvars: {
-      '10.10.10.9': { etcd_seq: 3, etcd_cluster: 'etcd' },
-      '10.10.10.10': { etcd_seq: 1, etcd_cluster: 'etcd' },
-      '10.10.10.100': { etcd_seq: 2, etcd_cluster: 'etcd', etcd_peer_port: 12380 },
-      '10.10.10.5': {},
+      '10.10.10.9': member({ etcd_seq: 3 }),
+      '10.10.10.10': member({ etcd_seq: 1 }),
+      '10.10.10.100': member({ etcd_seq: 2, etcd_peer_port: 12380 }),
+      '10.10.10.5': member(),
     },
     ...overrides,
   };
@@ -45,7 +58,7 @@ describe('etcd cluster membership', () => {
   it('uses the group named by etcd_cluster', () => {
     const v = view('10.10.10.9', {
       groups: { 'etcd-x': ['10.10.10.9'] },
-      hostvars: { '10.10.10.9': { etcd_seq: 7, etcd_cluster: 'etcd-x' } },
+      hostvars: { '10.10.10.9': member({ etcd_seq: 7, etcd_cluster: 'etcd-x' }) },
     });
     expect(initialCluster(v)).toBe('etcd-x-7=https://10.10.10.9:2380');
     expect(etcdIdentityProblems(v)).toEqual([]);
@@ -58,13 +71,21 @@ describe('etcd cluster membership', () => {
       '10.10.10.5 is not in the inventory group "etcd": the group of etcd members must be named as etcd_cluster',
     ]);
     const v = view('10.10.10.10');
-    v.hostvars['10.10.10.9'] = { etcd_seq: 1 };
+    v.hostvars['10.10.10.9'] = member({ etcd_seq: 1 });
     expect(etcdIdentityProblems(v)).toEqual(['etcd_seq 1 is also used by 10.10.10.9 in group etcd']);
-    v.hostvars['10.10.10.9'] = {};
+    v.hostvars['10.10.10.9'] = member();
     expect(etcdIdentityProblems(v)).toEqual(['member 10.10.10.9 of group etcd has no etcd_seq']);
     expect(() => initialCluster(v)).toThrow('etcd member 10.10.10.9 of group etcd has no etcd_seq');
-    v.hostvars['10.10.10.10'] = { etcd_seq: -1 };
+    v.hostvars['10.10.10.10'] = member({ etcd_seq: -1 });
     expect(etcdIdentityProblems(v)[0]).toBe('etcd_seq must be a non-negative integer, got -1');
+  });
+
+  it('names the member whose identity is missing instead of making one up', () => {
+    expect(etcdSeqOf({ inventory_hostname: '10.10.10.5', etcd_seq: 0 })).toBe(0);
+    expect(() => etcdSeqOf({ inventory_hostname: '10.10.10.5' })).toThrow('etcd_seq is required for etcd instance 10.10.10.5');
+    const v = view('10.10.10.10');
+    delete v.hostvars['10.10.10.100'];
+    expect(() => etcdMembers(v)).toThrow('10.10.10.100 is not a host of the inventory');
   });
 });
 
@@ -118,13 +139,22 @@ describe('etcd templates', () => {
   });
 
   it('joins an existing cluster when etcd_init says so, and takes the timings from the inventory', () => {
-    const text = renderTemplate(templatePath(ROLE, 'etcd.conf.hbs'), { ...vars, etcd_init: 'existing', etcd_election_timeout: 3000, etcd_heartbeat_interval: 300 });
+    const text = renderTemplate(templatePath(ROLE, 'etcd.conf.hbs'), {
+      ...vars,
+      etcd_init: 'existing',
+      etcd_election_timeout: 3000,
+      etcd_heartbeat_interval: 300,
+    });
     expect(text).toContain('initial-cluster-state: "existing"\n');
     expect(text).toContain('election-timeout: 3000\nheartbeat-interval: 300\n');
   });
 
   it('keeps a cluster name or data dir carrying YAML syntax inside its own value', () => {
-    const text = renderTemplate(templatePath(ROLE, 'etcd.conf.hbs'), { ...vars, etcd_cluster: 'etcd"\nforce-new-cluster: true', etcd_data: '/data/etcd\u2028force-new-cluster: true' });
+    const text = renderTemplate(templatePath(ROLE, 'etcd.conf.hbs'), {
+      ...vars,
+      etcd_cluster: 'etcd"\nforce-new-cluster: true',
+      etcd_data: '/data/etcd\u2028force-new-cluster: true',
+    });
     expect(text).toContain('\ninitial-cluster-token: "etcd\\"\\nforce-new-cluster: true"\n');
     expect(text).toContain('\ndata-dir: "/data/etcd\\u2028force-new-cluster: true"\n');
     const doc = YAML.parse(text) as Record<string, unknown>;
@@ -154,9 +184,6 @@ describe('etcd certificates', () => {
   });
 
   it('issues server-and-client certificates for the validity asked, from a CA that may not be made when ca_create is false', () => {
-    expect(validityDays('7300d')).toBe(7300);
-    expect(validityDays(undefined)).toBe(7300);
-    expect(() => validityDays('20y')).toThrow('not a number of days');
     const leaf = leafScript('10.10.10.10', 'etcd-1', 365);
     expect(leaf).toContain('extendedKeyUsage=serverAuth,clientAuth');
     expect(leaf).toContain('-days 365 ');

@@ -125,7 +125,9 @@ export class FakeHost {
     const fixture = this.fixtures.find((f) => f.left > 0 && matches(f.matcher, sent));
     if (!fixture) {
       this.unexpected.push(sent);
-      throw new Error(`fake host ${this.ctx.host}: unexpected command:\n${clip(command)}${sent.stdin === undefined ? '' : `\nwith stdin:\n${clip(sent.stdin)}`}`);
+      throw new Error(
+        `fake host ${this.ctx.host}: unexpected command:\n${clip(command)}${sent.stdin === undefined ? '' : `\nwith stdin:\n${clip(sent.stdin)}`}`,
+      );
     }
     fixture.left--;
     const reply = typeof fixture.answer === 'function' ? fixture.answer(sent) : fixture.answer;
@@ -137,7 +139,8 @@ export class FakeHost {
 export function fakeHost(options: FakeHostOptions = {}): FakeHost {
   const host = new FakeHost(options);
   onTestFinished(() => {
-    if (host.unexpected.length) throw new Error(`fake host received unexpected commands:\n${host.unexpected.map((s) => clip(s.command)).join('\n---\n')}`);
+    if (host.unexpected.length)
+      throw new Error(`fake host received unexpected commands:\n${host.unexpected.map((s) => clip(s.command)).join('\n---\n')}`);
   });
   return host;
 }
@@ -166,14 +169,26 @@ export async function runModule<S extends TSchema>(module: Module<S>, args: Stat
 // ---------------------------------------------------------------- canned output of the file modules' reads
 
 /** The command readFile (modules/file-state.ts) sends to read a path: whole sends the content, else its sha256. */
-export const readFileCommand = (path: string, follow: Follow, whole = true): string => `${STAT_FN}\n${SAFE_FN}\n${readScript(shq(path), follow, whole)}`;
+export const readFileCommand = (path: string, follow: Follow, whole = true): string =>
+  `${STAT_FN}\n${SAFE_FN}\n${readScript(shq(path), follow, whole)}`;
 
 export const b64 = (text: string | Buffer): string => Buffer.from(text).toString('base64');
 
 /** STAT_FN's line for a path (modules/file-state.ts): kind|owner|group|mode|uid|gid|size|link target, then NUL. */
-export function statLine(kind: 'file' | 'directory' | 'link' | 'other' | 'absent', attrs: { owner?: string; group?: string; mode?: string; uid?: number; gid?: number; size?: number; target?: string } = {}): string {
+export function statLine(
+  kind: 'file' | 'directory' | 'link' | 'other' | 'absent',
+  attrs: { owner?: string; group?: string; mode?: string; uid?: number; gid?: number; size?: number; target?: string } = {},
+): string {
   if (kind === 'absent') return 'absent\0';
-  const { owner = 'root', group = 'root', mode = kind === 'directory' ? '755' : '644', uid = 0, gid = 0, size = kind === 'directory' ? 4096 : 0, target = '' } = attrs;
+  const {
+    owner = 'root',
+    group = 'root',
+    mode = kind === 'directory' ? '755' : '644',
+    uid = 0,
+    gid = 0,
+    size = kind === 'directory' ? 4096 : 0,
+    target = '',
+  } = attrs;
   return `${kind}|${owner}|${group}|${mode}|${uid}|${gid}|${size}|${target}\0`;
 }
 
@@ -204,7 +219,10 @@ export const psql =
     sent.command === psqlCommand({ db, port }, ['-q', '-At']) && (sent.stdin ?? '').startsWith(sql);
 
 /** A read of a pg_* module: its state query, answered with JSON. */
-export const psqlRead = (db = 'postgres'): Matcher => (sent) => psql(db, 'select ')(sent) || psql(db, 'with ')(sent);
+export const psqlRead =
+  (db = 'postgres'): Matcher =>
+  (sent) =>
+    psql(db, 'select ')(sent) || psql(db, 'with ')(sent);
 
 /** What psql prints when the database it connects to does not exist. */
 export const noDatabase = (db: string): Reply => ({

@@ -8,7 +8,9 @@ import { b64, fakeHost, type FakeHost } from './fake-host.ts';
 /** A host whose first command (the module's one read) answers with `read`; after it, only writes are expected. */
 function host(read: string): FakeHost {
   // Writes: writeCommand's script, or a SAFE_FN prelude and the changes, or xargs over a tree's paths.
-  return fakeHost().once(() => true, { stdout: read }).on(/^(set -e\n|unset CDPATH\n|xargs -0 )/);
+  return fakeHost()
+    .once(() => true, { stdout: read })
+    .on(/^(set -e\n|unset CDPATH\n|xargs -0 )/);
 }
 
 /** What readScript prints: the untrusted link (if any), the path acted on, STAT_FN's line, then content or hash. */
@@ -19,7 +21,10 @@ const postgresFile = 'file|postgres|postgres|600|999|999|6|';
 
 describe('writing a file as root in a directory another user owns', () => {
   const current = parseStat(`${postgresFile}\0`);
-  const script = writeCommand({ dest: '/etc/pgbouncer/userlist.txt', owner: 'postgres', group: 'postgres', mode: 0o600, backup: true, validate: 'check %s' }, current);
+  const script = writeCommand(
+    { dest: '/etc/pgbouncer/userlist.txt', owner: 'postgres', group: 'postgres', mode: 0o600, backup: true, validate: 'check %s' },
+    current,
+  );
   const lines = script.split('\n');
   const at = (line: string): number => lines.indexOf(line);
 
@@ -31,11 +36,19 @@ describe('writing a file as root in a directory another user owns', () => {
   });
 
   it('keeps the old attributes, sets owner before mode, validates the staged file, fsyncs, and renames without following', () => {
-    expect(lines).toContain('if [ -f "../$n" ] && [ ! -L "../$n" ]; then cp --attributes-only --preserve=all --no-preserve=timestamps -- "../$n" new; fi');
+    expect(lines).toContain(
+      'if [ -f "../$n" ] && [ ! -L "../$n" ]; then cp --attributes-only --preserve=all --no-preserve=timestamps -- "../$n" new; fi',
+    );
     expect(at('chown postgres:postgres new')).toBeGreaterThan(at('cat > new'));
     expect(at('chmod 0600 new')).toBeGreaterThan(at('chown postgres:postgres new'));
     expect(script).toContain(`( check "$PWD/new"\n) || { echo 'validate command rejected the new content' >&2; exit 1; }`);
-    expect(lines.slice(-5)).toEqual(['sync -- new', 'cp -P -p -- "../$n" old', 'mv -fT -- old "../$n.$(date +%Y%m%d%H%M%S)~"', 'mv -fT -- new "../$n"', 'sync -- ..']);
+    expect(lines.slice(-5)).toEqual([
+      'sync -- new',
+      'cp -P -p -- "../$n" old',
+      'mv -fT -- old "../$n.$(date +%Y%m%d%H%M%S)~"',
+      'mv -fT -- new "../$n"',
+      'sync -- ..',
+    ]);
   });
 
   it('makes missing parents one name at a time with go, and copies no attributes for a new file', () => {
@@ -65,7 +78,11 @@ describe('symlinks someone other than root could have planted', () => {
     const h = host(fileRead('', '/srv/real', 'file|root|root|644|0|0|2|', b64('a\n')));
     const plan = await lineinfile.plan(h.ctx, { path: '/srv/link', line: 'x', follow: true });
     expect(h.commands[0]).toContain('U=; r=$(readlink -m -- /srv/link)');
-    expect(plan).toMatchObject({ changed: true, summary: 'update /srv/real: line added', diff: [{ path: '/srv/real', before: 'a\n', after: 'a\nx\n' }] });
+    expect(plan).toMatchObject({
+      changed: true,
+      summary: 'update /srv/real: line added',
+      diff: [{ path: '/srv/real', before: 'a\n', after: 'a\nx\n' }],
+    });
     await plan.apply?.();
     expect(h.commands[1]).toContain('go /srv || exit 1\nn=real');
   });
@@ -86,12 +103,16 @@ describe('symlinks someone other than root could have planted', () => {
 
   it('copy with remote_src refuses to read a source through a planted link', async () => {
     const h = host(`/home/u/key\x01file|root|root|600|0|0|3|\0abc  -\n\x01${fileRead('', '/srv/key', 'absent')}`);
-    await expect(copy.plan(h.ctx, { src: '/home/u/key', remote_src: true, dest: '/srv/key' })).rejects.toThrow('refusing to follow /home/u/key: a symlink someone other than root');
+    await expect(copy.plan(h.ctx, { src: '/home/u/key', remote_src: true, dest: '/srv/key' })).rejects.toThrow(
+      'refusing to follow /home/u/key: a symlink someone other than root',
+    );
   });
 
   it('file refuses a planted link at path for state directory, and acts on a link itself with chown -h when told not to follow', async () => {
     const planted = host(`/pg/data\x01\x01l\0postgres\0postgres\x000\x000\x00777\x001:2\x001\0/etc\0/pg/data\0\x01`);
-    await expect(file.plan(planted.ctx, { path: '/pg/data', state: 'directory', owner: 'postgres', mode: '0700' })).rejects.toThrow('refusing to follow /pg/data');
+    await expect(file.plan(planted.ctx, { path: '/pg/data', state: 'directory', owner: 'postgres', mode: '0700' })).rejects.toThrow(
+      'refusing to follow /pg/data',
+    );
 
     const own = host(`/pg/data\x01\x01l\0root\0root\x000\x000\x00777\x001:2\x001\0/etc\0/pg/data\0\x01`);
     const plan = await file.plan(own.ctx, { path: '/pg/data', owner: 'postgres', follow: false });
@@ -100,7 +121,7 @@ describe('symlinks someone other than root could have planted', () => {
     expect(own.commands[1]).toMatch(/\ngo \/pg && chown -h postgres -- data$/);
   });
 
-  it('file changes a tree from each entry\'s own directory, never through a path that may have become a link', async () => {
+  it("file changes a tree from each entry's own directory, never through a path that may have become a link", async () => {
     const entry = (type: string, path: string, mode: string) => `${type}\0root\0root\x000\x000\0${mode}\x001:${path.length}\x001\0\0${path}\0`;
     const h = host(`\x01\x01${entry('d', '/pg/data', '700')}${entry('f', '/pg/data/a', '644')}\x01`);
     const plan = await file.plan(h.ctx, { path: '/pg/data', state: 'directory', recurse: true, owner: 'postgres', mode: '0700' });

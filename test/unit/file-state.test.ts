@@ -9,14 +9,24 @@ const isWrite = (s: { command: string }): boolean => s.command.startsWith('set -
 
 describe('file-state: modes and reads', () => {
   it('reads modes as Ansible writes them, and refuses other strings', () => {
-    expect([parseMode('0644'), parseMode('644'), parseMode(0o600), parseMode('2775'), parseMode(undefined)]).toEqual([0o644, 0o644, 0o600, 0o2775, undefined]);
+    expect([parseMode('0644'), parseMode('644'), parseMode(0o600), parseMode('2775'), parseMode(undefined)]).toEqual([
+      0o644,
+      0o644,
+      0o600,
+      0o2775,
+      undefined,
+    ]);
     expect(() => parseMode('rw-r--r--')).toThrow(`invalid mode "rw-r--r--": expected an octal string such as '0644'`);
   });
 
   it('reads a file, its state and bytes with one command', async () => {
     const host = fakeHost().on(READ, { stdout: fileOutput(PATH, 'a=1\n', { mode: '640', gid: 4, group: 'adm' }) });
     const read = await readFile(host.ctx, PATH, { follow: 'trusted' });
-    expect(read).toEqual({ path: PATH, state: { kind: 'file', owner: 'root', group: 'adm', mode: 0o640, uid: 0, gid: 4, size: 4, sha256: sha256('a=1\n') }, content: Buffer.from('a=1\n') });
+    expect(read).toEqual({
+      path: PATH,
+      state: { kind: 'file', owner: 'root', group: 'adm', mode: 0o640, uid: 0, gid: 4, size: 4, sha256: sha256('a=1\n') },
+      content: Buffer.from('a=1\n'),
+    });
     expect(host.sent).toHaveLength(1);
   });
 });
@@ -29,9 +39,16 @@ describe('file-state: planEdit', () => {
   });
 
   it('writes the edited text from the one read (no second read), keeping owner and mode unless told', async () => {
-    const host = fakeHost().on(READ, { stdout: fileOutput(PATH, 'a=1\n', { mode: '640' }) }).on(isWrite);
+    const host = fakeHost()
+      .on(READ, { stdout: fileOutput(PATH, 'a=1\n', { mode: '640' }) })
+      .on(isWrite);
     const plan = await planEdit(host.ctx, { path: PATH }, append('b=2\n'));
-    expect(plan).toMatchObject({ changed: true, summary: `update ${PATH}: line added`, diff: [{ path: PATH, before: 'a=1\n', after: 'a=1\nb=2\n' }], data: { msg: 'line added' } });
+    expect(plan).toMatchObject({
+      changed: true,
+      summary: `update ${PATH}: line added`,
+      diff: [{ path: PATH, before: 'a=1\n', after: 'a=1\nb=2\n' }],
+      data: { msg: 'line added' },
+    });
     await plan.apply?.();
     expect(host.sent).toHaveLength(2);
     expect(host.sent[1]?.stdin).toBe('a=1\nb=2\n');
@@ -39,7 +56,9 @@ describe('file-state: planEdit', () => {
   });
 
   it('plans without writing in check mode (the caller stops before apply), and a missing file with state absent needs nothing', async () => {
-    const host = fakeHost({ check: true }).once(READ, { stdout: readOutput(PATH, statLine('absent')) }).once(READ, { stdout: readOutput(PATH, statLine('absent')) });
+    const host = fakeHost({ check: true })
+      .once(READ, { stdout: readOutput(PATH, statLine('absent')) })
+      .once(READ, { stdout: readOutput(PATH, statLine('absent')) });
     expect(await planEdit(host.ctx, { path: PATH, state: 'absent' }, append('x'))).toEqual({ changed: false, data: { msg: 'file not present' } });
     const plan = await planEdit(host.ctx, { path: PATH, create: true }, append('b=2\n'));
     expect(plan).toMatchObject({ changed: true, summary: `create ${PATH}: line added` });

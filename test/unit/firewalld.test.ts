@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { describeChanges, firewalld, normalizeRichRule, parseListAll, parseState, planZones, readCommand, wantedItems } from '../../modules/firewalld.ts';
+import {
+  describeChanges,
+  firewalld,
+  normalizeRichRule,
+  parseListAll,
+  parseState,
+  planZones,
+  readCommand,
+  wantedItems,
+} from '../../modules/firewalld.ts';
 import { fakeHost, planOn } from './fake-host.ts';
 
 const LIST_ALL_ZONES = `public (default, active)
@@ -63,14 +72,22 @@ describe('firewalld parsing and planning', () => {
   it('plans runtime and permanent separately, batching one option per zone', () => {
     const runtime = parseListAll(LIST_ALL_ZONES);
     const permanent = parseListAll(LIST_ALL_ZONES.replace('5432/tcp ', ''));
-    const items = wantedItems({ services: ['http', 'https', 'ssh'], ports: ['5432/tcp'], rich_rules: ['rule family=ipv4 source address=10.0.0.0/8 port port=5432 protocol=tcp accept'] });
+    const items = wantedItems({
+      services: ['http', 'https', 'ssh'],
+      ports: ['5432/tcp'],
+      rich_rules: ['rule family=ipv4 source address=10.0.0.0/8 port port=5432 protocol=tcp accept'],
+    });
     const changes = planZones(items, { runtime, permanent });
     expect(changes).toEqual([
       { scope: 'runtime', zone: 'public', action: 'add', kind: 'service', values: ['http', 'https'] },
       { scope: 'permanent', zone: 'public', action: 'add', kind: 'service', values: ['http', 'https'] },
       { scope: 'permanent', zone: 'public', action: 'add', kind: 'port', values: ['5432/tcp'] },
     ]);
-    expect(describeChanges(changes, true)).toEqual(['public: add service http', 'public: add service https', 'public: add port 5432/tcp (permanent only)']);
+    expect(describeChanges(changes, true)).toEqual([
+      'public: add service http',
+      'public: add service https',
+      'public: add port 5432/tcp (permanent only)',
+    ]);
     expect(planZones(wantedItems({ zone: 'trusted', sources: ['10.10.10.0/24'], state: 'absent' }), { permanent })).toEqual([
       { scope: 'permanent', zone: 'trusted', action: 'remove', kind: 'source', values: ['10.10.10.0/24'] },
     ]);
@@ -87,7 +104,9 @@ describe('firewalld parsing and planning', () => {
 
   it('on a running firewalld changes runtime and permanent with one firewall-cmd per option, after one read', async () => {
     const host = fakeHost()
-      .once(readCommand(true), { stdout: `@unit LoadState=loaded ActiveState=active UnitFileState=enabled\n@running\n@runtime\n${LIST_ALL_ZONES}@permanent\n${LIST_ALL_ZONES}` })
+      .once(readCommand(true), {
+        stdout: `@unit LoadState=loaded ActiveState=active UnitFileState=enabled\n@running\n@runtime\n${LIST_ALL_ZONES}@permanent\n${LIST_ALL_ZONES}`,
+      })
       .on(/^set -e\nfirewall-cmd /);
     const plan = await planOn(firewalld, { mode: 'zone', intranet: ['10.10.10.0/24', '10.20.0.0/16'], public_ports: [5432, 9100] }, host);
     expect(plan.summary).toBe('trusted: add source 10.20.0.0/16; public: add port 9100/tcp');
@@ -103,7 +122,9 @@ describe('firewalld parsing and planning', () => {
   });
 
   it('without firewalld: mode zone is ok with a warning, mode off is already done, items fail', async () => {
-    const host = fakeHost().on((s) => s.command === readCommand(true) || s.command === readCommand(false), { stdout: '@unit LoadState=not-found ActiveState=inactive UnitFileState= \n' });
+    const host = fakeHost().on((s) => s.command === readCommand(true) || s.command === readCommand(false), {
+      stdout: '@unit LoadState=not-found ActiveState=inactive UnitFileState= \n',
+    });
     const ctx = host.ctx;
     expect(await firewalld.plan(ctx, { mode: 'zone', public_ports: [5432] })).toMatchObject({
       changed: false,

@@ -9,7 +9,13 @@ const MISSING = { code: 2 };
 describe('group', () => {
   it('leaves a group with the wanted gid alone: one read, unchanged', async () => {
     const host = fakeHost().on(READ, { stdout: 'dba:x:1001:postgres\n' });
-    expect((await runModule(group, { name: 'dba', gid: 1001 }, host)).result).toEqual({ changed: false, failed: false, name: 'dba', state: 'present', gid: 1001 });
+    expect((await runModule(group, { name: 'dba', gid: 1001 }, host)).result).toEqual({
+      changed: false,
+      failed: false,
+      name: 'dba',
+      state: 'present',
+      gid: 1001,
+    });
     expect(host.commands).toEqual([READ]);
   });
 
@@ -43,7 +49,10 @@ describe('group', () => {
 
   it('fails when the group database cannot be read or gives an entry it cannot parse', async () => {
     const host = fakeHost().once(READ, { code: 1, stderr: 'getent: Unknown database\n' }).once(READ, { stdout: 'garbage\n' });
-    expect((await runModule(group, { name: 'dba' }, host)).result).toMatchObject({ failed: true, msg: 'reading group dba failed: getent: Unknown database' });
+    expect((await runModule(group, { name: 'dba' }, host)).result).toMatchObject({
+      failed: true,
+      msg: 'reading group dba failed: getent: Unknown database',
+    });
     expect((await runModule(group, { name: 'dba' }, host)).result).toMatchObject({ failed: true, msg: 'cannot parse group entry for dba: garbage' });
   });
 });

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderTemplate, templatePath } from '../../modules/template.ts';
-import { cfgQuote, HAPROXY_MAXCONN, haproxyMaxconn } from '../../roles/haproxy/role.ts';
-import { DEFAULT_SERVER, haproxyServicePath, renderHaproxyService } from '../../roles/haproxy/render.ts';
+import { cfgQuote, DEFAULT_SERVER, HAPROXY_MAXCONN, haproxyMaxconn, haproxyServicePath, renderHaproxyService } from '../../roles/haproxy/render.ts';
 
 describe('haproxy service rendering', () => {
   it('fills Pigsty defaults for a minimal service', () => {
@@ -61,8 +60,12 @@ describe('haproxy service rendering', () => {
     expect(() => haproxyServicePath('../etc/passwd')).toThrow(/must be letters/);
     expect(() => renderHaproxyService({ name: 'ok', port: 1, servers: [{ name: 'bad name', ip: '1.1.1.1', port: 1 }] })).toThrow(/server name/);
     const line = '10.0.0.9\n    server pwn 6.6.6.6';
-    expect(() => renderHaproxyService({ name: 'ok', port: 1, servers: [{ name: 'a', ip: line, port: 1 }] })).toThrow(/haproxy server a: address "10.0.0.9\\n {4}server pwn 6.6.6.6" must be/);
-    expect(() => renderHaproxyService({ name: 'ok', port: 1, servers: [{ name: 'a', ip: '1.1.1.1', port: 1, options: 'check\nserver x 6.6.6.6:1' }] })).toThrow('haproxy server a: options must be one line');
+    expect(() => renderHaproxyService({ name: 'ok', port: 1, servers: [{ name: 'a', ip: line, port: 1 }] })).toThrow(
+      /haproxy server a: address "10.0.0.9\\n {4}server pwn 6.6.6.6" must be/,
+    );
+    expect(() =>
+      renderHaproxyService({ name: 'ok', port: 1, servers: [{ name: 'a', ip: '1.1.1.1', port: 1, options: 'check\nserver x 6.6.6.6:1' }] }),
+    ).toThrow('haproxy server a: options must be one line');
   });
 });
 

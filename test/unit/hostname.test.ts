@@ -26,7 +26,10 @@ describe('hostname', () => {
   it('under systemd sets the name with hostnamectl, showing /etc/hostname changing', async () => {
     const host = fakeHost().on(READ, { stdout: 'kernel localhost\nfile localhost\nsystemd\n' }).on('hostnamectl set-hostname pg-test-1');
     const { plan } = await runModule(hostname, { name: 'pg-test-1' }, host);
-    expect(plan).toMatchObject({ summary: 'hostname localhost -> pg-test-1', diff: [{ path: '/etc/hostname', before: 'localhost\n', after: 'pg-test-1\n' }] });
+    expect(plan).toMatchObject({
+      summary: 'hostname localhost -> pg-test-1',
+      diff: [{ path: '/etc/hostname', before: 'localhost\n', after: 'pg-test-1\n' }],
+    });
     expect(host.commands.slice(1)).toEqual(['hostnamectl set-hostname pg-test-1']);
   });
 

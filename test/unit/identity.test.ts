@@ -2,9 +2,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadInventory } from '../../engine/inventory.ts';
 import { inventoryVars } from '../../engine/vars.ts';
-import { nodeIdentity } from '../../roles/node_id/identity.ts';
-import type { PigstyVars } from '../../roles/params.ts';
-import { pgIdentity } from '../../roles/pg_id/identity.ts';
+import { nodeIdentity } from '../../roles/node_id/node-identity.ts';
+import { PARAM_DEFAULTS, type PigstyVars } from '../../roles/params.ts';
+import { pgIdentity } from '../../roles/pg_id/pg-identity.ts';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/validate/${name}`, import.meta.url));
 
@@ -12,7 +12,7 @@ describe('identity of the four-node inventory', () => {
   const inv = loadInventory(fixture('full.yml'));
   const hostVars = new Map([...inv.hosts.keys()].map((h) => [h, inventoryVars(inv, h).vars as PigstyVars]));
   const pg = (host: string) => pgIdentity(host, hostVars);
-  const node = (host: string) => nodeIdentity(hostVars.get(host) ?? {}, `probed-${host}`);
+  const node = (host: string) => nodeIdentity({ ...PARAM_DEFAULTS, ...hostVars.get(host) }, `probed-${host}`);
 
   it('names nodes after their PostgreSQL instance', () => {
     expect([...hostVars.keys()].map(node)).toEqual([
@@ -62,23 +62,24 @@ describe('identity of the four-node inventory', () => {
 
 describe('nodeIdentity', () => {
   it('prefers <pg_cluster>-<pg_seq> even over an explicit nodename, unless node_id_from_pg is off', () => {
-    const vars: PigstyVars = { nodename: 'meta1', pg_cluster: 'pg-meta', pg_seq: 2 };
+    const vars = { ...PARAM_DEFAULTS, nodename: 'meta1', pg_cluster: 'pg-meta', pg_seq: 2 };
     expect(nodeIdentity(vars, 'host').nodename).toBe('pg-meta-2');
     expect(nodeIdentity({ ...vars, node_id_from_pg: false }, 'host').nodename).toBe('meta1');
   });
 
   it('falls back to the explicit nodename, then to the probed hostname (an empty name counts as unset)', () => {
-    expect(nodeIdentity({ nodename: 'minio-1' }, 'host')).toEqual({ nodename: 'minio-1', node_cluster: 'nodes' });
-    expect(nodeIdentity({ nodename: '' }, 'host').nodename).toBe('host');
-    expect(nodeIdentity({ pg_cluster: 'pg-x' }, 'host').nodename).toBe('host');
+    expect(nodeIdentity({ ...PARAM_DEFAULTS, nodename: 'minio-1' }, 'host')).toEqual({ nodename: 'minio-1', node_cluster: 'nodes' });
+    expect(nodeIdentity({ ...PARAM_DEFAULTS, nodename: '' }, 'host').nodename).toBe('host');
+    expect(nodeIdentity({ ...PARAM_DEFAULTS, pg_cluster: 'pg-x' }, 'host').nodename).toBe('host');
   });
 
-  it('lets pg_cluster replace an unset, empty or default node_cluster, not a chosen one', () => {
-    for (const node_cluster of [undefined, '', 'nodes']) {
-      expect(nodeIdentity({ pg_cluster: 'pg-x', pg_seq: 1, node_cluster }, 'h').node_cluster).toBe('pg-x');
+  it('lets pg_cluster replace an unset (so defaulted), empty or default node_cluster, not a chosen one', () => {
+    expect(nodeIdentity({ ...PARAM_DEFAULTS, pg_cluster: 'pg-x', pg_seq: 1 }, 'h').node_cluster).toBe('pg-x');
+    for (const node_cluster of ['', 'nodes']) {
+      expect(nodeIdentity({ ...PARAM_DEFAULTS, pg_cluster: 'pg-x', pg_seq: 1, node_cluster }, 'h').node_cluster).toBe('pg-x');
     }
-    expect(nodeIdentity({ pg_cluster: 'pg-x', node_cluster: 'meta' }, 'h').node_cluster).toBe('meta');
-    expect(nodeIdentity({ pg_cluster: 'pg-x', node_id_from_pg: false }, 'h').node_cluster).toBe('nodes');
+    expect(nodeIdentity({ ...PARAM_DEFAULTS, pg_cluster: 'pg-x', node_cluster: 'meta' }, 'h').node_cluster).toBe('meta');
+    expect(nodeIdentity({ ...PARAM_DEFAULTS, pg_cluster: 'pg-x', node_id_from_pg: false }, 'h').node_cluster).toBe('nodes');
   });
 });
 
@@ -86,7 +87,10 @@ describe('pgIdentity', () => {
   const hosts = (entries: [string, PigstyVars][]) => new Map(entries);
 
   it('is undefined for a host without a complete PostgreSQL identity', () => {
-    const m = hosts([['10.0.0.1', { pg_cluster: 'pg-x', pg_seq: 1 }], ['10.0.0.2', {}]]);
+    const m = hosts([
+      ['10.0.0.1', { pg_cluster: 'pg-x', pg_seq: 1 }],
+      ['10.0.0.2', {}],
+    ]);
     expect(pgIdentity('10.0.0.1', m)).toBeUndefined();
     expect(pgIdentity('10.0.0.2', m)).toBeUndefined();
     expect(pgIdentity('10.0.0.3', m)).toBeUndefined();
@@ -97,7 +101,12 @@ describe('pgIdentity', () => {
       ['10.0.0.1', { pg_cluster: 'pg-x', pg_seq: 1, pg_role: 'primary' }],
       ['10.0.0.2', { pg_cluster: 'pg-x', pg_seq: 2, pg_role: 'primary' }],
     ]);
-    expect(pgIdentity('10.0.0.1', two)).toMatchObject({ pg_primary_list: ['10.0.0.1', '10.0.0.2'], pg_primary_ip: 'unknown', pg_primary_seq: 'unknown', pg_primary_ins: 'unknown' });
+    expect(pgIdentity('10.0.0.1', two)).toMatchObject({
+      pg_primary_list: ['10.0.0.1', '10.0.0.2'],
+      pg_primary_ip: 'unknown',
+      pg_primary_seq: 'unknown',
+      pg_primary_ins: 'unknown',
+    });
     const none = hosts([['10.0.0.1', { pg_cluster: 'pg-x', pg_seq: 1, pg_role: 'replica' }]]);
     expect(pgIdentity('10.0.0.1', none)).toMatchObject({ pg_primary_list: [], pg_primary_ip: 'unknown', pg_cluster_replicas: ['10.0.0.1'] });
   });

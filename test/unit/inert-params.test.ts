@@ -65,11 +65,15 @@ describe('parameters no role reads yet', () => {
     writeFileSync(file, INVENTORY);
     for (const json of [[], ['--json']]) {
       // --strict refuses before any connection: the inventory leaves passwords at Pigsty's published defaults.
-      const r = spawnSync(join(ROOT, 'deploy.ts'), ['-i', file, '--strict', '-e', 'pg_exporter_port=9999', '-e', 'jupyter_password=Jupyt3r.Secret', ...json], {
-        encoding: 'utf8',
-        cwd: ROOT,
-        timeout: 60_000,
-      });
+      const r = spawnSync(
+        join(ROOT, 'deploy.ts'),
+        ['-i', file, '--strict', '-e', 'pg_exporter_port=9999', '-e', 'jupyter_password=Jupyt3r.Secret', ...json],
+        {
+          encoding: 'utf8',
+          cwd: ROOT,
+          timeout: 60_000,
+        },
+      );
       expect(r.status).toBe(1);
       expect(r.stdout).toBe('');
       const lines = r.stderr.split('\n');
@@ -94,7 +98,8 @@ function sources(): { file: string; text: string }[] {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (/\.(ts|hbs)$/.test(e.name) && relative(ROOT, p) !== join('roles', 'params.ts')) out.push({ file: relative(ROOT, p), text: readFileSync(p, 'utf8') });
+      else if (/\.(ts|hbs)$/.test(e.name) && relative(ROOT, p) !== join('roles', 'params.ts'))
+        out.push({ file: relative(ROOT, p), text: readFileSync(p, 'utf8') });
     }
   };
   for (const d of ['roles', 'playbooks', 'engine']) walk(join(ROOT, d));
@@ -102,7 +107,7 @@ function sources(): { file: string; text: string }[] {
 }
 
 /**
- * Where a name is read: in TypeScript as a property (`v.name`, `?.name`), a string literal (`param(v, 'name')`,
+ * Where a name is read: in TypeScript as a property (`v.name`, `?.name`), a string literal (`v.name`,
  * `Pick<..., 'name'>`) or a shorthand in braces, comments aside; in a template inside `{{ }}`. A role default
  * (`name: value`) alone is not a read. No role builds a parameter name at run time (no `v[...]` with a computed
  * key), so searching for the literal name finds every read.
@@ -131,7 +136,10 @@ describe('every declared parameter is read or marked', () => {
   });
 
   it('no marked parameter is read: a role that starts reading one drops its mark', () => {
-    const read = marked.filter((name) => !ORDINARY_WORDS.has(name)).map((name) => [name, readers(name, files)] as const).filter(([, by]) => by.length > 0);
+    const read = marked
+      .filter((name) => !ORDINARY_WORDS.has(name))
+      .map((name) => [name, readers(name, files)] as const)
+      .filter(([, by]) => by.length > 0);
     expect(read).toEqual([]);
   });
 

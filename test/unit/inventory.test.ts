@@ -5,7 +5,6 @@ import { thrown } from './thrown.ts';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/inventory/${name}`, import.meta.url));
 
-
 describe('a Pigsty full.yml-shaped inventory', () => {
   const inv = loadInventory(fixture('full.yml'));
 
@@ -132,14 +131,20 @@ describe('inventory structure errors', () => {
 
   it('rejects files that are not a mapping of groups', () => {
     expect(thrown(() => parseInventory('', 'empty.yml')).message).toBe('an inventory must be a mapping of groups, but this file is empty');
-    expect(thrown(() => parseInventory('- 10.0.0.1\n', 'list.yml')).message).toBe('an inventory must be a mapping of groups, but this file is a list');
-    expect(thrown(() => parseInventory('plugin: aws_ec2\n', 'aws.yml')).message).toBe('this is an inventory plugin configuration, not a YAML inventory');
+    expect(thrown(() => parseInventory('- 10.0.0.1\n', 'list.yml')).message).toBe(
+      'an inventory must be a mapping of groups, but this file is a list',
+    );
+    expect(thrown(() => parseInventory('plugin: aws_ec2\n', 'aws.yml')).message).toBe(
+      'this is an inventory plugin configuration, not a YAML inventory',
+    );
   });
 
   it('rejects misspelt section keys, scalar groups, list host vars and host:port names', () => {
     const typo = thrown(() => parseInventory('all:\n  children:\n    pg-test:\n      host:\n        10.0.0.1:\n', 'typo.yml'));
     expect(typo.describe()).toBe('typo.yml:4:7: all.children.pg-test.host: unknown key "host" in group "pg-test" (expected hosts, vars or children)');
-    expect(thrown(() => parseInventory('all:\n  children:\n    pg-test: 10.0.0.1\n', 's.yml')).message).toBe('group "pg-test" is a string ("10.0.0.1")');
+    expect(thrown(() => parseInventory('all:\n  children:\n    pg-test: 10.0.0.1\n', 's.yml')).message).toBe(
+      'group "pg-test" is a string ("10.0.0.1")',
+    );
     expect(thrown(() => parseInventory('g:\n  hosts:\n    10.0.0.1: [a]\n', 'hv.yml')).context).toMatchObject({ line: 3, column: 5 });
     expect(thrown(() => parseInventory('g:\n  hosts:\n    10.0.0.1:2222:\n', 'port.yml')).context.path).toBe('g.hosts["10.0.0.1:2222"]');
   });
@@ -151,6 +156,8 @@ describe('inventory structure errors', () => {
     ]);
     const dup = parseInventory('g:\n  vars: {a: 1, a: 2}\n', 'dup.yml');
     expect(dup.groups.get('g')?.vars).toEqual({ a: 2 });
-    expect(dup.warnings?.map((w) => w.describe())).toEqual(['dup.yml:2:16: duplicate key "a"; the last value is used (expected unique keys in a mapping)']);
+    expect(dup.warnings?.map((w) => w.describe())).toEqual([
+      'dup.yml:2:16: duplicate key "a"; the last value is used (expected unique keys in a mapping)',
+    ]);
   });
 });

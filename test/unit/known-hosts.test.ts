@@ -27,7 +27,11 @@ describe('known_hosts', () => {
     const file = join(dir, 'plain');
     writeFileSync(
       file,
-      [`10.10.10.10 ssh-ed25519 ${keyA.toString('base64')}`, `${hashed('10.10.10.11')} ssh-ed25519 ${keyB.toString('base64')}`, `[10.10.10.12]:2222 ssh-ed25519 ${keyA.toString('base64')}`].join('\n'),
+      [
+        `10.10.10.10 ssh-ed25519 ${keyA.toString('base64')}`,
+        `${hashed('10.10.10.11')} ssh-ed25519 ${keyB.toString('base64')}`,
+        `[10.10.10.12]:2222 ssh-ed25519 ${keyA.toString('base64')}`,
+      ].join('\n'),
     );
     const kh = KnownHosts.load(file);
     expect(kh.verify('10.10.10.10', 22, keyA)).toEqual({ kind: 'match' });
@@ -72,12 +76,18 @@ describe('known_hosts', () => {
     expect(kh.verify('NODE-1.example.com', 22, keyA)).toEqual({ kind: 'match' });
     expect(kh.verify('db.EXAMPLE.com', 2222, keyA)).toEqual({ kind: 'match' });
     // A changed key under a differently cased name is a change, not a host never seen.
-    expect(kh.verify('node-1.example.com', 22, keyB)).toEqual({ kind: 'changed', known: [{ type: 'ssh-ed25519', fingerprint: fingerprint(keyA), line: 1 }] });
+    expect(kh.verify('node-1.example.com', 22, keyB)).toEqual({
+      kind: 'changed',
+      known: [{ type: 'ssh-ed25519', fingerprint: fingerprint(keyA), line: 1 }],
+    });
   });
 
   it('matches a hashed entry by the lowercased name, as OpenSSH hashes it', () => {
     const file = join(dir, 'hashed-case');
-    writeFileSync(file, `${hashed('node-2.example.com')} ssh-ed25519 ${keyA.toString('base64')}\n${hashed('[db2.example.com]:2222')} ssh-ed25519 ${keyA.toString('base64')}\n`);
+    writeFileSync(
+      file,
+      `${hashed('node-2.example.com')} ssh-ed25519 ${keyA.toString('base64')}\n${hashed('[db2.example.com]:2222')} ssh-ed25519 ${keyA.toString('base64')}\n`,
+    );
     const kh = KnownHosts.load(file);
     expect(kh.verify('Node-2.Example.COM', 22, keyA)).toEqual({ kind: 'match' });
     expect(kh.verify('DB2.example.com', 2222, keyB).kind).toBe('changed');
@@ -87,7 +97,11 @@ describe('known_hosts', () => {
     const file = join(dir, 'wildcards');
     writeFileSync(
       file,
-      [`[10.0.0.*]:2222 ssh-ed25519 ${keyA.toString('base64')}`, `db-?.example.com ssh-ed25519 ${keyA.toString('base64')}`, `[a-c]x.example.com ssh-ed25519 ${keyA.toString('base64')}`].join('\n'),
+      [
+        `[10.0.0.*]:2222 ssh-ed25519 ${keyA.toString('base64')}`,
+        `db-?.example.com ssh-ed25519 ${keyA.toString('base64')}`,
+        `[a-c]x.example.com ssh-ed25519 ${keyA.toString('base64')}`,
+      ].join('\n'),
     );
     const kh = KnownHosts.load(file);
     expect(kh.verify('10.0.0.7', 2222, keyA)).toEqual({ kind: 'match' });
@@ -124,7 +138,11 @@ describe('known_hosts', () => {
     expect(kh.decide('10.0.0.5', 'pg-node-1', 22, keyA, false)).toEqual({ accept: false, host: '10.0.0.5', verdict: { kind: 'unknown' } });
     expect(kh.decide('10.0.0.5', 'pg-node-1', 22, keyA, true)).toEqual({ accept: true });
     expect(kh.decide('10.0.0.6', 'pg-node-6', 22, keyB, true)).toEqual({ accept: true });
-    expect(readFileSync(file, 'utf8').split('\n').slice(2)).toEqual([`10.0.0.5 ssh-ed25519 ${keyA.toString('base64')}`, `10.0.0.6 ssh-ed25519 ${keyB.toString('base64')}`, '']);
+    expect(readFileSync(file, 'utf8').split('\n').slice(2)).toEqual([
+      `10.0.0.5 ssh-ed25519 ${keyA.toString('base64')}`,
+      `10.0.0.6 ssh-ed25519 ${keyB.toString('base64')}`,
+      '',
+    ]);
   });
 
   it('records a new host under its lowercased name, as OpenSSH does', () => {

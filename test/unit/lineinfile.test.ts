@@ -48,7 +48,10 @@ describe('lineinfile semantics (Ansible)', () => {
       'line replaced',
     ]);
     expect(present('other\n', { line: '\\1', regexp: /^(x)$/, backrefs: true })).toEqual(['other\n', '']);
-    expect(present('a b\n', { line: '\\g<second> \\g<first>', regexp: pythonRegex('(?P<first>\\w) (?P<second>\\w)'), backrefs: true })).toEqual(['b a\n', 'line replaced']);
+    expect(present('a b\n', { line: '\\g<second> \\g<first>', regexp: pythonRegex('(?P<first>\\w) (?P<second>\\w)'), backrefs: true })).toEqual([
+      'b a\n',
+      'line replaced',
+    ]);
   });
 
   it('removes every line equal to line, or every line the regexp matches', () => {

@@ -23,8 +23,15 @@ describe('secret masking', () => {
 
   it('scrubs every string of an event, diffs included', () => {
     const event: RunEvent = {
-      type: 'task_result', play: 'p', task: 't', host: 'h', status: 'changed', duration_ms: 1, check: false,
-      diff: ['+password: DBUser.DBA\n'], msg: 'failed with DBUser.Meta',
+      type: 'task_result',
+      play: 'p',
+      task: 't',
+      host: 'h',
+      status: 'changed',
+      duration_ms: 1,
+      check: false,
+      diff: ['+password: DBUser.DBA\n'],
+      msg: 'failed with DBUser.Meta',
     };
     const seen: RunEvent[] = [];
     masker.wrap({ emit: (e) => seen.push(e), close: async () => {} }).emit(event);
@@ -43,10 +50,15 @@ describe('secret masking', () => {
 describe('masker gaps', () => {
   it('masks the password of any URL with credentials, whatever the variable, and learns it', () => {
     const m = new Masker();
-    m.collect({ proxy_env: { https_proxy: 'http://proxyuser:Pr0xy.Pass@10.0.0.1:3128' }, pg_exporter_url: 'postgres://dbuser_monitor:Exp0rter.Pw@:5432/postgres' });
+    m.collect({
+      proxy_env: { https_proxy: 'http://proxyuser:Pr0xy.Pass@10.0.0.1:3128' },
+      pg_exporter_url: 'postgres://dbuser_monitor:Exp0rter.Pw@:5432/postgres',
+    });
     expect(m.mask('env https_proxy=http://proxyuser:Pr0xy.Pass@10.0.0.1:3128')).toBe('env https_proxy=http://proxyuser:********@10.0.0.1:3128');
     expect(m.mask('PGPASSWORD=Exp0rter.Pw psql')).toBe('PGPASSWORD=******** psql');
-    expect(new Masker().mask('unknown URL redis://:s3cr3t-value@host/0 and ftp://anon@host')).toBe('unknown URL redis://:********@host/0 and ftp://anon@host');
+    expect(new Masker().mask('unknown URL redis://:s3cr3t-value@host/0 and ftp://anon@host')).toBe(
+      'unknown URL redis://:********@host/0 and ftp://anon@host',
+    );
   });
 
   it('masks the JSON-escaped and shell-quoted forms of a secret', () => {
@@ -56,7 +68,7 @@ describe('masker gaps', () => {
     expect(m.mask(`echo 'it'"'"'s "quoted" \\ back' | psql`)).toBe('echo ******** | psql');
   });
 
-  it('masks a secret inside a quoted SQL or YAML literal, its quotes (and in E\'\' its backslashes) doubled', () => {
+  it("masks a secret inside a quoted SQL or YAML literal, its quotes (and in E'' its backslashes) doubled", () => {
     const m = new Masker();
     m.collect({ pg_admin_password: "it's\\x" });
     expect(m.mask("ALTER ROLE u PASSWORD E'it''s\\\\x'")).toBe("ALTER ROLE u PASSWORD E'********'");
@@ -71,7 +83,8 @@ describe('masker gaps', () => {
   });
 
   it('masks each line of a multi-line key in a diff, not only the whole key', () => {
-    const key = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\nq2Wd8fN1uXk3Tz0aLmPp9s\n-----END PRIVATE KEY-----\n';
+    const key =
+      '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\nq2Wd8fN1uXk3Tz0aLmPp9s\n-----END PRIVATE KEY-----\n';
     const m = new Masker();
     m.collect({ node_private_key: key });
     const diff = `--- a\n+++ b\n@@ -1,2 +1,4 @@\n+-----BEGIN PRIVATE KEY-----\n+MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n+q2Wd8fN1uXk3Tz0aLmPp9s\n+-----END PRIVATE KEY-----\n`;
@@ -106,7 +119,12 @@ describe('masker gaps', () => {
 
   it('takes a number, a list or a mapping under a secret name as secret', () => {
     const m = new Masker();
-    m.collect({ pg_admin_password: 31415926, pg_monitor_password: ['Li5t.Secret', 42], etcd_root_password: { nested: 'Map.Secret1' }, pg_port: 5432 });
+    m.collect({
+      pg_admin_password: 31415926,
+      pg_monitor_password: ['Li5t.Secret', 42],
+      etcd_root_password: { nested: 'Map.Secret1' },
+      pg_port: 5432,
+    });
     expect(m.mask('31415926 Li5t.Secret 42 Map.Secret1 5432')).toBe('******** ******** ******** ******** 5432');
   });
 
@@ -118,7 +136,9 @@ describe('masker gaps', () => {
 
   it('learns secrets from text that does not parse: YAML with a syntax error, a malformed -e', () => {
     const m = new Masker();
-    m.collectText('all:\n  vars:\n    pg_admin_password: Y4ml.Secret   # comment\n    pg_users: [{ name: u, password: "Fl0w Secret" ,x: 1}\n  bad: [\n');
+    m.collectText(
+      'all:\n  vars:\n    pg_admin_password: Y4ml.Secret   # comment\n    pg_users: [{ name: u, password: "Fl0w Secret" ,x: 1}\n  bad: [\n',
+    );
     m.collectText('pg_monitor_password=Ext.Secret9');
     m.collectText('{"patroni_password":"J5on.Secret"');
     expect(m.mask('Y4ml.Secret "Fl0w Secret" Fl0w Secret Ext.Secret9 J5on.Secret')).toBe('******** ******** ******** ******** ********');

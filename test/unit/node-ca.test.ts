@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { certOutdated, certPaths, certProbeScript, issueScript, normalizeSans, PKI_DIR, validityDays, type CertSpec } from '../../roles/ca/pki.ts';
-import { caCertScript, caKeyScript } from '../../roles/ca/role.ts';
+import { caCertScript, caKeyScript } from '../../roles/ca/ca-scripts.ts';
+import { PARAM_DEFAULTS } from '../../roles/params.ts';
 
 const sh = (script: string): string => execFileSync('sh', ['-c', script], { input: '', encoding: 'utf8' });
 
@@ -20,10 +21,11 @@ describe('certificate specs', () => {
     expect(() => normalizeSans(['IP:300.1.1.1'])).toThrow();
   });
 
-  it('reads cert_validity in days', () => {
+  it('reads cert_validity in days, for the certificates of every role', () => {
     expect(validityDays('7300d')).toBe(7300);
-    expect(validityDays(undefined)).toBe(7300);
+    expect(validityDays(PARAM_DEFAULTS.cert_validity)).toBe(7300);
     expect(() => validityDays('20y')).toThrow(/number of days/);
+    expect(() => validityDays('0d')).toThrow(/number of days/);
   });
 
   it('keeps files under files/pki and refuses path tricks', () => {

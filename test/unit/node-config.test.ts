@@ -3,38 +3,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderTemplate, templatePath } from '../../modules/template.ts';
-import { nodeExporterEnv } from '../../playbooks/node.ts';
-import {
-  aliasScript,
-  aptSourceLines,
-  controllerPublicKeys,
-  crontabContent,
-  dnsRecords,
-  etcHosts,
-  HOSTS_BASE,
-  hugepages,
-  metaRecords,
-  nameserversOf,
-  resolvConf,
-  tuneSysctl,
-} from '../../roles/node/config.ts';
-import { canSetClock, containerOf, type NodeVars } from '../../roles/node/dsl.ts';
-import { exchangedKeys } from '../../roles/node/tasks-admin.ts';
-import { readBack } from '../../roles/node/tasks-dns.ts';
-import { defaultPackages, repoModules, splitPackages } from '../../roles/node/tasks-pkg.ts';
-import { chronySources } from '../../roles/node/tasks-time.ts';
-import { vipPeers } from '../../roles/node/tasks-vip.ts';
+import { controllerPublicKeys, exchangedKeys } from '../../roles/node/admin-keys.ts';
+import { aliasScript } from '../../roles/node/alias-script.ts';
+import { chronySources } from '../../roles/node/chrony-files.ts';
+import { crontabContent } from '../../roles/node/crontab.ts';
+import { dnsRecords, etcHosts, HOSTS_BASE, metaRecords, nameserversOf, readBack, resolvConf } from '../../roles/node/dns-files.ts';
+import { hugepages, tuneSysctl } from '../../roles/node/kernel-params.ts';
+import { aptSourceLines, defaultPackages, repoModules, splitPackages } from '../../roles/node/node-packages.ts';
+import type { NodeVars } from '../../roles/node/node-vars.ts';
+import { vipPeers } from '../../roles/node/vip-peers.ts';
+import { canSetClock, containerOf } from '../../roles/node/virt-probe.ts';
+import { nodeExporterEnv } from '../../roles/node_monitor/node-exporter-env.ts';
+import { PARAM_DEFAULTS } from '../../roles/params.ts';
 
 const GiB = 1024 ** 3;
 
 describe('tuning profile kernel parameters', () => {
-  const facts = { node_mem_bytes: 8 * GiB };
+  const facts = { ...PARAM_DEFAULTS, node_mem_bytes: 8 * GiB };
 
   it('sizes shared memory at 75 % of RAM, in pages and bytes', () => {
     const s = tuneSysctl('oltp', facts);
     expect(s['kernel.shmmax']).toBe(6 * GiB);
     expect(s['kernel.shmall']).toBe((8 * GiB * 0.75) / 4096);
-    expect(tuneSysctl('oltp', { node_mem_bytes: 8 * GiB, node_pages: 1000 })['kernel.shmall']).toBe(750);
+    expect(tuneSysctl('oltp', { ...facts, node_pages: 1000 })['kernel.shmall']).toBe(750);
   });
 
   it('has the OLTP values: low dirty ratios, fast keepalive, short fin timeout, time-wait reuse', () => {
@@ -111,7 +102,7 @@ describe('tuning profile kernel parameters', () => {
   });
 
   it('computes hugepages from the count (capped at 90 % of RAM) or the ratio', () => {
-    const mem = { node_mem_bytes: 8 * GiB }; // 4096 pages of 2 MiB
+    const mem = { ...PARAM_DEFAULTS, node_mem_bytes: 8 * GiB }; // 4096 pages of 2 MiB
     expect(hugepages(mem)).toBe(0);
     expect(hugepages({ ...mem, node_hugepage_count: 1000 })).toBe(1000);
     expect(hugepages({ ...mem, node_hugepage_count: 5000 })).toBe(Math.ceil(4096 * 0.9));
@@ -126,7 +117,12 @@ describe('/etc/hosts records', () => {
 
   it('substitutes ${admin_ip} and marks the static records', () => {
     expect(dns).toEqual(['10.10.10.10 i.pigsty # pigsty dns', '10.10.10.11 pg-test-1 # pigsty dns']);
-    expect(metaRecords([{ ip: '10.10.10.11', nodename: 'pg-test-1' }, { ip: '10.10.10.12', nodename: undefined }])).toEqual(['10.10.10.11 pg-test-1 # pigsty meta']);
+    expect(
+      metaRecords([
+        { ip: '10.10.10.11', nodename: 'pg-test-1' },
+        { ip: '10.10.10.12', nodename: undefined },
+      ]),
+    ).toEqual(['10.10.10.11 pg-test-1 # pigsty meta']);
   });
 
   it('starts a missing file from the loopback names', () => {
@@ -190,12 +186,31 @@ describe('packages and repositories', () => {
 
   it('writes apt lines for the entries of a module that match the release and architecture, with region URLs', () => {
     const repos: NonNullable<NodeVars['repo_upstream']> = [
-      { name: 'pgdg', description: 'PGDG', module: 'pgsql', releases: [11, 12], arch: ['x86_64'], baseurl: { default: 'http://apt.postgresql.org/pub/repos/apt/ ${distro_codename}-pgdg main', china: 'http://mirror/pgdg ${distro_codename}-pgdg main' } },
+      {
+        name: 'pgdg',
+        description: 'PGDG',
+        module: 'pgsql',
+        releases: [11, 12],
+        arch: ['x86_64'],
+        baseurl: {
+          default: 'http://apt.postgresql.org/pub/repos/apt/ ${distro_codename}-pgdg main',
+          china: 'http://mirror/pgdg ${distro_codename}-pgdg main',
+        },
+      },
       { name: 'old', module: 'pgsql', releases: [10], arch: ['x86_64'], baseurl: { default: 'http://old' } },
       { name: 'local', module: 'local', releases: [12], arch: ['x86_64'], baseurl: { default: 'http://${admin_ip}/pigsty ./' } },
     ];
-    const v = { os_version: 12, os_arch: 'x86_64', os_codename: 'bookworm', os_vendor: 'debian', admin_ip: '10.10.10.10' };
-    expect(aptSourceLines('pgsql', repos, v)).toEqual(['# pgdg: PGDG\ndeb [trusted=yes] http://apt.postgresql.org/pub/repos/apt/ bookworm-pgdg main']);
+    const v = {
+      ...PARAM_DEFAULTS,
+      os_version: 12,
+      os_arch: 'x86_64' as const,
+      os_codename: 'bookworm',
+      os_vendor: 'debian',
+      admin_ip: '10.10.10.10',
+    };
+    expect(aptSourceLines('pgsql', repos, v)).toEqual([
+      '# pgdg: PGDG\ndeb [trusted=yes] http://apt.postgresql.org/pub/repos/apt/ bookworm-pgdg main',
+    ]);
     expect(aptSourceLines('pgsql', repos, { ...v, region: 'china' })[0]).toContain('http://mirror/pgdg bookworm-pgdg main');
     expect(aptSourceLines('local', repos, v)[0]).toContain('deb [trusted=yes] http://10.10.10.10/pigsty ./');
     expect(aptSourceLines('pgsql', repos, { ...v, os_arch: 'aarch64' })).toEqual([]);
@@ -223,8 +238,13 @@ describe('admin, time and cron', () => {
 
   it('lists chrony sources with ${admin_ip} replaced, except the admin node syncing from itself', () => {
     const servers = ['pool pool.ntp.org iburst', 'server ${admin_ip} iburst'];
-    expect(chronySources({ node_ntp_servers: servers, admin_ip: '10.10.10.10', inventory_hostname: '10.10.10.11' })).toEqual(['pool pool.ntp.org iburst', 'server 10.10.10.10 iburst']);
-    expect(chronySources({ node_ntp_servers: servers, admin_ip: '10.10.10.10', inventory_hostname: '10.10.10.10' })).toEqual(['pool pool.ntp.org iburst']);
+    expect(chronySources({ node_ntp_servers: servers, admin_ip: '10.10.10.10', inventory_hostname: '10.10.10.11' })).toEqual([
+      'pool pool.ntp.org iburst',
+      'server 10.10.10.10 iburst',
+    ]);
+    expect(chronySources({ node_ntp_servers: servers, admin_ip: '10.10.10.10', inventory_hostname: '10.10.10.10' })).toEqual([
+      'pool pool.ntp.org iburst',
+    ]);
   });
 
   it('renders chrony.conf from the sources', () => {
@@ -255,12 +275,18 @@ describe('admin, time and cron', () => {
   });
 
   it('configures node_exporter through ARGS', () => {
-    expect(nodeExporterEnv({ node_exporter_port: 9200, node_exporter_options: '--collector.systemd' })).toContain('ARGS="--web.listen-address=:9200 --collector.systemd"');
+    expect(nodeExporterEnv({ node_exporter_port: 9200, node_exporter_options: '--collector.systemd', exporter_metrics_path: '/metrics' })).toContain(
+      'ARGS="--web.listen-address=:9200 --web.telemetry-path=/metrics --collector.systemd"',
+    );
   });
 });
 
 describe('node VIP', () => {
-  const hostvars = { '10.0.0.1': { vip_address: '10.0.0.100' }, '10.0.0.2': { vip_address: '10.0.0.100' }, '10.0.0.3': { vip_address: '10.0.0.200' } };
+  const hostvars = {
+    '10.0.0.1': { vip_address: '10.0.0.100' },
+    '10.0.0.2': { vip_address: '10.0.0.100' },
+    '10.0.0.3': { vip_address: '10.0.0.200' },
+  };
 
   it('peers with the other hosts of the same vip_address', () => {
     expect(vipPeers({ hostvars, inventory_hostname: '10.0.0.1', vip_address: '10.0.0.100' } as unknown as NodeVars)).toEqual(['10.0.0.2']);

@@ -5,7 +5,8 @@ import { jsonSink } from '../../engine/output/json.ts';
 import { plainSink } from '../../engine/output/plain.ts';
 
 /** A control character a terminal acts on: anything below space but newline (and tab where allowed), DEL, C1. */
-const controls = (allowTab: boolean) => [...Array(0xa0).keys()].filter((c) => c < 0x20 ? c !== 0x0a && !(allowTab && c === 0x09) : c >= 0x7f).map((c) => String.fromCharCode(c));
+const controls = (allowTab: boolean) =>
+  [...Array(0xa0).keys()].filter((c) => (c < 0x20 ? c !== 0x0a && !(allowTab && c === 0x09) : c >= 0x7f)).map((c) => String.fromCharCode(c));
 const hasControl = (text: string, allowTab: boolean) => controls(allowTab).some((c) => text.includes(c));
 
 const result = (fields: Partial<TaskResultEvent>): TaskResultEvent => ({
@@ -54,7 +55,11 @@ describe('remote text on a terminal', () => {
       color: false,
       verbose: false,
     });
-    expect(lines.slice(1)).toEqual(['           host h: task "t": computing loop threw Error: x', '           Error: x', '               at f (a.ts:1:1)']);
+    expect(lines.slice(1)).toEqual([
+      '           host h: task "t": computing loop threw Error: x',
+      '           Error: x',
+      '               at f (a.ts:1:1)',
+    ]);
   });
 });
 

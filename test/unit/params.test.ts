@@ -16,10 +16,35 @@ describe('the parameter schema', () => {
     expect(new Set(names).size).toBe(names.length);
     expect([...names].sort()).toEqual(names);
     for (const name of [
-      'nodename', 'node_cluster', 'node_id_from_pg', 'node_tune', 'node_firewall_mode', 'haproxy_services', 'vip_vrid',
-      'admin_ip', 'infra_seq', 'infra_portal', 'etcd_seq', 'etcd_cluster', 'minio_seq', 'minio_cluster', 'pg_cluster',
-      'pg_seq', 'pg_role', 'pg_users', 'pg_databases', 'pg_hba_rules', 'pg_services', 'pg_rto_plan', 'pgbouncer_poolmode',
-      'pgbackrest_repo', 'juice_instances', 'vibe_data', 'code_port', 'jupyter_enabled', 'node_exporter_port',
+      'nodename',
+      'node_cluster',
+      'node_id_from_pg',
+      'node_tune',
+      'node_firewall_mode',
+      'haproxy_services',
+      'vip_vrid',
+      'admin_ip',
+      'infra_seq',
+      'infra_portal',
+      'etcd_seq',
+      'etcd_cluster',
+      'minio_seq',
+      'minio_cluster',
+      'pg_cluster',
+      'pg_seq',
+      'pg_role',
+      'pg_users',
+      'pg_databases',
+      'pg_hba_rules',
+      'pg_services',
+      'pg_rto_plan',
+      'pgbouncer_poolmode',
+      'pgbackrest_repo',
+      'juice_instances',
+      'vibe_data',
+      'code_port',
+      'jupyter_enabled',
+      'node_exporter_port',
     ]) {
       expect(names).toContain(name);
     }
@@ -109,7 +134,14 @@ describe('the parameter schema', () => {
   });
 
   it('shapes services, RTO plans, juice instances', () => {
-    expect(ok({ pg_services: [{ name: 'standby', port: 5435, dest: 'default', selector: '[]' }, { name: 'tds', port: 10013, dest: 1433 }] })).toBe(true);
+    expect(
+      ok({
+        pg_services: [
+          { name: 'standby', port: 5435, dest: 'default', selector: '[]' },
+          { name: 'tds', port: 10013, dest: 1433 },
+        ],
+      }),
+    ).toBe(true);
     expect(ok({ pg_services: [{ name: 'x', port: 5435, dest: 'replica' }] })).toBe(false);
     expect(ok({ pg_services: [{ name: 'no-port' }] })).toBe(false);
     expect(ok({ pg_rto_plan: { norm: [30, 5, 10, 25, 5, '2s', '1s', '2s', 3, 3] } })).toBe(true);

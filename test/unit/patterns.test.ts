@@ -9,7 +9,6 @@ const full = loadInventory(`${dir}full.yml`);
 const nested = loadInventory(`${dir}nested.yml`);
 const hosts = (pattern: string): string[] => resolvePattern(full, pattern, { cwd: dir }).hosts;
 
-
 describe('host patterns', () => {
   it('selects a group, a host by IP, and everything', () => {
     expect(resolvePattern(full, 'pg-test')).toEqual({ hosts: ['10.10.10.11', '10.10.10.12', '10.10.10.13'], unmatched: [] });

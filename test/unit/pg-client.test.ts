@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { ModuleFailure } from '../../engine/module.ts';
-import { buildScript, listElements, parseResultSets, psqlCommand, psqlError, queryJson, runStatements, settingStatements, statement } from '../../modules/pg-client.ts';
+import {
+  buildScript,
+  listElements,
+  parseResultSets,
+  psqlCommand,
+  psqlError,
+  queryJson,
+  runStatements,
+  settingStatements,
+  statement,
+} from '../../modules/pg-client.ts';
 import { fakeHost } from './fake-host.ts';
 
 describe('psql command and script', () => {
@@ -34,19 +44,20 @@ describe('psql command and script', () => {
     const failure = await runStatements(ctx, { db: 'postgres' }, [secret], 'role u').catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(ModuleFailure);
     expect(JSON.stringify({ message: (failure as ModuleFailure).message, ...(failure as ModuleFailure).details })).not.toContain('pl@in');
-    expect((failure as ModuleFailure).message).toBe(`role u failed: psql:<stdin>:6: ERROR:  syntax error at or near "x"\nLINE 1: ALTER ROLE "u" PASSWORD '********' x`);
+    expect((failure as ModuleFailure).message).toBe(
+      `role u failed: psql:<stdin>:6: ERROR:  syntax error at or near "x"\nLINE 1: ALTER ROLE "u" PASSWORD '********' x`,
+    );
   });
 
   it('never shows a secret with quotes or backslashes in the SQL literal form the server quotes back', async () => {
-    for (const [secret, literal] of [
-      ["it's", "'it''s'"] as const,
-      ["a\\b'c", "E'a\\\\b''c'"] as const,
-    ]) {
+    for (const [secret, literal] of [["it's", "'it''s'"] as const, ["a\\b'c", "E'a\\\\b''c'"] as const]) {
       const stderr = `psql:<stdin>:6: ERROR:  syntax error at or near "x"\nLINE 1: ALTER ROLE "u" PASSWORD ${literal} x\n`;
       const { ctx } = fakeHost().on(psqlCommand({ db: 'postgres' }, ['-q', '-At']), { code: 3, stdout: '', stderr });
       const statement = { sql: `ALTER ROLE "u" PASSWORD ${literal} x`, shown: `ALTER ROLE "u" PASSWORD '********' x`, secret };
       const failure = (await runStatements(ctx, { db: 'postgres' }, [statement], 'role u').catch((e: unknown) => e)) as ModuleFailure;
-      expect(failure.message).toBe(`role u failed: psql:<stdin>:6: ERROR:  syntax error at or near "x"\nLINE 1: ALTER ROLE "u" PASSWORD ${literal.startsWith('E') ? 'E' : ''}'********' x`);
+      expect(failure.message).toBe(
+        `role u failed: psql:<stdin>:6: ERROR:  syntax error at or near "x"\nLINE 1: ALTER ROLE "u" PASSWORD ${literal.startsWith('E') ? 'E' : ''}'********' x`,
+      );
       expect(JSON.stringify(failure.details)).not.toContain(secret.slice(0, 2));
     }
   });
@@ -63,7 +74,8 @@ describe('psql command and script', () => {
   });
 
   it("keeps psql's messages and drops sudo's noise in front of them", () => {
-    const stderr = 'sudo: unable to resolve host node-3: Temporary failure\npsql:<stdin>:2: ERROR:  relation "nope" does not exist\nLINE 1: select * from nope;\n';
+    const stderr =
+      'sudo: unable to resolve host node-3: Temporary failure\npsql:<stdin>:2: ERROR:  relation "nope" does not exist\nLINE 1: select * from nope;\n';
     expect(psqlError({ code: 3, stdout: '', stderr })).toBe('psql:<stdin>:2: ERROR:  relation "nope" does not exist\nLINE 1: select * from nope;');
   });
 });
@@ -74,7 +86,13 @@ describe('result sets', () => {
   it('splits result sets by their title and keeps NULL apart from the empty string', () => {
     const out = `TITLE\x1ea\x1fb\x1e1\x1fNULL\x1e\x1fx,"y"\nz\nTITLE\x1ecount\nTITLE\x1e?column?\x1e3\n`;
     expect(parseResultSets(out, T, N)).toEqual([
-      { columns: ['a', 'b'], rows: [['1', null], ['', 'x,"y"\nz']] },
+      {
+        columns: ['a', 'b'],
+        rows: [
+          ['1', null],
+          ['', 'x,"y"\nz'],
+        ],
+      },
       { columns: ['count'], rows: [] },
       { columns: ['?column?'], rows: [['3']] },
     ]);

@@ -9,7 +9,17 @@ describe('pg_database plans by server version', () => {
     expect(databaseStatements({ name: 'd' }, none(150000)).statements.map((s) => s.sql)).toEqual(['CREATE DATABASE "d"']);
     const existing: DatabaseState = {
       version: 120000,
-      db: { datistemplate: false, datallowconn: true, datconnlimit: -1, owner: 'postgres', encoding_name: 'UTF8', tablespace: 'pg_default', comment: null, parameters: null, connect: [] },
+      db: {
+        datistemplate: false,
+        datallowconn: true,
+        datconnlimit: -1,
+        owner: 'postgres',
+        encoding_name: 'UTF8',
+        tablespace: 'pg_default',
+        comment: null,
+        parameters: null,
+        connect: [],
+      },
     };
     expect(databaseStatements({ name: 'd', state: 'absent' }, existing).statements.map((s) => [s.sql, s.standalone])).toEqual([
       [`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'd'`, true],
@@ -21,20 +31,45 @@ describe('pg_database plans by server version', () => {
     const plan = databaseStatements({ name: 'd', template: 't', strategy: 'FILE_COPY' }, none(140010));
     expect(plan.statements.map((s) => s.sql)).toEqual(['CREATE DATABASE "d" TEMPLATE "t"']);
     expect(plan.warnings).toEqual(['strategy FILE_COPY needs PostgreSQL 15+ (the server runs 14); ignored']);
-    expect(() => databaseStatements({ name: 'd', locale_provider: 'icu' }, none(140010))).toThrow('locale_provider icu needs PostgreSQL 15+, the server runs 14');
+    expect(() => databaseStatements({ name: 'd', locale_provider: 'icu' }, none(140010))).toThrow(
+      'locale_provider icu needs PostgreSQL 15+, the server runs 14',
+    );
   });
 });
 
 /** pg_database's row for meta as the state query reads it from PostgreSQL 17 (to_jsonb of the row, names resolved). */
 const META: DatabaseRow & Record<string, unknown> = {
-  oid: 16385, datname: 'meta', datdba: 16384, encoding: 6, datlocprovider: 'c', datistemplate: false, datallowconn: true, dathasloginevt: false,
-  datconnlimit: -1, dattablespace: 1663, datcollate: 'C', datctype: 'C', datlocale: null, daticurules: null, datcollversion: null,
-  owner: 'dbuser_meta', encoding_name: 'UTF8', tablespace: 'pg_default', comment: 'pigsty meta database', parameters: null,
-  connect: [{ grantee: 'dbuser_meta' }, { grantee: 'dbuser_dba' }, { grantee: 'dbuser_monitor' }, { grantee: 'replicator' }], sessions: 2,
+  oid: 16385,
+  datname: 'meta',
+  datdba: 16384,
+  encoding: 6,
+  datlocprovider: 'c',
+  datistemplate: false,
+  datallowconn: true,
+  dathasloginevt: false,
+  datconnlimit: -1,
+  dattablespace: 1663,
+  datcollate: 'C',
+  datctype: 'C',
+  datlocale: null,
+  daticurules: null,
+  datcollversion: null,
+  owner: 'dbuser_meta',
+  encoding_name: 'UTF8',
+  tablespace: 'pg_default',
+  comment: 'pigsty meta database',
+  parameters: null,
+  connect: [{ grantee: 'dbuser_meta' }, { grantee: 'dbuser_dba' }, { grantee: 'dbuser_monitor' }, { grantee: 'replicator' }],
+  sessions: 2,
 };
 const state = (db: DatabaseRow | null) => ({ stdout: `${JSON.stringify({ version: 170004, db })}\n` });
 const ARGS = {
-  name: 'meta', owner: 'dbuser_meta', comment: 'pigsty meta database', encoding: 'UTF8', locale: 'C', revokeconn: true,
+  name: 'meta',
+  owner: 'dbuser_meta',
+  comment: 'pigsty meta database',
+  encoding: 'UTF8',
+  locale: 'C',
+  revokeconn: true,
   connect_roles: ['dbuser_dba', 'dbuser_monitor', 'replicator'],
 };
 
@@ -77,7 +112,10 @@ describe('pg_database', () => {
 
   it('in check mode reports the drop and sends only the read', async () => {
     const host = fakeHost({ check: true }).on(psqlRead(), state(META));
-    expect((await runModule(pgDatabase, { name: 'meta', state: 'absent' }, host)).result).toMatchObject({ changed: true, statements: ['DROP DATABASE "meta" WITH (FORCE)'] });
+    expect((await runModule(pgDatabase, { name: 'meta', state: 'absent' }, host)).result).toMatchObject({
+      changed: true,
+      statements: ['DROP DATABASE "meta" WITH (FORCE)'],
+    });
     expect(host.sent).toHaveLength(1);
   });
 

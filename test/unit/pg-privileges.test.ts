@@ -60,15 +60,30 @@ const OWNER_ROWS = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFEREN
 
 describe('pg_privileges', () => {
   it('leaves default privileges and grants that are already held alone: one read', async () => {
-    const host = fakeHost().on(psqlRead('meta'), state([...OWNER_ROWS, row('dbrole_readonly', 'SELECT')], [{ grantee: null, privilege: 'EXECUTE', grantable: false }, { grantee: 'dbrole_admin', privilege: 'EXECUTE', grantable: false }]));
-    expect((await runModule(pgPrivileges, { db: 'meta', default_privileges: [RULE], grants: [SWITCH_WAL] }, host)).result).toEqual({ changed: false, failed: false, statements: [] });
+    const host = fakeHost().on(
+      psqlRead('meta'),
+      state(
+        [...OWNER_ROWS, row('dbrole_readonly', 'SELECT')],
+        [
+          { grantee: null, privilege: 'EXECUTE', grantable: false },
+          { grantee: 'dbrole_admin', privilege: 'EXECUTE', grantable: false },
+        ],
+      ),
+    );
+    expect((await runModule(pgPrivileges, { db: 'meta', default_privileges: [RULE], grants: [SWITCH_WAL] }, host)).result).toEqual({
+      changed: false,
+      failed: false,
+      statements: [],
+    });
     expect(host.sent).toHaveLength(1);
     expect(host.sent[0]?.stdin).toContain("where r.rolname = any(array['dbuser_dba']::text[])");
     expect(host.sent[0]?.stdin).toContain("to_regprocedure('pg_catalog.pg_switch_wal()')");
   });
 
   it('grants only what is missing, in one transaction, naming the function as the server does', async () => {
-    const host = fakeHost().on(psqlRead('meta'), state(OWNER_ROWS, [{ grantee: null, privilege: 'EXECUTE', grantable: false }])).on(psql('meta', 'BEGIN;'));
+    const host = fakeHost()
+      .on(psqlRead('meta'), state(OWNER_ROWS, [{ grantee: null, privilege: 'EXECUTE', grantable: false }]))
+      .on(psql('meta', 'BEGIN;'));
     await runModule(pgPrivileges, { db: 'meta', default_privileges: [RULE], grants: [SWITCH_WAL] }, host);
     expect(host.sent[1]?.stdin).toBe(
       'BEGIN;\nALTER DEFAULT PRIVILEGES FOR ROLE "dbuser_dba" GRANT SELECT ON TABLES TO "dbrole_readonly";\nGRANT EXECUTE ON FUNCTION pg_switch_wal() TO "dbrole_admin";\nCOMMIT;\n',
@@ -85,10 +100,12 @@ describe('pg_privileges', () => {
 
   it('fails on a missing object outside check mode, and on a privilege the object kind does not have before reading', async () => {
     const host = fakeHost().on(psqlRead('meta'), state(OWNER_ROWS, null));
-    expect((await runModule(pgPrivileges, { db: 'meta', grants: [SWITCH_WAL] }, host)).result.msg).toBe('function pg_catalog.pg_switch_wal() does not exist');
-    expect((await runModule(pgPrivileges, { db: 'meta', grants: [{ on: 'TABLE', name: 't', privileges: ['USAGE'], to: 'x' }] }, host)).result.msg).toBe(
-      'TABLE t: USAGE cannot be granted on TABLE (valid: ALL, SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER, MAINTAIN)',
+    expect((await runModule(pgPrivileges, { db: 'meta', grants: [SWITCH_WAL] }, host)).result.msg).toBe(
+      'function pg_catalog.pg_switch_wal() does not exist',
     );
+    expect(
+      (await runModule(pgPrivileges, { db: 'meta', grants: [{ on: 'TABLE', name: 't', privileges: ['USAGE'], to: 'x' }] }, host)).result.msg,
+    ).toBe('TABLE t: USAGE cannot be granted on TABLE (valid: ALL, SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER, MAINTAIN)');
     expect(host.sent).toHaveLength(1);
   });
 });

@@ -16,9 +16,12 @@ import {
 } from '../../modules/pg-quote.ts';
 
 // Secrets PostgreSQL 15 stored for CREATE ROLE ... PASSWORD (password_encryption scram-sha-256, then md5 for the last).
-const PENCIL = 'SCRAM-SHA-256$4096:1Z0GK/du9Dkzh5K7UCzDoQ==$D98aPA1bsE3CwvhrMrk1LGCu0eV7rDl3vGgE7smRyt8=:zuvivM+J8a4jycb8zXy6GF9uE7e/Ndf3J12fe9EsgZc=';
-const UMLAUT_LIGATURE = 'SCRAM-SHA-256$4096:K+QjJLjoYbVgk/5ZeZAaqw==$YZ6fuQzGDlDDLyzZ7iLQ4ZJ4tIvoja5s6Gmqi7Up/hw=:avhj7MfBq76khnuyDgmQCQMTXjSUqSaKvN7LynFGGa0=';
-const SPACE_AND_SOFT_HYPHEN = 'SCRAM-SHA-256$4096:jWSv6CTQOhgE8CFLJbFg1A==$XpDGOiPAKyzx3MFxCnTZ9Bl4RyPgx/J4LETxSupKiFY=:9n98x72GRM4Q4vQ6zlO6CMFN48g8Rv8Jgb4rxJFjc4Y=';
+const PENCIL =
+  'SCRAM-SHA-256$4096:1Z0GK/du9Dkzh5K7UCzDoQ==$D98aPA1bsE3CwvhrMrk1LGCu0eV7rDl3vGgE7smRyt8=:zuvivM+J8a4jycb8zXy6GF9uE7e/Ndf3J12fe9EsgZc=';
+const UMLAUT_LIGATURE =
+  'SCRAM-SHA-256$4096:K+QjJLjoYbVgk/5ZeZAaqw==$YZ6fuQzGDlDDLyzZ7iLQ4ZJ4tIvoja5s6Gmqi7Up/hw=:avhj7MfBq76khnuyDgmQCQMTXjSUqSaKvN7LynFGGa0=';
+const SPACE_AND_SOFT_HYPHEN =
+  'SCRAM-SHA-256$4096:jWSv6CTQOhgE8CFLJbFg1A==$XpDGOiPAKyzx3MFxCnTZ9Bl4RyPgx/J4LETxSupKiFY=:9n98x72GRM4Q4vQ6zlO6CMFN48g8Rv8Jgb4rxJFjc4Y=';
 const PENCIL_MD5 = 'md530b062af4b027ebcac9814b6635729a8'; // for user pgsty_vec4
 
 describe('identifier and literal quoting', () => {

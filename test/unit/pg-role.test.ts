@@ -7,8 +7,19 @@ const role = (version: number, memberships: MemberRow[]): RoleState => ({
   version,
   today: '2025-03-30',
   role: {
-    superuser: false, inherit: true, createrole: false, createdb: false, login: true, replication: false, bypassrls: false,
-    connlimit: -1, password: null, validuntil: null, comment: null, parameters: null, memberships,
+    superuser: false,
+    inherit: true,
+    createrole: false,
+    createdb: false,
+    login: true,
+    replication: false,
+    bypassrls: false,
+    connlimit: -1,
+    password: null,
+    validuntil: null,
+    comment: null,
+    parameters: null,
+    memberships,
   },
 });
 
@@ -38,8 +49,18 @@ describe('pg_role plans by server version', () => {
 
 const VERIFIER = scramVerifier('DBUser.Meta');
 const META: RoleRow = {
-  superuser: false, inherit: true, createrole: false, createdb: false, login: true, replication: false, bypassrls: false,
-  connlimit: -1, password: VERIFIER, validuntil: null, comment: 'pigsty admin user', parameters: null,
+  superuser: false,
+  inherit: true,
+  createrole: false,
+  createdb: false,
+  login: true,
+  replication: false,
+  bypassrls: false,
+  connlimit: -1,
+  password: VERIFIER,
+  validuntil: null,
+  comment: 'pigsty admin user',
+  parameters: null,
   memberships: [{ role: 'dbrole_admin', admin_option: false, inherit_option: true, set_option: true }],
 };
 /** The one read: every role with its secret, as the state query returns it from PostgreSQL 17. */
@@ -55,19 +76,27 @@ describe('pg_role', () => {
   });
 
   it('sets a changed password as a SCRAM verifier, never the plain text, with statement logging off', async () => {
-    const host = fakeHost().on(psqlRead(), roles({ dbuser_meta: { ...META, password: scramVerifier('old') } })).on(psql('postgres', 'BEGIN;'));
+    const host = fakeHost()
+      .on(psqlRead(), roles({ dbuser_meta: { ...META, password: scramVerifier('old') } }))
+      .on(psql('postgres', 'BEGIN;'));
     const { plan } = await runModule(pgRole, ARGS, host);
     expect(plan?.summary).toBe(`role dbuser_meta: ALTER ROLE "dbuser_meta" PASSWORD '********'`);
     const sent = host.sent[1]!.stdin!;
     expect(sent).toMatch(/^BEGIN;\nSET LOCAL log_statement = 'none';\n/);
-    expect(sent).toMatch(/\nSET LOCAL pg_stat_statements.track_utility = off;\nALTER ROLE "dbuser_meta" PASSWORD 'SCRAM-SHA-256\$4096:[^']+';\nCOMMIT;\n$/);
+    expect(sent).toMatch(
+      /\nSET LOCAL pg_stat_statements.track_utility = off;\nALTER ROLE "dbuser_meta" PASSWORD 'SCRAM-SHA-256\$4096:[^']+';\nCOMMIT;\n$/,
+    );
     expect(sent).not.toContain('DBUser.Meta');
     expect(plan?.secrets ?? []).not.toContain('DBUser.Meta');
   });
 
   it('creates a missing role with its attributes, comment and membership, in one transaction', async () => {
     const host = fakeHost().on(psqlRead(), roles({})).on(psql('postgres', 'BEGIN;'));
-    const { result } = await runModule(pgRole, { name: 'dbuser_view', login: true, connlimit: 8, comment: 'read-only viewer', roles: ['dbrole_readonly'] }, host);
+    const { result } = await runModule(
+      pgRole,
+      { name: 'dbuser_view', login: true, connlimit: 8, comment: 'read-only viewer', roles: ['dbrole_readonly'] },
+      host,
+    );
     expect(result.statements).toEqual([
       'CREATE ROLE "dbuser_view" LOGIN CONNECTION LIMIT 8',
       `COMMENT ON ROLE "dbuser_view" IS 'read-only viewer'`,
@@ -78,7 +107,10 @@ describe('pg_role', () => {
 
   it('in check mode reports the change and sends only the read', async () => {
     const host = fakeHost({ check: true }).on(psqlRead(), roles({ dbuser_meta: META }));
-    expect((await runModule(pgRole, { name: 'dbuser_meta', superuser: true }, host)).result).toMatchObject({ changed: true, statements: ['ALTER ROLE "dbuser_meta" SUPERUSER'] });
+    expect((await runModule(pgRole, { name: 'dbuser_meta', superuser: true }, host)).result).toMatchObject({
+      changed: true,
+      statements: ['ALTER ROLE "dbuser_meta" SUPERUSER'],
+    });
     expect(host.sent).toHaveLength(1);
   });
 

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { confProfile, listenAddress, patroniConf, patroniParameters, pgSizing, type ParamInput, type PgConfProfile, type SizingInput } from '../../roles/pgsql/conf.ts';
+import { listenAddress } from '../../roles/pgsql/listen-address.ts';
+import {
+  confProfile,
+  patroniConf,
+  patroniParameters,
+  pgSizing,
+  type ParamInput,
+  type PgConfProfile,
+  type SizingInput,
+} from '../../roles/pgsql/patroni-conf.ts';
 import { PG_RTO_PLAN, rtoSettings } from '../../roles/pgsql/rto.ts';
+import { PARAM_DEFAULTS } from '../../roles/params.ts';
 import type { RoleVars } from '../../roles/vars.ts';
 
 const GiB = 1024 ** 3;
@@ -41,7 +51,7 @@ const params = (profile: PgConfProfile, over: Partial<ParamInput> = {}): Map<str
 describe('pg_conf profiles', () => {
   it('maps the template file names and refuses others', () => {
     expect(confProfile('oltp.yml')).toBe('oltp');
-    expect(confProfile(undefined)).toBe('oltp');
+    expect(confProfile(PARAM_DEFAULTS.pg_conf)).toBe('oltp');
     expect(confProfile('crit.yml')).toBe('crit');
     expect(() => confProfile('mine.yml')).toThrow('pg_conf "mine.yml" is not one of');
   });
@@ -80,20 +90,52 @@ describe('sizing (spec 3.6)', () => {
   });
 
   it('derives WAL and temp file limits from the disk in twentieths, clamped', () => {
-    expect(sizing({ disk_bytes: 200 * GiB })).toMatchObject({ disk_twentieth: 10, min_wal_size: 10, max_wal_size: 40, max_slot_wal_keep_size: 60, temp_file_limit: 10, disk_gb: 200 });
+    expect(sizing({ disk_bytes: 200 * GiB })).toMatchObject({
+      disk_twentieth: 10,
+      min_wal_size: 10,
+      max_wal_size: 40,
+      max_slot_wal_keep_size: 60,
+      temp_file_limit: 10,
+      disk_gb: 200,
+    });
     expect(sizing({ disk_bytes: 201 * GiB }).disk_twentieth).toBe(11);
     expect(sizing({ disk_bytes: 1 * GiB })).toMatchObject({ disk_twentieth: 1, min_wal_size: 1, max_wal_size: 4, max_slot_wal_keep_size: 6 });
-    expect(sizing({ disk_bytes: 100_000 * GiB })).toMatchObject({ disk_twentieth: 100, min_wal_size: 100, max_wal_size: 400, max_slot_wal_keep_size: 600 });
+    expect(sizing({ disk_bytes: 100_000 * GiB })).toMatchObject({
+      disk_twentieth: 100,
+      min_wal_size: 100,
+      max_wal_size: 400,
+      max_slot_wal_keep_size: 600,
+    });
     expect(sizing({ profile: 'olap', disk_bytes: 200 * GiB }).temp_file_limit).toBe(40);
     expect(sizing({ disk_bytes: 0 }).disk_gb).toBe(1);
   });
 
   it('sets worker counts per profile from the CPU count', () => {
-    expect(sizing({ node_cpu: 2 })).toMatchObject({ max_worker_processes: 16, max_parallel_workers: 2, max_parallel_workers_per_gather: 2, max_parallel_maintenance_workers: 2 });
-    expect(sizing({ node_cpu: 64 })).toMatchObject({ max_worker_processes: 72, max_parallel_workers: 32, max_parallel_workers_per_gather: 8, max_parallel_maintenance_workers: 22 });
-    expect(sizing({ profile: 'olap', node_cpu: 64 })).toMatchObject({ max_worker_processes: 76, max_parallel_workers: 52, max_parallel_workers_per_gather: 32 });
+    expect(sizing({ node_cpu: 2 })).toMatchObject({
+      max_worker_processes: 16,
+      max_parallel_workers: 2,
+      max_parallel_workers_per_gather: 2,
+      max_parallel_maintenance_workers: 2,
+    });
+    expect(sizing({ node_cpu: 64 })).toMatchObject({
+      max_worker_processes: 72,
+      max_parallel_workers: 32,
+      max_parallel_workers_per_gather: 8,
+      max_parallel_maintenance_workers: 22,
+    });
+    expect(sizing({ profile: 'olap', node_cpu: 64 })).toMatchObject({
+      max_worker_processes: 76,
+      max_parallel_workers: 52,
+      max_parallel_workers_per_gather: 32,
+    });
     expect(sizing({ profile: 'crit', node_cpu: 64 }).max_parallel_workers_per_gather).toBe(0);
-    expect(sizing({ profile: 'tiny', node_cpu: 1 })).toMatchObject({ max_worker_processes: 12, max_parallel_workers: 1, max_parallel_workers_per_gather: 0, max_parallel_maintenance_workers: 1, io_workers: 3 });
+    expect(sizing({ profile: 'tiny', node_cpu: 1 })).toMatchObject({
+      max_worker_processes: 12,
+      max_parallel_workers: 1,
+      max_parallel_workers_per_gather: 0,
+      max_parallel_maintenance_workers: 1,
+      io_workers: 3,
+    });
   });
 
   it('picks the io method: given, or io_uring on Debian and EL10 when auto', () => {
@@ -128,19 +170,27 @@ describe('parameters per profile', () => {
 
   it('tunes olap for throughput, crit for safety, tiny for footprint', () => {
     const olap = params('olap');
-    expect([olap.get('enable_partitionwise_join'), olap.get('idle_in_transaction_session_timeout'), olap.get('default_statistics_target')]).toEqual(["'on'", '0', '1000']);
+    expect([olap.get('enable_partitionwise_join'), olap.get('idle_in_transaction_session_timeout'), olap.get('default_statistics_target')]).toEqual([
+      "'on'",
+      '0',
+      '1000',
+    ]);
     expect(olap.has('parallel_setup_cost')).toBe(false);
     const crit = params('crit');
-    expect([crit.get('wal_writer_flush_after'), crit.get('idle_in_transaction_session_timeout'), crit.get('log_connections'), crit.get('log_disconnections')]).toEqual([
-      '0',
-      '1min',
-      "'on'",
-      "'on'",
-    ]);
+    expect([
+      crit.get('wal_writer_flush_after'),
+      crit.get('idle_in_transaction_session_timeout'),
+      crit.get('log_connections'),
+      crit.get('log_disconnections'),
+    ]).toEqual(['0', '1min', "'on'", "'on'"]);
     expect(crit.get('vacuum_defer_cleanup_age')).toBe('500000');
     expect(params('crit', { pg_version: 16 }).has('vacuum_defer_cleanup_age')).toBe(false);
     const tiny = params('tiny');
-    expect([tiny.get('autovacuum_max_workers'), tiny.get('pg_stat_statements.max'), tiny.has('autovacuum_vacuum_scale_factor')]).toEqual(['2', '2500', false]);
+    expect([tiny.get('autovacuum_max_workers'), tiny.get('pg_stat_statements.max'), tiny.has('autovacuum_vacuum_scale_factor')]).toEqual([
+      '2',
+      '2500',
+      false,
+    ]);
   });
 
   it('takes cron.database_name from pg_parameters when given', () => {
@@ -150,6 +200,7 @@ describe('parameters per profile', () => {
 
 describe('patroni config values', () => {
   const vars = {
+    ...PARAM_DEFAULTS,
     inventory_hostname: '10.10.10.12',
     groups: { etcd: ['10.10.10.9', '10.10.10.10'], infra: ['10.10.10.10'] },
     hostvars: {},
@@ -200,32 +251,64 @@ describe('patroni config values', () => {
   });
 
   it('expands listen placeholders, the VIP only when one is enabled', () => {
-    const base = { inventory_hostname: '10.0.0.5', pg_vip_enabled: false, pg_vip_address: '10.0.0.100/24' };
+    const base = { inventory_hostname: '10.0.0.5', pg_listen: PARAM_DEFAULTS.pg_listen, pg_vip_enabled: false, pg_vip_address: '10.0.0.100/24' };
     expect(listenAddress({ ...base, pg_listen: '${ip},${lo}' })).toBe('10.0.0.5,127.0.0.1');
     expect(listenAddress({ ...base, pg_listen: '${ip},${vip}' })).toBe('10.0.0.5,${vip}');
     expect(listenAddress({ ...base, pg_vip_enabled: true, pg_listen: '${ip},${vip}' })).toBe('10.0.0.5,10.0.0.100');
-    expect(listenAddress({ ...base, pg_listen: undefined })).toBe('0.0.0.0');
+    expect(listenAddress(base)).toBe('0.0.0.0');
   });
 });
 
 describe('RTO presets (spec 3.4)', () => {
   it('names the timings of each plan', () => {
-    expect(rtoSettings('fast')).toEqual({ ttl: 20, loop_wait: 5, retry_timeout: 5, primary_start_timeout: 15, safety_margin: 5, inter: '1s', fastinter: '0.5s', downinter: '1s', rise: 3, fall: 3 });
-    expect(rtoSettings('norm')).toMatchObject({ ttl: 30, loop_wait: 5, retry_timeout: 10, primary_start_timeout: 25, safety_margin: 5, inter: '2s' });
-    expect(rtoSettings('safe')).toMatchObject({ ttl: 60, loop_wait: 10, retry_timeout: 20, primary_start_timeout: 45, safety_margin: 10, fastinter: '1.5s' });
-    expect(rtoSettings('wide')).toMatchObject({ ttl: 120, loop_wait: 20, retry_timeout: 30, primary_start_timeout: 95, safety_margin: 15, downinter: '4s' });
+    expect(rtoSettings('fast', PG_RTO_PLAN)).toEqual({
+      ttl: 20,
+      loop_wait: 5,
+      retry_timeout: 5,
+      primary_start_timeout: 15,
+      safety_margin: 5,
+      inter: '1s',
+      fastinter: '0.5s',
+      downinter: '1s',
+      rise: 3,
+      fall: 3,
+    });
+    expect(rtoSettings('norm', PG_RTO_PLAN)).toMatchObject({
+      ttl: 30,
+      loop_wait: 5,
+      retry_timeout: 10,
+      primary_start_timeout: 25,
+      safety_margin: 5,
+      inter: '2s',
+    });
+    expect(rtoSettings('safe', PG_RTO_PLAN)).toMatchObject({
+      ttl: 60,
+      loop_wait: 10,
+      retry_timeout: 20,
+      primary_start_timeout: 45,
+      safety_margin: 10,
+      fastinter: '1.5s',
+    });
+    expect(rtoSettings('wide', PG_RTO_PLAN)).toMatchObject({
+      ttl: 120,
+      loop_wait: 20,
+      retry_timeout: 30,
+      primary_start_timeout: 95,
+      safety_margin: 15,
+      downinter: '4s',
+    });
   });
 
   it('keeps Patroni within its constraint ttl >= loop_wait + 2 * retry_timeout', () => {
     for (const name of Object.keys(PG_RTO_PLAN)) {
-      const r = rtoSettings(name);
+      const r = rtoSettings(name, PG_RTO_PLAN);
       expect(r.ttl, name).toBeGreaterThanOrEqual(r.loop_wait + 2 * r.retry_timeout);
     }
   });
 
   it('falls back to norm for an unknown plan, and reads a custom plan table', () => {
-    expect(rtoSettings('instant')).toEqual(rtoSettings('norm'));
-    expect(rtoSettings(undefined)).toEqual(rtoSettings('norm'));
+    expect(rtoSettings('instant', PG_RTO_PLAN)).toEqual(rtoSettings('norm', PG_RTO_PLAN));
+    expect(rtoSettings(PARAM_DEFAULTS.pg_rto, PARAM_DEFAULTS.pg_rto_plan)).toEqual(rtoSettings('norm', PG_RTO_PLAN));
     const custom = { ...PG_RTO_PLAN, lab: [10, 2, 3, 8, 2, '1s', '1s', '1s', 2, 2] as (typeof PG_RTO_PLAN)['fast'] };
     expect(rtoSettings('lab', custom)).toMatchObject({ ttl: 10, loop_wait: 2, rise: 2 });
   });

@@ -7,15 +7,16 @@ import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { shq } from '../../engine/shell-quote.ts';
 import { renderTemplate } from '../../modules/template.ts';
-import { patroniConf } from '../../roles/pgsql/conf.ts';
-import { PG_DEFAULT_ROLES, PGSQL_DEFAULTS } from '../../roles/pgsql/defaults.ts';
+import { PARAM_DEFAULTS } from '../../roles/params.ts';
+import { patroniConf } from '../../roles/pgsql/patroni-conf.ts';
+import { PG_DEFAULT_ROLES } from '../../roles/pgsql/defaults.ts';
 import { autoConf, clusterDir, dbsuSudoCommands, dbsuUid, pgHome, pgpassLine, pgpassRegexp, pgRoleArgs } from '../../roles/pgsql/paths.ts';
 import type { RoleVars } from '../../roles/vars.ts';
 
 const template = (name: string): string => fileURLToPath(new URL(`../../roles/pgsql/templates/${name}`, import.meta.url));
 
 const vars = {
-  ...PGSQL_DEFAULTS,
+  ...PARAM_DEFAULTS,
   inventory_hostname: '10.10.10.11',
   groups: { etcd: ['10.10.10.10'], infra: ['10.10.10.10'] },
   hostvars: {},
@@ -40,13 +41,22 @@ const vars = {
 describe('patroni.yml template', () => {
   const render = (over: Partial<RoleVars> = {}) => {
     const v = { ...vars, ...over } as RoleVars;
-    return YAML.parse(renderTemplate(template('patroni.yml.hbs'), { ...v, conf: patroniConf(v, 100 * 1024 ** 3) })) as Record<string, Record<string, unknown>>;
+    return YAML.parse(renderTemplate(template('patroni.yml.hbs'), { ...v, conf: patroniConf(v, 100 * 1024 ** 3) })) as Record<
+      string,
+      Record<string, unknown>
+    >;
   };
 
   it('renders a Patroni config that parses, with identity, DCS, REST API and passwords intact', () => {
     const conf = render();
     expect([conf.namespace, conf.scope, conf.name]).toEqual(['/pg/', 'pg-test', 'pg-test-1']);
-    expect(conf.etcd3).toMatchObject({ hosts: '10.10.10.10:2379', protocol: 'https', username: 'pg-test', password: 'pg-test', cacert: '/pg/cert/ca.crt' });
+    expect(conf.etcd3).toMatchObject({
+      hosts: '10.10.10.10:2379',
+      protocol: 'https',
+      username: 'pg-test',
+      password: 'pg-test',
+      cacert: '/pg/cert/ca.crt',
+    });
     expect(conf.restapi).toMatchObject({ listen: '10.10.10.11:8008', authentication: { username: 'postgres', password: 'Patroni.API' } });
     expect(conf.restapi?.allowlist).toEqual(['10.10.10.10', '10.10.10.11', '10.10.10.12']);
     expect(conf.watchdog?.mode).toBe('off');
@@ -75,8 +85,17 @@ describe('patroni.yml template', () => {
   });
 
   it('writes locale, upstream, listen and allow-list values as scalars that read back unchanged', () => {
-    const v = { ...vars, pg_locale: 'x\nbootstrap: {}', pg_upstream: '1.2.3.4\nrestapi: {}', pg_listen: 'a: b', groups: { etcd: ["10.0.0.1'"], infra: ['h, evil]'] } } as unknown as RoleVars;
-    const conf = YAML.parse(renderTemplate(template('patroni.yml.hbs'), { ...v, conf: patroniConf(v, 100 * 1024 ** 3) })) as Record<string, Record<string, unknown>>;
+    const v = {
+      ...vars,
+      pg_locale: 'x\nbootstrap: {}',
+      pg_upstream: '1.2.3.4\nrestapi: {}',
+      pg_listen: 'a: b',
+      groups: { etcd: ["10.0.0.1'"], infra: ['h, evil]'] },
+    } as unknown as RoleVars;
+    const conf = YAML.parse(renderTemplate(template('patroni.yml.hbs'), { ...v, conf: patroniConf(v, 100 * 1024 ** 3) })) as Record<
+      string,
+      Record<string, unknown>
+    >;
     expect((conf.bootstrap as { initdb: unknown[] }).initdb).toContainEqual({ locale: 'x\nbootstrap: {}' });
     expect(conf.tags?.replicatefrom).toBe('1.2.3.4\nrestapi: {}');
     expect((conf.postgresql as { listen: string }).listen).toBe('a: b:5432');
@@ -86,16 +105,41 @@ describe('patroni.yml template', () => {
 
   it('carries RTO timings and the profile parameters into the bootstrap DCS section', () => {
     const dcs = (render().bootstrap as { dcs: Record<string, unknown> & { postgresql: { parameters: Record<string, unknown> } } }).dcs;
-    expect([dcs.ttl, dcs.loop_wait, dcs.retry_timeout, dcs.primary_start_timeout, dcs.maximum_lag_on_failover, dcs.synchronous_mode]).toEqual([30, 5, 10, 25, 1048576, false]);
-    expect(dcs.postgresql.parameters).toMatchObject({ max_connections: 500, shared_buffers: '1024MB', ssl: 'on', wal_level: 'logical', shared_preload_libraries: 'pg_stat_statements, auto_explain' });
-    expect((render({ pg_rto: 'fast', pg_conf: 'crit.yml' }).bootstrap as { dcs: Record<string, unknown> }).dcs).toMatchObject({ ttl: 20, synchronous_mode: true, synchronous_mode_strict: true });
+    expect([dcs.ttl, dcs.loop_wait, dcs.retry_timeout, dcs.primary_start_timeout, dcs.maximum_lag_on_failover, dcs.synchronous_mode]).toEqual([
+      30,
+      5,
+      10,
+      25,
+      1048576,
+      false,
+    ]);
+    expect(dcs.postgresql.parameters).toMatchObject({
+      max_connections: 500,
+      shared_buffers: '1024MB',
+      ssl: 'on',
+      wal_level: 'logical',
+      shared_preload_libraries: 'pg_stat_statements, auto_explain',
+    });
+    expect((render({ pg_rto: 'fast', pg_conf: 'crit.yml' }).bootstrap as { dcs: Record<string, unknown> }).dcs).toMatchObject({
+      ttl: 20,
+      synchronous_mode: true,
+      synchronous_mode_strict: true,
+    });
   });
 
   it('adds the standby cluster for a primary with an upstream, and the password of the dbsu when set', () => {
     const standby = render({ pg_upstream: '10.10.10.99', pg_delay: '1h', pg_dbsu_password: 'DBSU' });
-    expect((standby.bootstrap as { dcs: Record<string, unknown> }).dcs.standby_cluster).toEqual({ host: '10.10.10.99', port: 5432, recovery_min_apply_delay: '1h', create_replica_methods: ['basebackup'] });
+    expect((standby.bootstrap as { dcs: Record<string, unknown> }).dcs.standby_cluster).toEqual({
+      host: '10.10.10.99',
+      port: 5432,
+      recovery_min_apply_delay: '1h',
+      create_replica_methods: ['basebackup'],
+    });
     expect(standby.tags?.replicatefrom).toBe('10.10.10.99');
-    expect((standby.postgresql as { authentication: { superuser: unknown } }).authentication.superuser).toEqual({ username: 'postgres', password: 'DBSU' });
+    expect((standby.postgresql as { authentication: { superuser: unknown } }).authentication.superuser).toEqual({
+      username: 'postgres',
+      password: 'DBSU',
+    });
     expect((render().bootstrap as { dcs: Record<string, unknown> }).dcs.standby_cluster).toBeUndefined();
   });
 });
@@ -128,7 +172,7 @@ describe('postgresql.auto.conf and pgpass', () => {
       "# Managed by the pgsql role from pg_parameters: do not edit, and do not use ALTER SYSTEM.\nwork_mem = '64MB'\nsearch_path = \"$user\", public\napplication_name = 'it''s'\n",
     );
     expect(autoConf({}).split('\n')).toHaveLength(2);
-    expect(() => autoConf({ "work_mem\nlisten_addresses": '*' })).toThrow('pg_parameters: "work_mem\\nlisten_addresses" is not a parameter name');
+    expect(() => autoConf({ 'work_mem\nlisten_addresses': '*' })).toThrow('pg_parameters: "work_mem\\nlisten_addresses" is not a parameter name');
     expect(() => autoConf({ search_path: "public\nlisten_addresses = '*'" })).toThrow('pg_parameters: the value of search_path is not a single line');
     expect(autoConf({ 'pg_stat_statements.max': 5000 })).toContain("pg_stat_statements.max = '5000'");
   });

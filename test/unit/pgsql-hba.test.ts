@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { HbaRule } from '../../roles/params.ts';
+import { PARAM_DEFAULTS, type HbaRule } from '../../roles/params.ts';
 import { PG_DEFAULT_HBA_RULES, PGB_DEFAULT_HBA_RULES } from '../../roles/pgsql/defaults.ts';
-import { authMethod, renderHbaFile, renderHbaRules, sortHbaRules, type HbaContext } from '../../roles/pgsql/hba.ts';
+import { authMethod, renderHbaFile, renderHbaRules, sortHbaRules, type HbaContext } from '../../roles/pgsql/hba-rules.ts';
 import type { RoleVars } from '../../roles/vars.ts';
 
 const ctx: HbaContext = {
@@ -31,7 +31,11 @@ describe('HBA rule order', () => {
   });
 
   it('puts a business rule between the defaults by its order', () => {
-    const text = renderHbaRules([...PG_DEFAULT_HBA_RULES, { user: 'app', addr: '10.1.1.1', auth: 'trust', order: 120, title: 'app' }], 'postgres', ctx);
+    const text = renderHbaRules(
+      [...PG_DEFAULT_HBA_RULES, { user: 'app', addr: '10.1.1.1', auth: 'trust', order: 120, title: 'app' }],
+      'postgres',
+      ctx,
+    );
     const rendered = lines(text);
     expect(rendered.slice(0, 3)).toEqual([
       'local    all                postgres                              ident',
@@ -113,18 +117,28 @@ describe('HBA role filters', () => {
     { addr: 'local', user: 'e', role: 'offline', title: 'offline only' },
     { rules: ['local all f trust', 'host all f 1.2.3.4/32 trust'], role: 'primary', title: 'raw lines' },
   ];
-  const users = (c: HbaContext) => renderHbaRules(rules, 'postgres', c).split('\n').filter((l) => /^#?(local|host)/.test(l));
+  const users = (c: HbaContext) =>
+    renderHbaRules(rules, 'postgres', c)
+      .split('\n')
+      .filter((l) => /^#?(local|host)/.test(l));
 
   it('comments out rules of other roles and marks their titles', () => {
     const text = renderHbaRules(rules, 'postgres', ctx);
     expect(text).toContain('# primary only [primary] [DISABLED]\n#local    all                c ');
     expect(text).toContain('# replica only [replica]\nlocal    all                d ');
-    expect(users(ctx).filter((l) => !l.startsWith('#')).map((l) => l.split(/\s+/)[2])).toEqual(['a', 'b', 'd']);
+    expect(
+      users(ctx)
+        .filter((l) => !l.startsWith('#'))
+        .map((l) => l.split(/\s+/)[2]),
+    ).toEqual(['a', 'b', 'd']);
     expect(text).toContain('#local all f trust\n#host all f 1.2.3.4/32 trust');
   });
 
   it('enables offline rules on offline members and on replicas serving offline queries', () => {
-    const enabled = (c: HbaContext) => users(c).filter((l) => !l.startsWith('#')).map((l) => l.split(/\s+/)[2] ?? l);
+    const enabled = (c: HbaContext) =>
+      users(c)
+        .filter((l) => !l.startsWith('#'))
+        .map((l) => l.split(/\s+/)[2] ?? l);
     expect(enabled({ ...ctx, pg_role: 'offline' })).toEqual(['a', 'b', 'e']);
     expect(enabled({ ...ctx, pg_offline_query: true })).toEqual(['a', 'b', 'd', 'e']);
     expect(enabled({ ...ctx, pg_role: 'primary' })).toEqual(['a', 'b', 'c', 'f', 'f']);
@@ -139,13 +153,16 @@ describe('pgbouncer HBA', () => {
   });
 
   it('refuses replication rules', () => {
-    expect(() => renderHbaRules([{ addr: 'local', db: 'replication' }], 'pgbouncer', ctx)).toThrow('db replication is not allowed in pgbouncer rules');
+    expect(() => renderHbaRules([{ addr: 'local', db: 'replication' }], 'pgbouncer', ctx)).toThrow(
+      'db replication is not allowed in pgbouncer rules',
+    );
     expect(() => renderHbaRules([{ addr: 'local', db: 'replication' }], 'postgres', ctx)).not.toThrow();
   });
 });
 
 describe('HBA file', () => {
   const vars = {
+    ...PARAM_DEFAULTS,
     inventory_hostname: '10.10.10.12',
     groups: { infra: ['10.10.10.10'] },
     hostvars: {},
@@ -159,8 +176,10 @@ describe('HBA file', () => {
     const text = renderHbaFile(PG_DEFAULT_HBA_RULES, 'postgres', vars);
     expect(text.split('\n')[0]).toBe('# /pg/data/pg_hba.conf: PostgreSQL access rules of pg-test-2 [replica] at 10.10.10.12:5432');
     expect(text).toContain('#   cluster   : 10.10.10.11, 10.10.10.12');
-    expect(text).toContain('#   intra     : 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16');
-    expect(text).toContain('# dbsu access via local os user ident [default]\nlocal    all                postgres                              ident\n');
+    expect(text).toContain('#   intra     : 10.0.0.0/8, 192.168.0.0/16, 172.16.0.0/12');
+    expect(text).toContain(
+      '# dbsu access via local os user ident [default]\nlocal    all                postgres                              ident\n',
+    );
     expect(text.endsWith('\n')).toBe(true);
     expect(renderHbaFile(PGB_DEFAULT_HBA_RULES, 'pgbouncer', vars).split('\n')[0]).toBe(
       '# /etc/pgbouncer/pgb_hba.conf: pgbouncer access rules of pg-test-2 [replica] at 10.10.10.12:6432',
@@ -175,14 +194,29 @@ describe('HBA values that would add a line', () => {
     expect(render({ title: 'app\nhost all all 0.0.0.0/0 trust', addr: 'intra' })).toThrow(
       'HBA rule #1 (app\\nhost all all 0.0.0.0/0 trust): title "app\\nhost all all 0.0.0.0/0 trust" must be a single line without control characters',
     );
-    expect(render({ title: 'raw', rules: ['host all all 10.0.0.0/8 md5\nhost all all 0.0.0.0/0 trust'] })).toThrow(/rules line .* must be a single line/);
-    expect(render({ user: 'all all 0.0.0.0/0 trust\nhost', addr: 'intra' })).toThrow(/user "all all 0\.0\.0\.0\/0 trust\\nhost" must be one HBA field/);
+    expect(render({ title: 'raw', rules: ['host all all 10.0.0.0/8 md5\nhost all all 0.0.0.0/0 trust'] })).toThrow(
+      /rules line .* must be a single line/,
+    );
+    expect(render({ user: 'all all 0.0.0.0/0 trust\nhost', addr: 'intra' })).toThrow(
+      /user "all all 0\.0\.0\.0\/0 trust\\nhost" must be one HBA field/,
+    );
     expect(render({ db: 'all#', addr: 'intra' })).toThrow(/db "all#" must be one HBA field/);
     expect(render({ addr: '10.0.0.0/8\nhost all all 0.0.0.0/0 trust' })).toThrow(/invalid addr/);
   });
 
   it('still writes group, alias and list fields as one field each', () => {
-    expect(lines(renderHbaRules([{ user: '+dbrole_readonly', db: 'app,meta', addr: 'admin' }, { user: '${dbsu}', addr: 'local', auth: 'ident' }], 'postgres', ctx))).toEqual([
+    expect(
+      lines(
+        renderHbaRules(
+          [
+            { user: '+dbrole_readonly', db: 'app,meta', addr: 'admin' },
+            { user: '${dbsu}', addr: 'local', auth: 'ident' },
+          ],
+          'postgres',
+          ctx,
+        ),
+      ),
+    ).toEqual([
       'host     app,meta           +dbrole_readonly   10.10.10.10/32     scram-sha-256',
       'local    all                postgres                              ident',
     ]);

@@ -1,52 +1,75 @@
 import { describe, expect, it } from 'vitest';
 import { renderTemplate, templatePath } from '../../modules/template.ts';
-import { pgArchiveCommands, pgbackrestTemplateVars, stanzaStatus } from '../../roles/pgsql/backup.ts';
+import { coerceExtraVars } from '../../engine/schema.ts';
+import { PARAM_DEFAULTS, PigstyParams } from '../../roles/params.ts';
 import {
   initialBackupWanted,
   localRepoPath,
+  pgArchiveCommands,
   pgbackrestCommands,
+  pgbackrestTemplateVars,
   repoHasSecret,
   repoOptions,
   selectedRepo,
   stanzaInitWanted,
+  stanzaStatus,
+  type PgbackrestVars,
 } from '../../roles/pgsql/pgbackrest.ts';
 import type { RoleVars } from '../../roles/vars.ts';
 
 const tpl = templatePath(new URL('../../roles/pgsql/role.ts', import.meta.url).href, 'pgbackrest-conf.hbs');
 const host = (extra: Partial<RoleVars> = {}): RoleVars =>
-  ({ inventory_hostname: '10.10.10.11', group_names: [], groups: {}, hostvars: {}, pg_cluster: 'pg-test', pg_instance: 'pg-test-1', pg_role: 'primary', ...extra }) as RoleVars;
+  ({
+    ...PARAM_DEFAULTS,
+    inventory_hostname: '10.10.10.11',
+    group_names: [],
+    groups: {},
+    hostvars: {},
+    pg_cluster: 'pg-test',
+    pg_instance: 'pg-test-1',
+    pg_role: 'primary',
+    ...extra,
+  }) as RoleVars;
+/** The pgBackRest variables of a host that sets `extra`, the declared defaults for the rest. */
+const br = (extra: Partial<PgbackrestVars> = {}): PgbackrestVars => ({ ...PARAM_DEFAULTS, ...extra });
 
 describe('pgBackRest repository options', () => {
   it('writes the local repository by default, keys with dashes', () => {
-    expect(repoOptions({ pg_cluster: 'pg-test' })).toEqual(['repo1-path=/pg/backup', 'repo1-retention-full-type=count', 'repo1-retention-full=2']);
-    expect(localRepoPath({})).toBe('/pg/backup');
+    expect(repoOptions(br({ pg_cluster: 'pg-test' }))).toEqual([
+      'repo1-path=/pg/backup',
+      'repo1-retention-full-type=count',
+      'repo1-retention-full=2',
+    ]);
+    expect(localRepoPath(br())).toBe('/pg/backup');
   });
 
   it('writes the MinIO repository of pgbackrest_method minio, secrets included', () => {
-    const minio = repoOptions({ pg_cluster: 'pg-test', pgbackrest_method: 'minio' });
+    const minio = repoOptions(br({ pg_cluster: 'pg-test', pgbackrest_method: 'minio' }));
     expect(minio).toContain('repo1-type=s3');
     expect(minio).toContain('repo1-s3-key-secret=S3User.Backup');
     expect(minio).toContain('repo1-storage-port=9000');
     expect(minio).toContain('repo1-bundle-limit=20MiB');
     expect(minio).toContain('repo1-cipher-pass=pgBackRest');
-    expect(repoHasSecret({ pgbackrest_method: 'minio' })).toBe(true);
-    expect(repoHasSecret({ pgbackrest_method: 'local' })).toBe(false);
-    expect(localRepoPath({ pgbackrest_method: 'minio' })).toBeUndefined();
+    expect(repoHasSecret(br({ pgbackrest_method: 'minio' }))).toBe(true);
+    expect(repoHasSecret(br({ pgbackrest_method: 'local' }))).toBe(false);
+    expect(localRepoPath(br({ pgbackrest_method: 'minio' }))).toBeUndefined();
   });
 
   it('refuses an option key or value that would add a line, a section or an option (-e values skip the schema)', () => {
-    const repo = (entries: Record<string, string>) => ({ pg_cluster: 'pg-test', pgbackrest_method: 'local', pgbackrest_repo: { local: entries } });
+    const repo = (entries: Record<string, string>) => br({ pg_cluster: 'pg-test', pgbackrest_method: 'local', pgbackrest_repo: { local: entries } });
     expect(() => repoOptions(repo({ 'path\n[global]\nrepo1-host-cmd': '/tmp/evil.sh' }))).toThrow(
       'pgbackrest_repo: "path\\n[global]\\nrepo1-host-cmd" is not a pgBackRest option name (lowercase letters, digits, _ and -)',
     );
     expect(() => repoOptions(repo({ 'path=/x': '/y' }))).toThrow('is not a pgBackRest option name');
-    expect(() => repoOptions(repo({ path: '/pg/backup\u2028repo1-host-cmd=/tmp/evil.sh' }))).toThrow('pgbackrest_repo: the value of path is not a single line');
-    expect(() => renderTemplate(tpl, { pgbr: pgbackrestTemplateVars({ ...repo({ 'a\nb': 'c' }), inventory_hostname: 'h' } as unknown as RoleVars) })).toThrow('not a pgBackRest option name');
+    expect(() => repoOptions(repo({ path: '/pg/backup\u2028repo1-host-cmd=/tmp/evil.sh' }))).toThrow(
+      'pgbackrest_repo: the value of path is not a single line',
+    );
+    expect(() => renderTemplate(tpl, { pgbr: pgbackrestTemplateVars(host(repo({ 'a\nb': 'c' }))) })).toThrow('not a pgBackRest option name');
   });
 
   it('replaces ${pg_cluster} in values and writes booleans as y/n', () => {
     const repo = { s3: { type: 's3', path: '/backup/${pg_cluster}', block: true, bundle: false } };
-    expect(repoOptions({ pg_cluster: 'pg-x', pgbackrest_method: 's3', pgbackrest_repo: repo })).toEqual([
+    expect(repoOptions(br({ pg_cluster: 'pg-x', pgbackrest_method: 's3', pgbackrest_repo: repo }))).toEqual([
       'repo1-type=s3',
       'repo1-path=/backup/pg-x',
       'repo1-block=y',
@@ -55,28 +78,31 @@ describe('pgBackRest repository options', () => {
   });
 
   it('refuses a method that is not a repository', () => {
-    expect(() => selectedRepo({ pgbackrest_method: 'nfs' })).toThrow(/pgbackrest_method nfs is not a key of pgbackrest_repo \(local, minio\)/);
+    expect(() => selectedRepo(br({ pgbackrest_method: 'nfs' }))).toThrow(/pgbackrest_method nfs is not a key of pgbackrest_repo \(local, minio\)/);
   });
 });
 
 describe('pgBackRest steps', () => {
   it('creates the stanza on every member of a local repository, else on the primary of a non-standby cluster', () => {
-    expect(stanzaInitWanted({ pg_role: 'replica' })).toBe(true);
-    expect(stanzaInitWanted({ pg_role: 'replica', pgbackrest_method: 'minio' })).toBe(false);
-    expect(stanzaInitWanted({ pg_role: 'primary', pgbackrest_method: 'minio' })).toBe(true);
-    expect(stanzaInitWanted({ pg_role: 'primary', pgbackrest_method: 'minio', pg_upstream: '10.10.10.10' })).toBe(false);
+    expect(stanzaInitWanted(br({ pg_role: 'replica' }))).toBe(true);
+    expect(stanzaInitWanted(br({ pg_role: 'replica', pgbackrest_method: 'minio' }))).toBe(false);
+    expect(stanzaInitWanted(br({ pg_role: 'primary', pgbackrest_method: 'minio' }))).toBe(true);
+    expect(stanzaInitWanted(br({ pg_role: 'primary', pgbackrest_method: 'minio', pg_upstream: '10.10.10.10' }))).toBe(false);
   });
 
   it('takes the first backup on the primary of a non-standby cluster, unless turned off', () => {
-    expect(initialBackupWanted({ pg_role: 'primary' })).toBe(true);
-    expect(initialBackupWanted({ pg_role: 'replica' })).toBe(false);
-    expect(initialBackupWanted({ pg_role: 'primary', pg_upstream: '10.10.10.10' })).toBe(false);
-    expect(initialBackupWanted({ pg_role: 'primary', pgbackrest_init_backup: false })).toBe(false);
-    expect(initialBackupWanted({ pg_role: 'primary', pgbackrest_init_backup: 'false' as unknown as boolean })).toBe(false);
+    expect(initialBackupWanted(br({ pg_role: 'primary' }))).toBe(true);
+    expect(initialBackupWanted(br({ pg_role: 'replica' }))).toBe(false);
+    expect(initialBackupWanted(br({ pg_role: 'primary', pg_upstream: '10.10.10.10' }))).toBe(false);
+    expect(initialBackupWanted(br({ pg_role: 'primary', pgbackrest_init_backup: false }))).toBe(false);
+    // -e pgbackrest_init_backup=false, as the engine hands it to the roles.
+    expect(initialBackupWanted(br({ pg_role: 'primary', ...coerceExtraVars(PigstyParams, { pgbackrest_init_backup: 'false' }) }))).toBe(false);
   });
 
   it('reads the stanza status from pgbackrest info --output=json', () => {
-    expect(stanzaStatus({ changed: false, failed: false, stdout: '[{"name":"pg-test","status":{"code":1,"message":"missing stanza path"}}]' })).toBe(1);
+    expect(stanzaStatus({ changed: false, failed: false, stdout: '[{"name":"pg-test","status":{"code":1,"message":"missing stanza path"}}]' })).toBe(
+      1,
+    );
     expect(stanzaStatus({ changed: false, failed: false, stdout: '[{"status":{"code":2,"message":"no valid backups"}}]' })).toBe(2);
     expect(stanzaStatus({ changed: false, failed: false, stdout: 'ERROR: [055]: unable to load info file' })).toBeUndefined();
     expect(stanzaStatus(undefined)).toBeUndefined();

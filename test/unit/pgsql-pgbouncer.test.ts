@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { renderTemplate, templatePath } from '../../modules/template.ts';
-import { PGSQL_DEFAULTS } from '../../roles/pgsql/defaults.ts';
+import { PARAM_DEFAULTS } from '../../roles/params.ts';
+import { listenAddress } from '../../roles/pgsql/listen-address.ts';
 import {
   databaseLines,
-  listenAddress,
   missingUsers,
   pgbouncerTemplateVars,
   renderUserlist,
@@ -11,14 +11,14 @@ import {
   userlistQuery,
   userOptionLines,
   type PgbouncerVars,
-} from '../../roles/pgsql/pgbouncer.ts';
+} from '../../roles/pgsql/pgbouncer-files.ts';
 
 const tpl = (name: string): string => templatePath(new URL('../../roles/pgsql/role.ts', import.meta.url).href, name);
 
 const base: PgbouncerVars = {
+  ...PARAM_DEFAULTS,
   inventory_hostname: '10.10.10.11',
   pg_instance: 'pg-test-1',
-  pg_default_roles: PGSQL_DEFAULTS.pg_default_roles,
   pg_users: [
     { name: 'dbuser_app', password: 'x', pgbouncer: true, pool_mode: 'session', pool_connlimit: 12 },
     { name: 'dbuser_view', pgbouncer: true, pool_connlimit: 3 },
@@ -35,11 +35,17 @@ const base: PgbouncerVars = {
 
 describe('pgbouncer listen address', () => {
   it('expands ${ip} and ${lo}, and ${vip} only for a real enabled VIP', () => {
-    expect(listenAddress({ inventory_hostname: '10.10.10.11' })).toBe('0.0.0.0');
-    expect(listenAddress({ inventory_hostname: '10.10.10.11', pg_listen: '${ip},${lo}' })).toBe('10.10.10.11,127.0.0.1');
-    expect(listenAddress({ inventory_hostname: 'h', pg_listen: '${ip},${vip}', pg_vip_enabled: true, pg_vip_address: '10.10.10.3/24' })).toBe('h,10.10.10.3');
-    expect(listenAddress({ inventory_hostname: 'h', pg_listen: '${vip}', pg_vip_enabled: false, pg_vip_address: '10.10.10.3/24' })).toBe('${vip}');
-    expect(listenAddress({ inventory_hostname: 'h', pg_listen: '${vip}', pg_vip_enabled: true, pg_vip_address: '127.0.0.1/24' })).toBe('${vip}');
+    expect(listenAddress(base)).toBe('0.0.0.0');
+    expect(listenAddress({ ...base, pg_listen: '${ip},${lo}' })).toBe('10.10.10.11,127.0.0.1');
+    expect(
+      listenAddress({ ...base, inventory_hostname: 'h', pg_listen: '${ip},${vip}', pg_vip_enabled: true, pg_vip_address: '10.10.10.3/24' }),
+    ).toBe('h,10.10.10.3');
+    expect(listenAddress({ ...base, inventory_hostname: 'h', pg_listen: '${vip}', pg_vip_enabled: false, pg_vip_address: '10.10.10.3/24' })).toBe(
+      '${vip}',
+    );
+    expect(listenAddress({ ...base, inventory_hostname: 'h', pg_listen: '${vip}', pg_vip_enabled: true, pg_vip_address: '127.0.0.1/24' })).toBe(
+      '${vip}',
+    );
   });
 });
 
@@ -52,7 +58,9 @@ describe('pgbouncer database list and user options', () => {
   });
 
   it('sends the pools to pgbouncer_redirect_to, else pg_localhost', () => {
-    expect(databaseLines({ ...base, pg_databases: [{ name: 'x' }], pgbouncer_redirect_to: '10.10.10.10' })).toEqual(['x                           = host=10.10.10.10']);
+    expect(databaseLines({ ...base, pg_databases: [{ name: 'x' }], pgbouncer_redirect_to: '10.10.10.10' })).toEqual([
+      'x                           = host=10.10.10.10',
+    ]);
     expect(databaseLines({ ...base, pg_databases: [{ name: 'x' }], pg_localhost: '/tmp' })).toEqual(['x                           = host=/tmp']);
   });
 
@@ -71,11 +79,16 @@ describe('pgbouncer userlist', () => {
   it('has the dbsu, monitor, admin and pgbouncer: true users that are not absent', () => {
     expect(userlistNames(base)).toEqual({ dbsu: 'postgres', users: ['dbuser_monitor', 'dbuser_dba', 'dbuser_app', 'dbuser_view'] });
     expect(userlistNames({ ...base, pgbouncer_auth_query: true })).toEqual({ dbsu: 'postgres', users: ['dbuser_monitor', 'dbuser_dba'] });
-    expect(userlistNames({ ...base, pg_users: [], pg_monitor_username: 'mon', pg_admin_username: 'mon', pg_dbsu: 'pg' })).toEqual({ dbsu: 'pg', users: ['mon'] });
+    expect(userlistNames({ ...base, pg_users: [], pg_monitor_username: 'mon', pg_admin_username: 'mon', pg_dbsu: 'pg' })).toEqual({
+      dbsu: 'pg',
+      users: ['mon'],
+    });
   });
 
   it('reads the secrets with one query, quoting names', () => {
-    expect(userlistQuery(['a', "o'b"])).toBe("SELECT rolname, coalesce(rolpassword, '') AS rolpassword FROM pg_authid WHERE rolname IN ('a', 'o''b') ORDER BY rolname");
+    expect(userlistQuery(['a', "o'b"])).toBe(
+      "SELECT rolname, coalesce(rolpassword, '') AS rolpassword FROM pg_authid WHERE rolname IN ('a', 'o''b') ORDER BY rolname",
+    );
     expect(userlistQuery([])).toContain("IN ('')");
   });
 
@@ -93,7 +106,10 @@ describe('pgbouncer userlist', () => {
 });
 
 describe('pgbouncer templates', () => {
-  const vars = { inventory_hostname: base.inventory_hostname, pgb: pgbouncerTemplateVars({ ...base, pgbouncer_port: 6543, pg_admin_username: 'dba' }) };
+  const vars = {
+    inventory_hostname: base.inventory_hostname,
+    pgb: pgbouncerTemplateVars({ ...base, pgbouncer_port: 6543, pg_admin_username: 'dba' }),
+  };
 
   it('renders pgbouncer.ini with the includes, listen address, admins, HBA auth and pool defaults', () => {
     const ini = renderTemplate(tpl('pgb-ini.hbs'), vars);
@@ -120,16 +136,28 @@ describe('pgbouncer templates', () => {
 
   it('adds auth_query through the monitor schema when pgbouncer_auth_query is on', () => {
     const ini = renderTemplate(tpl('pgb-ini.hbs'), { ...vars, pgb: pgbouncerTemplateVars({ ...base, pgbouncer_auth_query: true }) });
-    expect(ini).toContain('auth_user                   = postgres\nauth_query                  = SELECT username, password FROM monitor.pgbouncer_auth($1)');
+    expect(ini).toContain(
+      'auth_user                   = postgres\nauth_query                  = SELECT username, password FROM monitor.pgbouncer_auth($1)',
+    );
   });
 
   it('renders database.txt, useropts.txt and the unit', () => {
-    expect(renderTemplate(tpl('pgb-database.hbs'), vars).split('\n').filter((l) => l && !l.startsWith(';'))).toEqual(databaseLines(base));
-    expect(renderTemplate(tpl('pgb-useropts.hbs'), vars).split('\n').filter((l) => l && !l.startsWith(';'))).toEqual(userOptionLines(base));
+    expect(
+      renderTemplate(tpl('pgb-database.hbs'), vars)
+        .split('\n')
+        .filter((l) => l && !l.startsWith(';')),
+    ).toEqual(databaseLines(base));
+    expect(
+      renderTemplate(tpl('pgb-useropts.hbs'), vars)
+        .split('\n')
+        .filter((l) => l && !l.startsWith(';')),
+    ).toEqual(userOptionLines(base));
     const unit = renderTemplate(tpl('pgb-unit.hbs'), vars);
     expect(unit).toContain('ExecStart=/usr/sbin/pgbouncer /etc/pgbouncer/pgbouncer.ini\nExecReload=/bin/kill -HUP $MAINPID');
     expect(unit).toContain('User=postgres\nGroup=postgres');
-    expect(renderTemplate(tpl('pgb-unit.hbs'), { ...vars, pgb: pgbouncerTemplateVars({ ...base, os_package: 'rpm' }) })).toContain('ExecStart=/usr/bin/pgbouncer ');
+    expect(renderTemplate(tpl('pgb-unit.hbs'), { ...vars, pgb: pgbouncerTemplateVars({ ...base, os_package: 'rpm' }) })).toContain(
+      'ExecStart=/usr/bin/pgbouncer ',
+    );
   });
 });
 
@@ -139,7 +167,11 @@ describe('pgbouncer list values that would add a line', () => {
       'pgbouncer: database "app\\n* = host=10.0.0.1" cannot be written to its list file',
     );
     expect(() => databaseLines({ ...base, pg_databases: [{ name: 'app', pool_auth_user: 'u\nv' }] })).toThrow(/pool_auth_user "u\\nv"/);
-    expect(() => databaseLines({ ...base, pgbouncer_redirect_to: '10.0.0.1 port=1' })).toThrow('pgbouncer: host "10.0.0.1 port=1" must be one word without spaces or control characters');
-    expect(() => userOptionLines({ ...base, pg_users: [{ name: 'u\nv = pool_mode=session', pool_mode: 'session' }] })).toThrow(/pgbouncer: user "u\\nv = pool_mode=session"/);
+    expect(() => databaseLines({ ...base, pgbouncer_redirect_to: '10.0.0.1 port=1' })).toThrow(
+      'pgbouncer: host "10.0.0.1 port=1" must be one word without spaces or control characters',
+    );
+    expect(() => userOptionLines({ ...base, pg_users: [{ name: 'u\nv = pool_mode=session', pool_mode: 'session' }] })).toThrow(
+      /pgbouncer: user "u\\nv = pool_mode=session"/,
+    );
   });
 });

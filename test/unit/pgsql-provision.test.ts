@@ -2,21 +2,22 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Task } from '../../engine/dsl.ts';
-import type { PgDatabase, PgUser } from '../../roles/params.ts';
+import { PARAM_DEFAULTS, PigstyParams, type PgDatabase, type PgUser } from '../../roles/params.ts';
 import { PG_DEFAULT_PRIVILEGES } from '../../roles/pgsql/defaults.ts';
+import { coerceExtraVars } from '../../engine/schema.ts';
 import {
   baselinePath,
   databaseArgs,
-  databaseTasks,
   extensionItems,
-  pgProvision,
   privilegeArgs,
   roleArgs,
   schemaItems,
   systemUsers,
   templateDepth,
-  userTasks,
-} from '../../roles/pgsql/provision.ts';
+} from '../../roles/pgsql/provision-args.ts';
+import { databaseTasks } from '../../roles/pgsql/tasks/database.ts';
+import { provisionTasks } from '../../roles/pgsql/tasks/provision.ts';
+import { userTasks } from '../../roles/pgsql/tasks/user.ts';
 import type { RoleVars } from '../../roles/vars.ts';
 import { userDefinition } from '../../playbooks/pgsql-user.ts';
 import { databaseDefinition } from '../../playbooks/pgsql-db.ts';
@@ -24,9 +25,19 @@ import { databaseStatements, type DatabaseRow, type DatabaseState } from '../../
 import { tasksOf } from './role-tasks.ts';
 
 const host = (extra: Partial<RoleVars> = {}): RoleVars =>
-  ({ inventory_hostname: '10.10.10.11', group_names: [], groups: {}, hostvars: {}, pg_cluster: 'pg-test', pg_role: 'primary', ...extra }) as RoleVars;
+  ({
+    ...PARAM_DEFAULTS,
+    inventory_hostname: '10.10.10.11',
+    group_names: [],
+    groups: {},
+    hostvars: {},
+    pg_cluster: 'pg-test',
+    pg_role: 'primary',
+    ...extra,
+  }) as RoleVars;
 
-const loopOf = <T>(t: Task<RoleVars> | undefined, v: RoleVars): T[] => (typeof t?.loop === 'function' ? t.loop(v, undefined) : (t?.loop ?? [])) as T[];
+const loopOf = <T>(t: Task<RoleVars> | undefined, v: RoleVars): T[] =>
+  (typeof t?.loop === 'function' ? t.loop(v, undefined) : (t?.loop ?? [])) as T[];
 
 describe('users', () => {
   it('maps a pg_users entry to pg_role arguments, with the cluster password encryption', () => {
@@ -54,12 +65,17 @@ describe('users', () => {
       port: 5433,
     });
     // An empty password sets none.
-    expect(roleArgs(host(), { name: 'u', password: '' })).toEqual({ name: 'u', state: 'create', password_encryption: 'scram-sha-256' });
+    expect(roleArgs(host(), { name: 'u', password: '' })).toEqual({ name: 'u', state: 'create', password_encryption: 'scram-sha-256', port: 5432 });
   });
 
   it('drops absent users, never the system ones, and converges the others in order on the primary only', () => {
-    const users: PgUser[] = [{ name: 'a' }, { name: 'gone', state: 'absent' }, { name: 'dbuser_dba', state: 'absent' }, { name: 'b', state: 'create' }];
-    const tasks = tasksOf(userTasks((v) => v.pg_users ?? []));
+    const users: PgUser[] = [
+      { name: 'a' },
+      { name: 'gone', state: 'absent' },
+      { name: 'dbuser_dba', state: 'absent' },
+      { name: 'b', state: 'create' },
+    ];
+    const tasks = tasksOf(userTasks((v) => v.pg_users));
     const v = host({ pg_users: users });
     expect(loopOf<PgUser>(tasks.get('drop absent users'), v).map((u) => u.name)).toEqual(['gone']);
     expect(loopOf<PgUser>(tasks.get('create or update users'), v).map((u) => u.name)).toEqual(['a', 'b']);
@@ -98,6 +114,7 @@ describe('databases', () => {
       revokeconn: true,
       connect_roles: ['replicator', 'mon', 'dbuser_dba'],
       parameters: { work_mem: '32MB', search_path: null },
+      port: 5432,
     });
     expect(databaseArgs(host(), { name: 'x', comment: 'mine', state: 'recreate' }, { recreate: true })).toEqual({
       name: 'x',
@@ -105,6 +122,7 @@ describe('databases', () => {
       comment: 'mine',
       safeguard: false,
       force: false,
+      port: 5432,
     });
   });
 
@@ -119,20 +137,32 @@ describe('databases', () => {
       { on: 'DATABASE', name: 'app', privileges: ['ALL'], to: 'dbuser_app' },
     ]);
     expect(args.default_privileges).toHaveLength(PG_DEFAULT_PRIVILEGES.length);
-    expect(args.default_privileges?.[0]).toEqual({ for_role: 'dbuser_app', on: 'SCHEMAS', privileges: ['USAGE'], to: 'dbrole_readonly', state: 'grant' });
+    expect(args.default_privileges?.[0]).toEqual({
+      for_role: 'dbuser_app',
+      on: 'SCHEMAS',
+      privileges: ['USAGE'],
+      to: 'dbrole_readonly',
+      state: 'grant',
+    });
     expect(privilegeArgs(host(), { name: 'app' }).default_privileges).toEqual([]);
-    expect(privilegeArgs(host({ pg_default_privileges: ['GRANT SELECT ON TABLES TO x'] }), { name: 'a', owner: 'o' }).default_privileges).toHaveLength(1);
+    expect(
+      privilegeArgs(host({ pg_default_privileges: ['GRANT SELECT ON TABLES TO x'] }), { name: 'a', owner: 'o' }).default_privileges,
+    ).toHaveLength(1);
   });
 
   it('lists schemas and extensions per database (absent schemas drop with CASCADE)', () => {
     const dbs: PgDatabase[] = [
-      { name: 'a', schemas: ['s1', { name: 's2', owner: 'o' }, { name: 's3', state: 'absent' }], extensions: ['pg_trgm', { name: 'vector', schema: 'public', version: '0.5.1' }] },
+      {
+        name: 'a',
+        schemas: ['s1', { name: 's2', owner: 'o' }, { name: 's3', state: 'absent' }],
+        extensions: ['pg_trgm', { name: 'vector', schema: 'public', version: '0.5.1' }],
+      },
       { name: 'b', extensions: [{ name: 'postgis', state: 'absent' }] },
     ];
     expect(schemaItems(host(), dbs)).toEqual([
-      { name: 's1', db: 'a' },
-      { name: 's2', owner: 'o', db: 'a' },
-      { name: 's3', state: 'absent', cascade: true, db: 'a' },
+      { name: 's1', db: 'a', port: 5432 },
+      { name: 's2', owner: 'o', db: 'a', port: 5432 },
+      { name: 's3', state: 'absent', cascade: true, db: 'a', port: 5432 },
     ]);
     expect(extensionItems(host({ pg_port: 5433 }), dbs)).toEqual([
       { name: 'pg_trgm', cascade: true, db: 'a', port: 5433 },
@@ -142,18 +172,33 @@ describe('databases', () => {
   });
 
   it('orders clones after their templates, refusing cycles', () => {
-    const dbs: PgDatabase[] = [{ name: 'a' }, { name: 'b', template: 'a' }, { name: 'c', template: 'b' }, { name: 'd', template: 'template0' }, { name: 'e', template: 'gone' }];
+    const dbs: PgDatabase[] = [
+      { name: 'a' },
+      { name: 'b', template: 'a' },
+      { name: 'c', template: 'b' },
+      { name: 'd', template: 'template0' },
+      { name: 'e', template: 'gone' },
+    ];
     expect(dbs.map((d) => templateDepth(d, dbs))).toEqual([0, 1, 2, 0, 0]);
     expect(templateDepth({ name: 'b', template: 'a' }, [{ name: 'a', state: 'absent' }])).toBe(0);
-    const cycle: PgDatabase[] = [{ name: 'x', template: 'y' }, { name: 'y', template: 'x' }];
+    const cycle: PgDatabase[] = [
+      { name: 'x', template: 'y' },
+      { name: 'y', template: 'x' },
+    ];
     expect(() => templateDepth(cycle[0] as PgDatabase, cycle)).toThrow(/cycle/);
   });
 
   it('drops absent databases but never the system ones, then creates each template depth in turn', () => {
     const v = host({
-      pg_databases: [{ name: 'old', state: 'absent' }, { name: 'postgres', state: 'absent' }, { name: 'a' }, { name: 'b', template: 'a', strategy: 'FILE_COPY' }, { name: 'c' }],
+      pg_databases: [
+        { name: 'old', state: 'absent' },
+        { name: 'postgres', state: 'absent' },
+        { name: 'a' },
+        { name: 'b', template: 'a', strategy: 'FILE_COPY' },
+        { name: 'c' },
+      ],
     });
-    const tasks = tasksOf(databaseTasks((x) => x.pg_databases ?? [], { recreate: false }));
+    const tasks = tasksOf(databaseTasks((x) => x.pg_databases, { recreate: false }));
     expect(loopOf<PgDatabase>(tasks.get('drop absent databases'), v).map((d) => d.name)).toEqual(['old']);
     expect(loopOf<PgDatabase>(tasks.get('create or update databases'), v).map((d) => d.name)).toEqual(['a', 'c']);
     expect(loopOf<PgDatabase>(tasks.get('create or update databases (clones, depth 1)'), v).map((d) => d.name)).toEqual(['b']);
@@ -172,12 +217,13 @@ describe('databases', () => {
   });
 
   it('tags users and databases as Pigsty does and skips them when pg_provision is off', () => {
-    const [users, dbs] = pgProvision as { kind: string; tags: string[]; when: (v: RoleVars) => boolean }[];
+    const [users, dbs] = provisionTasks as { kind: string; tags: string[]; when: (v: RoleVars) => boolean }[];
     expect(users?.tags).toEqual(['pg_provision', 'pg_user']);
     expect(dbs?.tags).toEqual(['pg_provision', 'pg_db']);
     expect(users?.when(host())).toBe(true);
     expect(users?.when(host({ pg_provision: false }))).toBe(false);
-    expect(dbs?.when(host({ pg_provision: 'false' as unknown as boolean }))).toBe(false);
+    // -e pg_provision=false, as the engine hands it to the roles.
+    expect(dbs?.when(host(coerceExtraVars(PigstyParams, { pg_provision: 'false' })))).toBe(false);
   });
 });
 
@@ -195,8 +241,16 @@ describe('pgsql-user and pgsql-db definitions', () => {
 
 describe('database drops: pg_safeguard, sessions, and state recreate left in the inventory', () => {
   const row = (sessions: number): DatabaseRow => ({
-    datistemplate: false, datallowconn: true, datconnlimit: -1, owner: 'postgres', encoding_name: 'UTF8', tablespace: 'pg_default',
-    comment: null, parameters: null, connect: [], sessions,
+    datistemplate: false,
+    datallowconn: true,
+    datconnlimit: -1,
+    owner: 'postgres',
+    encoding_name: 'UTF8',
+    tablespace: 'pg_default',
+    comment: null,
+    parameters: null,
+    connect: [],
+    sessions,
   });
   const existing = (sessions = 0): DatabaseState => ({ version: 150004, db: row(sessions) });
   const sql = (plan: { statements: { sql: string }[] }) => plan.statements.map((s) => s.sql);
@@ -211,7 +265,9 @@ describe('database drops: pg_safeguard, sessions, and state recreate left in the
   });
 
   it('under pg_safeguard still creates a missing database and leaves an absent one that is already gone', () => {
-    expect(sql(databaseStatements({ name: 'app', state: 'recreate', safeguard: true }, { version: 150004, db: null }))).toEqual(['CREATE DATABASE "app"']);
+    expect(sql(databaseStatements({ name: 'app', state: 'recreate', safeguard: true }, { version: 150004, db: null }))).toEqual([
+      'CREATE DATABASE "app"',
+    ]);
     expect(sql(databaseStatements({ name: 'app', state: 'absent', safeguard: true }, { version: 150004, db: null }))).toEqual([]);
   });
 
@@ -223,19 +279,28 @@ describe('database drops: pg_safeguard, sessions, and state recreate left in the
       'DROP DATABASE "app" WITH (FORCE)',
       'CREATE DATABASE "app"',
     ]);
-    expect(sql(databaseStatements({ name: 'app', state: 'recreate' }, existing(0)))).toEqual(['DROP DATABASE "app" WITH (FORCE)', 'CREATE DATABASE "app"']);
+    expect(sql(databaseStatements({ name: 'app', state: 'recreate' }, existing(0)))).toEqual([
+      'DROP DATABASE "app" WITH (FORCE)',
+      'CREATE DATABASE "app"',
+    ]);
   });
 
   it('the pgsql role creates an entry left at recreate, where pgsql-db recreates it, forced by -e dbforce', () => {
     const v = host({ pg_databases: [{ name: 'scratch', state: 'recreate' }], pg_safeguard: true });
-    const role = tasksOf(databaseTasks((x) => x.pg_databases ?? [], { recreate: false }));
+    const role = tasksOf(databaseTasks((x) => x.pg_databases, { recreate: false }));
     const create = role.get('create or update databases');
-    expect(typeof create?.args === 'function' && create.args(v, { name: 'scratch', state: 'recreate' } as never)).toMatchObject({ name: 'scratch', state: 'create' });
+    expect(typeof create?.args === 'function' && create.args(v, { name: 'scratch', state: 'recreate' } as never)).toMatchObject({
+      name: 'scratch',
+      state: 'create',
+    });
     expect(role.get('leave databases at state recreate to pgsql-db')?.when?.(v)).toBe(true);
 
-    const db = tasksOf(databaseTasks((x) => x.pg_databases ?? [], { recreate: true, force: (x) => (x as { dbforce?: unknown }).dbforce === true }));
+    const db = tasksOf(databaseTasks((x) => x.pg_databases, { recreate: true, force: (x) => (x as { dbforce?: unknown }).dbforce === true }));
     const recreate = db.get('create or update databases');
-    const args = (extra: Record<string, unknown>) => (typeof recreate?.args === 'function' ? recreate.args({ ...v, ...extra } as RoleVars, { name: 'scratch', state: 'recreate' } as never) : undefined);
+    const args = (extra: Record<string, unknown>) =>
+      typeof recreate?.args === 'function'
+        ? recreate.args({ ...v, ...extra } as RoleVars, { name: 'scratch', state: 'recreate' } as never)
+        : undefined;
     expect(args({})).toMatchObject({ state: 'recreate', safeguard: true, force: false });
     expect(args({ dbforce: true, pg_safeguard: false })).toMatchObject({ state: 'recreate', safeguard: false, force: true });
     expect(db.get('leave databases at state recreate to pgsql-db')?.when?.(v)).toBe(false);
@@ -243,7 +308,12 @@ describe('database drops: pg_safeguard, sessions, and state recreate left in the
 
   it('drops absent databases with pg_safeguard passed on', () => {
     const v = host({ pg_databases: [{ name: 'old', state: 'absent' }], pg_safeguard: true });
-    const drop = tasksOf(databaseTasks((x) => x.pg_databases ?? [], { recreate: false })).get('drop absent databases');
-    expect(typeof drop?.args === 'function' && drop.args(v, { name: 'old', state: 'absent' } as never)).toEqual({ name: 'old', state: 'absent', safeguard: true });
+    const drop = tasksOf(databaseTasks((x) => x.pg_databases, { recreate: false })).get('drop absent databases');
+    expect(typeof drop?.args === 'function' && drop.args(v, { name: 'old', state: 'absent' } as never)).toEqual({
+      name: 'old',
+      state: 'absent',
+      safeguard: true,
+      port: 5432,
+    });
   });
 });

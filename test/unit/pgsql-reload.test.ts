@@ -1,20 +1,31 @@
 import { describe, expect, it } from 'vitest';
 import type { TaskResult } from '../../engine/dsl.ts';
 import { haproxy } from '../../roles/haproxy/role.ts';
-import { pgAccess } from '../../roles/pgsql/access.ts';
-import { hbaTaskList } from '../../roles/pgsql/tasks/hba.ts';
+import { PARAM_DEFAULTS } from '../../roles/params.ts';
+import { accessTasks } from '../../roles/pgsql/tasks/access.ts';
+import { hbaTasks } from '../../roles/pgsql/tasks/hba.ts';
 import { NO_STAMP, pendingAmong, pendingScript, postgresReloadPending, reloadPending, stampCommand } from '../../roles/reloads.ts';
 import type { RoleVars } from '../../roles/vars.ts';
 import { tasksOf } from './role-tasks.ts';
 
 const host = (extra: Record<string, unknown> = {}): RoleVars =>
-  ({ inventory_hostname: '10.10.10.11', group_names: [], groups: {}, hostvars: {}, pg_cluster: 'pg-test', pg_role: 'primary', pg_instance: 'pg-test-1', ...extra }) as RoleVars;
+  ({
+    ...PARAM_DEFAULTS,
+    inventory_hostname: '10.10.10.11',
+    group_names: [],
+    groups: {},
+    hostvars: {},
+    pg_cluster: 'pg-test',
+    pg_role: 'primary',
+    pg_instance: 'pg-test-1',
+    ...extra,
+  }) as RoleVars;
 const out = (stdout: string): TaskResult => ({ changed: false, failed: false, stdout });
 const unchanged: TaskResult = { changed: false, failed: false };
 const wrote: TaskResult = { changed: true, failed: false };
 
 describe('whether postgres runs on older files than its data directory holds', () => {
-  it('compares pg_conf_load_time() with the files\' mtimes, to the nanosecond', () => {
+  it("compares pg_conf_load_time() with the files' mtimes, to the nanosecond", () => {
     expect(postgresReloadPending('1764750000.123456\n1764749000.000000000\n1764749999.999999999\n')).toBe(false);
     expect(postgresReloadPending('1764750000.123456\n1764750000.123457000\n1764749000.000000000\n')).toBe(true);
   });
@@ -25,7 +36,7 @@ describe('whether postgres runs on older files than its data directory holds', (
   });
 
   it('reloads on a file written by an earlier run that ended before its reload, and not when all is loaded', () => {
-    const reload = tasksOf(hbaTaskList).get('reload postgres config');
+    const reload = tasksOf(hbaTasks).get('reload postgres config');
     const v = (loaded: string) => host({ pg_hba_result: unchanged, pg_param_result: unchanged, pg_conf_loaded: out(loaded) });
     expect(reload?.when?.(v('1764750000.5\n1764750100.25\n1764740000.0\n'))).toBe(true);
     expect(reload?.when?.(v('1764750000.5\n1764740100.25\n1764740000.0\n'))).toBe(false);
@@ -45,10 +56,17 @@ describe('stamps of the services that reread files', () => {
   });
 
   it('pgbouncer: a list file not loaded is reloaded, pgbouncer.ini not loaded restarts it, a fresh start owes nothing', () => {
-    const tasks = tasksOf(pgAccess);
+    const tasks = tasksOf(accessTasks);
     const reload = tasks.get('reload pgbouncer');
     const restart = tasks.get('restart pgbouncer on a new unit or pgbouncer.ini');
-    const quiet = { pgb_lists: unchanged, pgb_hba: unchanged, pgb_userlist: unchanged, pgb_unit: unchanged, pgb_ini: unchanged, pgb_started: unchanged };
+    const quiet = {
+      pgb_lists: unchanged,
+      pgb_hba: unchanged,
+      pgb_userlist: unchanged,
+      pgb_unit: unchanged,
+      pgb_ini: unchanged,
+      pgb_started: unchanged,
+    };
     const pending = (stdout: string, extra: Record<string, unknown> = {}) => host({ ...quiet, pgb_pending: out(stdout), ...extra });
     expect(reload?.when?.(pending('/etc/pgbouncer/pgb_hba.conf\n'))).toBe(true);
     expect(restart?.when?.(pending('/etc/pgbouncer/pgb_hba.conf\n'))).toBe(false);
@@ -63,9 +81,11 @@ describe('stamps of the services that reread files', () => {
   it('haproxy: the role and the pgsql services reload for files not loaded yet', () => {
     const role = tasksOf(haproxy.tasks);
     const quiet = { haproxy_cfg: unchanged, haproxy_svc: unchanged, haproxy_launch: unchanged };
-    expect(role.get('reload haproxy')?.when?.(host({ ...quiet, haproxy_pending: out('/etc/haproxy/conf.d\n/etc/haproxy/conf.d/pg-test-primary.cfg\n') }))).toBe(true);
+    expect(
+      role.get('reload haproxy')?.when?.(host({ ...quiet, haproxy_pending: out('/etc/haproxy/conf.d\n/etc/haproxy/conf.d/pg-test-primary.cfg\n') })),
+    ).toBe(true);
     expect(role.get('reload haproxy')?.when?.(host({ ...quiet, haproxy_pending: out('') }))).toBe(false);
-    const services = tasksOf(pgAccess);
+    const services = tasksOf(accessTasks);
     const v = (stdout: string) => host({ pg_service_files: unchanged, pg_service_removed: unchanged, pg_service_pending: out(stdout) });
     expect(services.get('reload haproxy')?.when?.(v('/etc/haproxy/conf.d\n'))).toBe(true);
     expect(services.get('check the haproxy configuration')?.when?.(v('/etc/haproxy/conf.d\n'))).toBe(true);
@@ -73,7 +93,7 @@ describe('stamps of the services that reread files', () => {
   });
 
   it('patroni: its config not loaded yet is reloaded', () => {
-    const reload = tasksOf(hbaTaskList).get('reload patroni config');
+    const reload = tasksOf(hbaTasks).get('reload patroni config');
     expect(reload?.when?.(host({ pg_conf_result: unchanged, pg_patroni_pending: out('/pg/conf/pg-test-1.yml\n') }))).toBe(true);
     expect(reload?.when?.(host({ pg_conf_result: unchanged, pg_patroni_pending: out('') }))).toBe(false);
   });
@@ -81,7 +101,7 @@ describe('stamps of the services that reread files', () => {
 
 describe('vip-manager', () => {
   it('restarts for a config it has not loaded, and leaves a host without a stamp running', () => {
-    const tasks = tasksOf(pgAccess);
+    const tasks = tasksOf(accessTasks);
     const restart = tasks.get('restart vip-manager on a new config or unit');
     const v = (stdout: string) => host({ pg_vip_enabled: true, pg_vip_files: unchanged, pg_vip_started: unchanged, pg_vip_pending: out(stdout) });
     expect(restart?.when?.(v('/etc/default/vip-manager.yml\n'))).toBe(true);

@@ -2,8 +2,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseYaml } from '../../engine/yaml.ts';
-import { PGSQL_DEFAULTS } from '../../roles/pgsql/defaults.ts';
+import { PARAM_DEFAULTS } from '../../roles/params.ts';
 import { clusterMembers, selectMembers, type Member } from '../../roles/pgsql/selector.ts';
+import type { RoleVars } from '../../roles/vars.ts';
 
 // Every selector and backup expression Pigsty v4.0 ships (roles/pgsql/defaults/main.yml and conf/*.yml) or that
 // this repository's inventories and fixtures write, evaluated on representative clusters, with the exact hosts
@@ -18,9 +19,18 @@ const PIGSTY_V4_EXPRESSIONS = [
   '[? pg_role == `replica` && !pg_offline_query]',
 ];
 
-/** The cluster members as the inventory gives them: hostvars of every host, the cluster picked by pg_cluster. */
+/**
+ * The cluster members as the inventory gives them: hostvars of every host, the cluster picked by pg_cluster. Only the
+ * variables written here, some of them as no validated inventory has them: what the expressions see is the point.
+ */
 const cluster = (hosts: Record<string, Record<string, unknown>>, name = 'pg-test') =>
-  clusterMembers({ '10.10.10.10': { pg_cluster: 'pg-meta', pg_seq: 1, pg_role: 'primary' }, ...Object.fromEntries(Object.entries(hosts).map(([h, v]) => [h, { pg_cluster: name, ...v }])) }, name);
+  clusterMembers(
+    {
+      '10.10.10.10': { pg_cluster: 'pg-meta', pg_seq: 1, pg_role: 'primary' },
+      ...Object.fromEntries(Object.entries(hosts).map(([h, v]) => [h, { pg_cluster: name, ...v }])),
+    } as unknown as RoleVars['hostvars'],
+    name,
+  );
 
 // Pigsty's pg-test (conf/pigsty.yml, inventory/sandbox.yml): a primary, a replica, a replica serving offline queries.
 const pgTest = cluster({
@@ -46,7 +56,11 @@ const strings = cluster({
 // YAML 1.1 as Ansible reads an inventory: yes/no/on/off are booleans by the time a selector sees them.
 const yaml = cluster(
   parseYaml(
-    ['10.10.10.11: { pg_seq: 1, pg_role: primary, pg_offline_query: no }', '10.10.10.12: { pg_seq: 2, pg_role: replica, pg_offline_query: yes }', '10.10.10.13: { pg_seq: 3, pg_role: replica, pg_offline_query: off }'].join('\n'),
+    [
+      '10.10.10.11: { pg_seq: 1, pg_role: primary, pg_offline_query: no }',
+      '10.10.10.12: { pg_seq: 2, pg_role: replica, pg_offline_query: yes }',
+      '10.10.10.13: { pg_seq: 3, pg_role: replica, pg_offline_query: off }',
+    ].join('\n'),
     'hosts.yml',
   ).data as Record<string, Record<string, unknown>>,
 );
@@ -106,7 +120,7 @@ const octets = (ms: Member[]) => ms.map((m) => Number(m.inventory_hostname.split
 
 describe('service selectors (JMESPath over the cluster members)', () => {
   it('covers every expression of Pigsty v4.0, the role defaults, the inventories and the fixtures', () => {
-    const defaults = PGSQL_DEFAULTS.pg_default_services.flatMap((s) => [s.selector, s.backup].filter((e): e is string => e !== undefined));
+    const defaults = PARAM_DEFAULTS.pg_default_services.flatMap((s) => [s.selector, s.backup].filter((e): e is string => e !== undefined));
     const repo = [...expressionsIn('inventory'), ...expressionsIn('test/fixtures')];
     expect(repo.length).toBeGreaterThan(0);
     for (const expression of [...PIGSTY_V4_EXPRESSIONS, ...defaults, ...repo]) expect(Object.keys(EXPECTED)).toContain(expression);
@@ -114,7 +128,8 @@ describe('service selectors (JMESPath over the cluster members)', () => {
 
   for (const [expression, byCluster] of Object.entries(EXPECTED)) {
     it(`picks the expected members with ${expression}`, () => {
-      for (const [name, expected] of Object.entries(byCluster)) expect({ name, picked: octets(selectMembers(expression, CLUSTERS[name as ClusterName])) }).toEqual({ name, picked: expected });
+      for (const [name, expected] of Object.entries(byCluster))
+        expect({ name, picked: octets(selectMembers(expression, CLUSTERS[name as ClusterName])) }).toEqual({ name, picked: expected });
     });
   }
 
@@ -124,7 +139,9 @@ describe('service selectors (JMESPath over the cluster members)', () => {
   });
 
   it('hands back the members themselves, with every host variable', () => {
-    expect(selectMembers('[? pg_role == `replica` && !pg_offline_query]', pgTest)).toEqual([{ inventory_hostname: '10.10.10.12', pg_cluster: 'pg-test', pg_seq: 2, pg_role: 'replica' }]);
+    expect(selectMembers('[? pg_role == `replica` && !pg_offline_query]', pgTest)).toEqual([
+      { inventory_hostname: '10.10.10.12', pg_cluster: 'pg-test', pg_seq: 2, pg_role: 'replica' },
+    ]);
   });
 
   it('keeps only the members themselves: a literal or multiselect cannot make up a host', () => {
@@ -135,7 +152,14 @@ describe('service selectors (JMESPath over the cluster members)', () => {
   });
 
   it('refuses a broken expression with a message naming it', () => {
-    for (const bad of ['[? pg_role == `primary`', '[? pg_role == #]', '[? pg_role === `primary`]', '[? pg_role == `primary` && ]', '[?', '[? pg_role == `primary` ] |']) {
+    for (const bad of [
+      '[? pg_role == `primary`',
+      '[? pg_role == #]',
+      '[? pg_role === `primary`]',
+      '[? pg_role == `primary` && ]',
+      '[?',
+      '[? pg_role == `primary` ] |',
+    ]) {
       expect(() => selectMembers(bad, pgTest)).toThrow(`cannot read selector ${JSON.stringify(bad)}: `);
     }
   });

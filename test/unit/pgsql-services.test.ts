@@ -1,25 +1,40 @@
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { renderTemplate, templatePath } from '../../modules/template.ts';
-import type { PgService } from '../../roles/params.ts';
-import { pgAccess } from '../../roles/pgsql/access.ts';
-import { PGSQL_DEFAULTS } from '../../roles/pgsql/defaults.ts';
-import { flag } from '../../roles/flag.ts';
+import { PARAM_DEFAULTS, type PgService } from '../../roles/params.ts';
+import { PG_RTO_PLAN } from '../../roles/pgsql/rto.ts';
 import { clusterMembers, jmesSearch, selectMembers, type Member } from '../../roles/pgsql/selector.ts';
-import { destinationPort, pgHaproxyService, pgServiceFiles, rtoServerDefaults, staleServiceFiles, type ServiceContext } from '../../roles/pgsql/services.ts';
-import { interfaceOf, vipTemplateVars } from '../../roles/pgsql/vip.ts';
+import {
+  destinationPort,
+  pgHaproxyService,
+  pgServiceFiles,
+  rtoServerDefaults,
+  staleServiceFiles,
+  type ServiceContext,
+} from '../../roles/pgsql/service-files.ts';
+import { accessTasks } from '../../roles/pgsql/tasks/access.ts';
+import { interfaceOf, vipTemplateVars } from '../../roles/pgsql/vip-manager.ts';
 import type { RoleVars } from '../../roles/vars.ts';
 
+/** A host's variables as the engine hands them to hostvars: the declared defaults under what the inventory sets. */
+const inventoryHost = (vars: Partial<RoleVars>): RoleVars['hostvars'][string] => ({ ...PARAM_DEFAULTS, ...vars }) as RoleVars['hostvars'][string];
+
 // Pigsty's pg-test: a primary, a replica, and a replica that also serves offline queries; pg-meta elsewhere.
-const hostvars: Record<string, Record<string, unknown>> = {
-  '10.10.10.10': { pg_cluster: 'pg-meta', pg_seq: 1, pg_role: 'primary' },
-  '10.10.10.11': { pg_cluster: 'pg-test', pg_seq: 1, pg_role: 'primary', pg_offline_query: false },
-  '10.10.10.12': { pg_cluster: 'pg-test', pg_seq: 2, pg_role: 'replica', pg_offline_query: false },
-  '10.10.10.13': { pg_cluster: 'pg-test', pg_seq: 3, pg_role: 'replica', pg_offline_query: true },
+const hostvars: RoleVars['hostvars'] = {
+  '10.10.10.10': inventoryHost({ pg_cluster: 'pg-meta', pg_seq: 1, pg_role: 'primary' }),
+  '10.10.10.11': inventoryHost({ pg_cluster: 'pg-test', pg_seq: 1, pg_role: 'primary', pg_offline_query: false }),
+  '10.10.10.12': inventoryHost({ pg_cluster: 'pg-test', pg_seq: 2, pg_role: 'replica', pg_offline_query: false }),
+  '10.10.10.13': inventoryHost({ pg_cluster: 'pg-test', pg_seq: 3, pg_role: 'replica', pg_offline_query: true }),
 };
 const members = clusterMembers(hostvars, 'pg-test');
-const ctx: ServiceContext = { cluster: 'pg-test', members, defaultDest: 'pgbouncer' };
-const service = (name: string): PgService => PGSQL_DEFAULTS.pg_default_services.find((s) => s.name === name) as PgService;
+const ctx: ServiceContext = {
+  cluster: 'pg-test',
+  members,
+  defaultDest: 'pgbouncer',
+  rto: PARAM_DEFAULTS.pg_rto,
+  rtoPlan: PARAM_DEFAULTS.pg_rto_plan,
+};
+const service = (name: string): PgService => PARAM_DEFAULTS.pg_default_services.find((s) => s.name === name) as PgService;
 const servers = (s: PgService, c: ServiceContext = ctx) =>
   pgHaproxyService(s, c).servers.map((x) => `${x.name} ${x.ip}:${x.port}${x.backup ? ' backup' : ''}`);
 const names = (ms: Member[]) => ms.map((m) => m.inventory_hostname);
@@ -58,7 +73,7 @@ describe('JMESPath selectors', () => {
     expect(jmesSearch('[? role > `1` ].name', data)).toEqual([]);
   });
 
-  it('runs the functions of JMESPath, as json_query does, and reads literals as Python\'s jmespath does', () => {
+  it("runs the functions of JMESPath, as json_query does, and reads literals as Python's jmespath does", () => {
     expect(jmesSearch('[? contains(name, `a`)].name', data)).toEqual(['a']);
     expect(jmesSearch('[? starts_with(role, `rep`)] | length(@)', data)).toBe(2);
     // Only leading blanks of a legacy literal are dropped, and \` is a backtick inside one.
@@ -67,11 +82,13 @@ describe('JMESPath selectors', () => {
     expect(jmesSearch('[? name == `x\\`y`].name', [{ name: 'x`y' }])).toEqual(['x`y']);
   });
 
-  it('refuses broken expressions and what Ansible\'s JMESPath lacks, naming the selector', () => {
+  it("refuses broken expressions and what Ansible's JMESPath lacks, naming the selector", () => {
     expect(() => jmesSearch('[? role == `primary`', data)).toThrow(/^cannot read selector "\[\? role == `primary`": .*Rbracket/);
     expect(() => jmesSearch('[? role == #]', data)).toThrow(/cannot read selector .*unknown character: #/);
     // JMESPath Community parses `=` as a binding that would pick every member; Ansible refuses it.
-    expect(() => jmesSearch('[? role = `replica`]', data)).toThrow(/cannot read selector .*an assignment \(=\) is not JMESPath as Ansible's json_query reads it/);
+    expect(() => jmesSearch('[? role = `replica`]', data)).toThrow(
+      /cannot read selector .*an assignment \(=\) is not JMESPath as Ansible's json_query reads it/,
+    );
     expect(() => jmesSearch('let $r = `replica` in [? role == $r]', data)).toThrow(/a let expression is not/);
     expect(() => jmesSearch('[? n + `1` > `2`]', data)).toThrow(/arithmetic is not/);
     expect(() => jmesSearch('[? upper(role) == `PRIMARY`]', data)).toThrow(/cannot read selector .*unknown function upper\(\)/);
@@ -95,7 +112,10 @@ describe('pg services (spec 3.2)', () => {
 
   it('replica: every member, the primary (and offline instances) only as backup', () => {
     expect(servers(service('replica'))).toEqual(['pg-test-1 10.10.10.11:6432 backup', 'pg-test-2 10.10.10.12:6432', 'pg-test-3 10.10.10.13:6432']);
-    const withOffline = clusterMembers({ ...hostvars, '10.10.10.14': { pg_cluster: 'pg-test', pg_seq: 4, pg_role: 'offline' } }, 'pg-test');
+    const withOffline = clusterMembers(
+      { ...hostvars, '10.10.10.14': inventoryHost({ pg_cluster: 'pg-test', pg_seq: 4, pg_role: 'offline' }) },
+      'pg-test',
+    );
     expect(servers(service('replica'), { ...ctx, members: withOffline }).at(-1)).toBe('pg-test-4 10.10.10.14:6432 backup');
   });
 
@@ -106,45 +126,66 @@ describe('pg services (spec 3.2)', () => {
   it('offline: offline-query members, with plain replicas as backup and never the primary', () => {
     expect(servers(service('offline'))).toEqual(['pg-test-3 10.10.10.13:5432', 'pg-test-2 10.10.10.12:5432 backup']);
     // Without an offline instance, the replicas still answer as backups.
-    const plain = clusterMembers({ ...hostvars, '10.10.10.13': { pg_cluster: 'pg-test', pg_seq: 3, pg_role: 'replica' } }, 'pg-test');
-    expect(servers(service('offline'), { ...ctx, members: plain })).toEqual(['pg-test-2 10.10.10.12:5432 backup', 'pg-test-3 10.10.10.13:5432 backup']);
+    const plain = clusterMembers({ ...hostvars, '10.10.10.13': inventoryHost({ pg_cluster: 'pg-test', pg_seq: 3, pg_role: 'replica' }) }, 'pg-test');
+    expect(servers(service('offline'), { ...ctx, members: plain })).toEqual([
+      'pg-test-2 10.10.10.12:5432 backup',
+      'pg-test-3 10.10.10.13:5432 backup',
+    ]);
     // An offline role counts too.
-    const role = clusterMembers({ ...hostvars, '10.10.10.13': { pg_cluster: 'pg-test', pg_seq: 3, pg_role: 'offline' } }, 'pg-test');
+    const role = clusterMembers({ ...hostvars, '10.10.10.13': inventoryHost({ pg_cluster: 'pg-test', pg_seq: 3, pg_role: 'offline' }) }, 'pg-test');
     expect(servers(service('offline'), { ...ctx, members: role })).toEqual(['pg-test-3 10.10.10.13:5432', 'pg-test-2 10.10.10.12:5432 backup']);
   });
 
   it('resolves the destination port per member: default dest, postgres, pgbouncer, a number', () => {
-    const m = { inventory_hostname: 'h', pg_cluster: 'c', pg_seq: 1, pg_port: 15432, pgbouncer_port: 16432 } as Member;
+    const m = { ...inventoryHost({ pg_port: 15432, pgbouncer_port: 16432 }), inventory_hostname: 'h', pg_cluster: 'c', pg_seq: 1 } as Member;
     expect(destinationPort('default', m, 'postgres')).toBe(15432);
     expect(destinationPort(undefined, m, 'pgbouncer')).toBe(16432);
     expect(destinationPort('postgres', m, 'pgbouncer')).toBe(15432);
     expect(destinationPort(6543, m, 'pgbouncer')).toBe(6543);
-    expect(destinationPort('pgbouncer', { ...m, pgbouncer_port: undefined }, 'postgres')).toBe(6432);
+    expect(destinationPort('pgbouncer', { ...m, pgbouncer_port: PARAM_DEFAULTS.pgbouncer_port }, 'postgres')).toBe(6432);
   });
 
   it('takes the health check, weight, Patroni port and TLS from each member', () => {
     const custom = clusterMembers(
-      { a: { pg_cluster: 'x', pg_seq: 1, pg_role: 'primary', pg_weight: 10, patroni_port: 8009, patroni_ssl_enabled: true } },
+      { a: inventoryHost({ pg_cluster: 'x', pg_seq: 1, pg_role: 'primary', pg_weight: 10, patroni_port: 8009, patroni_ssl_enabled: true }) },
       'x',
     );
     const s = pgHaproxyService(service('primary'), { ...ctx, cluster: 'x', members: custom });
-    expect(s.servers[0]).toEqual({ name: 'x-1', ip: 'a', port: 6432, weight: 10, backup: false, options: 'check-ssl ca-file /pg/cert/ca.crt check port 8009' });
-    expect(s.options).toEqual(['option httpchk', 'option http-keep-alive', 'http-check send meth OPTIONS uri /primary', 'http-check expect status 200']);
+    expect(s.servers[0]).toEqual({
+      name: 'x-1',
+      ip: 'a',
+      port: 6432,
+      weight: 10,
+      backup: false,
+      options: 'check-ssl ca-file /pg/cert/ca.crt check port 8009',
+    });
+    expect(s.options).toEqual([
+      'option httpchk',
+      'option http-keep-alive',
+      'http-check send meth OPTIONS uri /primary',
+      'http-check expect status 200',
+    ]);
     expect(s).toMatchObject({ name: 'x-primary', port: 5433, ip: '*', maxconn: 5000, balance: 'roundrobin', protocol: 'tcp' });
   });
 
   it('puts the RTO plan in default-server (spec 3.4), unless the service gives its own options', () => {
-    expect(rtoServerDefaults('fast')).toMatch(/^inter 1s fastinter 0.5s downinter 1s rise 3 fall 3 on-marked-down shutdown-sessions slowstart 30s maxconn 3000/);
-    expect(rtoServerDefaults('norm')).toMatch(/^inter 2s fastinter 1s downinter 2s rise 3 fall 3 /);
-    expect(rtoServerDefaults('safe')).toMatch(/^inter 3s fastinter 1.5s downinter 3s /);
-    expect(rtoServerDefaults('wide')).toMatch(/^inter 4s fastinter 2s downinter 4s /);
-    expect(rtoServerDefaults('nonsense')).toBe(rtoServerDefaults('norm'));
-    expect(pgHaproxyService(service('primary'), { ...ctx, rto: 'fast' }).default).toBe(rtoServerDefaults('fast'));
+    expect(rtoServerDefaults('fast', PG_RTO_PLAN)).toMatch(
+      /^inter 1s fastinter 0.5s downinter 1s rise 3 fall 3 on-marked-down shutdown-sessions slowstart 30s maxconn 3000/,
+    );
+    expect(rtoServerDefaults('norm', PG_RTO_PLAN)).toMatch(/^inter 2s fastinter 1s downinter 2s rise 3 fall 3 /);
+    expect(rtoServerDefaults('safe', PG_RTO_PLAN)).toMatch(/^inter 3s fastinter 1.5s downinter 3s /);
+    expect(rtoServerDefaults('wide', PG_RTO_PLAN)).toMatch(/^inter 4s fastinter 2s downinter 4s /);
+    expect(rtoServerDefaults('nonsense', PG_RTO_PLAN)).toBe(rtoServerDefaults('norm', PG_RTO_PLAN));
+    expect(pgHaproxyService(service('primary'), ctx).default).toBe(rtoServerDefaults('norm', PG_RTO_PLAN));
+    expect(pgHaproxyService(service('primary'), { ...ctx, rto: 'fast' }).default).toBe(rtoServerDefaults('fast', PG_RTO_PLAN));
     expect(pgHaproxyService({ ...service('primary'), options: 'inter 9s' }, ctx).default).toBe('inter 9s');
   });
 
   it('renders one conf.d file per service, with its listen section and servers', () => {
-    const files = pgServiceFiles([...PGSQL_DEFAULTS.pg_default_services, { name: 'standby', port: 5435, dest: 'postgres', maxconn: 100, balance: 'leastconn' }], ctx);
+    const files = pgServiceFiles(
+      [...PARAM_DEFAULTS.pg_default_services, { name: 'standby', port: 5435, dest: 'postgres', maxconn: 100, balance: 'leastconn' }],
+      ctx,
+    );
     expect([...files.keys()]).toEqual(['pg-test-primary', 'pg-test-replica', 'pg-test-default', 'pg-test-offline', 'pg-test-standby']);
     const replica = files.get('pg-test-replica') as string;
     expect(replica).toContain('listen pg-test-replica\n    bind *:5434\n    mode tcp\n    maxconn 5000\n    balance roundrobin\n');
@@ -161,15 +202,28 @@ describe('pg services (spec 3.2)', () => {
     );
   });
 
-  it('removes only this cluster\'s stale files, not those of a cluster whose name extends it', () => {
-    const existing = ['pg-test-primary.cfg', 'pg-test-old.cfg', 'pg-test-2-primary.cfg', 'pg-testing.cfg', 'pg-meta-primary.cfg', 'pg-test-notes.txt'];
+  it("removes only this cluster's stale files, not those of a cluster whose name extends it", () => {
+    const existing = [
+      'pg-test-primary.cfg',
+      'pg-test-old.cfg',
+      'pg-test-2-primary.cfg',
+      'pg-testing.cfg',
+      'pg-meta-primary.cfg',
+      'pg-test-notes.txt',
+    ];
     expect(staleServiceFiles(existing, 'pg-test', ['pg-test-primary'], ['pg-test-2', 'pg-meta'])).toEqual(['pg-test-old.cfg']);
     expect(staleServiceFiles(existing, 'pg-test', [], ['pg-meta'])).toEqual(['pg-test-primary.cfg', 'pg-test-old.cfg', 'pg-test-2-primary.cfg']);
   });
 });
 
 describe('vip-manager and booleans', () => {
-  const base = { inventory_hostname: '10.10.10.11', pg_cluster: 'pg-test', pg_instance: 'pg-test-1', groups: { etcd: ['10.10.10.12', '10.10.10.10'] } };
+  const base = {
+    ...PARAM_DEFAULTS,
+    inventory_hostname: '10.10.10.11',
+    pg_cluster: 'pg-test',
+    pg_instance: 'pg-test-1',
+    groups: { etcd: ['10.10.10.12', '10.10.10.10'] },
+  };
 
   it('watches the cluster leader key with the instance name, over TLS to the sorted etcd group', () => {
     expect(vipTemplateVars({ ...base, pg_vip_address: '10.10.10.3/24', pg_etcd_password: '' })).toMatchObject({
@@ -182,7 +236,9 @@ describe('vip-manager and booleans', () => {
       etcd_user: 'pg-test',
       etcd_password: 'pg-test',
     });
-    expect(vipTemplateVars({ ...base, pg_namespace: '/x', pg_etcd_password: 'secret', etcd_port: 2479, pg_vip_interface: 'ens3' }, 'eth9')).toMatchObject({
+    expect(
+      vipTemplateVars({ ...base, pg_namespace: '/x', pg_etcd_password: 'secret', etcd_port: 2479, pg_vip_interface: 'ens3' }, 'eth9'),
+    ).toMatchObject({
       trigger_key: '/x/pg-test/leader',
       etcd_password: 'secret',
       interface: 'eth9',
@@ -192,41 +248,61 @@ describe('vip-manager and booleans', () => {
 
   it('renders vip-manager.yml with each value quoted where it carries YAML syntax', () => {
     const render = (over: Record<string, unknown>) =>
-      renderTemplate(templatePath(new URL('../../roles/pgsql/role.ts', import.meta.url).href, 'vip-manager.hbs'), { vip: vipTemplateVars({ ...base, pg_vip_address: '10.10.10.3/24', ...over }, 'eth1') });
+      renderTemplate(templatePath(new URL('../../roles/pgsql/role.ts', import.meta.url).href, 'vip-manager.hbs'), {
+        vip: vipTemplateVars({ ...base, pg_vip_address: '10.10.10.3/24', ...over }, 'eth1'),
+      });
     const plain = render({});
     expect(plain).toContain('\ntrigger-key: "/pg/pg-test/leader"\ntrigger-value: "pg-test-1"\n');
     expect(plain).toContain('\nip: 10.10.10.3\nnetmask: 24\ninterface: eth1\n');
     expect(plain).toContain('\n  - https://10.10.10.10:2379\n  - https://10.10.10.12:2379\n');
     const hostile = render({ pg_etcd_password: 'pw"\ndcs-type: consul', pg_instance: 'x\u2028ip: 6.6.6.6' });
     const doc = YAML.parse(hostile) as Record<string, unknown>;
-    expect([doc['etcd-password'], doc['trigger-value'], doc['dcs-type'], doc.ip]).toEqual(['pw"\ndcs-type: consul', 'x\u2028ip: 6.6.6.6', 'etcd', '10.10.10.3']);
+    expect([doc['etcd-password'], doc['trigger-value'], doc['dcs-type'], doc.ip]).toEqual([
+      'pw"\ndcs-type: consul',
+      'x\u2028ip: 6.6.6.6',
+      'etcd',
+      '10.10.10.3',
+    ]);
     expect(hostile).toContain('trigger-value: "x\\u2028ip: 6.6.6.6"');
   });
 
   it('uses the shard and group for Citus', () => {
-    expect(vipTemplateVars({ ...base, pg_mode: 'citus', pg_shard: 'pg-citus', pg_group: 2 })).toMatchObject({ trigger_key: '/pg/pg-citus/2/leader', etcd_user: 'pg-citus' });
+    expect(vipTemplateVars({ ...base, pg_mode: 'citus', pg_shard: 'pg-citus', pg_group: 2 })).toMatchObject({
+      trigger_key: '/pg/pg-citus/2/leader',
+      etcd_user: 'pg-citus',
+    });
   });
 
   it('finds the interface holding an address', () => {
-    const out = '1: lo    inet 127.0.0.1/8 scope host lo\n2: eth0    inet 10.10.10.11/24 brd 10.10.10.255 scope global eth0\n3: br0@if7    inet 10.9.0.1/16 scope global br0';
+    const out =
+      '1: lo    inet 127.0.0.1/8 scope host lo\n2: eth0    inet 10.10.10.11/24 brd 10.10.10.255 scope global eth0\n3: br0@if7    inet 10.9.0.1/16 scope global br0';
     expect(interfaceOf(out, '10.10.10.11')).toBe('eth0');
     expect(interfaceOf(out, '10.9.0.1')).toBe('br0');
     expect(interfaceOf(out, '10.10.10.1')).toBeUndefined();
   });
-
-  it('reads -e strings as Ansible\'s |bool does', () => {
-    expect([flag('true', false), flag('yes', false), flag('On', false), flag('1', false), flag(true, false)]).toEqual([true, true, true, true, true]);
-    expect([flag('false', true), flag('no', true), flag('0', true), flag('', true), flag(false, true)]).toEqual([false, false, false, false, false]);
-    expect([flag(undefined, true), flag(undefined, false), flag(null, true)]).toEqual([true, false, true]);
-  });
 });
 
 describe('where the service steps run', () => {
-  type T = { kind: string; name: string; tasks?: T[]; when?: (v: RoleVars) => boolean; delegate_to?: (v: RoleVars) => string; loop?: (v: RoleVars) => unknown[] };
+  type T = {
+    kind: string;
+    name: string;
+    tasks?: T[];
+    when?: (v: RoleVars) => boolean;
+    delegate_to?: (v: RoleVars) => string;
+    loop?: (v: RoleVars) => unknown[];
+  };
   const flat = (items: T[]): T[] => items.flatMap((i) => (i.kind === 'include' ? flat(i.tasks ?? []) : [i]));
-  const tasks = new Map(flat(pgAccess as unknown as T[]).map((t) => [t.name, t]));
+  const tasks = new Map(flat(accessTasks as unknown as T[]).map((t) => [t.name, t]));
   const host = (extra: Partial<RoleVars>): RoleVars =>
-    ({ inventory_hostname: '10.10.10.11', group_names: [], groups: { proxy: ['10.10.10.20', '10.10.10.21'] }, hostvars, pg_cluster: 'pg-test', ...extra }) as RoleVars;
+    ({
+      ...PARAM_DEFAULTS,
+      inventory_hostname: '10.10.10.11',
+      group_names: [],
+      groups: { proxy: ['10.10.10.20', '10.10.10.21'] },
+      hostvars,
+      pg_cluster: 'pg-test',
+      ...extra,
+    }) as RoleVars;
 
   it('writes to the local haproxy without a provider group, or to each provider host from the primary', () => {
     const local = host({ pg_role: 'replica', pg_service_provider: '' });

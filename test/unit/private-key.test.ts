@@ -20,7 +20,9 @@ describe('private key file permissions', () => {
 
   it('refuses a key group or others may read or write, saying how to fix it', () => {
     const open = key('open', 0o644);
-    expect(unprotectedKey(open)).toBe(`private key ${open} is open to group or others (mode 0644): not used, as OpenSSH refuses it; chmod 600 ${open}`);
+    expect(unprotectedKey(open)).toBe(
+      `private key ${open} is open to group or others (mode 0644): not used, as OpenSSH refuses it; chmod 600 ${open}`,
+    );
     expect(unprotectedKey(key('group-writable', 0o620))).toContain('(mode 0620)');
     expect(unprotectedKey(key('others-only', 0o604))).toContain('(mode 0604)');
   });

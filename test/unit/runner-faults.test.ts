@@ -89,13 +89,20 @@ describe('an interrupt (SIGINT, SIGTERM)', () => {
     const interrupt = new AbortController();
     const r = await run(plays(), { interrupt: interrupt.signal }, fakeHosts(interrupt));
     expect(r.started).toEqual(['r : before', 'r : interrupting']);
-    expect(r.results.filter((e) => e.task === 'r : interrupting').map((e) => `${e.host} ${e.status}`)).toEqual(['a changed', 'b changed', 'c changed', 'd changed']);
+    expect(r.results.filter((e) => e.task === 'r : interrupting').map((e) => `${e.host} ${e.status}`)).toEqual([
+      'a changed',
+      'b changed',
+      'c changed',
+      'd changed',
+    ]);
     // Neither the notified handler nor the later play ran.
     expect(r.commands.filter((c) => !/before|signal|^.: true$/.test(c))).toEqual([]);
     expect(r.commands.filter((c) => c.endsWith(': true'))).toHaveLength(4);
     expect(r.events.some((e) => e.type === 'play_start' && e.play === 'SECOND')).toBe(false);
     expect(r.events.filter((e) => e.type === 'play_end').map((e) => (e as { play: string }).play)).toEqual(['FIRST']);
-    expect(r.events.find((e) => e.type === 'warning')).toMatchObject({ msg: 'interrupted by SIGINT: no new task starts, running tasks get 30 s to finish' });
+    expect(r.events.find((e) => e.type === 'warning')).toMatchObject({
+      msg: 'interrupted by SIGINT: no new task starts, running tasks get 30 s to finish',
+    });
     expect(r.recap).toMatchObject({ type: 'recap', interrupted: true, signal: 'SIGINT', exit_code: 130 });
     // Tasks never started are counted nowhere.
     expect(r.recap.hosts.a).toEqual({ ok: 2, changed: 2, unreachable: 0, failed: 0, skipped: 0, ignored: 0 });
@@ -115,7 +122,9 @@ describe('an interrupt (SIGINT, SIGTERM)', () => {
   it('abandons a task still running after the grace period: reported failed, connections closed, nothing after the recap', async () => {
     const interrupt = new AbortController();
     const hosts = fakeHosts(interrupt);
-    const ps: Play[] = [{ name: 'P', hosts: 'a,b', tasks: [sh('hanging on a', 'hang', { when: (v) => v.inventory_hostname === 'a' }), sh('after', 'true')] }];
+    const ps: Play[] = [
+      { name: 'P', hosts: 'a,b', tasks: [sh('hanging on a', 'hang', { when: (v) => v.inventory_hostname === 'a' }), sh('after', 'true')] },
+    ];
     setTimeout(() => interrupt.abort('SIGINT'), 20);
     const r = await run(ps, { interrupt: interrupt.signal, interruptGraceMs: 50 }, hosts);
     expect(r.results.map((e) => `${e.host} ${e.task} ${e.status}`)).toEqual(['b hanging on a skipped', 'a hanging on a failed']);
@@ -149,9 +158,7 @@ describe('an exception in role code', () => {
     const r = await run([{ name: 'P', hosts: 'all', tasks: [t, sh('next', 'true')] }]);
     const failed = r.results.filter((e) => e.status === 'failed');
     expect(failed.map((e) => e.host)).toEqual(['b']);
-    expect(failed[0]?.msg).toBe(
-      `host b: play "P": task "t": ${what} threw TypeError: Cannot read properties of undefined (reading 'value')`,
-    );
+    expect(failed[0]?.msg).toBe(`host b: play "P": task "t": ${what} threw TypeError: Cannot read properties of undefined (reading 'value')`);
     expect(failed[0]?.exception).toBeUndefined();
     expect(r.results.filter((e) => e.task === 'next').map((e) => e.host)).toEqual(['a', 'c', 'd']);
     expect(r.summary.exitCode).toBe(2);
@@ -161,7 +168,13 @@ describe('an exception in role code', () => {
     const masker = new Masker();
     masker.collect({ api_password: 'Sekret-42' });
     const events: RunEvent[] = [];
-    const broken = { ...shell, name: 'broken', plan: async () => { throw new Error('lost Sekret-42\nsecond line'); } };
+    const broken = {
+      ...shell,
+      name: 'broken',
+      plan: async () => {
+        throw new Error('lost Sekret-42\nsecond line');
+      },
+    };
     const r = await run([{ name: 'P', hosts: 'a', tasks: [task('t', broken, { cmd: 'x' })] }], {
       verbose: true,
       sink: masker.wrap({ emit: (e) => events.push(e), close: async () => {} }),
@@ -176,7 +189,13 @@ describe('an exception in role code', () => {
 
 describe('an exception under no_log', () => {
   it('keeps its stack trace out of the result even with -v', async () => {
-    const broken = { ...shell, name: 'broken', plan: async () => { throw new Error('inside'); } };
+    const broken = {
+      ...shell,
+      name: 'broken',
+      plan: async () => {
+        throw new Error('inside');
+      },
+    };
     const r = await run([{ name: 'P', hosts: 'a', tasks: [task('t', broken, { cmd: 'x' }, { no_log: true })] }], { verbose: true });
     expect(r.results[0]?.status).toBe('failed');
     expect(r.results[0]?.exception).toBeUndefined();

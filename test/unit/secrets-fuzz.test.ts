@@ -92,8 +92,7 @@ function forms(secret: string): string[] {
 
 /** The inventory text a user writes: JSON scalars are YAML too. */
 const yamlLine = (c: Case): string => `    ${c.name}: ${JSON.stringify(c.value)}`;
-const inventoryText = (c: Case, extra = ''): string =>
-  `all:\n  hosts:\n    h1: { ansible_connection: local }\n  vars:\n${yamlLine(c)}\n${extra}`;
+const inventoryText = (c: Case, extra = ''): string => `all:\n  hosts:\n    h1: { ansible_connection: local }\n  vars:\n${yamlLine(c)}\n${extra}`;
 
 /** The masker as the CLI builds it: the command line's text, then the parsed inventory and -e values. */
 function cliMasker(c: Case, argv: string[]): Masker {
@@ -125,7 +124,13 @@ async function outputs(c: Case): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
 
   const event: RunEvent = {
-    type: 'task_result', play: 'p', task: 't', host: 'h1', status: 'failed', duration_ms: 1, check: true,
+    type: 'task_result',
+    play: 'p',
+    task: 't',
+    host: 'h1',
+    status: 'failed',
+    duration_ms: 1,
+    check: true,
     summary: `would run: psql -v pw=${shq(value)}`,
     msg: `password ${value} rejected; json {"password":${JSON.stringify(value)}}`,
     diff: [unifiedDiff({ path: '/etc/app.conf', before: 'password = old\n', after: `password = ${value}\nurl = ${value}\n` })],
@@ -139,7 +144,11 @@ async function outputs(c: Case): Promise<Record<string, string>> {
 
   const schema = Type.Object({ [c.name]: Type.Boolean() });
   const inv = parseInventory(inventoryText(c), 'inventory.yml');
-  out.validation = masker.mask(validateInventory(inv, { schema }).errors.map((e) => e.describe()).join('\n'));
+  out.validation = masker.mask(
+    validateInventory(inv, { schema })
+      .errors.map((e) => e.describe())
+      .join('\n'),
+  );
 
   const broken = inventoryText(c, '  oops: [\n');
   const yamlMasker = new Masker();
@@ -166,24 +175,32 @@ async function outputs(c: Case): Promise<Record<string, string>> {
   const playbook: Playbook = {
     name: 'fuzz',
     description: '',
-    plays: [{
-      name: 'p',
-      hosts: 'all',
-      roles: [role({
-        name: 'r',
-        defaults: { role_password: value },
-        tasks: [
-          task('show', debug, (v) => ({ msg: `role default ${String(v.role_password)}` })),
-          task('fail quietly', leaky, { secret: value }, { no_log: true, ignore_errors: true }),
+    plays: [
+      {
+        name: 'p',
+        hosts: 'all',
+        roles: [
+          role({
+            name: 'r',
+            defaults: { role_password: value },
+            tasks: [
+              task('show', debug, (v) => ({ msg: `role default ${String(v.role_password)}` })),
+              task('fail quietly', leaky, { secret: value }, { no_log: true, ignore_errors: true }),
+            ],
+          }),
         ],
-      })],
-    }],
+      },
+    ],
   };
   const run = capture((w) => jsonSink(w));
   const runMasker = new Masker();
   await new Runner({
     inventory: parseInventory('all:\n  hosts:\n    h1: { ansible_connection: local }\n', 'inline.yml'),
-    extraVars: {}, check: false, diff: true, tags: { only: [], skip: [] }, forks: 1,
+    extraVars: {},
+    check: false,
+    diff: true,
+    tags: { only: [], skip: [] },
+    forks: 1,
     connector: async () => Promise.reject(new Error('no connection expected')),
     sink: runMasker.wrap(run.sink),
     secrets: runMasker,

@@ -85,13 +85,30 @@ describe('a run masks what it learns while running', () => {
     const overridden: Playbook = {
       name: 'overridden',
       description: '',
-      plays: [{ name: 'p', hosts: 'all', roles: [role({ name: 'r', defaults: { web_password: 'pigsty' }, tasks: [task('show', debug, (v) => ({ msg: `schema pigsty, password ${String(v.web_password)}` }))] })] }],
+      plays: [
+        {
+          name: 'p',
+          hosts: 'all',
+          roles: [
+            role({
+              name: 'r',
+              defaults: { web_password: 'pigsty' },
+              tasks: [task('show', debug, (v) => ({ msg: `schema pigsty, password ${String(v.web_password)}` }))],
+            }),
+          ],
+        },
+      ],
     };
     const masker = new Masker();
     masker.collect({ web_password: 'Own.Secret1' });
     const events: RunEvent[] = [];
     await new Runner({
-      inventory: inv, extraVars: {}, check: false, diff: false, tags: { only: [], skip: [] }, forks: 1,
+      inventory: inv,
+      extraVars: {},
+      check: false,
+      diff: false,
+      tags: { only: [], skip: [] },
+      forks: 1,
       connector: async () => Promise.reject(new Error('no connection expected')),
       sink: masker.wrap({ emit: (e) => events.push(e), close: async () => {} }),
       secrets: masker,

@@ -4,7 +4,7 @@ import { wrapBecome } from '../../engine/connection/shell.ts';
 import { shq } from '../../engine/shell-quote.ts';
 
 describe('shell quoting', () => {
-  const hostile = ["plain", "with space", "it's", 'x"; DROP DATABASE postgres; --', '$(touch /tmp/pwned)', '`id`', 'a\nb', '', '*', '-n'];
+  const hostile = ['plain', 'with space', "it's", 'x"; DROP DATABASE postgres; --', '$(touch /tmp/pwned)', '`id`', 'a\nb', '', '*', '-n'];
 
   it('turns any value into exactly one literal word for sh', () => {
     for (const value of hostile) {
@@ -17,7 +17,9 @@ describe('shell quoting', () => {
     const markers = { prompt: 'pgsty-sudo-ab12:', started: 'pgsty-started-ab12' };
     const started = 'printf "\\000%s\\n" pgsty-started-ab12 >&2';
     expect(wrapBecome('id -u', 'root', markers)).toBe(`sudo -n -H -u root -- sh -c '${started}; cd / && id -u'`);
-    expect(wrapBecome('id', 'postgres', markers, { input: 0 })).toBe(`sudo -S -p pgsty-sudo-ab12: -H -u postgres -- sh -c '${started}; exec </dev/null; cd / && id'`);
+    expect(wrapBecome('id', 'postgres', markers, { input: 0 })).toBe(
+      `sudo -S -p pgsty-sudo-ab12: -H -u postgres -- sh -c '${started}; exec </dev/null; cd / && id'`,
+    );
     expect(wrapBecome('cat', 'postgres', markers, { input: 9 })).toBe(
       `sudo -S -p pgsty-sudo-ab12: -H -u postgres -- sh -c '${started}; head -c 9 | { base64 -d | (cd / && cat\n); rc=$?; cat >/dev/null; exit $rc; }'`,
     );

@@ -15,7 +15,9 @@ describe('shell', () => {
   it('uses the executable given, and skips when removes is missing', async () => {
     const guard = 'if [ ! -e /tmp/pgsty.lock ]; then echo removes; fi';
     const host = fakeHost().once(guard, { stdout: '' }).once(guard, { stdout: 'removes\n' }).on(`exec /bin/bash -c 'set -o pipefail; true'`);
-    expect((await runModule(shell, { cmd: 'set -o pipefail; true', executable: '/bin/bash', removes: '/tmp/pgsty.lock' }, host)).result.changed).toBe(true);
+    expect((await runModule(shell, { cmd: 'set -o pipefail; true', executable: '/bin/bash', removes: '/tmp/pgsty.lock' }, host)).result.changed).toBe(
+      true,
+    );
     const again = await runModule(shell, { cmd: 'set -o pipefail; true', executable: '/bin/bash', removes: '/tmp/pgsty.lock' }, host);
     expect(again.result).toMatchObject({ changed: false, msg: 'skipped, since /tmp/pgsty.lock does not exist' });
     expect(host.commands).toEqual([guard, `exec /bin/bash -c 'set -o pipefail; true'`, guard]);
@@ -33,7 +35,13 @@ describe('shell', () => {
     const host = fakeHost()
       .on(`exec /bin/sh -c 'exit 3'`, { code: 3, stdout: 'partial\n' })
       .on('if [ -e /x ]; then echo creates; fi', { code: 1, stderr: 'sudo: unknown user postgresx\n' });
-    expect((await runModule(shell, { cmd: 'exit 3' }, host)).result).toMatchObject({ failed: true, rc: 3, msg: '"exit 3" exited with code 3: partial' });
-    expect((await runModule(shell, { cmd: 'x', creates: '/x' }, host)).result.msg).toBe('checking creates/removes failed: sudo: unknown user postgresx');
+    expect((await runModule(shell, { cmd: 'exit 3' }, host)).result).toMatchObject({
+      failed: true,
+      rc: 3,
+      msg: '"exit 3" exited with code 3: partial',
+    });
+    expect((await runModule(shell, { cmd: 'x', creates: '/x' }, host)).result.msg).toBe(
+      'checking creates/removes failed: sudo: unknown user postgresx',
+    );
   });
 });

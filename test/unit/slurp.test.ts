@@ -25,6 +25,9 @@ describe('slurp', () => {
 
   it('fails naming the file and the reason', async () => {
     const host = fakeHost().on('base64 -w0 -- /nope', { code: 1, stderr: 'base64: /nope: No such file or directory\n' });
-    expect((await runModule(slurp, { src: '/nope' }, host)).result).toMatchObject({ failed: true, msg: 'reading /nope failed: base64: /nope: No such file or directory' });
+    expect((await runModule(slurp, { src: '/nope' }, host)).result).toMatchObject({
+      failed: true,
+      msg: 'reading /nope failed: base64: /nope: No such file or directory',
+    });
   });
 });

@@ -12,7 +12,12 @@ const isWrite = (command: string): boolean => command.startsWith('set -e\n') && 
 describe('sudoers', () => {
   it('leaves a rule file with the same content and attributes alone: one read by hash', async () => {
     const host = fakeHost().on(HASH_READ, { stdout: hashOutput(DEST, sha256(NOPASS), { mode: '440' }) });
-    expect((await runModule(sudoers, { name: 'dba', user: 'dba' }, host)).result).toEqual({ changed: false, failed: false, path: DEST, state: 'present' });
+    expect((await runModule(sudoers, { name: 'dba', user: 'dba' }, host)).result).toEqual({
+      changed: false,
+      failed: false,
+      path: DEST,
+      state: 'present',
+    });
     expect(host.commands).toEqual([HASH_READ]);
   });
 
@@ -31,15 +36,24 @@ describe('sudoers', () => {
   });
 
   it('writes limit rules one command a line, escaping what sudoers reads as syntax', async () => {
-    const host = fakeHost().on(HASH_READ, { stdout: readOutput(DEST, statLine('absent')) }).on((s) => isWrite(s.command));
-    const { plan } = await runModule(sudoers, { name: 'dba', user: '%dba', mode: 'limit', commands: ['/usr/bin/systemctl restart patroni', '/usr/bin/env A=1,B:2'] }, host);
+    const host = fakeHost()
+      .on(HASH_READ, { stdout: readOutput(DEST, statLine('absent')) })
+      .on((s) => isWrite(s.command));
+    const { plan } = await runModule(
+      sudoers,
+      { name: 'dba', user: '%dba', mode: 'limit', commands: ['/usr/bin/systemctl restart patroni', '/usr/bin/env A=1,B:2'] },
+      host,
+    );
     expect(plan?.summary).toBe(`create ${DEST}`);
     expect(host.sent[1]?.stdin).toBe('%dba ALL=NOPASSWD: /usr/bin/systemctl restart patroni\n%dba ALL=NOPASSWD: /usr/bin/env A\\=1\\,B\\:2\n');
   });
 
   it('removes the file for mode none, showing what goes, and leaves a missing one alone', async () => {
     const read = `if [ -e ${DEST} ]; then echo present; cat -- ${DEST}; fi`;
-    const host = fakeHost().once(read, { stdout: `present\n${NOPASS}` }).on(`rm -f -- ${DEST}`).once(read, { stdout: '' });
+    const host = fakeHost()
+      .once(read, { stdout: `present\n${NOPASS}` })
+      .on(`rm -f -- ${DEST}`)
+      .once(read, { stdout: '' });
     const { plan } = await runModule(sudoers, { name: 'dba', user: 'dba', mode: 'none' }, host);
     expect(plan).toMatchObject({ changed: true, summary: `remove ${DEST}`, diff: [{ path: DEST, before: NOPASS, after: '' }] });
     expect((await runModule(sudoers, { name: 'dba', state: 'absent' }, host)).result.changed).toBe(false);
@@ -56,7 +70,9 @@ describe('sudoers', () => {
     const host = fakeHost()
       .on(HASH_READ, { stdout: readOutput(DEST, statLine('absent')) })
       .on((s) => isWrite(s.command), { code: 1, stderr: 'validate command rejected the new content\n' });
-    expect((await runModule(sudoers, { name: 'dba', user: 'dba', mode: 'limit' }, host)).result.msg).toBe('sudoers: mode limit needs a non-empty "commands" list');
+    expect((await runModule(sudoers, { name: 'dba', user: 'dba', mode: 'limit' }, host)).result.msg).toBe(
+      'sudoers: mode limit needs a non-empty "commands" list',
+    );
     expect((await runModule(sudoers, { name: 'dba', content: 'Defaults !requiretty' }, host)).result).toMatchObject({
       failed: true,
       msg: `writing ${DEST} failed: validate command rejected the new content`,

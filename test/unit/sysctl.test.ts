@@ -7,7 +7,9 @@ describe('sysctl file editing', () => {
 
   it('replaces the first line of a key in either spelling, drops its duplicates and keeps everything else', () => {
     expect(editContent(file, 'vm.swappiness', 1)).toBe('# tuned by hand\nvm.swappiness = 1\nnet/core/somaxconn = 128\n; old\n');
-    expect(editContent(file, 'net.core.somaxconn', '1024')).toBe('# tuned by hand\nvm.swappiness=10\nnet.core.somaxconn = 1024\n; old\nvm.swappiness = 20\n');
+    expect(editContent(file, 'net.core.somaxconn', '1024')).toBe(
+      '# tuned by hand\nvm.swappiness=10\nnet.core.somaxconn = 1024\n; old\nvm.swappiness = 20\n',
+    );
     expect(editContent(file, 'kernel.pid_max', ' 4194304 ')).toBe(`${file}kernel.pid_max = 4194304\n`);
     expect(editContent(file, 'vm.swappiness', undefined)).toBe('# tuned by hand\nnet/core/somaxconn = 128\n; old\n');
     expect(editContent('', 'a.b', 1)).toBe('a.b = 1\n');
@@ -23,7 +25,12 @@ describe('sysctl file editing', () => {
 
   it('parses the file and live values from the read command', () => {
     const state = parseState(`@path\t/etc/sysctl.conf\n@file\t${Buffer.from('a = 1\n').toString('base64')}\n@live\tnet/core/somaxconn\tro\t4096 \n`);
-    expect(state).toEqual({ path: '/etc/sysctl.conf', kind: 'file', content: 'a = 1\n', live: new Map([['net.core.somaxconn', { access: 'ro', value: '4096' }]]) });
+    expect(state).toEqual({
+      path: '/etc/sysctl.conf',
+      kind: 'file',
+      content: 'a = 1\n',
+      live: new Map([['net.core.somaxconn', { access: 'ro', value: '4096' }]]),
+    });
   });
 });
 
@@ -45,7 +52,9 @@ describe('sysctl arguments', () => {
   it('refuses a settings key that is not a sysctl key, and its value unchecked with it', () => {
     expect(() => checkedArgs(sysctl, { settings: { 'vm.swappiness = 1\nkernel.panic': 0 } })).toThrow('invalid arguments');
     expect(() => checkedArgs(sysctl, { settings: { 'vm.swappiness': '1\nkernel.panic = 0' } })).toThrow('invalid arguments');
-    expect(checkedArgs(sysctl, { settings: { 'net.ipv4.conf.eth0/1.forwarding': 1 } })).toEqual({ settings: { 'net.ipv4.conf.eth0/1.forwarding': 1 } });
+    expect(checkedArgs(sysctl, { settings: { 'net.ipv4.conf.eth0/1.forwarding': 1 } })).toEqual({
+      settings: { 'net.ipv4.conf.eth0/1.forwarding': 1 },
+    });
   });
 
   it('refuses a key with a level that would become .. or . in /proc/sys, where it reads files outside it', () => {

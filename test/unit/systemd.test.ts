@@ -6,7 +6,11 @@ const show = (extra: string) =>
 
 describe('systemd planning', () => {
   it('plans actions in a fixed order from one systemctl show', () => {
-    expect(planUnit(show('NeedDaemonReload=yes'), { name: 'patroni', state: 'started', enabled: true })).toEqual(['daemon-reload', 'enable', 'start']);
+    expect(planUnit(show('NeedDaemonReload=yes'), { name: 'patroni', state: 'started', enabled: true })).toEqual([
+      'daemon-reload',
+      'enable',
+      'start',
+    ]);
     expect(planUnit(show('ActiveState=active\nUnitFileState=enabled'), { name: 'patroni', state: 'started', enabled: true })).toEqual([]);
     expect(planUnit(show('ActiveState=active'), { name: 'patroni', state: 'reloaded' })).toEqual(['reload']);
     expect(planUnit(show(''), { name: 'patroni', state: 'reloaded' })).toEqual(['start']);

@@ -8,14 +8,28 @@ const h = (name: string, args: unknown[], hash: Record<string, unknown> = {}) =>
 
 describe('template helpers', () => {
   it('yaml_str writes a YAML scalar that reads back as the value, plain only for ordinary words, paths and addresses', () => {
-    expect(['pg-test', '/pg/', '10.10.10.11:5432', '10.10.10.11,127.0.0.1:5432', 'en_US.UTF-8', '/usr/bin/pgbackrest --stanza=pg-test --delta restore'].map((v) => h('yaml_str', [v]))).toEqual([
-      'pg-test', '/pg/', '10.10.10.11:5432', '10.10.10.11,127.0.0.1:5432', 'en_US.UTF-8', '/usr/bin/pgbackrest --stanza=pg-test --delta restore',
+    expect(
+      [
+        'pg-test',
+        '/pg/',
+        '10.10.10.11:5432',
+        '10.10.10.11,127.0.0.1:5432',
+        'en_US.UTF-8',
+        '/usr/bin/pgbackrest --stanza=pg-test --delta restore',
+      ].map((v) => h('yaml_str', [v])),
+    ).toEqual([
+      'pg-test',
+      '/pg/',
+      '10.10.10.11:5432',
+      '10.10.10.11,127.0.0.1:5432',
+      'en_US.UTF-8',
+      '/usr/bin/pgbackrest --stanza=pg-test --delta restore',
     ]);
     expect([5432, true].map((v) => h('yaml_str', [v]))).toEqual(['5432', 'true']);
     // YAML syntax, and what YAML 1.1 would read as another type, are double-quoted
-    expect(['/pg\nbootstrap:\n#', 'a: b', 'x #y', '{host: 1}', '- a', 'yes', 'off', '123', '1:20', '~', '', 'a:'].map((v) => h('yaml_str', [v]))).toEqual([
-      '"/pg\\nbootstrap:\\n#"', '"a: b"', '"x #y"', '"{host: 1}"', '"- a"', '"yes"', '"off"', '"123"', '"1:20"', '"~"', '""', '"a:"',
-    ]);
+    expect(
+      ['/pg\nbootstrap:\n#', 'a: b', 'x #y', '{host: 1}', '- a', 'yes', 'off', '123', '1:20', '~', '', 'a:'].map((v) => h('yaml_str', [v])),
+    ).toEqual(['"/pg\\nbootstrap:\\n#"', '"a: b"', '"x #y"', '"{host: 1}"', '"- a"', '"yes"', '"off"', '"123"', '"1:20"', '"~"', '""', '"a:"']);
     // what YAML 1.1 reads as a line break or refuses is escaped; other non-ASCII stays as written
     expect(h('yaml_str', ['/pg\u2028standby_cluster: {}\u0085#\u2029'])).toBe('"/pg\\u2028standby_cluster: {}\\u0085#\\u2029"');
     expect(h('yaml_str', ['über'])).toBe('"über"');
@@ -30,11 +44,21 @@ describe('template helpers', () => {
   });
 
   it('default, defined, ternary and truthiness as in Jinja', () => {
-    expect(r('{{default x "a"}}|{{default y "a"}}|{{default "" "a"}}|{{default "" "a" true}}|{{default 0 "a" boolean=true}}', { y: 'set' })).toBe('a|set||a|a');
+    expect(r('{{default x "a"}}|{{default y "a"}}|{{default "" "a"}}|{{default "" "a" true}}|{{default 0 "a" boolean=true}}', { y: 'set' })).toBe(
+      'a|set||a|a',
+    );
     expect(h('defined', [undefined])).toBe(false);
     expect(h('defined', [null])).toBe(true);
     expect(r('{{ternary on "yes" "no"}} {{ternary off "yes" "no"}}', { on: [1], off: [] })).toBe('yes no');
-    expect([truthy([]), truthy({}), truthy(''), truthy(0), truthy([0]), truthy({ a: 1 }), truthy('0')]).toEqual([false, false, false, false, true, true, true]);
+    expect([truthy([]), truthy({}), truthy(''), truthy(0), truthy([0]), truthy({ a: 1 }), truthy('0')]).toEqual([
+      false,
+      false,
+      false,
+      false,
+      true,
+      true,
+      true,
+    ]);
   });
 
   it('bool, int, float, string convert like Ansible filters', () => {
@@ -83,9 +107,9 @@ describe('template helpers', () => {
   });
 
   it('format as Python %', () => {
-    expect(r('[{{format "%-8s" "host"}}][{{format "%5d" 42}}][{{format "%05.1f" 3.14159}}][{{format "%x %X %o" 255 255 8}}][{{format "%%%s" "x"}}]')).toBe(
-      '[host    ][   42][003.1][ff FF 10][%x]',
-    );
+    expect(
+      r('[{{format "%-8s" "host"}}][{{format "%5d" 42}}][{{format "%05.1f" 3.14159}}][{{format "%x %X %o" 255 255 8}}][{{format "%%%s" "x"}}]'),
+    ).toBe('[host    ][   42][003.1][ff FF 10][%x]');
     expect(pyFormat('%(a)s=%(b)d', [{ a: 'n', b: 1.9 }])).toBe('n=1');
     expect(pyFormat('%+d %.2s %r %c', [5, 'abc', 'q', 65])).toBe('+5 ab "q" A');
     expect(() => pyFormat('%s %s', ['a'])).toThrow('not enough arguments');
@@ -94,7 +118,13 @@ describe('template helpers', () => {
 
   it('arithmetic, round (half to even, ceil, floor), min and max', () => {
     expect(r('{{add 1 2}} {{sub 5 "2"}} {{mul 3 0.5}} {{div 7 2}} {{mod -1 3}}')).toBe('3 3 1.5 3.5 2');
-    expect([h('round', [2.5]), h('round', [3.5]), h('round', [2.675, 2]), h('round', [1.01, 0, 'ceil']), h('round', [1.99], { method: 'floor' })]).toEqual([2, 4, 2.67, 2, 1]);
+    expect([
+      h('round', [2.5]),
+      h('round', [3.5]),
+      h('round', [2.675, 2]),
+      h('round', [1.01, 0, 'ceil']),
+      h('round', [1.99], { method: 'floor' }),
+    ]).toEqual([2, 4, 2.67, 2, 1]);
     expect(() => h('round', [1, 0, 'up'])).toThrow('round: method must be common, ceil or floor');
     expect([h('min', [[3, 1, 2]]), h('max', [3, 10, 2]), h('max', [['b', 'C', 'a']])]).toEqual([1, 10, 'C']);
     expect(() => h('div', [1, 0])).toThrow('division by zero');
@@ -112,7 +142,12 @@ describe('template helpers', () => {
 
   it('contains and in over strings, lists and maps', () => {
     expect(r('{{#if (in "citus" libs)}}c{{/if}}{{#if (contains libs "x")}}x{{/if}}', { libs: ['pg_stat', 'citus'] })).toBe('c');
-    expect([h('contains', ['10.0.0.1/8', '/']), h('contains', [{ a: 1 }, 'a']), h('in', ['b', { a: 1 }]), h('in', ['x', undefined])]).toEqual([true, true, false, false]);
+    expect([h('contains', ['10.0.0.1/8', '/']), h('contains', [{ a: 1 }, 'a']), h('in', ['b', { a: 1 }]), h('in', ['x', undefined])]).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ]);
   });
 
   it('list and map helpers', () => {
@@ -128,9 +163,18 @@ describe('template helpers', () => {
     expect(h('sorted', [[{ o: 2 }, { o: 1 }]], { attribute: 'o' })).toEqual([{ o: 1 }, { o: 2 }]);
     expect(h('sorted', [[10, 9, 100]])).toEqual([9, 10, 100]);
     expect(h('unique', [[1, 2, 1, 'a', 'a', { x: 1 }, { x: 1 }]])).toEqual([1, 2, 'a', { x: 1 }]);
-    expect([h('keys', [{ a: 1, b: 2 }]), h('values', [{ a: 1, b: 2 }])]).toEqual([['a', 'b'], [1, 2]]);
-    expect(h('items', [{ b: 1, a: 2 }])).toEqual([{ key: 'b', value: 1 }, { key: 'a', value: 2 }]);
-    expect(h('dictsort', [{ b: 1, a: 2 }])).toEqual([{ key: 'a', value: 2 }, { key: 'b', value: 1 }]);
+    expect([h('keys', [{ a: 1, b: 2 }]), h('values', [{ a: 1, b: 2 }])]).toEqual([
+      ['a', 'b'],
+      [1, 2],
+    ]);
+    expect(h('items', [{ b: 1, a: 2 }])).toEqual([
+      { key: 'b', value: 1 },
+      { key: 'a', value: 2 },
+    ]);
+    expect(h('dictsort', [{ b: 1, a: 2 }])).toEqual([
+      { key: 'a', value: 2 },
+      { key: 'b', value: 1 },
+    ]);
     expect(r('{{#each (dictsort m)}}{{key}}={{value}};{{/each}}', { m: { z: 1, y: 2 } })).toBe('y=2;z=1;');
     expect(() => h('join', ['abc'])).toThrow('join expects a list, got "abc"');
     expect(() => h('keys', [[1]])).toThrow('keys expects a map');
@@ -164,14 +208,26 @@ describe('template helpers', () => {
   });
 
   it('IP and CIDR helpers for IPv4 and IPv6', () => {
-    expect(r('{{cidr_ip vip}} {{cidr_network vip}} {{cidr_prefix vip}} {{cidr_netmask vip}}', { vip: '10.10.10.99/24' })).toBe('10.10.10.99 10.10.10.0 24 255.255.255.0');
+    expect(r('{{cidr_ip vip}} {{cidr_network vip}} {{cidr_prefix vip}} {{cidr_netmask vip}}', { vip: '10.10.10.99/24' })).toBe(
+      '10.10.10.99 10.10.10.0 24 255.255.255.0',
+    );
     expect(h('cidr_prefix', ['10.0.0.1'])).toBe(32);
     expect(h('cidr_network', ['2001:db8:0:0:1::7/64'])).toBe('2001:db8::');
     expect(h('cidr_ip', ['2001:0db8:0000:0000:0000:ff00:0042:8329/64'])).toBe('2001:db8::ff00:42:8329');
     expect(h('cidr_ip', ['::ffff:10.0.0.1'])).toBe('::ffff:a00:1');
     expect(h('cidr_netmask', ['fe80::/10'])).toBe('ffc0::');
-    expect([h('ip_in_cidr', ['10.10.10.12', '10.10.10.0/24']), h('ip_in_cidr', ['10.10.11.1', '10.10.10.0/24']), h('ip_in_cidr', ['::1', '0.0.0.0/0'])]).toEqual([true, false, false]);
-    expect([h('is_ip', ['10.0.0.1']), h('is_ip', ['10.0.0.256']), h('is_ip', ['fe80::1']), h('is_ip', ['1::2::3']), h('is_ip', ['10.0.0.1/8'])]).toEqual([true, false, true, false, false]);
+    expect([
+      h('ip_in_cidr', ['10.10.10.12', '10.10.10.0/24']),
+      h('ip_in_cidr', ['10.10.11.1', '10.10.10.0/24']),
+      h('ip_in_cidr', ['::1', '0.0.0.0/0']),
+    ]).toEqual([true, false, false]);
+    expect([
+      h('is_ip', ['10.0.0.1']),
+      h('is_ip', ['10.0.0.256']),
+      h('is_ip', ['fe80::1']),
+      h('is_ip', ['1::2::3']),
+      h('is_ip', ['10.0.0.1/8']),
+    ]).toEqual([true, false, true, false, false]);
     expect(() => h('cidr_network', ['10.0.0.1/33'])).toThrow('invalid IP address or CIDR "10.0.0.1/33"');
     expect(() => h('cidr_ip', [undefined])).toThrow('cidr_ip expects an address, got undefined');
   });

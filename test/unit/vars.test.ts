@@ -1,13 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadInventory } from '../../engine/inventory.ts';
-import { groupNamesOf, inventoryVars, mergeLayers, parseExtraVars } from '../../engine/vars.ts';
+import { groupNamesOf, inventoryVars, mergeLayers, parseExtraVars, parseExtraVarsWithText } from '../../engine/vars.ts';
 import { thrown } from './thrown.ts';
 
 const dir = fileURLToPath(new URL('../fixtures/inventory/', import.meta.url));
 const full = loadInventory(`${dir}full.yml`);
 const nested = loadInventory(`${dir}nested.yml`);
-
 
 describe('inventoryVars precedence', () => {
   it('layers all < groups by depth (siblings by name) < host, replacing whole top-level keys', () => {
@@ -46,7 +45,13 @@ describe('inventoryVars precedence', () => {
 
   it('gives a pg-test replica its cluster, role and global vars', () => {
     const { vars, origins } = inventoryVars(full, '10.10.10.13');
-    expect([vars.pg_cluster, vars.pg_role, vars.pg_offline_query, vars.admin_ip, vars.node_tune]).toEqual(['pg-test', 'replica', true, '10.10.10.10', 'oltp']);
+    expect([vars.pg_cluster, vars.pg_role, vars.pg_offline_query, vars.admin_ip, vars.node_tune]).toEqual([
+      'pg-test',
+      'replica',
+      true,
+      '10.10.10.10',
+      'oltp',
+    ]);
     expect(origins.get('pg_role')?.layer).toBe('host');
     expect(full.locate(origins.get('pg_cluster')?.path ?? [])?.line).toBe(35);
   });
@@ -104,6 +109,12 @@ describe('parseExtraVars', () => {
       enabled: true,
       pg_users: [{ name: 'x' }],
     });
+  });
+
+  it('keeps the text of the key=value pair that set each variable last, and drops it when a file or mapping sets it after', () => {
+    const { vars, text } = parseExtraVarsWithText(['pw=007 pg_version=14 q="010"', '@extra.json', 'flag=yes'], dir);
+    expect(vars).toEqual({ pw: 7, pg_version: 15, q: '010', pg_users: [{ name: 'x' }], flag: true });
+    expect(text).toEqual({ pw: '007', q: '010', flag: 'yes' });
   });
 
   it('names the argument by its position in errors, never by its text (it may hold a secret)', () => {

@@ -67,7 +67,11 @@ describe('wait_for', () => {
     const host = fakeHost()
       .on(poll(10, 0), { stdout: 'timeout 10\n' })
       .on(/grep -qP -e/, { stdout: 'badregex grep: missing closing parenthesis\n' });
-    expect((await runModule(waitFor, { ...PORT, timeout: 10 }, host)).result).toMatchObject({ failed: true, rc: 1, msg: 'timed out after 10s waiting for port 5432 on 127.0.0.1 to accept connections' });
+    expect((await runModule(waitFor, { ...PORT, timeout: 10 }, host)).result).toMatchObject({
+      failed: true,
+      rc: 1,
+      msg: 'timed out after 10s waiting for port 5432 on 127.0.0.1 to accept connections',
+    });
     expect((await runModule(waitFor, { ...PORT, timeout: 10, msg: 'postgres did not start' }, host)).result.msg).toBe('postgres did not start');
     expect((await runModule(waitFor, { path: '/pg/log/postgres.csv', search_regex: 'ready(' }, host)).result.msg).toBe(
       'wait_for: invalid search_regex /ready(/: grep: missing closing parenthesis',

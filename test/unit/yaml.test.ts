@@ -7,7 +7,6 @@ const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/inv
 const doc = loadYaml(fixture('yaml11.yml'));
 const data = doc.data as Record<string, Record<string, unknown>>;
 
-
 describe('YAML 1.1 scalars as Ansible (PyYAML) reads them', () => {
   it('reads yes/no/on/off/true/false in their three spellings as booleans, but y/n and quoted words as text', () => {
     expect(data.flags).toEqual({ a: true, b: false, c: true, d: false, e: 'y', f: 'n', g: 'yes', h: true });

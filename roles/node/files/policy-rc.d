@@ -8,6 +8,8 @@ service="${1%.service}"
 case "$service" in
   haproxy|keepalived|etcd|patroni|pgbouncer|vip-manager|nginx|dnsmasq|minio|redis-server|docker|vector|loki)
     exit 101 ;;
+  victoria-metrics|vmalert|prometheus-alertmanager|prometheus-blackbox-exporter|prometheus-nginx-exporter|prometheus-postgres-exporter|prometheus-pgbouncer-exporter)
+    exit 101 ;;
   postgresql|postgresql-common|postgresql@*|postgresql-[0-9]*)
     exit 101 ;;
 esac

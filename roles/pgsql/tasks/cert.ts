@@ -1,23 +1,11 @@
 import { dsl, type TaskItem } from '../../../engine/dsl.ts';
 import { copy } from '../../../modules/copy.ts';
-import { CA_CRT, certPaths, issueCert, type CertSpec } from '../../ca/pki.ts';
-import type { RoleVars } from '../../vars.ts';
+import { CA_CRT, certPaths } from '../../ca/pki.ts';
+import { issueCert } from '../../ca/tasks/issue-cert.ts';
 import { dbsu, type PgVars } from '../paths.ts';
+import { pgCertSpec } from '../server-cert.ts';
 
 const { task, include } = dsl<PgVars>();
-
-/** The server certificate of an instance: the cluster's shared key, its own certificate, valid for its names and address. */
-export function pgCertSpec(v: RoleVars): CertSpec {
-  const instance = `${v.pg_cluster}-${v.pg_seq}`;
-  return {
-    dir: 'pgsql',
-    name: instance,
-    key: v.pg_cluster ?? '',
-    cn: instance,
-    ou: 'postgres',
-    sans: ['DNS:localhost', `DNS:${v.pg_cluster}`, `DNS:${instance}`, 'IP:127.0.0.1', `IP:${v.inventory_hostname}`],
-  };
-}
 
 /** Issue the instance's certificate with the CA on the controller [pg_cert_issue] and copy it to /pg/cert [pg_cert_copy]. */
 export const certTasks: TaskItem<PgVars>[] = [
@@ -29,11 +17,21 @@ export const certTasks: TaskItem<PgVars>[] = [
         'copy the CA and server certificate',
         copy,
         (v, item: { src: string; dest: string }) => ({ src: item.src, dest: item.dest, owner: dbsu(v), group: 'postgres', mode: '0644' }),
-        { loop: (v) => [{ src: CA_CRT, dest: '/pg/cert/ca.crt' }, { src: certPaths(pgCertSpec(v)).crt, dest: '/pg/cert/server.crt' }] },
+        {
+          loop: (v) => [
+            { src: CA_CRT, dest: '/pg/cert/ca.crt' },
+            { src: certPaths(pgCertSpec(v)).crt, dest: '/pg/cert/server.crt' },
+          ],
+        },
       ),
-      task('copy the server key', copy, (v) => ({ src: certPaths(pgCertSpec(v)).key, dest: '/pg/cert/server.key', owner: dbsu(v), group: 'postgres', mode: '0600' }), {
-        no_log: true,
-      }),
+      task(
+        'copy the server key',
+        copy,
+        (v) => ({ src: certPaths(pgCertSpec(v)).key, dest: '/pg/cert/server.key', owner: dbsu(v), group: 'postgres', mode: '0600' }),
+        {
+          no_log: true,
+        },
+      ),
     ],
     { tags: ['pg_cert_copy'] },
   ),

@@ -1,16 +1,16 @@
 import { shq } from '../../../engine/shell-quote.ts';
-import { createHash } from 'node:crypto';
 import { dsl, type TaskItem } from '../../../engine/dsl.ts';
 import { copy } from '../../../modules/copy.ts';
 import { debug } from '../../../modules/debug.ts';
 import { file } from '../../../modules/file.ts';
 import { shell } from '../../../modules/shell.ts';
 import { template, templatePath } from '../../../modules/template.ts';
-import { pgEtcdUserTasks } from '../../etcd/pg-user.ts';
-import { pgbackrestConfigTasks } from '../backup.ts';
-import { patroniConf } from '../conf.ts';
-import { param } from '../defaults.ts';
+import { pgEtcdUserTasks } from '../../etcd/tasks/pg-etcd-user.ts';
+import { PATRONI_CONF_LINK, patroniConf, patroniConfPath } from '../patroni-conf.ts';
 import { dbsu, type PgVars } from '../paths.ts';
+import { pgsodiumKey } from '../pgsodium-key.ts';
+import { required } from '../required.ts';
+import { pgbackrestConfigTasks } from './backup.ts';
 
 const { task, include } = dsl<PgVars>();
 
@@ -36,7 +36,7 @@ export const configTasks: TaskItem<PgVars>[] = [
   include(
     'patroni config',
     [
-      task('read the size of the postgres filesystem', shell, (v) => ({ cmd: FS_SIZE(param(v, 'pg_fs_main'), param(v, 'node_data')) }), {
+      task('read the size of the postgres filesystem', shell, (v) => ({ cmd: FS_SIZE(v.pg_fs_main, v.node_data) }), {
         register: 'pg_fs_size',
         check_mode: false,
         changed_when: () => false,
@@ -44,7 +44,7 @@ export const configTasks: TaskItem<PgVars>[] = [
       task('print postgres node spec', debug, (v) => {
         const { sizing } = patroniConf(v, fsBytes(v));
         return {
-          msg: `node ${v.node_cpu}C ${v.node_mem_mb}MB, disk ${sizing.disk_gb}GB ${param(v, 'pg_storage_type')} at ${param(v, 'pg_fs_main')}; ${param(v, 'pg_conf')}: max_connections ${sizing.max_connections}, shared_buffers ${sizing.shared_buffers}MB, work_mem ${sizing.work_mem}MB`,
+          msg: `node ${v.node_cpu}C ${v.node_mem_mb}MB, disk ${sizing.disk_gb}GB ${v.pg_storage_type} at ${v.pg_fs_main}; ${v.pg_conf}: max_connections ${sizing.max_connections}, shared_buffers ${sizing.shared_buffers}MB, work_mem ${sizing.work_mem}MB`,
         };
       }),
       // It holds the replication, REST API and etcd passwords: no diff.
@@ -53,7 +53,7 @@ export const configTasks: TaskItem<PgVars>[] = [
         template,
         (v) => ({
           src: templatePath(import.meta.url, 'patroni.yml.hbs'),
-          dest: `/pg/conf/${v.pg_instance}.yml`,
+          dest: patroniConfPath(required(v, 'pg_instance')),
           owner: dbsu(v),
           group: 'postgres',
           mode: '0640',
@@ -64,11 +64,23 @@ export const configTasks: TaskItem<PgVars>[] = [
       task(
         'render the patroni and postgres units',
         template,
-        (_v, name: string) => ({ src: templatePath(import.meta.url, `${name}.service.hbs`), dest: `/etc/systemd/system/${name}.service`, owner: 'root', group: 'root', mode: '0644' }),
+        (_v, name: string) => ({
+          src: templatePath(import.meta.url, `${name}.service.hbs`),
+          dest: `/etc/systemd/system/${name}.service`,
+          owner: 'root',
+          group: 'root',
+          mode: '0644',
+        }),
         { loop: ['patroni', 'postgres'], register: 'pg_units_result' },
       ),
-      include('pgbackrest config', pgbackrestConfigTasks([]) as TaskItem<PgVars>[], { when: (v) => param(v, 'pgbackrest_enabled') }),
-      task('link the patroni config', file, (v) => ({ path: '/etc/patroni/patroni.yml', src: `/pg/conf/${v.pg_instance}.yml`, state: 'link' as const, owner: dbsu(v), group: 'postgres' })),
+      include('pgbackrest config', pgbackrestConfigTasks([]) as TaskItem<PgVars>[], { when: (v) => v.pgbackrest_enabled }),
+      task('link the patroni config', file, (v) => ({
+        path: PATRONI_CONF_LINK,
+        src: patroniConfPath(required(v, 'pg_instance')),
+        state: 'link' as const,
+        owner: dbsu(v),
+        group: 'postgres',
+      })),
     ],
     { tags: ['pg_conf'] },
   ),
@@ -80,7 +92,7 @@ export const configTasks: TaskItem<PgVars>[] = [
         copy,
         (v) => ({
           dest: '/pg/conf/pgsodium.key',
-          content: v.pgsodium_key ?? createHash('sha256').update(v.pg_cluster ?? '').digest('hex'),
+          content: pgsodiumKey(v),
           owner: dbsu(v),
           group: 'postgres',
           mode: '0600',

@@ -7,8 +7,7 @@ import { pgRole } from '../../../modules/pg-role.ts';
 import { pgSchema } from '../../../modules/pg-schema.ts';
 import { pgSql } from '../../../modules/pg-sql.ts';
 import { setFact } from '../../../modules/set-fact.ts';
-import type { PgUser, PigstyVars } from '../../params.ts';
-import { param } from '../defaults.ts';
+import type { PgUser, ParamVars } from '../../params.ts';
 import { asDbsu, dbsu, pgpassLine, pgpassRegexp, pgRoleArgs, systemPasswords, type PgVars } from '../paths.ts';
 
 const { task, include } = dsl<PgVars>();
@@ -16,7 +15,7 @@ const { task, include } = dsl<PgVars>();
 /** Pigsty initializes the template database and postgres alike, so new databases start with the same objects. */
 const INIT_DBS = ['template1', 'postgres'];
 
-type ExtensionItem = NonNullable<PigstyVars['pg_default_extensions']>[number];
+type ExtensionItem = NonNullable<ParamVars['pg_default_extensions']>[number];
 const extName = (e: ExtensionItem): string => (typeof e === 'string' ? e : e.name);
 
 /** Extensions this server can create, from the read in this run; undefined when it did not run. */
@@ -28,19 +27,19 @@ const available = (v: PgVars): Set<string> | undefined => {
 /** Default extensions paired with each init database, leaving out what no installed package provides. */
 function extensionItems(v: PgVars): { db: string; ext: ExtensionItem }[] {
   const have = available(v);
-  const wanted = param(v, 'pg_default_extensions').filter((e) => have === undefined || have.has(extName(e)));
+  const wanted = v.pg_default_extensions.filter((e) => have === undefined || have.has(extName(e)));
   return INIT_DBS.flatMap((db) => wanted.map((ext) => ({ db, ext })));
 }
 
 function missingExtensions(v: PgVars): string[] {
   const have = available(v);
-  return have === undefined ? [] : param(v, 'pg_default_extensions').map(extName).filter((n) => !have.has(n));
+  return have === undefined ? [] : v.pg_default_extensions.map(extName).filter((n) => !have.has(n));
 }
 
 /** Grants Pigsty's init template makes: backup functions for the replicator, the monitor schema for the system users. */
 function initGrants(v: PgVars) {
-  const repl = param(v, 'pg_replication_username');
-  const version = param(v, 'pg_version');
+  const repl = v.pg_replication_username;
+  const version = v.pg_version;
   const functions = [
     'pg_catalog.current_setting(text)',
     'pg_catalog.set_config(text, text, boolean)',
@@ -54,52 +53,62 @@ function initGrants(v: PgVars) {
     'pg_catalog.txid_snapshot_xmax(txid_snapshot)',
     'pg_catalog.pg_control_checkpoint()',
   ];
-  const monitorSchema = param(v, 'pg_default_schemas').includes('monitor');
+  const monitorSchema = v.pg_default_schemas.includes('monitor');
   return [
     { on: 'SCHEMA' as const, name: 'public', privileges: ['CREATE' as const], to: 'PUBLIC', state: 'revoke' as const },
     { on: 'SCHEMA' as const, name: 'pg_catalog', privileges: ['USAGE' as const], to: repl },
     ...functions.map((name) => ({ on: 'FUNCTION' as const, name, privileges: ['EXECUTE' as const], to: repl })),
     ...(monitorSchema
-      ? [param(v, 'pg_monitor_username'), param(v, 'pg_admin_username'), repl].map((to) => ({ on: 'SCHEMA' as const, name: 'monitor', privileges: ['USAGE' as const], to }))
+      ? [v.pg_monitor_username, v.pg_admin_username, repl].map((to) => ({
+          on: 'SCHEMA' as const,
+          name: 'monitor',
+          privileges: ['USAGE' as const],
+          to,
+        }))
       : []),
   ];
 }
 
 /** ALTER DEFAULT PRIVILEGES for objects the dbsu, the admin user and dbrole_admin create. */
 function defaultPrivileges(v: PgVars) {
-  const owners = [dbsu(v), param(v, 'pg_admin_username'), 'dbrole_admin'];
-  return owners.flatMap((owner) => param(v, 'pg_default_privileges').map((rule) => parseDefaultPrivilege(rule, owner)));
+  const owners = [dbsu(v), v.pg_admin_username, 'dbrole_admin'];
+  return owners.flatMap((owner) => v.pg_default_privileges.map((rule) => parseDefaultPrivilege(rule, owner)));
 }
 
-const initTasks = [
+const initSteps = [
   task('mark the primary initializing', setFact, { pg_primary_state: 'initializing' }),
   task('create default roles and users', pgRole, (v, user: PgUser) => pgRoleArgs(user, v), {
     ...asDbsu,
-    loop: (v) => param(v, 'pg_default_roles'),
+    loop: (v) => v.pg_default_roles,
   }),
-  task('create default schemas', pgSchema, (v, item: { db: string; name: string }) => ({ name: item.name, db: item.db, port: param(v, 'pg_port') }), {
+  task('create default schemas', pgSchema, (v, item: { db: string; name: string }) => ({ name: item.name, db: item.db, port: v.pg_port }), {
     ...asDbsu,
-    loop: (v) => INIT_DBS.flatMap((db) => param(v, 'pg_default_schemas').map((name) => ({ db, name }))),
+    loop: (v) => INIT_DBS.flatMap((db) => v.pg_default_schemas.map((name) => ({ db, name }))),
   }),
   task(
     'grant default privileges',
     pgPrivileges,
-    (v, db: string) => ({ db, port: param(v, 'pg_port'), default_privileges: defaultPrivileges(v), grants: initGrants(v) }),
+    (v, db: string) => ({ db, port: v.pg_port, default_privileges: defaultPrivileges(v), grants: initGrants(v) }),
     { ...asDbsu, loop: INIT_DBS },
   ),
-  task('read the available extensions', pgSql, (v) => ({ sql: 'SELECT name FROM pg_available_extensions', port: param(v, 'pg_port'), readonly: true }), {
+  task('read the available extensions', pgSql, (v) => ({ sql: 'SELECT name FROM pg_available_extensions', port: v.pg_port, readonly: true }), {
     ...asDbsu,
     register: 'pg_available_ext',
   }),
-  task('skip unavailable extensions', debug, (v) => ({ msg: `skipped: no installed package provides ${missingExtensions(v).join(', ')} (add its package to pg_packages or pg_extensions)` }), {
-    when: (v) => missingExtensions(v).length > 0,
-  }),
+  task(
+    'skip unavailable extensions',
+    debug,
+    (v) => ({ msg: `skipped: no installed package provides ${missingExtensions(v).join(', ')} (add its package to pg_packages or pg_extensions)` }),
+    {
+      when: (v) => missingExtensions(v).length > 0,
+    },
+  ),
   task(
     'create default extensions',
     pgExtension,
     (v, item: { db: string; ext: ExtensionItem }) => {
       const ext = typeof item.ext === 'string' ? { name: item.ext } : item.ext;
-      return { ...ext, db: item.db, port: param(v, 'pg_port'), cascade: true };
+      return { ...ext, db: item.db, port: v.pg_port, cascade: true };
     },
     { ...asDbsu, loop: extensionItems },
   ),
@@ -118,7 +127,7 @@ const pgpassTasks = [
     'write system users to the dbsu pgpass',
     lineinfile,
     (v, user: string) => ({
-      path: `${param(v, 'pg_dbsu_home')}/.pgpass`,
+      path: `${v.pg_dbsu_home}/.pgpass`,
       regexp: pgpassRegexp(user),
       line: pgpassLine(user, systemPasswords(v)[user] ?? ''),
       create: true,
@@ -131,7 +140,7 @@ const pgpassTasks = [
 ];
 
 /** [pg_init] on the primary: default roles, privileges, schemas and extensions in template1 and postgres; [pg_pass] everywhere. */
-export const initTaskList: TaskItem<PgVars>[] = [
-  include('init postgres cluster', initTasks, { tags: ['pg_init'], when: (v) => v.pg_role === 'primary' }),
+export const initTasks: TaskItem<PgVars>[] = [
+  include('init postgres cluster', initSteps, { tags: ['pg_init'], when: (v) => v.pg_role === 'primary' }),
   include('write default userpass to pgpass', pgpassTasks, { tags: ['pg_pass'] }),
 ];

@@ -14,8 +14,8 @@ import { sudoers } from '../../../modules/sudoers.ts';
 import { systemd } from '../../../modules/systemd.ts';
 import { template, templatePath } from '../../../modules/template.ts';
 import { user } from '../../../modules/user.ts';
-import { param } from '../defaults.ts';
 import { asDbsu, backupDir, clusterDir, dbsu, dbsuSudoCommands, dbsuUid, pgHome, type PgVars } from '../paths.ts';
+import { required } from '../required.ts';
 
 const { task, include } = dsl<PgVars>();
 
@@ -41,7 +41,7 @@ const accountTasks = [
     (v) => ({
       name: dbsu(v),
       ...(lookup(v).includes('user') ? {} : { uid: dbsuUid(v) }),
-      home: param(v, 'pg_dbsu_home'),
+      home: v.pg_dbsu_home,
       group: 'postgres',
       groups: ['postgres'],
       append: true,
@@ -51,7 +51,7 @@ const accountTasks = [
     { tags: ['pg_dbsu_create'] },
   ),
   // An existing dbsu moved to pg_dbsu_home gets the directory here, before its key pair is made in it.
-  task('create the dbsu home', file, (v) => ({ path: param(v, 'pg_dbsu_home'), state: 'directory' as const, owner: dbsu(v), group: 'postgres' }), {
+  task('create the dbsu home', file, (v) => ({ path: v.pg_dbsu_home, state: 'directory' as const, owner: dbsu(v), group: 'postgres' }), {
     tags: ['pg_dbsu_create'],
   }),
   task('create the dbsu ssh key', user, (v) => ({ name: dbsu(v), generate_ssh_key: true, ssh_key_type: 'rsa' }), { tags: ['pg_dbsu_create'] }),
@@ -59,7 +59,7 @@ const accountTasks = [
     'grant the dbsu sudo privileges',
     sudoers,
     (v) => {
-      const mode = param(v, 'pg_dbsu_sudo');
+      const mode = v.pg_dbsu_sudo;
       if (mode === 'none') return { name: 'postgres', state: 'absent' };
       if (mode === 'limit') return { name: 'postgres', user: '%postgres', mode: 'limit', commands: dbsuSudoCommands(dbsu(v)) };
       return { name: 'postgres', user: dbsu(v), mode };
@@ -70,7 +70,7 @@ const accountTasks = [
     'let the dbsu ssh to new hosts without asking',
     lineinfile,
     (v) => ({
-      path: `${param(v, 'pg_dbsu_home')}/.ssh/config`,
+      path: `${v.pg_dbsu_home}/.ssh/config`,
       regexp: '^StrictHostKeyChecking',
       line: 'StrictHostKeyChecking=no',
       create: true,
@@ -82,7 +82,7 @@ const accountTasks = [
     { tags: ['pg_ssh'], become_user: (v) => dbsu(v) },
   ),
   // Read as the dbsu: as root, a link the dbsu planted there would hand any file root can read to the run's output.
-  task('read the dbsu public key', command, (v) => ({ argv: ['cat', `${param(v, 'pg_dbsu_home')}/.ssh/id_rsa.pub`] }), {
+  task('read the dbsu public key', command, (v) => ({ argv: ['cat', `${v.pg_dbsu_home}/.ssh/id_rsa.pub`] }), {
     ...asDbsu,
     register: 'pg_dbsu_pubkey',
     check_mode: false,
@@ -94,12 +94,12 @@ const accountTasks = [
     'trust the dbsu keys of the cluster members',
     authorizedKey,
     (v) => {
-      const keys = (v.pg_cluster_members ?? [])
+      const keys = required(v, 'pg_cluster_members')
         .map((host) => String((v.hostvars[host] as PgVars | undefined)?.pg_dbsu_pubkey?.stdout ?? '').trim())
         .filter((key) => key.startsWith('ssh-'));
       return { user: dbsu(v), key: [...new Set(keys)].join('\n') };
     },
-    { tags: ['pg_ssh'], when: (v) => param(v, 'pg_dbsu_ssh_exchange') && String(v.pg_dbsu_pubkey?.stdout ?? '').startsWith('ssh-') },
+    { tags: ['pg_ssh'], when: (v) => v.pg_dbsu_ssh_exchange && String(v.pg_dbsu_pubkey?.stdout ?? '').startsWith('ssh-') },
   ),
 ];
 
@@ -108,10 +108,21 @@ const packageTasks = [
   task(
     'keep Debian from creating a default cluster',
     lineinfile,
-    { path: '/etc/postgresql-common/createcluster.conf', regexp: '^#?\\s*create_main_cluster\\s*=', line: 'create_main_cluster = false', create: true, mode: '0644' },
+    {
+      path: '/etc/postgresql-common/createcluster.conf',
+      regexp: '^#?\\s*create_main_cluster\\s*=',
+      line: 'create_main_cluster = false',
+      create: true,
+      mode: '0644',
+    },
     { when: deb },
   ),
-  task('look for a policy-rc.d', stat, { path: '/usr/sbin/policy-rc.d', get_checksum: false }, { register: 'pg_policy_rc', check_mode: false, when: deb }),
+  task(
+    'look for a policy-rc.d',
+    stat,
+    { path: '/usr/sbin/policy-rc.d', get_checksum: false },
+    { register: 'pg_policy_rc', check_mode: false, when: deb },
+  ),
   // The node role installs its own; one from an earlier run of either role is left as it is.
   task(
     'keep Debian from starting services on install',
@@ -119,20 +130,25 @@ const packageTasks = [
     { src: templatePath(import.meta.url, 'policy-rc.d.hbs'), dest: '/usr/sbin/policy-rc.d', owner: 'root', group: 'root', mode: '0755' },
     { when: (v) => deb(v) && v.pg_policy_rc?.stat !== undefined && (v.pg_policy_rc.stat as { exists?: boolean }).exists === false },
   ),
-  task('install postgres packages', pkg, (v) => ({ name: words(param(v, 'pg_packages')), aliases: true, update_cache: true, cache_valid_time: 86400 })),
-  task('install postgres extensions', pkg, (v) => ({ name: words(param(v, 'pg_extensions')), aliases: true, state: 'latest' }), {
+  task('install postgres packages', pkg, (v) => ({ name: words(v.pg_packages), aliases: true, update_cache: true, cache_valid_time: 86400 })),
+  task('install postgres extensions', pkg, (v) => ({ name: words(v.pg_extensions), aliases: true, state: 'latest' }), {
     tags: ['pg_extension', 'pg_ext'],
-    when: (v) => words(param(v, 'pg_extensions')).length > 0,
+    when: (v) => words(v.pg_extensions).length > 0,
   }),
 ];
 
 const distroUnitTasks = [
-  task('list clusters of the distro packaging', shell, { cmd: 'if command -v pg_lsclusters >/dev/null; then pg_lsclusters -h; fi' }, {
-    register: 'pg_distro_clusters',
-    check_mode: false,
-    changed_when: () => false,
-    when: deb,
-  }),
+  task(
+    'list clusters of the distro packaging',
+    shell,
+    { cmd: 'if command -v pg_lsclusters >/dev/null; then pg_lsclusters -h; fi' },
+    {
+      register: 'pg_distro_clusters',
+      check_mode: false,
+      changed_when: () => false,
+      when: deb,
+    },
+  ),
   task(
     'stop the clusters of the distro packaging',
     command,
@@ -171,16 +187,22 @@ const dirTasks = [
   task(
     'create postgres directories',
     file,
-    (v, item: { path: string; mode: string }) => ({ path: item.path, state: 'directory' as const, owner: dbsu(v), group: 'postgres', mode: item.mode }),
+    (v, item: { path: string; mode: string }) => ({
+      path: item.path,
+      state: 'directory' as const,
+      owner: dbsu(v),
+      group: 'postgres',
+      mode: item.mode,
+    }),
     {
       loop: (v) => [
-        { path: param(v, 'pg_fs_main'), mode: '0700' },
-        { path: param(v, 'pg_fs_backup'), mode: '0700' },
+        { path: v.pg_fs_main, mode: '0700' },
+        { path: v.pg_fs_backup, mode: '0700' },
         { path: clusterDir(v), mode: '0700' },
         ...['bin', 'tmp', 'cert', 'conf', 'data', 'spool'].map((d) => ({ path: `${clusterDir(v)}/${d}`, mode: '0700' })),
         { path: `${clusterDir(v)}/log`, mode: '0750' },
         { path: `${backupDir(v)}/backup`, mode: '0700' },
-        { path: param(v, 'pg_localhost'), mode: '0755' },
+        { path: v.pg_localhost, mode: '0755' },
         ...['/etc/patroni', '/etc/pgbackrest', '/etc/pgbouncer', '/etc/pg_exporter'].map((path) => ({ path, mode: '0700' })),
       ],
     },
@@ -192,26 +214,27 @@ const dirTasks = [
     ],
   }),
   // A log dir under the data dir is made by initdb's owner; only the others are created here.
-  task('create log directories', file, (v, path: string) => ({ path, state: 'directory' as const, owner: dbsu(v), group: 'postgres', mode: '0750' }), {
-    loop: (v) => {
-      const pgLog = param(v, 'pg_log_dir');
-      const data = param(v, 'pg_data');
-      const dirs = [pgLog.startsWith(data) ? undefined : pgLog, param(v, 'patroni_log_dir'), param(v, 'pgbouncer_log_dir'), param(v, 'pgbackrest_log_dir')];
-      return [...new Set(dirs.filter((d): d is string => d !== undefined))];
-    },
-  }),
-  // Debian ships postgresql-common.conf for /run/postgresql; a file of the same name in /etc overrides it.
   task(
-    'keep the socket directory across reboots',
-    copy,
-    (v) => ({
-      dest: deb(v) ? '/etc/tmpfiles.d/postgresql-common.conf' : '/etc/tmpfiles.d/postgresql.conf',
-      content: `d ${param(v, 'pg_localhost')} 0755 ${dbsu(v)} postgres -\n`,
-      owner: 'root',
-      group: 'root',
-      mode: '0644',
-    }),
+    'create log directories',
+    file,
+    (v, path: string) => ({ path, state: 'directory' as const, owner: dbsu(v), group: 'postgres', mode: '0750' }),
+    {
+      loop: (v) => {
+        const pgLog = v.pg_log_dir;
+        const data = v.pg_data;
+        const dirs = [pgLog.startsWith(data) ? undefined : pgLog, v.patroni_log_dir, v.pgbouncer_log_dir, v.pgbackrest_log_dir];
+        return [...new Set(dirs.filter((d): d is string => d !== undefined))];
+      },
+    },
   ),
+  // Debian ships postgresql-common.conf for /run/postgresql; a file of the same name in /etc overrides it.
+  task('keep the socket directory across reboots', copy, (v) => ({
+    dest: deb(v) ? '/etc/tmpfiles.d/postgresql-common.conf' : '/etc/tmpfiles.d/postgresql.conf',
+    content: `d ${v.pg_localhost} 0755 ${dbsu(v)} postgres -\n`,
+    owner: 'root',
+    group: 'root',
+    mode: '0644',
+  })),
 ];
 
 /** dbsu account, sudo and ssh trust [pg_install, pg_dbsu]; packages, links, profile and directories [pg_install]. */
@@ -221,9 +244,14 @@ export const installTasks = [
     'postgres install',
     [
       include('postgres packages', [...packageTasks, include('distro units', distroUnitTasks, { tags: ['pg_post'] })], { tags: ['pg_pkg'] }),
-      task('link postgres home', file, (v) => ({ path: param(v, 'pg_bin_dir').replace(/\/[^/]+\/?$/, ''), src: pgHome(v), state: 'link' as const, force: true }), {
-        tags: ['pg_link'],
-      }),
+      task(
+        'link postgres home',
+        file,
+        (v) => ({ path: v.pg_bin_dir.replace(/\/[^/]+\/?$/, ''), src: pgHome(v), state: 'link' as const, force: true }),
+        {
+          tags: ['pg_link'],
+        },
+      ),
       task(
         'setup pgsql path',
         template,
@@ -233,14 +261,19 @@ export const installTasks = [
           owner: 'root',
           group: 'root',
           mode: '0644',
-          vars: { pg_home_link: param(v, 'pg_bin_dir').replace(/\/[^/]+\/?$/, '') },
+          vars: { pg_home_link: v.pg_bin_dir.replace(/\/[^/]+\/?$/, '') },
         }),
         { tags: ['pg_path'] },
       ),
       include('postgres directories', dirTasks, { tags: ['pg_dir'] }),
-      task('skip the /pg/bin scripts', debug, { msg: "skipped: Pigsty's /pg/bin helper scripts (pg-failover-callback, pg-pass-add, pg-backup, ...) are not shipped by this role yet" }, {
-        tags: ['pg_bin'],
-      }),
+      task(
+        'skip the /pg/bin scripts',
+        debug,
+        { msg: "skipped: Pigsty's /pg/bin helper scripts (pg-failover-callback, pg-pass-add, pg-backup, ...) are not shipped by this role yet" },
+        {
+          tags: ['pg_bin'],
+        },
+      ),
       task(
         'copy postgres shell aliases',
         template,
@@ -249,7 +282,7 @@ export const installTasks = [
       ),
       // Space held in reserve: deleting it frees room for an emergency when the disk fills up. Made by the dbsu, who
       // owns the directory /pg points to: as root, fallocate would follow a link the dbsu put at /pg/dummy.
-      task('create the dummy file', command, (v) => ({ argv: ['fallocate', '-l', param(v, 'pg_dummy_filesize'), '/pg/dummy'], creates: '/pg/dummy' }), {
+      task('create the dummy file', command, (v) => ({ argv: ['fallocate', '-l', v.pg_dummy_filesize, '/pg/dummy'], creates: '/pg/dummy' }), {
         ...asDbsu,
         tags: ['pg_dummy'],
       }),

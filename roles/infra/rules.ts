@@ -1,0 +1,327 @@
+import { yamlScalar } from '../../modules/template-helpers.ts';
+
+/** The rule files vmalert loads from /infra/rules, one per Pigsty module (Pigsty's files/victoria/rules/*.yml). */
+export const RULE_FILES = ['agent', 'infra', 'node', 'etcd'] as const;
+export type RuleFile = (typeof RULE_FILES)[number];
+
+/** Pigsty's alert levels: the `level` label is the number, `severity` the word. */
+const SEVERITY = ['CRIT', 'WARN', 'INFO'] as const;
+
+export interface RecordingRule {
+  file: RuleFile;
+  record: string;
+  expr: string;
+}
+
+export interface AlertRule {
+  file: RuleFile;
+  alert: string;
+  expr: string;
+  /** How long the condition holds before the alert fires; absent fires at once. */
+  for?: string;
+  level: 0 | 1 | 2;
+  category: 'infra' | 'node' | 'etcd';
+  /** What the alert means, for the annotation and the README. */
+  description: string;
+}
+
+export type Rule = RecordingRule | AlertRule;
+
+/** The ports the rules tell jobs' targets apart by, as the infra host sees them. */
+export interface RulePorts {
+  node_exporter_port: number;
+  haproxy_exporter_port: number;
+}
+
+const recording = (file: RuleFile, record: string, expr: string): RecordingRule => ({ file, record, expr });
+
+// The down alerts query raw `up` and `probe_success`, never a recorded series: one evaluation hop less between a
+// stopped exporter and Alertmanager (infra-design 0.2.7).
+/** Every recording and alerting rule of the infra, node and etcd modules, in file order. */
+export function rules(p: RulePorts): Rule[] {
+  const nodeTarget = `instance=~".*:${p.node_exporter_port}"`;
+  const haproxyTarget = `instance=~".*:${p.haproxy_exporter_port}"`;
+  const realFs = 'fstype!~"(n|root|tmp)fs.*"';
+  return [
+    recording('agent', 'node_up', `up{job="node", ${nodeTarget}}`),
+    recording('agent', 'haproxy_up', `up{job="node", ${haproxyTarget}}`),
+    recording('agent', 'etcd_up', 'up{job="etcd"}'),
+    recording('agent', 'infra_up', 'up{job="infra"}'),
+
+    {
+      file: 'infra',
+      alert: 'InfraDown',
+      expr: 'up{job="infra"} < 1',
+      for: '1m',
+      level: 0,
+      category: 'infra',
+      description: 'an infra component (VictoriaMetrics, vmalert, Alertmanager, blackbox exporter) does not answer its scrape',
+    },
+    {
+      file: 'infra',
+      alert: 'AgentDown',
+      expr: 'up{job!~"infra|node|etcd|minio|pgsql|pgrds|ping|redis|mongo|mysql|kafka"} < 1',
+      for: '1m',
+      level: 0,
+      category: 'infra',
+      description: 'a target of a job no other down alert covers does not answer its scrape',
+    },
+    {
+      file: 'infra',
+      alert: 'CertExpiringSoon',
+      expr: 'pigsty_cert_expiry_timestamp_seconds - time() < 30 * 86400',
+      for: '1h',
+      level: 1,
+      category: 'infra',
+      description: 'a certificate Pigsty deployed expires within 30 days',
+    },
+    {
+      file: 'infra',
+      alert: 'CertExpiryCritical',
+      expr: 'pigsty_cert_expiry_timestamp_seconds - time() < 7 * 86400',
+      for: '10m',
+      level: 0,
+      category: 'infra',
+      description: 'a certificate Pigsty deployed expires within 7 days',
+    },
+
+    recording('node', 'node:ins:cpu_usage', '1 - avg without (cpu, mode) (rate(node_cpu_seconds_total{mode="idle"}[1m]))'),
+    recording('node', 'node:ins:cpu_usage_1m', 'avg_over_time(node:ins:cpu_usage[1m])'),
+    recording('node', 'node:ins:cpu_count', 'count without (cpu, mode) (node_cpu_seconds_total{mode="idle"})'),
+    recording('node', 'node:ins:stdload1', 'node_load1 / node:ins:cpu_count'),
+    recording('node', 'node:ins:mem_avail', 'node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes'),
+    recording('node', 'node:ins:swap_usage', '1 - node_memory_SwapFree_bytes / node_memory_SwapTotal_bytes'),
+    recording('node', 'node:fs:space_usage', `1 - node_filesystem_avail_bytes{${realFs}} / node_filesystem_size_bytes{${realFs}}`),
+    recording('node', 'node:fs:inode_usage', `1 - node_filesystem_files_free{${realFs}} / node_filesystem_files{${realFs}}`),
+    recording('node', 'node:ins:fd_usage', 'node_filefd_allocated / node_filefd_maximum'),
+    recording('node', 'node:ins:tcp_error', 'node_netstat_TcpExt_ListenOverflows + node_netstat_TcpExt_ListenDrops + node_netstat_Tcp_InErrs'),
+    recording('node', 'node:ins:tcp_retrans_ratio1m', 'rate(node_netstat_Tcp_RetransSegs[1m]) / rate(node_netstat_Tcp_OutSegs[1m])'),
+    {
+      file: 'node',
+      alert: 'NodeDown',
+      expr: `up{job="node", ${nodeTarget}} < 1`,
+      for: '1m',
+      level: 0,
+      category: 'node',
+      description: 'node_exporter does not answer its scrape',
+    },
+    {
+      file: 'node',
+      alert: 'NodePingLoss',
+      expr: 'probe_success{job="ping"} < 1',
+      for: '1m',
+      level: 0,
+      category: 'node',
+      description: 'the node does not answer ICMP echo from the infra node',
+    },
+    {
+      file: 'node',
+      alert: 'HaproxyDown',
+      expr: `up{job="node", ${haproxyTarget}} < 1`,
+      for: '1m',
+      level: 0,
+      category: 'node',
+      description: "HAProxy's metrics endpoint does not answer",
+    },
+    {
+      file: 'node',
+      alert: 'HaproxyBackendDown',
+      expr: 'haproxy_backend_status{state="UP"} == 0',
+      for: '1m',
+      level: 1,
+      category: 'node',
+      description: 'an HAProxy backend has no server up (longer than a normal failover takes)',
+    },
+    {
+      file: 'node',
+      alert: 'NodeCpuHigh',
+      expr: 'node:ins:cpu_usage_1m > 0.70',
+      for: '1m',
+      level: 1,
+      category: 'node',
+      description: 'CPU usage above 70% for a minute',
+    },
+    {
+      file: 'node',
+      alert: 'NodeLoadHigh',
+      expr: 'node:ins:stdload1 > 1',
+      for: '1m',
+      level: 1,
+      category: 'node',
+      description: 'load average per CPU above 1',
+    },
+    {
+      file: 'node',
+      alert: 'NodeOutOfMem',
+      expr: 'node:ins:mem_avail < 0.10',
+      for: '1m',
+      level: 1,
+      category: 'node',
+      description: 'less than 10% of memory available',
+    },
+    {
+      file: 'node',
+      alert: 'NodeMemSwapped',
+      expr: 'node:ins:swap_usage > 0.01',
+      for: '5m',
+      level: 1,
+      category: 'node',
+      description: 'more than 1% of swap in use',
+    },
+    {
+      file: 'node',
+      alert: 'NodeFsSpaceFull',
+      expr: 'node:fs:space_usage > 0.90',
+      for: '1m',
+      level: 1,
+      category: 'node',
+      description: 'a filesystem more than 90% full',
+    },
+    {
+      file: 'node',
+      alert: 'NodeFsFilesFull',
+      expr: 'node:fs:inode_usage > 0.90',
+      for: '1m',
+      level: 1,
+      category: 'node',
+      description: "more than 90% of a filesystem's inodes used",
+    },
+    {
+      file: 'node',
+      alert: 'NodeFdFull',
+      expr: 'node:ins:fd_usage > 0.90',
+      for: '1m',
+      level: 1,
+      category: 'node',
+      description: 'more than 90% of the file descriptor limit allocated',
+    },
+    {
+      file: 'node',
+      alert: 'NodeTcpErrHigh',
+      expr: 'rate(node:ins:tcp_error[1m]) > 1',
+      for: '1m',
+      level: 1,
+      category: 'node',
+      description: 'more than one TCP listen overflow, drop or input error per second',
+    },
+    {
+      file: 'node',
+      alert: 'NodeTcpRetransHigh',
+      expr: 'node:ins:tcp_retrans_ratio1m > 0.01',
+      for: '1m',
+      level: 2,
+      category: 'node',
+      description: 'more than 1% of TCP segments retransmitted',
+    },
+    {
+      file: 'node',
+      alert: 'NodeTimeDrift',
+      expr: 'node_timex_sync_status != 1',
+      for: '1m',
+      level: 1,
+      category: 'node',
+      description: 'the kernel clock is not synchronised',
+    },
+
+    recording('etcd', 'etcd:ins:quota_usage', 'etcd_mvcc_db_total_size_in_bytes / etcd_server_quota_backend_bytes'),
+    recording('etcd', 'etcd:cls:quota_usage', 'max by (cls) (etcd:ins:quota_usage)'),
+    recording('etcd', 'etcd:ins:wal_fsync_rt_p95_5m', 'histogram_quantile(0.95, rate(etcd_disk_wal_fsync_duration_seconds_bucket[5m]))'),
+    recording(
+      'etcd',
+      'etcd:ins:network_peer_rt_p95_5m',
+      'histogram_quantile(0.95, sum without (To) (rate(etcd_network_peer_round_trip_time_seconds_bucket[5m])))',
+    ),
+    recording('etcd', 'etcd:ins:backend_commit_rt_p95_5m', 'histogram_quantile(0.95, rate(etcd_disk_backend_commit_duration_seconds_bucket[5m]))'),
+    {
+      file: 'etcd',
+      alert: 'EtcdServerDown',
+      expr: 'up{job="etcd"} < 1',
+      for: '1m',
+      level: 0,
+      category: 'etcd',
+      description: 'an etcd member does not answer its scrape',
+    },
+    {
+      file: 'etcd',
+      alert: 'EtcdNoLeader',
+      expr: 'min by (cls) (etcd_server_has_leader) < 1',
+      for: '15s',
+      level: 0,
+      category: 'etcd',
+      description: 'a member of the etcd cluster sees no leader',
+    },
+    {
+      file: 'etcd',
+      alert: 'EtcdQuotaFull',
+      expr: 'etcd:cls:quota_usage > 0.90',
+      for: '1m',
+      level: 1,
+      category: 'etcd',
+      description: 'the etcd database uses more than 90% of its quota',
+    },
+    {
+      file: 'etcd',
+      alert: 'EtcdNetworkPeerRTSlow',
+      expr: 'etcd:ins:network_peer_rt_p95_5m > 0.2',
+      for: '1m',
+      level: 2,
+      category: 'etcd',
+      description: 'the 95th percentile round trip to etcd peers is above 200 ms',
+    },
+    {
+      file: 'etcd',
+      alert: 'EtcdWalFsyncSlow',
+      expr: 'etcd:ins:wal_fsync_rt_p95_5m > 0.05',
+      for: '1m',
+      level: 2,
+      category: 'etcd',
+      description: 'the 95th percentile WAL fsync is above 50 ms',
+    },
+  ];
+}
+
+export const isAlert = (rule: Rule): rule is AlertRule => 'alert' in rule;
+
+/**
+ * One rule file in vmalert's (Prometheus') format: a recording group and an alerting group, each evaluated every
+ * `interval`. Every value is a YAML scalar that reads back as written; summaries carry Pigsty's labels.
+ */
+export function renderRuleFile(file: RuleFile, all: Rule[], interval: string): string {
+  const mine = all.filter((r) => r.file === file);
+  const q = (s: string): string => yamlScalar(s);
+  const groups: string[] = [];
+  const recordings = mine.filter((r): r is RecordingRule => !isAlert(r));
+  const alerts = mine.filter(isAlert);
+  if (recordings.length > 0) {
+    groups.push(
+      [
+        `  - name: ${q(`${file}-recording`)}`,
+        `    interval: ${q(interval)}`,
+        '    rules:',
+        ...recordings.flatMap((r) => [`      - record: ${q(r.record)}`, `        expr: ${q(r.expr)}`]),
+      ].join('\n'),
+    );
+  }
+  if (alerts.length > 0) {
+    groups.push(
+      [
+        `  - name: ${q(`${file}-alert`)}`,
+        `    interval: ${q(interval)}`,
+        '    rules:',
+        ...alerts.flatMap((a) => [
+          `      - alert: ${q(a.alert)}`,
+          `        expr: ${q(a.expr)}`,
+          ...(a.for ? [`        for: ${q(a.for)}`] : []),
+          '        labels:',
+          `          level: ${q(String(a.level))}`,
+          `          severity: ${SEVERITY[a.level]}`,
+          `          category: ${a.category}`,
+          '        annotations:',
+          `          summary: ${q(`${SEVERITY[a.level]} ${a.alert} {{ $labels.ins }}@{{ $labels.instance }}`)}`,
+          `          description: ${q(a.description)}`,
+        ]),
+      ].join('\n'),
+    );
+  }
+  return `# Written by Pigsty's infra role: ${file} rules for vmalert (roles/infra/rules.ts).\ngroups:\n${groups.join('\n')}\n`;
+}

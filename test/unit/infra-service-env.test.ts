@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { alertmanagerEnv, blackboxEnv, notifierUrls, vmalertEnv, vmetricsEnv } from '../../roles/infra/service-env.ts';
+import { optionalNotice } from '../../roles/infra/infra-packages.ts';
+import type { RoleVars } from '../../roles/vars.ts';
+
+const argsOf = (text: string): string => /^[A-Z_]+="(.*)"$/m.exec(text)?.[1] ?? '';
+
+describe('infra env files', () => {
+  it('gives VictoriaMetrics its storage, scrape config and a 5 s latency offset that vmetrics_options may override', () => {
+    const env = vmetricsEnv({ infra_data: '/data/infra', vmetrics_port: 8428, vmetrics_options: '-retentionPeriod=15d -search.latencyOffset=1s' });
+    expect(argsOf(env)).toBe(
+      '-storageDataPath=/data/infra/metrics -httpListenAddr=:8428 -promscrape.config=/infra/prometheus.yml -search.latencyOffset=5s -retentionPeriod=15d -search.latencyOffset=1s',
+    );
+  });
+
+  it('escapes what the shell-like EnvironmentFile parser would expand', () => {
+    expect(vmetricsEnv({ infra_data: '/d', vmetrics_port: 1, vmetrics_options: '-x="$HOME`id`\\"' })).toContain('-x=\\"\\$HOME\\`id\\`\\\\\\""');
+  });
+
+  it('points vmalert at the local VictoriaMetrics and each notifier, evaluating every scrape interval', () => {
+    const env = vmalertEnv({ vmetrics_port: 8428, vmalert_port: 8880, vmetrics_scrape_interval: '10s', vmalert_options: '' }, [
+      'http://127.0.0.1:9059',
+    ]);
+    expect(env).toMatch(/^VMALERT_OPTS="/m);
+    expect(argsOf(env)).toBe(
+      '-httpListenAddr=:8880 -datasource.url=http://127.0.0.1:8428 -remoteRead.url=http://127.0.0.1:8428 -remoteWrite.url=http://127.0.0.1:8428 ' +
+        '-notifier.url=http://127.0.0.1:9059 -rule=/infra/rules/*.yml -evaluationInterval=10s',
+    );
+  });
+
+  it('runs Alertmanager alone on its port with data under infra_data, and blackbox with Pigsty config path', () => {
+    expect(argsOf(alertmanagerEnv({ infra_data: '/data/infra', alertmanager_port: 9059, alertmanager_options: '--log.level=warn' }))).toBe(
+      '--config.file=/etc/alertmanager.yml --web.listen-address=:9059 --cluster.listen-address= --storage.path=/data/infra/alertmgr --log.level=warn',
+    );
+    expect(argsOf(blackboxEnv({ blackbox_port: 9115, blackbox_options: '' }))).toBe('--config.file=/etc/blackbox.yml --web.listen-address=:9115');
+  });
+
+  it("notifies the host's own Alertmanager, else the other infra hosts' enabled ones, else none", () => {
+    const hostvars = { a: { alertmanager_enabled: false, alertmanager_port: 9059 }, b: { alertmanager_enabled: true, alertmanager_port: 9000 } };
+    const v = { alertmanager_enabled: true, alertmanager_port: 9059, groups: { infra: ['a', 'b'] }, hostvars } as unknown as RoleVars;
+    expect(notifierUrls(v)).toEqual(['http://127.0.0.1:9059']);
+    expect(notifierUrls({ ...v, alertmanager_enabled: false })).toEqual(['http://b:9000']);
+    expect(notifierUrls({ ...v, alertmanager_enabled: false, groups: { infra: ['a'] } })).toEqual([]);
+  });
+});
+
+describe('optional infra packages', () => {
+  it('names the packages without a candidate as skipped and the others as not deployed yet', () => {
+    expect(optionalNotice('grafana (none)\nvictoria-logs \nvictoria-traces \nvector 0.34.1-1\n')).toBe(
+      "grafana, victoria-logs, victoria-traces: skipped, no package in this node's repositories (Pigsty's infra repository or the vendor's provides them); vector: available here, not deployed by this project yet",
+    );
+  });
+});

@@ -34,11 +34,15 @@ function propertiesOf(schema: TSchema): Record<string, Record<string, unknown>> 
 /**
  * The JSON Schema `default` of every top-level property that declares one: the value a parameter has when nothing
  * sets it. The engine puts these below every other layer, so a role reads a declared default, never restates it.
+ * A parameter marked not implemented is left out: nothing reads it, and its placeholder secrets (a `pigsty`
+ * password) would otherwise be masked in every line of output.
  */
 export function schemaDefaults(schema: TSchema | undefined): Vars {
   if (!schema) return {};
   return Object.fromEntries(
-    Object.entries(propertiesOf(schema)).flatMap(([name, s]) => ('default' in s ? [[name, structuredClone(s.default)]] : [])),
+    Object.entries(propertiesOf(schema)).flatMap(([name, s]) =>
+      'default' in s && !(NOT_IMPLEMENTED in s) ? [[name, structuredClone(s.default)]] : [],
+    ),
   );
 }
 

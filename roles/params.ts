@@ -317,8 +317,8 @@ const RemotePg = Type.Object({
   pg_cluster: Str(),
   pg_seq: Count(),
   pg_host: Str(),
-  pg_port: def(Type.Optional(Port()), 5432),
-  pg_databases: def(Type.Optional(Type.Array(Type.Object({ name: Str() }))), []),
+  pg_port: Type.Optional(Port()),
+  pg_databases: Type.Optional(Type.Array(Type.Object({ name: Str() }))),
 });
 
 //------------------------------------------------------------------ parameters by module

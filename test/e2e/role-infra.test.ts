@@ -126,7 +126,7 @@ describe('infra role on x85 and x86', () => {
       'stat -c "%n %a %U:%G" /data/infra /infra/targets/node /infra/prometheus.yml /etc/pki/infra.key /data/infra/metrics',
     ).stdout;
     expect(modes.trim().split('\n')).toEqual([
-      '/data/infra 771 root:infra',
+      '/data/infra 751 root:infra',
       '/infra/targets/node 750 root:infra',
       '/infra/prometheus.yml 640 root:infra',
       '/etc/pki/infra.key 640 root:infra',

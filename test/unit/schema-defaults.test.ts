@@ -22,6 +22,15 @@ describe('schemaDefaults', () => {
     expect(schemaDefaults(undefined)).toEqual({});
   });
 
+  it('leaves out a parameter marked not implemented: nothing reads it, and its placeholder secret would be masked everywhere', () => {
+    const Marked = Type.Object({
+      port: Type.Integer({ default: 1 }),
+      admin_password: Type.String({ default: 'pigsty', [NOT_IMPLEMENTED]: 'infra' }),
+    });
+    expect(schemaDefaults(Marked)).toEqual({ port: 1 });
+    expect(schemaDefaults(PigstyParams)).not.toHaveProperty('grafana_admin_password');
+  });
+
   it('returns copies: changing what one host got changes neither the schema nor the next hosts', () => {
     const first = schemaDefaults(Sample) as { packages: string[]; options: { nested: string } };
     first.packages.push('c');
@@ -42,7 +51,6 @@ describe('coerceExtraVars', () => {
       ['1', true],
       ['0', false],
       ['true', true],
-      ['', false],
     ];
     for (const [word, value] of words)
       expect(coerceExtraVars(Sample, { enabled: word, flag: word }), JSON.stringify(word)).toEqual({ enabled: value, flag: value });
@@ -50,6 +58,7 @@ describe('coerceExtraVars', () => {
 
   it('leaves any other word a string, for validation to refuse, and other parameters as they are', () => {
     expect(coerceExtraVars(Sample, { flag: 'maybe' })).toEqual({ flag: 'maybe' });
+    expect(coerceExtraVars(Sample, { flag: '', enabled: ' ' })).toEqual({ flag: '', enabled: ' ' });
     expect(coerceExtraVars(Sample, { name: 'yes', port: '1', packages: 'off', unknown: 'no', flag: true })).toEqual({
       name: 'yes',
       port: '1',

@@ -9,7 +9,7 @@ const { task, include } = dsl<InfraVars>();
 const infraOwned = (path: string) => ({ path, state: 'directory' as const, owner: 'root', group: 'infra', mode: '0750' });
 
 /**
- * [infra_dir]: infra_data (0771: service users traverse it), the /infra link to it, and the root-owned directories
+ * [infra_dir]: infra_data (0751: service users traverse it; group write would let them swap root's entries), the /infra link to it, and the root-owned directories
  * of targets, rules and helpers. Directories a service user owns come with that service, once its package made it.
  */
 export const dirTasks = [
@@ -19,7 +19,7 @@ export const dirTasks = [
       task(
         'create the infra data directory',
         file,
-        (v) => ({ path: v.infra_data, state: 'directory' as const, owner: 'root', group: 'infra', mode: '0771' }),
+        (v) => ({ path: v.infra_data, state: 'directory' as const, owner: 'root', group: 'infra', mode: '0751' }),
         {
           tags: ['infra_dir_data'],
         },

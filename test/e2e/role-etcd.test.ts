@@ -44,8 +44,10 @@ describe('etcd role on x31-x34', () => {
         `import { runCli } from '${ROOT}/engine/cli.ts';`,
         `import { pgId } from '${ROOT}/roles/pg_id/role.ts';`,
         `import { pgEtcdUserTasks } from '${ROOT}/roles/etcd/tasks/pg-etcd-user.ts';`,
+        `import { PigstyParams } from '${ROOT}/roles/params.ts';`,
         "const plays = [{ name: 'PG ETCD ACCOUNTS', hosts: 'all', become: true, roles: [pgId], tasks: pgEtcdUserTasks() as never }];",
-        "process.exitCode = await runCli({ name: 'pg-etcd-accounts', description: 'etcd accounts of the PostgreSQL clusters', plays });",
+        // The parameter schema brings the declared defaults (pg_namespace, etcd_port, ...), as in every playbook.
+        "process.exitCode = await runCli({ name: 'pg-etcd-accounts', description: 'etcd accounts of the PostgreSQL clusters', plays, schema: PigstyParams });",
       ].join('\n'),
     );
     joinInventory = join(scratch, 'etcd-4.yml');

@@ -15,21 +15,9 @@ import {
   stanzaStatus,
   type PgbackrestVars,
 } from '../../roles/pgsql/pgbackrest.ts';
-import type { RoleVars } from '../../roles/vars.ts';
+import { pgHost } from './role-host.ts';
 
 const tpl = templatePath(new URL('../../roles/pgsql/role.ts', import.meta.url).href, 'pgbackrest-conf.hbs');
-const host = (extra: Partial<RoleVars> = {}): RoleVars =>
-  ({
-    ...PARAM_DEFAULTS,
-    inventory_hostname: '10.10.10.11',
-    group_names: [],
-    groups: {},
-    hostvars: {},
-    pg_cluster: 'pg-test',
-    pg_instance: 'pg-test-1',
-    pg_role: 'primary',
-    ...extra,
-  }) as RoleVars;
 /** The pgBackRest variables of a host that sets `extra`, the declared defaults for the rest. */
 const br = (extra: Partial<PgbackrestVars> = {}): PgbackrestVars => ({ ...PARAM_DEFAULTS, ...extra });
 
@@ -64,7 +52,7 @@ describe('pgBackRest repository options', () => {
     expect(() => repoOptions(repo({ path: '/pg/backup\u2028repo1-host-cmd=/tmp/evil.sh' }))).toThrow(
       'pgbackrest_repo: the value of path is not a single line',
     );
-    expect(() => renderTemplate(tpl, { pgbr: pgbackrestTemplateVars(host(repo({ 'a\nb': 'c' }))) })).toThrow('not a pgBackRest option name');
+    expect(() => renderTemplate(tpl, { pgbr: pgbackrestTemplateVars(pgHost(repo({ 'a\nb': 'c' }))) })).toThrow('not a pgBackRest option name');
   });
 
   it('replaces ${pg_cluster} in values and writes booleans as y/n', () => {
@@ -120,7 +108,7 @@ describe('pgBackRest steps', () => {
 
 describe('pgbackrest.conf', () => {
   it('has the global options, the repository and the stanza of the cluster', () => {
-    const conf = renderTemplate(tpl, { pgbr: pgbackrestTemplateVars(host({ pg_port: 5433, pg_data: '/pg/data' })) });
+    const conf = renderTemplate(tpl, { pgbr: pgbackrestTemplateVars(pgHost({ pg_port: 5433, pg_data: '/pg/data' })) });
     const lines = conf.split('\n').filter((l) => l && !l.startsWith('#'));
     expect(lines).toEqual([
       '[global]',
@@ -146,7 +134,7 @@ describe('pgbackrest.conf', () => {
   });
 
   it('forces the version and skips the archive header check for IvorySQL', () => {
-    const conf = renderTemplate(tpl, { pgbr: pgbackrestTemplateVars(host({ pg_mode: 'ivory', pg_version: 17 })) });
+    const conf = renderTemplate(tpl, { pgbr: pgbackrestTemplateVars(pgHost({ pg_mode: 'ivory', pg_version: 17 })) });
     expect(conf).toContain('archive-header-check=n\npg-version-force=17\n');
   });
 });

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Task } from '../../engine/dsl.ts';
-import { PARAM_DEFAULTS, PigstyParams, type PgDatabase, type PgUser } from '../../roles/params.ts';
+import { PigstyParams, type PgDatabase, type PgUser } from '../../roles/params.ts';
 import { PG_DEFAULT_PRIVILEGES } from '../../roles/pgsql/defaults.ts';
 import { coerceExtraVars } from '../../engine/schema.ts';
 import {
@@ -23,18 +23,7 @@ import { userDefinition } from '../../playbooks/pgsql-user.ts';
 import { databaseDefinition } from '../../playbooks/pgsql-db.ts';
 import { databaseStatements, type DatabaseRow, type DatabaseState } from '../../modules/pg-database.ts';
 import { tasksOf } from './role-tasks.ts';
-
-const host = (extra: Partial<RoleVars> = {}): RoleVars =>
-  ({
-    ...PARAM_DEFAULTS,
-    inventory_hostname: '10.10.10.11',
-    group_names: [],
-    groups: {},
-    hostvars: {},
-    pg_cluster: 'pg-test',
-    pg_role: 'primary',
-    ...extra,
-  }) as RoleVars;
+import { pgHost } from './role-host.ts';
 
 const loopOf = <T>(t: Task<RoleVars> | undefined, v: RoleVars): T[] =>
   (typeof t?.loop === 'function' ? t.loop(v, undefined) : (t?.loop ?? [])) as T[];
@@ -52,7 +41,7 @@ describe('users', () => {
       pgbouncer: true,
       pool_mode: 'session',
     };
-    expect(roleArgs(host({ pg_port: 5433 }), user)).toEqual({
+    expect(roleArgs(pgHost({ pg_port: 5433 }), user)).toEqual({
       name: 'dbuser_app',
       state: 'create',
       password: 'DBUser.App',
@@ -65,7 +54,7 @@ describe('users', () => {
       port: 5433,
     });
     // An empty password sets none.
-    expect(roleArgs(host(), { name: 'u', password: '' })).toEqual({ name: 'u', state: 'create', password_encryption: 'scram-sha-256', port: 5432 });
+    expect(roleArgs(pgHost(), { name: 'u', password: '' })).toEqual({ name: 'u', state: 'create', password_encryption: 'scram-sha-256', port: 5432 });
   });
 
   it('drops absent users, never the system ones, and converges the others in order on the primary only', () => {
@@ -76,13 +65,13 @@ describe('users', () => {
       { name: 'b', state: 'create' },
     ];
     const tasks = tasksOf(userTasks((v) => v.pg_users));
-    const v = host({ pg_users: users });
+    const v = pgHost({ pg_users: users });
     expect(loopOf<PgUser>(tasks.get('drop absent users'), v).map((u) => u.name)).toEqual(['gone']);
     expect(loopOf<PgUser>(tasks.get('create or update users'), v).map((u) => u.name)).toEqual(['a', 'b']);
     expect(tasks.get('create or update users')?.when?.(v)).toBe(true);
-    expect(tasks.get('create or update users')?.when?.(host({ pg_users: users, pg_role: 'replica' }))).toBe(false);
-    expect(tasks.get('create or update users')?.when?.(host({ pg_users: users, pg_upstream: '10.10.10.10' }))).toBe(false);
-    expect(systemUsers(host({ pg_admin_username: 'dba', pg_dbsu: 'pg' }))).toEqual(['pg', 'postgres', 'replicator', 'dba', 'dbuser_monitor']);
+    expect(tasks.get('create or update users')?.when?.(pgHost({ pg_users: users, pg_role: 'replica' }))).toBe(false);
+    expect(tasks.get('create or update users')?.when?.(pgHost({ pg_users: users, pg_upstream: '10.10.10.10' }))).toBe(false);
+    expect(systemUsers(pgHost({ pg_admin_username: 'dba', pg_dbsu: 'pg' }))).toEqual(['pg', 'postgres', 'replicator', 'dba', 'dbuser_monitor']);
   });
 });
 
@@ -102,7 +91,7 @@ describe('databases', () => {
       pool_size: 10,
       schemas: ['s'],
     };
-    expect(databaseArgs(host({ pg_monitor_username: 'mon' }), db)).toEqual({
+    expect(databaseArgs(pgHost({ pg_monitor_username: 'mon' }), db)).toEqual({
       name: 'app',
       state: 'create',
       owner: 'dbuser_app',
@@ -116,7 +105,7 @@ describe('databases', () => {
       parameters: { work_mem: '32MB', search_path: null },
       port: 5432,
     });
-    expect(databaseArgs(host(), { name: 'x', comment: 'mine', state: 'recreate' }, { recreate: true })).toEqual({
+    expect(databaseArgs(pgHost(), { name: 'x', comment: 'mine', state: 'recreate' }, { recreate: true })).toEqual({
       name: 'x',
       state: 'recreate',
       comment: 'mine',
@@ -127,7 +116,7 @@ describe('databases', () => {
   });
 
   it('keeps CREATE for dbrole_admin and gives the owner pg_default_privileges', () => {
-    const args = privilegeArgs(host(), { name: 'app', owner: 'dbuser_app' });
+    const args = privilegeArgs(pgHost(), { name: 'app', owner: 'dbuser_app' });
     expect(args.db).toBe('app');
     expect(args.grants).toEqual([
       { on: 'DATABASE', name: 'app', privileges: ['CREATE'], to: 'PUBLIC', state: 'revoke' },
@@ -144,9 +133,9 @@ describe('databases', () => {
       to: 'dbrole_readonly',
       state: 'grant',
     });
-    expect(privilegeArgs(host(), { name: 'app' }).default_privileges).toEqual([]);
+    expect(privilegeArgs(pgHost(), { name: 'app' }).default_privileges).toEqual([]);
     expect(
-      privilegeArgs(host({ pg_default_privileges: ['GRANT SELECT ON TABLES TO x'] }), { name: 'a', owner: 'o' }).default_privileges,
+      privilegeArgs(pgHost({ pg_default_privileges: ['GRANT SELECT ON TABLES TO x'] }), { name: 'a', owner: 'o' }).default_privileges,
     ).toHaveLength(1);
   });
 
@@ -159,12 +148,12 @@ describe('databases', () => {
       },
       { name: 'b', extensions: [{ name: 'postgis', state: 'absent' }] },
     ];
-    expect(schemaItems(host(), dbs)).toEqual([
+    expect(schemaItems(pgHost(), dbs)).toEqual([
       { name: 's1', db: 'a', port: 5432 },
       { name: 's2', owner: 'o', db: 'a', port: 5432 },
       { name: 's3', state: 'absent', cascade: true, db: 'a', port: 5432 },
     ]);
-    expect(extensionItems(host({ pg_port: 5433 }), dbs)).toEqual([
+    expect(extensionItems(pgHost({ pg_port: 5433 }), dbs)).toEqual([
       { name: 'pg_trgm', cascade: true, db: 'a', port: 5433 },
       { name: 'vector', schema: 'public', version: '0.5.1', cascade: true, db: 'a', port: 5433 },
       { name: 'postgis', state: 'absent', cascade: true, db: 'b', port: 5433 },
@@ -189,7 +178,7 @@ describe('databases', () => {
   });
 
   it('drops absent databases but never the system ones, then creates each template depth in turn', () => {
-    const v = host({
+    const v = pgHost({
       pg_databases: [
         { name: 'old', state: 'absent' },
         { name: 'postgres', state: 'absent' },
@@ -204,7 +193,7 @@ describe('databases', () => {
     expect(loopOf<PgDatabase>(tasks.get('create or update databases (clones, depth 1)'), v).map((d) => d.name)).toEqual(['b']);
     expect(tasks.get('create or update databases (clones, depth 2)')?.when?.(v)).toBe(false);
     expect(tasks.get('refuse template chains too deep')?.when?.(v)).toBe(false);
-    const deep = host({ pg_databases: [{ name: 'a' }, { name: 'b', template: 'a' }, { name: 'c', template: 'b' }, { name: 'd', template: 'c' }] });
+    const deep = pgHost({ pg_databases: [{ name: 'a' }, { name: 'b', template: 'a' }, { name: 'c', template: 'b' }, { name: 'd', template: 'c' }] });
     expect(tasks.get('refuse template chains too deep')?.when?.(deep)).toBe(true);
   });
 
@@ -220,15 +209,15 @@ describe('databases', () => {
     const [users, dbs] = provisionTasks as { kind: string; tags: string[]; when: (v: RoleVars) => boolean }[];
     expect(users?.tags).toEqual(['pg_provision', 'pg_user']);
     expect(dbs?.tags).toEqual(['pg_provision', 'pg_db']);
-    expect(users?.when(host())).toBe(true);
-    expect(users?.when(host({ pg_provision: false }))).toBe(false);
+    expect(users?.when(pgHost())).toBe(true);
+    expect(users?.when(pgHost({ pg_provision: false }))).toBe(false);
     // -e pg_provision=false, as the engine hands it to the roles.
-    expect(dbs?.when(host(coerceExtraVars(PigstyParams, { pg_provision: 'false' })))).toBe(false);
+    expect(dbs?.when(pgHost(coerceExtraVars(PigstyParams, { pg_provision: 'false' })))).toBe(false);
   });
 });
 
 describe('pgsql-user and pgsql-db definitions', () => {
-  const v = host({ pg_users: [{ name: 'u1' }, { name: 'u2', pgbouncer: true }], pg_databases: [{ name: 'd1' }] });
+  const v = pgHost({ pg_users: [{ name: 'u1' }, { name: 'u2', pgbouncer: true }], pg_databases: [{ name: 'd1' }] });
 
   it('finds the entry -e names, or none', () => {
     expect(userDefinition({ ...v, username: 'u2' })).toEqual({ name: 'u2', pgbouncer: true });
@@ -286,7 +275,7 @@ describe('database drops: pg_safeguard, sessions, and state recreate left in the
   });
 
   it('the pgsql role creates an entry left at recreate, where pgsql-db recreates it, forced by -e dbforce', () => {
-    const v = host({ pg_databases: [{ name: 'scratch', state: 'recreate' }], pg_safeguard: true });
+    const v = pgHost({ pg_databases: [{ name: 'scratch', state: 'recreate' }], pg_safeguard: true });
     const role = tasksOf(databaseTasks((x) => x.pg_databases, { recreate: false }));
     const create = role.get('create or update databases');
     expect(typeof create?.args === 'function' && create.args(v, { name: 'scratch', state: 'recreate' } as never)).toMatchObject({
@@ -307,7 +296,7 @@ describe('database drops: pg_safeguard, sessions, and state recreate left in the
   });
 
   it('drops absent databases with pg_safeguard passed on', () => {
-    const v = host({ pg_databases: [{ name: 'old', state: 'absent' }], pg_safeguard: true });
+    const v = pgHost({ pg_databases: [{ name: 'old', state: 'absent' }], pg_safeguard: true });
     const drop = tasksOf(databaseTasks((x) => x.pg_databases, { recreate: false })).get('drop absent databases');
     expect(typeof drop?.args === 'function' && drop.args(v, { name: 'old', state: 'absent' } as never)).toEqual({
       name: 'old',

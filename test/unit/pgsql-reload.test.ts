@@ -1,25 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { TaskResult } from '../../engine/dsl.ts';
 import { haproxy } from '../../roles/haproxy/role.ts';
-import { PARAM_DEFAULTS } from '../../roles/params.ts';
 import { accessTasks } from '../../roles/pgsql/tasks/access.ts';
 import { hbaTasks } from '../../roles/pgsql/tasks/hba.ts';
 import { NO_STAMP, pendingAmong, pendingScript, postgresReloadPending, reloadPending, stampCommand } from '../../roles/reloads.ts';
-import type { RoleVars } from '../../roles/vars.ts';
 import { tasksOf } from './role-tasks.ts';
+import { pgHost } from './role-host.ts';
 
-const host = (extra: Record<string, unknown> = {}): RoleVars =>
-  ({
-    ...PARAM_DEFAULTS,
-    inventory_hostname: '10.10.10.11',
-    group_names: [],
-    groups: {},
-    hostvars: {},
-    pg_cluster: 'pg-test',
-    pg_role: 'primary',
-    pg_instance: 'pg-test-1',
-    ...extra,
-  }) as RoleVars;
 const out = (stdout: string): TaskResult => ({ changed: false, failed: false, stdout });
 const unchanged: TaskResult = { changed: false, failed: false };
 const wrote: TaskResult = { changed: true, failed: false };
@@ -37,10 +24,10 @@ describe('whether postgres runs on older files than its data directory holds', (
 
   it('reloads on a file written by an earlier run that ended before its reload, and not when all is loaded', () => {
     const reload = tasksOf(hbaTasks).get('reload postgres config');
-    const v = (loaded: string) => host({ pg_hba_result: unchanged, pg_param_result: unchanged, pg_conf_loaded: out(loaded) });
+    const v = (loaded: string) => pgHost({ pg_hba_result: unchanged, pg_param_result: unchanged, pg_conf_loaded: out(loaded) });
     expect(reload?.when?.(v('1764750000.5\n1764750100.25\n1764740000.0\n'))).toBe(true);
     expect(reload?.when?.(v('1764750000.5\n1764740100.25\n1764740000.0\n'))).toBe(false);
-    expect(reload?.when?.(host({ pg_hba_result: wrote, pg_param_result: unchanged, pg_conf_loaded: out('') }))).toBe(true);
+    expect(reload?.when?.(pgHost({ pg_hba_result: wrote, pg_param_result: unchanged, pg_conf_loaded: out('') }))).toBe(true);
   });
 });
 
@@ -67,7 +54,7 @@ describe('stamps of the services that reread files', () => {
       pgb_ini: unchanged,
       pgb_started: unchanged,
     };
-    const pending = (stdout: string, extra: Record<string, unknown> = {}) => host({ ...quiet, pgb_pending: out(stdout), ...extra });
+    const pending = (stdout: string, extra: Record<string, unknown> = {}) => pgHost({ ...quiet, pgb_pending: out(stdout), ...extra });
     expect(reload?.when?.(pending('/etc/pgbouncer/pgb_hba.conf\n'))).toBe(true);
     expect(restart?.when?.(pending('/etc/pgbouncer/pgb_hba.conf\n'))).toBe(false);
     expect(restart?.when?.(pending('/etc/pgbouncer/pgbouncer.ini\n'))).toBe(true);
@@ -82,11 +69,13 @@ describe('stamps of the services that reread files', () => {
     const role = tasksOf(haproxy.tasks);
     const quiet = { haproxy_cfg: unchanged, haproxy_svc: unchanged, haproxy_launch: unchanged };
     expect(
-      role.get('reload haproxy')?.when?.(host({ ...quiet, haproxy_pending: out('/etc/haproxy/conf.d\n/etc/haproxy/conf.d/pg-test-primary.cfg\n') })),
+      role
+        .get('reload haproxy')
+        ?.when?.(pgHost({ ...quiet, haproxy_pending: out('/etc/haproxy/conf.d\n/etc/haproxy/conf.d/pg-test-primary.cfg\n') })),
     ).toBe(true);
-    expect(role.get('reload haproxy')?.when?.(host({ ...quiet, haproxy_pending: out('') }))).toBe(false);
+    expect(role.get('reload haproxy')?.when?.(pgHost({ ...quiet, haproxy_pending: out('') }))).toBe(false);
     const services = tasksOf(accessTasks);
-    const v = (stdout: string) => host({ pg_service_files: unchanged, pg_service_removed: unchanged, pg_service_pending: out(stdout) });
+    const v = (stdout: string) => pgHost({ pg_service_files: unchanged, pg_service_removed: unchanged, pg_service_pending: out(stdout) });
     expect(services.get('reload haproxy')?.when?.(v('/etc/haproxy/conf.d\n'))).toBe(true);
     expect(services.get('check the haproxy configuration')?.when?.(v('/etc/haproxy/conf.d\n'))).toBe(true);
     expect(services.get('reload haproxy')?.when?.(v(''))).toBe(false);
@@ -94,8 +83,8 @@ describe('stamps of the services that reread files', () => {
 
   it('patroni: its config not loaded yet is reloaded', () => {
     const reload = tasksOf(hbaTasks).get('reload patroni config');
-    expect(reload?.when?.(host({ pg_conf_result: unchanged, pg_patroni_pending: out('/pg/conf/pg-test-1.yml\n') }))).toBe(true);
-    expect(reload?.when?.(host({ pg_conf_result: unchanged, pg_patroni_pending: out('') }))).toBe(false);
+    expect(reload?.when?.(pgHost({ pg_conf_result: unchanged, pg_patroni_pending: out('/pg/conf/pg-test-1.yml\n') }))).toBe(true);
+    expect(reload?.when?.(pgHost({ pg_conf_result: unchanged, pg_patroni_pending: out('') }))).toBe(false);
   });
 });
 
@@ -103,7 +92,7 @@ describe('vip-manager', () => {
   it('restarts for a config it has not loaded, and leaves a host without a stamp running', () => {
     const tasks = tasksOf(accessTasks);
     const restart = tasks.get('restart vip-manager on a new config or unit');
-    const v = (stdout: string) => host({ pg_vip_enabled: true, pg_vip_files: unchanged, pg_vip_started: unchanged, pg_vip_pending: out(stdout) });
+    const v = (stdout: string) => pgHost({ pg_vip_enabled: true, pg_vip_files: unchanged, pg_vip_started: unchanged, pg_vip_pending: out(stdout) });
     expect(restart?.when?.(v('/etc/default/vip-manager.yml\n'))).toBe(true);
     expect(restart?.when?.(v(`${NO_STAMP}\n`))).toBe(false);
     expect(restart?.when?.(v(''))).toBe(false);

@@ -1,9 +1,9 @@
 import { dsl } from '../../../engine/dsl.ts';
 import { copy, filesPath } from '../../../modules/copy.ts';
 import { file } from '../../../modules/file.ts';
-import type { InfraVars } from '../infra-vars.ts';
+import type { InfraRegisters, InfraVars } from '../infra-vars.ts';
 import { ALERTMANAGER_CONFIG, alertmanagerEnv } from '../service-env.ts';
-import { launchServiceTasks } from './launch-service.ts';
+import { launchServiceTasks } from '../../service-launch.ts';
 
 const { task, include } = dsl<InfraVars>();
 
@@ -39,10 +39,11 @@ export const alertmanagerTasks = [
         },
         { tags: ['alertmanager_config'], register: 'alertmanager_conf' },
       ),
-      ...launchServiceTasks({
+      ...launchServiceTasks<InfraVars, keyof InfraRegisters>({
         unit: 'prometheus-alertmanager',
         tags: ['alertmanager_launch'],
         reloadFiles: () => [ALERTMANAGER_CONFIG],
+        restartFiles: () => ['/etc/default/prometheus-alertmanager'],
         restartOn: ['alertmanager_env'],
         unitChanged: [],
         reloadOn: ['alertmanager_conf'],

@@ -1,9 +1,9 @@
 import { dsl } from '../../../engine/dsl.ts';
 import { copy, filesPath } from '../../../modules/copy.ts';
 import { shell } from '../../../modules/shell.ts';
-import type { InfraVars } from '../infra-vars.ts';
+import type { InfraRegisters, InfraVars } from '../infra-vars.ts';
 import { BLACKBOX_CONFIG, blackboxEnv } from '../service-env.ts';
-import { launchServiceTasks } from './launch-service.ts';
+import { launchServiceTasks } from '../../service-launch.ts';
 
 const { task, include } = dsl<InfraVars>();
 
@@ -65,10 +65,11 @@ export const blackboxTasks = [
         },
         { tags: ['blackbox_config'], register: 'blackbox_conf' },
       ),
-      ...launchServiceTasks({
+      ...launchServiceTasks<InfraVars, keyof InfraRegisters>({
         unit: 'prometheus-blackbox-exporter',
         tags: ['blackbox_launch'],
         reloadFiles: () => [BLACKBOX_CONFIG],
+        restartFiles: () => ['/etc/default/prometheus-blackbox-exporter'],
         restartOn: ['blackbox_env'],
         unitChanged: [],
         reloadOn: ['blackbox_conf'],

@@ -5,11 +5,11 @@ import { debug } from '../../../modules/debug.ts';
 import { file } from '../../../modules/file.ts';
 import { shell } from '../../../modules/shell.ts';
 import { shq } from '../../../engine/shell-quote.ts';
-import type { InfraVars } from '../infra-vars.ts';
+import type { InfraRegisters, InfraVars } from '../infra-vars.ts';
 import { isAlert, renderRuleFile, RULE_FILES, rules, type RuleFile } from '../rules.ts';
 import { scrapeConfig } from '../scrape-config.ts';
 import { notifierUrls, RULES_DIR, SCRAPE_CONFIG, vmalertEnv, vmetricsEnv } from '../service-env.ts';
-import { launchServiceTasks } from './launch-service.ts';
+import { launchServiceTasks } from '../../service-launch.ts';
 import { membersChanged } from './pkg.ts';
 
 const { task, include } = dsl<InfraVars>();
@@ -79,10 +79,11 @@ const vmetrics = [
     }),
     { tags: ['vmetrics_config'], register: 'vmetrics_scrape' },
   ),
-  ...launchServiceTasks({
+  ...launchServiceTasks<InfraVars, keyof InfraRegisters>({
     unit: 'victoria-metrics',
     tags: ['vmetrics_launch'],
     reloadFiles: () => [SCRAPE_CONFIG],
+    restartFiles: () => ['/etc/default/victoria-metrics', VMETRICS_DROPIN],
     restartOn: ['vmetrics_env', 'vmetrics_dropin'],
     unitChanged: ['vmetrics_dropin'],
     reloadOn: ['vmetrics_scrape'],
@@ -138,10 +139,11 @@ const vmalert = [
     tags: ['vmalert_config'],
     loop: (v) => RULE_FILES.filter((f) => !ruleFiles(v).includes(f)),
   }),
-  ...launchServiceTasks({
+  ...launchServiceTasks<InfraVars, keyof InfraRegisters>({
     unit: 'vmalert',
     tags: ['vmalert_launch'],
     reloadFiles: () => [RULES_DIR],
+    restartFiles: () => ['/etc/systemd/system/vmalert.service', '/etc/default/vmalert'],
     restartOn: ['vmalert_unit', 'vmalert_env'],
     unitChanged: ['vmalert_unit'],
     reloadOn: ['vmalert_rules'],

@@ -9,6 +9,7 @@ import { node } from '../roles/node/role.ts';
 import { nodeId } from '../roles/node_id/role.ts';
 import { nodeMonitor } from '../roles/node_monitor/role.ts';
 import { PigstyParams } from '../roles/params.ts';
+import { pgMonitor } from '../roles/pg_monitor/role.ts';
 import { pgId } from '../roles/pg_id/role.ts';
 import { pgsql } from '../roles/pgsql/role.ts';
 import type { RoleVars } from '../roles/vars.ts';
@@ -24,7 +25,7 @@ const notDeployed = (what: string, why: string): TaskItem<never> =>
 export const deploy: Playbook = {
   name: 'deploy',
   description:
-    'Deploy Pigsty on the inventory: identity, CA, nodes with haproxy, the metrics core on infra nodes, node_exporter, etcd, then the PostgreSQL clusters.',
+    'Deploy Pigsty on the inventory: identity, CA, nodes with haproxy, the metrics core on infra nodes, node_exporter, etcd, then the PostgreSQL clusters and their exporters.',
   schema: PigstyParams,
   checks,
   plays: [
@@ -64,8 +65,10 @@ export const deploy: Playbook = {
       hosts: 'all',
       tags: ['pgsql'],
       become: true,
-      roles: [{ role: pgsql, when: pgHost }],
-      tasks: [notDeployed('pg_monitor', 'pg_exporter and pgbackrest_exporter are not in Debian')],
+      roles: [
+        { role: pgsql, when: pgHost },
+        { role: pgMonitor, tags: ['monitor', 'pg-monitor'], when: pgHost },
+      ],
     },
   ],
 };

@@ -2,6 +2,7 @@ import type { Playbook } from '../engine/dsl.ts';
 import { checks } from '../roles/checks.ts';
 import { nodeId } from '../roles/node_id/role.ts';
 import { PigstyParams } from '../roles/params.ts';
+import { pgMonitor } from '../roles/pg_monitor/role.ts';
 import { pgId } from '../roles/pg_id/role.ts';
 import { pgsql as pgsqlRole } from '../roles/pgsql/role.ts';
 import type { RoleVars } from '../roles/vars.ts';
@@ -15,7 +16,7 @@ const pgHost = (v: RoleVars): boolean => v.pg_cluster !== undefined;
 export const pgsql: Playbook = {
   name: 'pgsql',
   description:
-    'Deploy PostgreSQL clusters: node identity, PostgreSQL identity, then the pgsql role on every host with pg_cluster (-l <cluster> to pick one).',
+    'Deploy PostgreSQL clusters: node identity, PostgreSQL identity, then the pgsql and pg_monitor roles on every host with pg_cluster (-l <cluster> to pick one).',
   schema: PigstyParams,
   checks,
   plays: [
@@ -27,6 +28,7 @@ export const pgsql: Playbook = {
         { role: nodeId, tags: ['id', 'node-id'] },
         { role: pgId, tags: ['id', 'pg-id'], when: pgHost },
         { role: pgsqlRole, tags: ['pgsql'], when: pgHost },
+        { role: pgMonitor, tags: ['monitor'], when: pgHost },
       ],
     },
   ],

@@ -692,26 +692,41 @@ const PgAccessParams = {
   ),
 };
 
+/** A libpq connection URI as the exporters take it: no spaces, quotes or backslashes (percent-encode them). */
+const PgUrl = () =>
+  Str({
+    pattern: `^(?:postgres(?:ql)?://[^\\s'"\\\\${LINE_BREAKING}]*)?$`,
+    description: 'empty or a postgres:// URI with no spaces, quotes or backslashes (percent-encode them)',
+  });
+/** A comma-separated list of database names, as postgres_exporter's --exclude-databases and --include-databases take it. */
+const DbNameList = () => Str({ pattern: `^(?:${DB_NAME}(?:,${DB_NAME})*)?$`, description: 'empty or database names separated by commas' });
+
 const PgMonitorParams = {
-  pg_exporter_enabled: notImplemented('pg_monitor', Bool(), true),
-  pg_exporter_config: notImplemented('pg_monitor', Str(), 'pg_exporter.yml'),
+  pg_exporter_enabled: def(Bool(), true),
+  pg_exporter_config: def(Enum(['pg_exporter.yml']), 'pg_exporter.yml'),
   pg_exporter_cache_ttls: notImplemented(
     'pg_monitor',
     Str({ pattern: '^[0-9]+(,[0-9]+)*$', description: 'comma separated seconds such as 1,10,60,300' }),
     '1,10,60,300',
   ),
-  pg_exporter_port: notImplemented('pg_monitor', Port(), 9630),
-  pg_exporter_params: notImplemented('pg_monitor', Str(), 'sslmode=disable'),
-  pg_exporter_url: notImplemented('pg_monitor', Str(), ''),
-  pg_exporter_auto_discovery: notImplemented('pg_monitor', Bool(), true),
-  pg_exporter_exclude_database: notImplemented('pg_monitor', Str(), 'template0,template1,postgres'),
-  pg_exporter_include_database: notImplemented('pg_monitor', Str(), ''),
-  pg_exporter_connect_timeout: notImplemented('pg_monitor', Count(), 200),
-  pg_exporter_options: notImplemented('pg_monitor', Str(), ''),
-  pgbouncer_exporter_enabled: notImplemented('pg_monitor', Bool(), true),
-  pgbouncer_exporter_port: notImplemented('pg_monitor', Port(), 9631),
-  pgbouncer_exporter_url: notImplemented('pg_monitor', Str(), ''),
-  pgbouncer_exporter_options: notImplemented('pg_monitor', Str(), ''),
+  pg_exporter_port: def(Port(), 9630),
+  pg_exporter_params: def(
+    Str({
+      pattern: '^(?:[a-z_]+=[A-Za-z0-9_.%/:-]*(?:&[a-z_]+=[A-Za-z0-9_.%/:-]*)*)?$',
+      description: 'empty or URI parameters such as sslmode=disable&application_name=pg_exporter',
+    }),
+    'sslmode=disable',
+  ),
+  pg_exporter_url: def(PgUrl(), ''),
+  pg_exporter_auto_discovery: def(Bool(), true),
+  pg_exporter_exclude_database: def(DbNameList(), 'template0,template1,postgres'),
+  pg_exporter_include_database: def(DbNameList(), ''),
+  pg_exporter_connect_timeout: def(Count(), 200),
+  pg_exporter_options: def(Str(), ''),
+  pgbouncer_exporter_enabled: def(Bool(), true),
+  pgbouncer_exporter_port: def(Port(), 9631),
+  pgbouncer_exporter_url: def(PgUrl(), ''),
+  pgbouncer_exporter_options: def(Str(), ''),
   pgbackrest_exporter_enabled: notImplemented('pg_monitor', Bool(), true),
   pgbackrest_exporter_port: notImplemented('pg_monitor', Port(), 9854),
   pgbackrest_exporter_options: notImplemented('pg_monitor', Str(), '--collect.interval=120 --log.level=info'),

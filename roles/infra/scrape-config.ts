@@ -17,7 +17,7 @@ const DURATION = /^[0-9]+(ms|s|m|h)$/;
 /**
  * /infra/prometheus.yml: the global intervals and one job per target directory (Pigsty's set), each reading its
  * file_sd glob. `ping` probes through the local blackbox exporter; `etcd` scrapes over HTTPS with the infra cert;
- * `docker` targets count as node's. Jobs of modules not built here read directories that stay empty.
+ * `docker` targets count as node's, `patroni` ones (Patroni over HTTPS) as pgsql's. Jobs of modules not built here read directories that stay empty.
  */
 export function scrapeConfig(s: ScrapeSettings): string {
   for (const [name, value] of [
@@ -44,6 +44,8 @@ export function scrapeConfig(s: ScrapeSettings): string {
     docker: ['    metrics_path: /metrics', ...sd('docker'), '    relabel_configs:', '      - { target_label: job, replacement: node }'],
     etcd: ['    metrics_path: /metrics', ...tls, ...sd('etcd')],
     pgsql: [`    metrics_path: ${q(s.exporter_metrics_path)}`, ...sd('pgsql')],
+    // Patroni's REST API over HTTPS (patroni_ssl_enabled); its target files label the series job=pgsql, as Pigsty's.
+    patroni: ['    metrics_path: /metrics', ...tls, ...sd('patroni')],
     pgrds: [`    metrics_path: ${q(s.exporter_metrics_path)}`, ...sd('pgrds')],
   };
   const names = TARGET_JOBS.filter((j) => j in jobs);

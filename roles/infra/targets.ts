@@ -68,6 +68,31 @@ export const pingTargets = (n: NodeIdentity): string => renderTargets('node_moni
 export const etcdTargets = (m: { ip: string; etcd_cluster: string; instance: string; etcd_port: number }): string =>
   renderTargets('etcd', [{ labels: { ip: m.ip, ins: m.instance, cls: m.etcd_cluster }, targets: [`${m.ip}:${m.etcd_port}`] }]);
 
+/** The identity a PostgreSQL instance's targets carry: Pigsty's cls (the cluster), ins (the instance) and ip. */
+export interface PgIdentity {
+  ip: string;
+  cls: string;
+  ins: string;
+}
+
+const pgLabels = (p: PgIdentity): Record<string, string> => ({ cls: p.cls, ins: p.ins, ip: p.ip });
+
+/** pgsql/<ins>.yml: postgres_exporter, the pgbouncer exporter and Patroni's REST API (plain HTTP) where each runs. */
+export function pgsqlTargets(p: PgIdentity & { pg_exporter?: number; pgbouncer_exporter?: number; patroni?: number }): string {
+  const targets = [p.pg_exporter, p.pgbouncer_exporter, p.patroni]
+    .filter((port): port is number => port !== undefined)
+    .map((port) => `${p.ip}:${port}`);
+  return renderTargets('pg_monitor', targets.length > 0 ? [{ labels: pgLabels(p), targets }] : []);
+}
+
+/** patroni/<ins>.yml: Patroni's REST API over HTTPS, a job of its own for the TLS settings, its series labelled job=pgsql. */
+export const patroniTargets = (p: PgIdentity & { patroni: number }): string =>
+  renderTargets('pg_monitor', [{ labels: { job: 'pgsql', ...pgLabels(p) }, targets: [`${p.ip}:${p.patroni}`] }]);
+
+/** ping/<vip>---<ip>.yml: the cluster's L2 VIP, probed from the infra node, labelled with the instance that registered it. */
+export const pgVipTargets = (p: PgIdentity & { vip: string }): string =>
+  renderTargets('pg_monitor', [{ labels: { ...pgLabels(p), vip: p.vip, job: 'pgsql-vip' }, targets: [p.vip] }]);
+
 /** The infra components an infra host runs, each with its port (absent when disabled). */
 export interface InfraComponents {
   ip: string;

@@ -65,7 +65,19 @@ export const controllerFile = (path: string): string => (isAbsolute(path) ? path
 
 /** The sudo commands of pg_dbsu_sudo: limit (systemctl on the PostgreSQL services, watchdog setup, haproxy reload). */
 export function dbsuSudoCommands(dbsuName: string): string[] {
-  const services = ['postgres', 'pgbouncer', 'patroni', 'pgbackrest', 'pg_exporter', 'pgbouncer_exporter', 'pgbackrest_exporter', 'vip-manager'];
+  // Pigsty's unit names, and the Debian exporters' that stand in for its pg_exporter and pgbouncer_exporter here.
+  const services = [
+    'postgres',
+    'pgbouncer',
+    'patroni',
+    'pgbackrest',
+    'pg_exporter',
+    'pgbouncer_exporter',
+    'pgbackrest_exporter',
+    'prometheus-postgres-exporter',
+    'prometheus-pgbouncer-exporter',
+    'vip-manager',
+  ];
   return [
     '/sbin/modprobe softdog',
     `/bin/chown ${dbsuName} /dev/watchdog`,

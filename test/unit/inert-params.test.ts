@@ -24,13 +24,13 @@ const INVENTORY = `all:
   children:
     pg-meta:
       hosts:
-        meta.invalid: { pg_seq: 1, pg_role: primary, pgbouncer_exporter_port: 9632 }
-        meta2.invalid: { pg_seq: 2, pg_role: replica, pgbouncer_exporter_port: 9633 }
+        meta.invalid: { pg_seq: 1, pg_role: primary, pgbackrest_exporter_port: 9632 }
+        meta2.invalid: { pg_seq: 2, pg_role: replica, pgbackrest_exporter_port: 9633 }
       vars:
         pg_cluster: pg-meta
         grafana_admin_password: Gr4fana.Own.Secret
         vector_port: 9598
-        pg_exporter_port: 9630
+        pgbackrest_exporter_port: 9854
   vars:
     admin_ip: 10.10.10.10
     minio_buckets: [{ name: pgsql }, { name: meta, versioning: true }, { name: data }]
@@ -39,7 +39,7 @@ const INVENTORY = `all:
 describe('parameters no role reads yet', () => {
   it('one warning per parameter set away from its default, naming it, its role and each place; never the value', () => {
     expect(warningsOf(INVENTORY)).toEqual([
-      'inv.yml:5:54: all.children.pg-meta.hosts["meta.invalid"].pgbouncer_exporter_port: pgbouncer_exporter_port is not implemented yet (the pg_monitor role will read it): setting it has no effect; also set at inv.yml:6:55',
+      'inv.yml:5:54: all.children.pg-meta.hosts["meta.invalid"].pgbackrest_exporter_port: pgbackrest_exporter_port is not implemented yet (the pg_monitor role will read it): setting it has no effect; also set at inv.yml:6:55',
       'inv.yml:9:9: all.children.pg-meta.vars.grafana_admin_password: grafana_admin_password is not implemented yet (the infra role will read it): setting it has no effect',
     ]);
   });
@@ -47,9 +47,9 @@ describe('parameters no role reads yet', () => {
   it('is quiet at Pigsty defaults (scalars, lists of mappings) and says "-e" for extra vars', () => {
     const quiet = 'all:\n  hosts: { a.invalid: { vector_port: 9598, dns_enabled: true } }\n  vars: { admin_ip: 10.10.10.10 }\n';
     expect(warningsOf(quiet)).toEqual([]);
-    expect(warningsOf(quiet, { pg_exporter_port: 9630, juice_instances: {} })).toEqual([]);
-    expect(warningsOf(quiet, { pg_exporter_port: 9999 })).toEqual([
-      '-e: pg_exporter_port is not implemented yet (the pg_monitor role will read it): setting it has no effect',
+    expect(warningsOf(quiet, { pgbackrest_exporter_port: 9854, juice_instances: {} })).toEqual([]);
+    expect(warningsOf(quiet, { pg_exporter_cache_ttls: '9999' })).toEqual([
+      '-e: pg_exporter_cache_ttls is not implemented yet (the pg_monitor role will read it): setting it has no effect',
     ]);
   });
 
@@ -67,7 +67,7 @@ describe('parameters no role reads yet', () => {
       // --strict refuses before any connection: the inventory leaves passwords at Pigsty's published defaults.
       const r = spawnSync(
         join(ROOT, 'deploy.ts'),
-        ['-i', file, '--strict', '-e', 'pg_exporter_port=9999', '-e', 'jupyter_password=Jupyt3r.Secret', ...json],
+        ['-i', file, '--strict', '-e', 'pg_exporter_cache_ttls=9999', '-e', 'jupyter_password=Jupyt3r.Secret', ...json],
         {
           encoding: 'utf8',
           cwd: ROOT,
@@ -77,8 +77,8 @@ describe('parameters no role reads yet', () => {
       expect(r.status).toBe(1);
       expect(r.stdout).toBe('');
       const lines = r.stderr.split('\n');
-      expect(lines.filter((l) => l.includes('pg_exporter_port'))).toEqual([
-        'warning: -e: pg_exporter_port is not implemented yet (the pg_monitor role will read it): setting it has no effect',
+      expect(lines.filter((l) => l.includes('pg_exporter_cache_ttls'))).toEqual([
+        'warning: -e: pg_exporter_cache_ttls is not implemented yet (the pg_monitor role will read it): setting it has no effect',
       ]);
       expect(lines.filter((l) => l.includes('grafana_admin_password'))).toEqual([
         `warning: ${file}:9:9: all.children.pg-meta.vars.grafana_admin_password: grafana_admin_password is not implemented yet (the infra role will read it): setting it has no effect`,

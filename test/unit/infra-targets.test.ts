@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { etcdTargets, infraTargets, nodeTargets, pingTargets, renderTargets, targetFile } from '../../roles/infra/targets.ts';
+import {
+  etcdTargets,
+  infraTargets,
+  nodeTargets,
+  patroniTargets,
+  pgsqlTargets,
+  pgVipTargets,
+  pingTargets,
+  renderTargets,
+  targetFile,
+} from '../../roles/infra/targets.ts';
 import { scrapeConfig } from '../../roles/infra/scrape-config.ts';
 
 const node = { ip: '10.10.10.11', nodename: 'pg-test-1', node_cluster: 'pg-test' };
@@ -19,6 +29,20 @@ describe('target files', () => {
 
   it('pings the node by its address', () => {
     expect(YAML.parse(pingTargets(node))).toEqual([{ labels: { ip: '10.10.10.11', ins: 'pg-test-1', cls: 'pg-test' }, targets: ['10.10.10.11'] }]);
+  });
+
+  it("lists an instance's exporters and Patroni under Pigsty's cls, ins and ip, leaving out what does not run", () => {
+    const pg = { ip: '10.10.10.12', cls: 'pg-test', ins: 'pg-test-2' };
+    expect(YAML.parse(pgsqlTargets({ ...pg, pg_exporter: 9630, pgbouncer_exporter: 9631, patroni: 8008 }))).toEqual([
+      { labels: { cls: 'pg-test', ins: 'pg-test-2', ip: '10.10.10.12' }, targets: ['10.10.10.12:9630', '10.10.10.12:9631', '10.10.10.12:8008'] },
+    ]);
+    expect(YAML.parse(pgsqlTargets({ ...pg, pg_exporter: 9630 }))).toEqual([{ labels: expect.any(Object), targets: ['10.10.10.12:9630'] }]);
+    expect(YAML.parse(patroniTargets({ ...pg, patroni: 8008 }))).toEqual([
+      { labels: { job: 'pgsql', cls: 'pg-test', ins: 'pg-test-2', ip: '10.10.10.12' }, targets: ['10.10.10.12:8008'] },
+    ]);
+    expect(YAML.parse(pgVipTargets({ ...pg, vip: '10.10.10.3' }))).toEqual([
+      { labels: { cls: 'pg-test', ins: 'pg-test-2', ip: '10.10.10.12', vip: '10.10.10.3', job: 'pgsql-vip' }, targets: ['10.10.10.3'] },
+    ]);
   });
 
   it('names the etcd member by its instance and cluster', () => {
@@ -54,7 +78,7 @@ describe('scrape config', () => {
   it('reads each job from its target directory, with the global intervals', () => {
     const conf = YAML.parse(scrapeConfig(settings)) as { global: Record<string, string>; scrape_configs: Record<string, unknown>[] };
     expect(conf.global).toEqual({ scrape_interval: '10s', scrape_timeout: '8s' });
-    expect(conf.scrape_configs.map((j) => j.job_name)).toEqual(['node', 'ping', 'etcd', 'infra', 'pgsql', 'pgrds', 'docker']);
+    expect(conf.scrape_configs.map((j) => j.job_name)).toEqual(['node', 'ping', 'etcd', 'infra', 'pgsql', 'pgrds', 'patroni', 'docker']);
     for (const job of conf.scrape_configs) expect(job.file_sd_configs).toEqual([{ files: [`/infra/targets/${String(job.job_name)}/*.yml`] }]);
   });
 
@@ -75,6 +99,7 @@ describe('scrape config', () => {
       scheme: 'https',
       tls_config: { ca_file: '/etc/pki/ca.crt', cert_file: '/etc/pki/infra.crt', key_file: '/etc/pki/infra.key' },
     });
+    expect(jobs.patroni).toMatchObject({ metrics_path: '/metrics', scheme: 'https', tls_config: { ca_file: '/etc/pki/ca.crt' } });
   });
 
   it('scrapes node and pgsql exporters at exporter_metrics_path, and refuses an interval that is no duration', () => {

@@ -162,6 +162,7 @@ describe('install helpers', () => {
     const commands = dbsuSudoCommands('postgres');
     expect(commands).toContain('/bin/systemctl restart patroni');
     expect(commands).toContain('/bin/systemctl reload haproxy');
+    expect(commands).toContain('/bin/systemctl restart prometheus-pgbouncer-exporter');
     expect(commands).not.toContain('/bin/systemctl restart haproxy');
   });
 });

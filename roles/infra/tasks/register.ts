@@ -1,6 +1,7 @@
 import { dsl, type TaskItem, type TaskResult } from '../../../engine/dsl.ts';
 import { copy } from '../../../modules/copy.ts';
 import { debug } from '../../../modules/debug.ts';
+import { file } from '../../../modules/file.ts';
 import { stat } from '../../../modules/stat.ts';
 import type { RoleVars } from '../../vars.ts';
 import type { InfraVars } from '../infra-vars.ts';
@@ -71,6 +72,22 @@ export function registerTargetTasks<V extends RoleVars>(r: TargetRegistration<V>
     ];
   });
   return steps.flat() as TaskItem<V>[];
+}
+
+/** What a host removes from every infra host: its file under /infra/targets/<job>/. */
+export type TargetRemoval<V> = Omit<TargetRegistration<V>, 'content'>;
+
+/** Remove a target file from each infra host (VictoriaMetrics drops its targets within the file_sd check interval). */
+export function deregisterTargetTasks<V extends RoleVars>(r: TargetRemoval<V>): TaskItem<V>[] {
+  const { task } = dsl<V>();
+  const infra = (v: V): string[] => v.groups.infra ?? [];
+  return Array.from({ length: MAX_INFRA_NODES }, (_, i) =>
+    task(`deregister ${r.what} from infra #${i + 1}`, file, (v) => ({ path: targetFile(r.job, r.name(v)), state: 'absent' as const }), {
+      tags: r.tags,
+      delegate_to: (v) => infra(v)[i] as string,
+      when: (v) => infra(v).length > i && (r.when ? r.when(v) : true),
+    }),
+  ) as TaskItem<V>[];
 }
 
 /** [infra_register]: each infra host's own components, on every infra host. */

@@ -1,0 +1,77 @@
+import { dsl } from '../../../engine/dsl.ts';
+import { copy, filesPath } from '../../../modules/copy.ts';
+import { file } from '../../../modules/file.ts';
+import { pkg } from '../../../modules/package.ts';
+import { launchServiceTasks } from '../../service-launch.ts';
+import { PG_EXPORTER_ENV, PG_EXPORTER_QUERIES, pgExporterEnv } from '../exporter-env.ts';
+import type { PgMonitorRegisters, PgMonitorVars } from '../pg-monitor-vars.ts';
+
+const { task, include } = dsl<PgMonitorVars>();
+
+const UNIT = 'prometheus-postgres-exporter';
+const DROPIN = `/etc/systemd/system/${UNIT}.service.d/pigsty.conf`;
+
+/**
+ * [pg_exporter]: Debian's postgres_exporter in place of Pigsty's pg_exporter, on pg_exporter_port, connected as the
+ * monitor user through the local socket, with our queries for the metric names Pigsty's rules read.
+ */
+export const pgExporterTasks = [
+  include(
+    'pg_exporter',
+    [
+      task('install postgres_exporter', pkg, { name: UNIT }),
+      task(
+        'create the postgres_exporter drop-in directory',
+        file,
+        { path: `/etc/systemd/system/${UNIT}.service.d`, state: 'directory', mode: '0755' },
+        {
+          tags: ['pg_exporter_config'],
+        },
+      ),
+      task(
+        'restart postgres_exporter when it exits',
+        copy,
+        { src: filesPath(import.meta.url, 'postgres-exporter.conf'), dest: DROPIN, owner: 'root', group: 'root', mode: '0644' },
+        { tags: ['pg_exporter_config'], register: 'pg_exporter_dropin' },
+      ),
+      // systemd reads the file as root before it drops to the prometheus user: the DSN's password stays root's.
+      task(
+        'configure postgres_exporter',
+        copy,
+        (v) => ({ dest: PG_EXPORTER_ENV, owner: 'root', group: 'root', mode: '0600', content: pgExporterEnv(v) }),
+        { tags: ['pg_exporter_config'], register: 'pg_exporter_env' },
+      ),
+      task(
+        'create the postgres_exporter queries directory',
+        file,
+        { path: '/etc/prometheus-postgres-exporter', state: 'directory', owner: 'root', group: 'prometheus', mode: '0750' },
+        { tags: ['pg_exporter_config'] },
+      ),
+      task(
+        'write the postgres_exporter queries',
+        copy,
+        (v) => ({
+          src: filesPath(import.meta.url, v.pg_exporter_config),
+          dest: PG_EXPORTER_QUERIES,
+          owner: 'root',
+          group: 'prometheus',
+          mode: '0640',
+        }),
+        { tags: ['pg_exporter_config'], register: 'pg_exporter_queries' },
+      ),
+      ...launchServiceTasks<PgMonitorVars, keyof PgMonitorRegisters>({
+        unit: UNIT,
+        tags: ['pg_exporter_launch'],
+        reloadFiles: () => [],
+        restartFiles: () => [DROPIN, PG_EXPORTER_ENV, PG_EXPORTER_QUERIES],
+        restartOn: ['pg_exporter_dropin', 'pg_exporter_env', 'pg_exporter_queries'],
+        unitChanged: ['pg_exporter_dropin'],
+        reloadOn: [],
+        pending: 'pg_exporter_pending',
+        launch: 'pg_exporter_launch',
+        port: (v) => v.pg_exporter_port,
+      }),
+    ],
+    { tags: ['pg_exporter'], when: (v) => v.pg_exporter_enabled },
+  ),
+];

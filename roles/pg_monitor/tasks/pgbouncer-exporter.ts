@@ -1,0 +1,73 @@
+import { dsl } from '../../../engine/dsl.ts';
+import { copy, filesPath } from '../../../modules/copy.ts';
+import { file } from '../../../modules/file.ts';
+import { pkg } from '../../../modules/package.ts';
+import { launchServiceTasks } from '../../service-launch.ts';
+import { PGBOUNCER_EXPORTER_ENV, PGBOUNCER_EXPORTER_SCRIPT, pgbouncerExporterEnv } from '../exporter-env.ts';
+import type { PgMonitorRegisters, PgMonitorVars } from '../pg-monitor-vars.ts';
+
+const { task, include } = dsl<PgMonitorVars>();
+
+const UNIT = 'prometheus-pgbouncer-exporter';
+const DROPIN = `/etc/systemd/system/${UNIT}.service.d/pigsty.conf`;
+
+/**
+ * [pgbouncer_exporter]: Debian's pgbouncer exporter on pgbouncer_exporter_port, run through our launcher so that it
+ * reads pgbouncer 1.18's statistics and reconnects. Bound to pgbouncer's unit: a stopped pgbouncer is a down target.
+ */
+export const pgbouncerExporterTasks = [
+  include(
+    'pgbouncer_exporter',
+    [
+      task('install the pgbouncer exporter', pkg, { name: UNIT }),
+      task(
+        'create the pigsty library directory',
+        file,
+        { path: '/usr/local/lib/pigsty', state: 'directory', owner: 'root', group: 'root', mode: '0755' },
+        {
+          tags: ['pgbouncer_exporter_config'],
+        },
+      ),
+      task(
+        'write the pgbouncer exporter launcher',
+        copy,
+        { src: filesPath(import.meta.url, 'pgbouncer_exporter.py'), dest: PGBOUNCER_EXPORTER_SCRIPT, owner: 'root', group: 'root', mode: '0644' },
+        { tags: ['pgbouncer_exporter_config'], register: 'pgbouncer_exporter_script' },
+      ),
+      task(
+        'create the pgbouncer exporter drop-in directory',
+        file,
+        { path: `/etc/systemd/system/${UNIT}.service.d`, state: 'directory', mode: '0755' },
+        {
+          tags: ['pgbouncer_exporter_config'],
+        },
+      ),
+      task(
+        'run the pgbouncer exporter through the launcher',
+        copy,
+        { src: filesPath(import.meta.url, 'pgbouncer-exporter.conf'), dest: DROPIN, owner: 'root', group: 'root', mode: '0644' },
+        { tags: ['pgbouncer_exporter_config'], register: 'pgbouncer_exporter_dropin' },
+      ),
+      // systemd reads the file as root before it drops to the prometheus user: the password stays root's.
+      task(
+        'configure the pgbouncer exporter',
+        copy,
+        (v) => ({ dest: PGBOUNCER_EXPORTER_ENV, owner: 'root', group: 'root', mode: '0600', content: pgbouncerExporterEnv(v) }),
+        { tags: ['pgbouncer_exporter_config'], register: 'pgbouncer_exporter_env' },
+      ),
+      ...launchServiceTasks<PgMonitorVars, keyof PgMonitorRegisters>({
+        unit: UNIT,
+        tags: ['pgbouncer_exporter_launch'],
+        reloadFiles: () => [],
+        restartFiles: () => [PGBOUNCER_EXPORTER_SCRIPT, DROPIN, PGBOUNCER_EXPORTER_ENV],
+        restartOn: ['pgbouncer_exporter_script', 'pgbouncer_exporter_dropin', 'pgbouncer_exporter_env'],
+        unitChanged: ['pgbouncer_exporter_dropin'],
+        reloadOn: [],
+        pending: 'pgbouncer_exporter_pending',
+        launch: 'pgbouncer_exporter_launch',
+        port: (v) => v.pgbouncer_exporter_port,
+      }),
+    ],
+    { tags: ['pgbouncer_exporter'], when: (v) => v.pgbouncer_enabled && v.pgbouncer_exporter_enabled },
+  ),
+];

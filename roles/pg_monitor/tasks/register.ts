@@ -1,0 +1,43 @@
+import type { TaskItem } from '../../../engine/dsl.ts';
+import { registerTargetTasks } from '../../infra/tasks/register.ts';
+import { patroniTargets, pgsqlTargets, pgVipTargets } from '../../infra/targets.ts';
+import type { PgMonitorVars } from '../pg-monitor-vars.ts';
+import { patroniScraped, pgIdentity, vipAddress, vipTargetName } from '../pg-targets.ts';
+
+const tags = ['pg_register', 'register', 'add_metrics'];
+
+/**
+ * [pg_register]: the instance's exporters and Patroni's REST API as a pgsql target file on every infra host, Patroni
+ * over HTTPS in a patroni file of its own, and the cluster's VIP for the ping probe.
+ */
+export const registerTasks: TaskItem<PgMonitorVars>[] = [
+  ...registerTargetTasks<PgMonitorVars>({
+    what: 'the PostgreSQL exporters',
+    job: 'pgsql',
+    name: (v) => pgIdentity(v).ins,
+    content: (v) =>
+      pgsqlTargets({
+        ...pgIdentity(v),
+        ...(v.pg_exporter_enabled ? { pg_exporter: v.pg_exporter_port } : {}),
+        ...(v.pgbouncer_enabled && v.pgbouncer_exporter_enabled ? { pgbouncer_exporter: v.pgbouncer_exporter_port } : {}),
+        ...(patroniScraped(v) && !v.patroni_ssl_enabled ? { patroni: v.patroni_port } : {}),
+      }),
+    tags,
+  }),
+  ...registerTargetTasks<PgMonitorVars>({
+    what: 'Patroni over HTTPS',
+    job: 'patroni',
+    name: (v) => pgIdentity(v).ins,
+    content: (v) => patroniTargets({ ...pgIdentity(v), patroni: v.patroni_port }),
+    when: (v) => patroniScraped(v) && v.patroni_ssl_enabled,
+    tags,
+  }),
+  ...registerTargetTasks<PgMonitorVars>({
+    what: 'the cluster VIP',
+    job: 'ping',
+    name: vipTargetName,
+    content: (v) => pgVipTargets({ ...pgIdentity(v), vip: vipAddress(v) }),
+    when: (v) => v.pg_vip_enabled,
+    tags: ['pg_vip', ...tags],
+  }),
+];

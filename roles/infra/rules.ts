@@ -1,7 +1,7 @@
 import { yamlScalar } from '../../modules/template-helpers.ts';
 
 /** The rule files vmalert loads from /infra/rules, one per Pigsty module (Pigsty's files/victoria/rules/*.yml). */
-export const RULE_FILES = ['agent', 'infra', 'node', 'etcd'] as const;
+export const RULE_FILES = ['agent', 'infra', 'node', 'etcd', 'pgsql'] as const;
 export type RuleFile = (typeof RULE_FILES)[number];
 
 /** Pigsty's alert levels: the `level` label is the number, `severity` the word. */
@@ -20,7 +20,7 @@ export interface AlertRule {
   /** How long the condition holds before the alert fires; absent fires at once. */
   for?: string;
   level: 0 | 1 | 2;
-  category: 'infra' | 'node' | 'etcd';
+  category: 'infra' | 'node' | 'etcd' | 'pgsql';
   /** What the alert means, for the annotation and the README. */
   description: string;
 }
@@ -31,22 +31,31 @@ export type Rule = RecordingRule | AlertRule;
 export interface RulePorts {
   node_exporter_port: number;
   haproxy_exporter_port: number;
+  pg_exporter_port: number;
+  pgbouncer_exporter_port: number;
+  patroni_port: number;
 }
 
 const recording = (file: RuleFile, record: string, expr: string): RecordingRule => ({ file, record, expr });
 
 // The down alerts query raw `up` and `probe_success`, never a recorded series: one evaluation hop less between a
 // stopped exporter and Alertmanager (infra-design 0.2.7).
-/** Every recording and alerting rule of the infra, node and etcd modules, in file order. */
+/** Every recording and alerting rule of the infra, node, etcd and pgsql modules, in file order. */
 export function rules(p: RulePorts): Rule[] {
   const nodeTarget = `instance=~".*:${p.node_exporter_port}"`;
   const haproxyTarget = `instance=~".*:${p.haproxy_exporter_port}"`;
+  const pgExporter = `job="pgsql", instance=~".*:${p.pg_exporter_port}"`;
+  const pgbouncerExporter = `job="pgsql", instance=~".*:${p.pgbouncer_exporter_port}"`;
+  const patroni = `job="pgsql", instance=~".*:${p.patroni_port}"`;
   const realFs = 'fstype!~"(n|root|tmp)fs.*"';
   return [
     recording('agent', 'node_up', `up{job="node", ${nodeTarget}}`),
     recording('agent', 'haproxy_up', `up{job="node", ${haproxyTarget}}`),
     recording('agent', 'etcd_up', 'up{job="etcd"}'),
     recording('agent', 'infra_up', 'up{job="infra"}'),
+    recording('agent', 'pg_exporter_agent_up', `up{${pgExporter}} or up{job="pgrds"}`),
+    recording('agent', 'pgbouncer_up', `up{${pgbouncerExporter}}`),
+    recording('agent', 'patroni_up', `up{${patroni}}`),
 
     {
       file: 'infra',
@@ -277,6 +286,83 @@ export function rules(p: RulePorts): Rule[] {
       category: 'etcd',
       description: 'the 95th percentile WAL fsync is above 50 ms',
     },
+    ...pgsqlRules(pgExporter, pgbouncerExporter, patroni),
+  ];
+}
+
+const pgAlert = (alert: string, expr: string, level: 0 | 1 | 2, description: string, duration?: string): AlertRule => ({
+  file: 'pgsql',
+  alert,
+  expr,
+  ...(duration === undefined ? {} : { for: duration }),
+  level,
+  category: 'pgsql',
+  description,
+});
+
+/**
+ * PostgreSQL, Patroni and pgbouncer: Pigsty's names over what Debian's exporters give (postgres_exporter's built-in
+ * collectors and our queries, the pgbouncer exporter, Patroni's /metrics). A custom metric keeps its last value while
+ * PostgreSQL is down (pg_up 0), so rules on them are gated on pg_up == 1. The pgbouncer exporter is bound to
+ * pgbouncer's unit, so its target being down is pgbouncer being down.
+ */
+function pgsqlRules(pgExporter: string, pgbouncerExporter: string, patroni: string): Rule[] {
+  const datname = (expr: string): string => `label_replace(${expr}, "datname", "$1", "database", "(.*)")`;
+  return [
+    recording('pgsql', 'pg:cls:partition', 'count by (job, cls) (pg_in_recovery{job="pgsql"} == 0 and on (instance) pg_up == 1)'),
+    recording('pgsql', 'pg:ins:lag_bytes', 'max without (appname, server) (label_replace(pg_repl_replay_diff, "ins", "$1", "appname", "(.+)"))'),
+    recording('pgsql', 'pg:db:age', 'pg_db_age / 2147483647'),
+    recording(
+      'pgsql',
+      'pg:ins:conn_usage',
+      'sum without (datname, datid, server) (pg_stat_database_numbackends) / on (instance) group_left max without (server) (pg_settings_max_connections)',
+    ),
+    recording('pgsql', 'pg:db:ixact_backends', 'sum without (state) (pg_stat_activity_count{state=~"idle in transaction.*"})'),
+    recording(
+      'pgsql',
+      'pgbouncer:db:waiting_clients',
+      `sum without (user, database) (${datname('pgbouncer_waiting_clients{database!="pgbouncer"}')})`,
+    ),
+    recording(
+      'pgsql',
+      'pgbouncer:db:query_rt_1m',
+      `${datname('rate(pgbouncer_query_microseconds_total{database!="pgbouncer"}[1m]) / rate(pgbouncer_queries_total[1m]) / 1e6')}`,
+    ),
+    pgAlert('PostgresDown', 'pg_up{job=~"pgsql|pgrds"} < 1', 0, 'postgres_exporter answers but cannot reach PostgreSQL', '1m'),
+    pgAlert('PgExporterDown', `up{${pgExporter}} < 1 or up{job="pgrds"} < 1`, 1, 'postgres_exporter does not answer its scrape', '1m'),
+    pgAlert('PgbouncerDown', `up{${pgbouncerExporter}} < 1`, 0, 'pgbouncer is down (its exporter stops with it)', '1m'),
+    pgAlert('PatroniDown', `up{${patroni}} < 1`, 0, "Patroni's REST API does not answer its scrape", '1m'),
+    pgAlert('PatroniNoLeader', 'max by (cls) (patroni_cluster_unlocked) == 1', 0, 'the cluster has no leader lock in etcd', '1m'),
+    pgAlert('PatroniPaused', 'max by (cls) (patroni_is_paused) == 1', 2, 'Patroni is in maintenance mode: no automatic failover', '1m'),
+    pgAlert('PatroniFailSafeActive', 'sum by (cls) (patroni_failsafe_mode_is_active) > 0', 0, 'Patroni runs in failsafe mode: etcd is unreachable'),
+    pgAlert('PostgresRestart', 'pg_uptime < 300 and on (instance) pg_up == 1', 2, 'PostgreSQL started less than 5 minutes ago', '1m'),
+    pgAlert('PostgresPartition', 'pg:cls:partition != 1', 0, 'a cluster has no primary, or more than one', '1m'),
+    pgAlert(
+      'PostgresReplicationBreak',
+      'pg_downstream_count{state="streaming"} < max_over_time(pg_downstream_count{state="streaming"}[5m]) and on (instance) pg_up == 1',
+      1,
+      'a primary streams to fewer replicas than it did in the last 5 minutes',
+    ),
+    pgAlert(
+      'PostgresReplicaNotStreaming',
+      'pg_recv_streaming == 0 and on (instance) pg_in_recovery == 1 and on (instance) pg_up == 1',
+      1,
+      'a replica does not stream WAL from its upstream',
+      '1m',
+    ),
+    pgAlert('PostgresReplicationLag', 'pg:ins:lag_bytes > 1048576', 1, 'a replica is more than 1 MiB of WAL behind its primary', '1m'),
+    pgAlert(
+      'PostgresReplayDelay',
+      'pg_lag > 60 and on (instance) pg_up == 1',
+      1,
+      "a replica's replay is more than a minute behind what it received",
+      '1m',
+    ),
+    pgAlert('PostgresXidWrapAround', 'pg:db:age > 0.80', 0, 'a database used more than 80% of its transaction ids before wraparound', '1m'),
+    pgAlert('PostgresConnUsageHigh', 'pg:ins:conn_usage > 0.70', 1, 'more than 70% of max_connections are in use', '3m'),
+    pgAlert('PostgresIdleInXact', 'pg:db:ixact_backends > 1', 2, 'more than one session sits idle in a transaction', '3m'),
+    pgAlert('PgbouncerClientQueue', 'pgbouncer:db:waiting_clients > 1', 0, 'clients wait for a server connection in pgbouncer', '1m'),
+    pgAlert('PgbouncerQuerySlow', 'pgbouncer:db:query_rt_1m > 0.016', 1, 'the average query through pgbouncer takes more than 16 ms', '3m'),
   ];
 }
 

@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { isAlert, renderRuleFile, RULE_FILES, rules } from '../../roles/infra/rules.ts';
+import { PARAM_DEFAULTS } from '../../roles/params.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
-const ALL = rules({ node_exporter_port: 9100, haproxy_exporter_port: 9101 });
+const ALL = rules(PARAM_DEFAULTS);
 
 // PromQL words that are not metric names: aggregations, operators, modifiers and the functions the rules call.
 const KEYWORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless', 'bool', 'offset']);
@@ -42,7 +43,7 @@ describe('infra, node and etcd rules', () => {
           const labels = rule.labels as Record<string, unknown>;
           expect(labels.level).toMatch(/^[012]$/);
           expect(labels.severity).toBe(['CRIT', 'WARN', 'INFO'][Number(labels.level)]);
-          expect(labels.category).toMatch(/^(infra|node|etcd)$/);
+          expect(labels.category).toMatch(/^(infra|node|etcd|pgsql)$/);
           expect((rule.annotations as Record<string, string>).summary).toBe(
             `${String(labels.severity)} ${String(rule.alert)} {{ $labels.ins }}@{{ $labels.instance }}`,
           );

@@ -15,7 +15,7 @@ const { role } = dsl<RemoveVars>();
  * pg_remove (pgsql-rm): honour pg_safeguard, take the cluster out of its access paths (vip-manager,
  * haproxy services, pgbouncer), drop the dbsu crontab, stop replicas then the primary and clear the cluster
  * from etcd, delete the backup stanza and repository (pg_rm_backup), the data (pg_rm_data) and the packages
- * (pg_rm_pkg). Monitoring registrations belong to pg_monitor's removal and are not touched here.
+ * (pg_rm_pkg). Its targets leave the infra hosts first, and its exporters stop before PostgreSQL.
  */
 export const pgRemove = role({
   name: 'pg_remove',

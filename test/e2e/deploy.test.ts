@@ -93,7 +93,7 @@ describe('deploy Pigsty on the 4-node sandbox', () => {
     expect(asPgTest('get --prefix /pg/pg-meta/ --keys-only')).toMatch(/permission denied/i);
   });
 
-  it('scrapes every node, ping, etcd and infra target of the sandbox, and vmalert has every rule loaded', async () => {
+  it('scrapes every node, ping, etcd, infra and pgsql target of the sandbox, and vmalert has every rule loaded', async () => {
     // node_id_from_pg names each node after its PostgreSQL instance and cluster.
     const identity: Record<string, { ins: string; cls: string }> = {
       [META]: { ins: 'pg-meta-1', cls: 'pg-meta' },
@@ -107,6 +107,7 @@ describe('deploy Pigsty on the 4-node sandbox', () => {
       infra: [8428, 8880, 9059, 9115].map((p) => `${META}:${p}`),
       node: all.flatMap((h) => [`${h}:9100`, `${h}:9101`]).sort(),
       ping: [...all].sort(),
+      pgsql: all.flatMap((h) => [`${h}:8008`, `${h}:9630`, `${h}:9631`]).sort(),
     };
     type Target = { labels: Record<string, string>; health: string };
     const read = async (): Promise<Target[]> =>
@@ -135,9 +136,17 @@ describe('deploy Pigsty on the 4-node sandbox', () => {
     expect(upByJob(targets)).toEqual(expected);
     for (const h of all) expect(targets.find((t) => t.labels.instance === `${h}:9100`)?.labels).toMatchObject({ job: 'node', ip: h, ...identity[h] });
     expect(targets.find((t) => t.labels.job === 'etcd')?.labels).toMatchObject({ ip: META, ins: 'etcd-1', cls: 'etcd' });
+    for (const h of all)
+      expect(targets.find((t) => t.labels.instance === `${h}:9630`)?.labels).toMatchObject({ job: 'pgsql', ip: h, ...identity[h] });
 
     const { rules, isAlert, RULE_FILES } = await import('../../roles/infra/rules.ts');
-    const want = rules({ node_exporter_port: 9100, haproxy_exporter_port: 9101 });
+    const want = rules({
+      node_exporter_port: 9100,
+      haproxy_exporter_port: 9101,
+      pg_exporter_port: 9630,
+      pgbouncer_exporter_port: 9631,
+      patroni_port: 8008,
+    });
     const loaded = (
       (await (await fetch(`http://${META}:8880/api/v1/rules`)).json()) as {
         data: { groups: { name: string; rules: { name: string; type: string; health: string }[] }[] };
@@ -155,6 +164,40 @@ describe('deploy Pigsty on the 4-node sandbox', () => {
     expect(flat.filter((r) => r.health !== 'ok').map((r) => r.name)).toEqual([]);
     const rss = onNode(META, 'grep VmRSS /proc/$(systemctl show -p MainPID --value victoria-metrics)/status').stdout.trim();
     console.log(`victoria-metrics on ${META}: ${rss}`);
+  });
+
+  it('alerts within 2 minutes when PostgreSQL stops on a replica and pgbouncer on another, and resolves after they start', async () => {
+    type Alert = { labels: Record<string, string>; startsAt: string };
+    const active = async (): Promise<Alert[]> =>
+      fetch(`http://${META}:9059/api/v2/alerts?active=true&silenced=false&inhibited=false`).then(
+        async (r) => (await r.json()) as Alert[],
+        () => [],
+      );
+    const want = [
+      { alertname: 'PostgresDown', ins: 'pg-test-2' },
+      { alertname: 'PgbouncerDown', ins: 'pg-test-3' },
+    ];
+    const firing = (alerts: Alert[]) => want.filter((w) => alerts.some((a) => a.labels.alertname === w.alertname && a.labels.ins === w.ins));
+    const waitFor = async (done: (alerts: Alert[]) => boolean): Promise<number> => {
+      const start = Date.now();
+      while (Date.now() - start < 150_000 && !done(await active())) await sleep(2000);
+      return Date.now() - start;
+    };
+    expect(firing(await active())).toEqual([]);
+    onNode(N2, 'systemctl stop patroni');
+    onNode(N3, 'systemctl stop pgbouncer');
+    const fired = await waitFor((a) => firing(a).length === want.length);
+    onNode(N2, 'systemctl start patroni');
+    onNode(N3, 'systemctl start pgbouncer');
+    console.log(`alerts PostgresDown and PgbouncerDown in Alertmanager ${fired} ms after the stops`);
+    expect(firing(await active())).toEqual(want);
+    expect(fired).toBeLessThan(120_000);
+    const resolved = await waitFor((a) => firing(a).length === 0);
+    console.log(`both alerts resolved ${resolved} ms after the starts`);
+    expect(firing(await active())).toEqual([]);
+    // the later tests want pg-test whole again: both replicas streaming
+    for (let i = 0; i < 60 && dbsuQuery(N1, "select count(*) from pg_stat_replication where state = 'streaming'") !== '2'; i++) await sleep(1000);
+    expect(dbsuQuery(N1, "select count(*) from pg_stat_replication where state = 'streaming'")).toBe('2');
   });
 
   it('changes nothing on a second deploy, and a check of the deployed state reports nothing', async () => {
@@ -242,12 +285,30 @@ describe('deploy Pigsty on the 4-node sandbox', () => {
     expect(role).toMatch(/^Replica (running|streaming)$/);
   });
 
-  it('removes pg-test with pgsql-rm, and a new deploy brings it back', async () => {
+  it('removes pg-test and its metrics targets with pgsql-rm, and a new deploy brings both back', async () => {
     const rm = await runEntry('pgsql-rm.ts', ['-i', INVENTORY, '-l', 'pg-test', '--json']);
     expect(rm.code).toBe(0);
     for (const ip of PG_TEST) expect(onNode(ip, 'systemctl is-active patroni || true').stdout.trim()).not.toBe('active');
+    const pgsqlTargets = async (): Promise<string[]> => {
+      const body = (await (await fetch(`http://${META}:8428/api/v1/targets`)).json()) as {
+        data: { activeTargets: { labels: Record<string, string> }[] };
+      };
+      return body.data.activeTargets
+        .filter((t) => t.labels.job === 'pgsql')
+        .map((t) => t.labels.instance as string)
+        .sort();
+    };
+    const targetsOf = async (want: string[]): Promise<string[]> => {
+      for (let i = 0; i < 30 && JSON.stringify(await pgsqlTargets()) !== JSON.stringify(want); i++) await sleep(1000);
+      return pgsqlTargets();
+    };
+    const port = (hosts: string[]) => hosts.flatMap((h) => [`${h}:8008`, `${h}:9630`, `${h}:9631`]).sort();
+    expect(onNode(META, 'ls /infra/targets/pgsql').stdout.split('\n').filter(Boolean)).toEqual(['pg-meta-1.yml']);
+    expect(await targetsOf(port([META]))).toEqual(port([META]));
+    for (const ip of PG_TEST) expect(onNode(ip, 'systemctl is-active prometheus-postgres-exporter || true').stdout.trim()).toBe('inactive');
     const back = await runEntry('pgsql.ts', ['-i', INVENTORY, '-l', 'pg-test', '--json']);
     expect(back.code).toBe(0);
     expect(psql(url(N3, 5433), 'select pg_is_in_recovery()')).toEqual({ code: 0, out: 'f' });
+    expect(await targetsOf(port([META, ...PG_TEST]))).toEqual(port([META, ...PG_TEST]));
   });
 });

@@ -727,7 +727,7 @@ const PgMonitorParams = {
   pgbouncer_exporter_port: def(Port(), 9631),
   pgbouncer_exporter_url: def(PgUrl(), ''),
   pgbouncer_exporter_options: def(Str(), ''),
-  pgbackrest_exporter_enabled: notImplemented('pg_monitor', Bool(), true),
+  pgbackrest_exporter_enabled: def(Bool(), true),
   pgbackrest_exporter_port: notImplemented('pg_monitor', Port(), 9854),
   pgbackrest_exporter_options: notImplemented('pg_monitor', Str(), '--collect.interval=120 --log.level=info'),
   pg_exporters: notImplemented('pg_exporters', Type.Record(Key(), RemotePg), {}),

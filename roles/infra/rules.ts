@@ -34,6 +34,14 @@ export interface RulePorts {
   pg_exporter_port: number;
   pgbouncer_exporter_port: number;
   patroni_port: number;
+  /** Clusters whose pg_crontab runs backups: only their backups can grow too old. */
+  backup_stanzas: string[];
+}
+
+/** The clusters among these hosts whose pg_crontab runs a backup (pg-backup, Pigsty's wrapper, or pgbackrest itself). */
+export function scheduledBackupStanzas(hosts: { pg_cluster?: string; pg_crontab?: string[] }[]): string[] {
+  const scheduled = hosts.filter((h) => h.pg_cluster !== undefined && (h.pg_crontab ?? []).some((line) => /\b(pg-backup|pgbackrest)\b/.test(line)));
+  return [...new Set(scheduled.map((h) => h.pg_cluster as string))].sort();
 }
 
 const recording = (file: RuleFile, record: string, expr: string): RecordingRule => ({ file, record, expr });
@@ -287,6 +295,7 @@ export function rules(p: RulePorts): Rule[] {
       description: 'the 95th percentile WAL fsync is above 50 ms',
     },
     ...pgsqlRules(pgExporter, pgbouncerExporter, patroni),
+    ...pgbackrestRules(p.backup_stanzas),
   ];
 }
 
@@ -363,6 +372,41 @@ function pgsqlRules(pgExporter: string, pgbouncerExporter: string, patroni: stri
     pgAlert('PostgresIdleInXact', 'pg:db:ixact_backends > 1', 2, 'more than one session sits idle in a transaction', '3m'),
     pgAlert('PgbouncerClientQueue', 'pgbouncer:db:waiting_clients > 1', 0, 'clients wait for a server connection in pgbouncer', '1m'),
     pgAlert('PgbouncerQuerySlow', 'pgbouncer:db:query_rt_1m > 0.016', 1, 'the average query through pgbouncer takes more than 16 ms', '3m'),
+  ];
+}
+
+/**
+ * pgBackRest, from pg_monitor's textfile collector (every member of a cluster reads the stanza; with a local
+ * repository only the primary's holds backups, so the cluster's best answer is what counts).
+ */
+function pgbackrestRules(stanzas: string[]): Rule[] {
+  const scope = stanzas.map((st) => st.replace(/[\\.+*?()|[\]{}^$"]/g, '\\\\$&')).join('|');
+  return [
+    pgAlert(
+      'PgBackrestStanzaError',
+      'min by (stanza) (pgbackrest_stanza_status) > 0',
+      1,
+      'no member of the cluster sees a healthy pgBackRest stanza',
+      '5m',
+    ),
+    pgAlert(
+      'PgBackrestMetricsStale',
+      'time() - pgbackrest_metrics_timestamp_seconds > 900',
+      2,
+      'the pgBackRest metrics were not refreshed for 15 minutes',
+      '5m',
+    ),
+    ...(stanzas.length > 0
+      ? [
+          pgAlert(
+            'PgBackrestBackupTooOld',
+            `time() - max by (stanza) (pgbackrest_backup_last_timestamp_seconds{stanza=~"${scope}"}) > 26 * 3600`,
+            1,
+            'a cluster whose pg_crontab runs backups has none newer than 26 hours',
+            '10m',
+          ),
+        ]
+      : []),
   ];
 }
 

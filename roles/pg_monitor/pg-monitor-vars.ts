@@ -13,6 +13,9 @@ export interface PgMonitorRegisters {
   pgbouncer_exporter_env?: TaskResult;
   pgbouncer_exporter_pending?: TaskResult;
   pgbouncer_exporter_launch?: TaskResult;
+  pgbackrest_metrics_script?: TaskResult;
+  pgbackrest_metrics_service?: TaskResult;
+  pgbackrest_metrics_timer?: TaskResult;
 }
 
 /** What the pg_monitor role's tasks read: the parameters and facts every role reads, and its registers. */

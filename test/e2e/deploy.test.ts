@@ -146,6 +146,7 @@ describe('deploy Pigsty on the 4-node sandbox', () => {
       pg_exporter_port: 9630,
       pgbouncer_exporter_port: 9631,
       patroni_port: 8008,
+      backup_stanzas: [],
     });
     const loaded = (
       (await (await fetch(`http://${META}:8880/api/v1/rules`)).json()) as {

@@ -2,11 +2,11 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { isAlert, renderRuleFile, RULE_FILES, rules } from '../../roles/infra/rules.ts';
+import { isAlert, renderRuleFile, RULE_FILES, rules, scheduledBackupStanzas } from '../../roles/infra/rules.ts';
 import { PARAM_DEFAULTS } from '../../roles/params.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
-const ALL = rules(PARAM_DEFAULTS);
+const ALL = rules({ ...PARAM_DEFAULTS, backup_stanzas: ['pg-meta', 'pg-test'] });
 
 // PromQL words that are not metric names: aggregations, operators, modifiers and the functions the rules call.
 const KEYWORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless', 'bool', 'offset']);
@@ -74,6 +74,24 @@ describe('infra, node and etcd rules', () => {
       'pg_exporter_up',
       'node_cpu_seconds_total',
     ]);
+  });
+
+  it('watches backup age only for clusters whose pg_crontab runs backups', () => {
+    expect(
+      scheduledBackupStanzas([
+        { pg_cluster: 'pg-meta', pg_crontab: ['00 01 * * * /pg/bin/pg-backup full'] },
+        { pg_cluster: 'pg-test', pg_crontab: ['*/5 * * * * /pg/bin/pg-heartbeat'] },
+        { pg_cluster: 'pg-meta', pg_crontab: [] },
+        { pg_cluster: 'pg-v', pg_crontab: ['00 02 * * * pgbackrest --stanza=pg-v backup'] },
+        {},
+      ]),
+    ).toEqual(['pg-meta', 'pg-v']);
+    const age = (stanzas: string[]) =>
+      rules({ ...PARAM_DEFAULTS, backup_stanzas: stanzas }).find((r) => isAlert(r) && r.alert === 'PgBackrestBackupTooOld');
+    expect(age(['pg-meta', 'pg-v'])?.expr).toBe(
+      'time() - max by (stanza) (pgbackrest_backup_last_timestamp_seconds{stanza=~"pg-meta|pg-v"}) > 26 * 3600',
+    );
+    expect(age([])).toBeUndefined();
   });
 
   it('documents every alert in the README', () => {

@@ -6,7 +6,7 @@ import { file } from '../../../modules/file.ts';
 import { shell } from '../../../modules/shell.ts';
 import { shq } from '../../../engine/shell-quote.ts';
 import type { InfraRegisters, InfraVars } from '../infra-vars.ts';
-import { isAlert, renderRuleFile, RULE_FILES, rules, type RuleFile } from '../rules.ts';
+import { isAlert, renderRuleFile, RULE_FILES, rules, scheduledBackupStanzas, type RuleFile } from '../rules.ts';
 import { scrapeConfig } from '../scrape-config.ts';
 import { notifierUrls, RULES_DIR, SCRAPE_CONFIG, vmalertEnv, vmetricsEnv } from '../service-env.ts';
 import { launchServiceTasks } from '../../service-launch.ts';
@@ -16,9 +16,12 @@ const { task, include } = dsl<InfraVars>();
 
 const VMETRICS_DROPIN = '/etc/systemd/system/victoria-metrics.service.d/pigsty.conf';
 
+/** The rules as this infra host renders them: its view of the ports, and the clusters of the inventory that schedule backups. */
+const allRules = (v: InfraVars) => rules({ ...v, backup_stanzas: scheduledBackupStanzas(Object.values(v.hostvars)) });
+
 /** The rule files this host loads: without any Alertmanager to notify, vmalert refuses alerting rules, so only recording ones. */
 const ruleFiles = (v: InfraVars): RuleFile[] => {
-  const all = rules(v);
+  const all = allRules(v);
   return RULE_FILES.filter((f) => all.some((r) => r.file === f && (!isAlert(r) || notifierUrls(v).length > 0)));
 };
 
@@ -130,7 +133,7 @@ const vmalert = [
       owner: 'root',
       group: 'infra',
       mode: '0644',
-      content: renderRuleFile(name, rules(v), v.vmetrics_scrape_interval),
+      content: renderRuleFile(name, allRules(v), v.vmetrics_scrape_interval),
       validate: 'vmalert -dryRun -rule=%s -loggerLevel=ERROR',
     }),
     { tags: ['vmalert_config'], loop: ruleFiles, register: 'vmalert_rules' },

@@ -9,11 +9,7 @@ export const notDeployedTasks = [
   task(
     'pg monitor parts not deployed',
     debug,
-    (v) => ({
-      msg:
-        "pg_monitor: skipped: Grafana datasources (grafana is only in Pigsty's repository)" +
-        `${v.pgbackrest_enabled ? ', the pgBackRest exporter (not in Debian; its metrics are not collected yet)' : ''}.`,
-    }),
+    { msg: "pg_monitor: skipped: Grafana datasources (grafana is only in Pigsty's repository)." },
     { tags: ['monitor'] },
   ),
 ];

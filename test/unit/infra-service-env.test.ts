@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { alertmanagerTasks } from '../../roles/infra/tasks/alertmanager.ts';
+import { blackboxTasks } from '../../roles/infra/tasks/blackbox.ts';
+import { victoriaTasks } from '../../roles/infra/tasks/victoria.ts';
+import type { InfraVars } from '../../roles/infra/infra-vars.ts';
 import { alertmanagerEnv, blackboxEnv, notifierUrls, vmalertEnv, vmetricsEnv } from '../../roles/infra/service-env.ts';
 import { optionalNotice } from '../../roles/infra/infra-packages.ts';
 import type { RoleVars } from '../../roles/vars.ts';
+import { pgHost } from './role-host.ts';
+import { tasksOf } from './role-tasks.ts';
 
 const argsOf = (text: string): string => /^[A-Z_]+="(.*)"$/m.exec(text)?.[1] ?? '';
 
@@ -33,6 +39,22 @@ describe('infra env files', () => {
       '--config.file=/etc/alertmanager.yml --web.listen-address=:9059 --cluster.listen-address= --storage.path=/data/infra/alertmgr --log.level=warn',
     );
     expect(argsOf(blackboxEnv({ blackbox_port: 9115, blackbox_options: '' }))).toBe('--config.file=/etc/blackbox.yml --web.listen-address=:9115');
+  });
+
+  it("lets only root and the service's group read each options file, which may hold a password", () => {
+    const tasks = tasksOf<InfraVars>([...victoriaTasks, ...alertmanagerTasks, ...blackboxTasks]);
+    const v = pgHost({ inventory_hostname: '10.10.10.10', groups: { infra: ['10.10.10.10'] } }) as InfraVars;
+    const written = (name: string) => {
+      const args = tasks.get(name)?.args;
+      const { dest, owner, group, mode } = (typeof args === 'function' ? args(v, undefined as never) : args) as Record<string, string>;
+      return `${dest} ${owner}:${group} ${mode}`;
+    };
+    expect(['configure VictoriaMetrics', 'configure vmalert', 'configure Alertmanager', 'configure the blackbox exporter'].map(written)).toEqual([
+      '/etc/default/victoria-metrics root:_victoria-metrics 0640',
+      '/etc/default/vmalert root:_victoria-metrics 0640',
+      '/etc/default/prometheus-alertmanager root:prometheus 0640',
+      '/etc/default/prometheus-blackbox-exporter root:prometheus 0640',
+    ]);
   });
 
   it("notifies the host's own Alertmanager, else the other infra hosts' enabled ones, else none", () => {

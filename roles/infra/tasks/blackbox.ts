@@ -46,7 +46,7 @@ export const blackboxTasks = [
       task(
         'configure the blackbox exporter',
         copy,
-        (v) => ({ dest: '/etc/default/prometheus-blackbox-exporter', owner: 'root', group: 'root', mode: '0644', content: blackboxEnv(v) }),
+        (v) => ({ dest: '/etc/default/prometheus-blackbox-exporter', owner: 'root', group: 'prometheus', mode: '0640', content: blackboxEnv(v) }),
         {
           tags: ['blackbox_config'],
           register: 'blackbox_env',

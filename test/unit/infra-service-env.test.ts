@@ -41,19 +41,28 @@ describe('infra env files', () => {
     expect(argsOf(blackboxEnv({ blackbox_port: 9115, blackbox_options: '' }))).toBe('--config.file=/etc/blackbox.yml --web.listen-address=:9115');
   });
 
-  it("lets only root and the service's group read each options file, which may hold a password", () => {
-    const tasks = tasksOf<InfraVars>([...victoriaTasks, ...alertmanagerTasks, ...blackboxTasks]);
+  const tasks = tasksOf<InfraVars>([...victoriaTasks, ...alertmanagerTasks, ...blackboxTasks]);
+  /** The path, owner, group and mode a file task of the infra role writes. */
+  const written = (name: string) => {
     const v = pgHost({ inventory_hostname: '10.10.10.10', groups: { infra: ['10.10.10.10'] } }) as InfraVars;
-    const written = (name: string) => {
-      const args = tasks.get(name)?.args;
-      const { dest, owner, group, mode } = (typeof args === 'function' ? args(v, undefined as never) : args) as Record<string, string>;
-      return `${dest} ${owner}:${group} ${mode}`;
-    };
+    const args = tasks.get(name)?.args;
+    const { dest, owner, group, mode } = (typeof args === 'function' ? args(v, undefined as never) : args) as Record<string, string>;
+    return `${dest} ${owner}:${group} ${mode}`;
+  };
+
+  it("lets only root and the service's group read each options file, which may hold a password", () => {
     expect(['configure VictoriaMetrics', 'configure vmalert', 'configure Alertmanager', 'configure the blackbox exporter'].map(written)).toEqual([
       '/etc/default/victoria-metrics root:_victoria-metrics 0640',
       '/etc/default/vmalert root:_victoria-metrics 0640',
       '/etc/default/prometheus-alertmanager root:prometheus 0640',
       '/etc/default/prometheus-blackbox-exporter root:prometheus 0640',
+    ]);
+  });
+
+  it('keeps the configs Alertmanager and the blackbox exporter only read root-owned, readable by their group', () => {
+    expect(['render the Alertmanager routing', 'render the blackbox probe modules'].map(written)).toEqual([
+      '/etc/alertmanager.yml root:prometheus 0640',
+      '/etc/blackbox.yml root:prometheus 0640',
     ]);
   });
 

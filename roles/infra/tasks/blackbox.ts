@@ -58,9 +58,10 @@ export const blackboxTasks = [
         {
           src: filesPath(import.meta.url, 'blackbox.yml'),
           dest: BLACKBOX_CONFIG,
-          owner: 'prometheus',
-          group: 'infra',
-          mode: '0644',
+          // The exporter only reads it: a file of its user's would let that user rewrite its probes.
+          owner: 'root',
+          group: 'prometheus',
+          mode: '0640',
           validate: `${BLACKBOX_BIN} --config.file=%s --config.check`,
         },
         { tags: ['blackbox_config'], register: 'blackbox_conf' },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { alertmanagerTasks } from '../../roles/infra/tasks/alertmanager.ts';
 import { blackboxTasks } from '../../roles/infra/tasks/blackbox.ts';
+import { certTasks } from '../../roles/infra/tasks/cert.ts';
 import { victoriaTasks } from '../../roles/infra/tasks/victoria.ts';
 import type { InfraVars } from '../../roles/infra/infra-vars.ts';
 import { alertmanagerEnv, blackboxEnv, notifierUrls, vmalertEnv, vmetricsEnv } from '../../roles/infra/service-env.ts';
@@ -41,17 +42,19 @@ describe('infra env files', () => {
     expect(argsOf(blackboxEnv({ blackbox_port: 9115, blackbox_options: '' }))).toBe('--config.file=/etc/blackbox.yml --web.listen-address=:9115');
   });
 
-  const tasks = tasksOf<InfraVars>([...victoriaTasks, ...alertmanagerTasks, ...blackboxTasks]);
+  const tasks = tasksOf<InfraVars>([...certTasks, ...victoriaTasks, ...alertmanagerTasks, ...blackboxTasks]);
   /** The path, owner, group and mode a file task of the infra role writes. */
-  const written = (name: string) => {
-    const v = pgHost({ inventory_hostname: '10.10.10.10', groups: { infra: ['10.10.10.10'] } }) as InfraVars;
+  const written = (name: string, extra: Record<string, unknown> = {}) => {
+    const v = pgHost({ inventory_hostname: '10.10.10.10', infra_seq: 1, groups: { infra: ['10.10.10.10'] }, ...extra }) as InfraVars;
     const args = tasks.get(name)?.args;
     const { dest, owner, group, mode } = (typeof args === 'function' ? args(v, undefined as never) : args) as Record<string, string>;
     return `${dest} ${owner}:${group} ${mode}`;
   };
 
   it("lets only root and the service's group read each options file, which may hold a password", () => {
-    expect(['configure VictoriaMetrics', 'configure vmalert', 'configure Alertmanager', 'configure the blackbox exporter'].map(written)).toEqual([
+    expect(
+      ['configure VictoriaMetrics', 'configure vmalert', 'configure Alertmanager', 'configure the blackbox exporter'].map((name) => written(name)),
+    ).toEqual([
       '/etc/default/victoria-metrics root:_victoria-metrics 0640',
       '/etc/default/vmalert root:_victoria-metrics 0640',
       '/etc/default/prometheus-alertmanager root:prometheus 0640',
@@ -60,10 +63,15 @@ describe('infra env files', () => {
   });
 
   it('keeps the configs Alertmanager and the blackbox exporter only read root-owned, readable by their group', () => {
-    expect(['render the Alertmanager routing', 'render the blackbox probe modules'].map(written)).toEqual([
+    expect(['render the Alertmanager routing', 'render the blackbox probe modules'].map((name) => written(name))).toEqual([
       '/etc/alertmanager.yml root:prometheus 0640',
       '/etc/blackbox.yml root:prometheus 0640',
     ]);
+  });
+
+  it('lets VictoriaMetrics alone read the infra key, the one service that uses it', () => {
+    expect(written('copy the infra key')).toBe('/etc/pki/infra.key root:_victoria-metrics 0640');
+    expect(written('copy the infra key', { vmetrics_enabled: false })).toBe('/etc/pki/infra.key root:root 0640');
   });
 
   it("notifies the host's own Alertmanager, else the other infra hosts' enabled ones, else none", () => {

@@ -32,6 +32,13 @@ const IPV4 = '(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(?:25[0-5]|
 const IPV4_EXACT = new RegExp(`^${IPV4}$`);
 /** Whether a string is a dotted IPv4 address (each part 0-255, no leading zeros), as the schema's patterns read one. */
 export const isIpv4 = (text: string): boolean => IPV4_EXACT.test(text);
+const HOST_LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
+const HOST_NAME_EXACT = new RegExp(`^(?=.{1,253}$)${HOST_LABEL}(?:\\.${HOST_LABEL})*$`);
+/**
+ * Whether a string is an IPv4 address or a DNS host name (dot-separated labels of letters, digits and -, RFC 1123),
+ * which a URL or a command line takes as is: no space, quote, $ or backslash in it. Digits and dots alone must be an address.
+ */
+export const isHostAddress = (text: string): boolean => isIpv4(text) || (HOST_NAME_EXACT.test(text) && !/^[0-9.]+$/.test(text));
 
 /**
  * Values land in config files and shell commands line by line, so a string parameter is one line: a newline (or any

@@ -1,4 +1,4 @@
-import { shq } from '../shell-quote.ts';
+import { envEscape, shq } from '../shell-quote.ts';
 import type { EventSink, RunEvent } from './events.ts';
 
 /** Variable names whose values are secrets wherever they appear. */
@@ -91,9 +91,8 @@ export class Masker {
         .slice(1, -1)
         .replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
     const pgpass = (p: string) => p.replace(/\\/g, '\\\\').replace(/:/g, '\\:');
-    // Inside the double quotes of a systemd EnvironmentFile line (the infra services' options).
-    const envFile = (p: string) => p.replace(/["\\$`]/g, '\\$&');
-    for (const form of parts.flatMap((p) => [p, JSON.stringify(p).slice(1, -1), shq(p), ...doubled(p), ascii(p), pgpass(p), envFile(p)])) {
+    // envEscape: inside the double quotes of a systemd EnvironmentFile line (the infra services' options).
+    for (const form of parts.flatMap((p) => [p, JSON.stringify(p).slice(1, -1), shq(p), ...doubled(p), ascii(p), pgpass(p), envEscape(p)])) {
       if (form.trim() === '' || this.forms.has(form)) continue;
       this.forms.add(form);
       this.pattern = undefined;

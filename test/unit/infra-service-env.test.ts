@@ -6,6 +6,7 @@ import { victoriaTasks } from '../../roles/infra/tasks/victoria.ts';
 import type { InfraVars } from '../../roles/infra/infra-vars.ts';
 import { alertmanagerEnv, blackboxEnv, notifierUrls, vmalertEnv, vmetricsEnv } from '../../roles/infra/service-env.ts';
 import { optionalNotice } from '../../roles/infra/infra-packages.ts';
+import { nodeExporterEnv } from '../../roles/node_monitor/node-exporter-env.ts';
 import type { RoleVars } from '../../roles/vars.ts';
 import { pgHost } from './role-host.ts';
 import { tasksOf } from './role-tasks.ts';
@@ -22,6 +23,32 @@ describe('infra env files', () => {
 
   it('escapes what the shell-like EnvironmentFile parser would expand', () => {
     expect(vmetricsEnv({ infra_data: '/d', vmetrics_port: 1, vmetrics_options: '-x="$HOME`id`\\"' })).toContain('-x=\\"\\$HOME\\`id\\`\\\\\\""');
+  });
+
+  it('refuses an argument of ours that systemd would split into several, and a control character anywhere', () => {
+    expect(() => vmetricsEnv({ infra_data: '/data/in fra', vmetrics_port: 1, vmetrics_options: '' })).toThrow(
+      'ARGS: the argument "-storageDataPath=/data/in fra/metrics" is not one word without quotes, $ or \\',
+    );
+    expect(() => blackboxEnv({ blackbox_port: 9115, blackbox_options: '--log.level=warn\n--x' })).toThrow(
+      'ARGS: the value has a control character, which an EnvironmentFile line cannot hold',
+    );
+    expect(nodeExporterEnv({ node_exporter_port: 9100, exporter_metrics_path: '/metrics', node_exporter_options: '--x="$y"' })).toContain(
+      'ARGS="--web.listen-address=:9100 --web.telemetry-path=/metrics --x=\\"\\$y\\""\n',
+    );
+  });
+
+  it("names other infra hosts' Alertmanagers by address or host name only, never a name that would add flags", () => {
+    const v = (infra: string[]) =>
+      ({
+        alertmanager_enabled: false,
+        alertmanager_port: 9059,
+        groups: { infra },
+        hostvars: Object.fromEntries(infra.map((h) => [h, {}])),
+      }) as unknown as RoleVars;
+    expect(notifierUrls(v(['10.10.10.10', 'infra-2.example']))).toEqual(['http://10.10.10.10:9059', 'http://infra-2.example:9059']);
+    expect(() => notifierUrls(v(['10.10.10.10', 'meta -rule=/tmp/x.yml']))).toThrow(
+      'infra host "meta -rule=/tmp/x.yml" is not an IPv4 address or a host name: it cannot be an Alertmanager URL',
+    );
   });
 
   it('points vmalert at the local VictoriaMetrics and each notifier, evaluating every scrape interval', () => {

@@ -81,6 +81,21 @@ const HbaField = () =>
 /** A word: no whitespace or control characters (paths, hosts, names that reach a command line). */
 export const WORD = `^[^\\s${LINE_BREAKING}]*$`;
 const Word = () => Str({ pattern: WORD, description: 'a word without spaces or control characters' });
+/** Trees of the system itself, where no data directory belongs. */
+const SYSTEM_TREES = '(?:etc|usr|bin|sbin|lib[^/]*|boot|dev|proc|sys|run)';
+/** System directories that hold data directories but are none themselves. */
+const SYSTEM_DIRS = '(?:var|var/tmp|tmp|root|home)';
+/**
+ * A directory a role owns, chowns, chmods and may wipe (a *_clean): an absolute path of plain characters without
+ * `.`, `..` or empty segments (a path that leads elsewhere than it reads), outside the system's trees and not a
+ * system directory itself, whose owner and mode the role would otherwise change.
+ */
+const DataDir = () =>
+  Str({
+    pattern: `^(?!.*//)(?!.*/\\.\\.?(?:/|$))(?!/${SYSTEM_TREES}(?:/|$))(?!/${SYSTEM_DIRS}/?$)/[A-Za-z0-9_./-]+$`,
+    description:
+      'an absolute path of letters, digits and _ . / - without . or .. segments, neither /, /var, /var/tmp, /tmp, /root nor /home, and not in /etc, /usr, /bin, /sbin, /lib*, /boot, /dev, /proc, /sys or /run',
+  });
 const Bool = () => Type.Boolean();
 const Int = (options?: IntegerOptions) => Type.Integer(options);
 const Count = () => Type.Integer({ minimum: 0 });
@@ -437,7 +452,7 @@ const InfraParams = {
   cert_validity: def(Str({ pattern: '^[0-9]+d$', description: 'a number of days such as 7300d' }), '7300d'),
   infra_seq: Count(),
   infra_portal: notImplemented('infra', Type.Record(Key(), PortalEntry), { home: { domain: 'i.pigsty' } }),
-  infra_data: def(Str({ pattern: '^/[A-Za-z0-9_./-]+$', description: 'an absolute path of letters, digits and _ . / -' }), '/data/infra'),
+  infra_data: def(DataDir(), '/data/infra'),
   infra_services: notImplemented('infra', Type.Array(HomeLink)),
   infra_extra_services: notImplemented('infra', Type.Array(HomeLink), []),
   infra_packages: notImplemented('infra', StrList()),

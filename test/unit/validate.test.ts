@@ -220,6 +220,13 @@ describe('semantic checks', () => {
     expect(check(yaml, ['10.10.10.11']).errors).toEqual([]);
   });
 
+  it('refuses a system directory as infra_data, naming the parameter and what it takes', () => {
+    const { errors } = check('all:\n  hosts: { 10.10.10.10: {} }\n  vars: { admin_ip: 10.10.10.10, infra_data: /data/../etc }\n');
+    expect(described(errors)).toEqual([
+      'inline.yml:3:34: host 10.10.10.10: all.vars.infra_data: invalid value "/data/../etc" (expected an absolute path of letters, digits and _ . / - without . or .. segments, neither /, /var, /var/tmp, /tmp, /root nor /home, and not in /etc, /usr, /bin, /sbin, /lib*, /boot, /dev, /proc, /sys or /run)',
+    ]);
+  });
+
   it('validates only the selected hosts, but judges clusters by the whole inventory', () => {
     const inv = loadInventory(fixture('two-primaries.yml'));
     expect(validateInventory(inv, { ...pigsty, hosts: ['10.10.10.14'] }).errors.map((e) => e.message)).toEqual([

@@ -174,7 +174,7 @@ describe('infra role on x85 and x86', () => {
     expect(changedOn(check)).toEqual({ [INFRA]: 0, [NODE]: 0 });
   });
 
-  it('shows a changed retention as one line of the env file and a restart, changing nothing', async () => {
+  it('shows a changed retention as one line of the env file and a restart, its password flag masked, changing nothing', async () => {
     const before = onNode(INFRA, 'sha256sum /etc/default/victoria-metrics').stdout;
     const check = await runEntry('infra.ts', [
       '-i',
@@ -183,13 +183,16 @@ describe('infra role on x85 and x86', () => {
       '--check',
       '--diff',
       '-e',
-      'vmetrics_options=-retentionPeriod=30d -promscrape.fileSDCheckInterval=5s',
+      // JSON: key=value would split the value at its spaces into pairs of their own, as Ansible does
+      JSON.stringify({ vmetrics_options: '-retentionPeriod=30d -promscrape.fileSDCheckInterval=5s -httpAuth.password=Vm.Pass$X85' }),
     ]);
     expect(check.code, check.stdout + check.stderr).toBe(0);
     expect(changedTasks(check)).toEqual([`${INFRA} infra : configure VictoriaMetrics`, `${INFRA} infra : launch victoria-metrics`]);
     const diff = JSON.stringify(results(check, 'configure VictoriaMetrics')[0]);
     expect(diff).toContain('-retentionPeriod=15d');
     expect(diff).toContain('-retentionPeriod=30d');
+    expect(diff).toContain('-httpAuth.password=********');
+    expect(check.stdout + check.stderr).not.toMatch(/Vm\.Pass/);
     expect(onNode(INFRA, 'sha256sum /etc/default/victoria-metrics').stdout).toBe(before);
   });
 

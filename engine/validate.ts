@@ -16,6 +16,8 @@ export interface CheckContext {
   origins: Map<string, Map<string, VarOrigin>>;
   /** Hosts being validated; a check reports problems that touch at least one of them. */
   selected: ReadonlySet<string>;
+  /** The run's -e variables: they replace the inventory's value of each name they set, on every host. */
+  extraVars: Vars;
 }
 
 /** A rule no schema expresses; returns located errors (an Advisory is a warning unless the run is strict). */
@@ -319,7 +321,7 @@ function unknownNameRule(known: string[]): (name: string) => { warn: boolean; su
  * inventory vars or -e set to something other than the schema's `default`: the setting has no effect. It names the
  * role that will read it and every place that set it (file:line, "-e"), never the value, which may be a secret.
  */
-function notImplementedWarnings(ctx: CheckContext, schema: TSchema, extraVars: Vars): EngineError[] {
+function notImplementedWarnings(ctx: CheckContext, schema: TSchema): EngineError[] {
   const warnings: EngineError[] = [];
   for (const [name, raw] of Object.entries(asSchema(asSchema(schema).properties))) {
     const s = asSchema(raw);
@@ -332,7 +334,7 @@ function notImplementedWarnings(ctx: CheckContext, schema: TSchema, extraVars: V
       const { host: _host, ...place } = varContext(ctx, host, name);
       places.set(JSON.stringify([place.file, place.line, place.column, place.path]), place);
     }
-    if (inert(extraVars)) places.set('-e', { path: '-e' });
+    if (inert(ctx.extraVars)) places.set('-e', { path: '-e' });
     const [first, ...others] = [...places.values()];
     if (!first) continue;
     const also = others.map((c) => (c.path === '-e' ? '-e' : `${c.file}:${c.line ?? '?'}${c.column ? `:${c.column}` : ''}`));
@@ -393,8 +395,8 @@ export function validateInventory(inv: Inventory, opts: ValidateOptions): Valida
     }
   }
   errors.push(...extraVarErrors(opts.extraVars ?? {}, opts.schema));
-  const ctx: CheckContext = { inv, hostVars, origins, selected };
-  warnings.push(...notImplementedWarnings(ctx, opts.schema, opts.extraVars ?? {}));
+  const ctx: CheckContext = { inv, hostVars, origins, selected, extraVars: opts.extraVars ?? {} };
+  warnings.push(...notImplementedWarnings(ctx, opts.schema));
   const advisories: EngineError[] = [];
   for (const check of opts.checks ?? []) for (const e of check(ctx)) (e instanceof Advisory ? advisories : errors).push(e);
   return { errors: dedupe(errors), warnings: dedupe(warnings), advisories: dedupe(advisories) };

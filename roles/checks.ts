@@ -3,6 +3,7 @@ import { hostsOf } from '../engine/inventory.ts';
 import type { Vars } from '../engine/inventory-types.ts';
 import { varContext, type CheckContext, type SemanticCheck } from '../engine/validate.ts';
 import { MAX_INFRA_NODES } from './infra/tasks/register.ts';
+import { isHostAddress } from './params.ts';
 import { secretAdvisories } from './published-secrets.ts';
 
 // Checks read raw inventory values: a value of the wrong type is the schema's to report, so they skip it here.
@@ -178,6 +179,25 @@ const infraGroupSize: SemanticCheck = (ctx) => {
   ];
 };
 
+/**
+ * An infra host's inventory name reaches the other infra hosts' vmalert command line (an Alertmanager URL each) and
+ * URLs: a name with a space, a quote or a $ would add flags there. Checked when any infra host is in the run.
+ */
+const infraHostNames: SemanticCheck = (ctx) => {
+  const members = hostsOf(ctx.inv, 'infra');
+  if (!touches(ctx, members)) return [];
+  return members
+    .filter((h) => !isHostAddress(h))
+    .map(
+      (h) =>
+        new EngineError(
+          `infra host ${JSON.stringify(h)} is not an IPv4 address or a host name`,
+          varContext(ctx, h, 'inventory_hostname'),
+          'an IPv4 address, or a host name of letters, digits, - and dots (no spaces, quotes, $ or backslashes)',
+        ),
+    );
+};
+
 /** infra.ts deploys on the hosts of group infra: without any, it would do nothing and say nothing. */
 export const infraGroupRequired: SemanticCheck = (ctx) =>
   hostsOf(ctx.inv, 'infra').length > 0
@@ -263,6 +283,7 @@ export const checks: SemanticCheck[] = [
   etcdIdentity,
   infraIdentity,
   infraGroupSize,
+  infraHostNames,
   minioIdentity,
   adminIpPresent,
   uniqueBusinessObjects,

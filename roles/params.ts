@@ -32,6 +32,13 @@ const IPV4 = '(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(?:25[0-5]|
 const IPV4_EXACT = new RegExp(`^${IPV4}$`);
 /** Whether a string is a dotted IPv4 address (each part 0-255, no leading zeros), as the schema's patterns read one. */
 export const isIpv4 = (text: string): boolean => IPV4_EXACT.test(text);
+const HOST_LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
+const HOST_NAME_EXACT = new RegExp(`^(?=.{1,253}$)${HOST_LABEL}(?:\\.${HOST_LABEL})*$`);
+/**
+ * Whether a string is an IPv4 address or a DNS host name (dot-separated labels of letters, digits and -, RFC 1123),
+ * which a URL or a command line takes as is: no space, quote, $ or backslash in it. Digits and dots alone must be an address.
+ */
+export const isHostAddress = (text: string): boolean => isIpv4(text) || (HOST_NAME_EXACT.test(text) && !/^[0-9.]+$/.test(text));
 
 /**
  * Values land in config files and shell commands line by line, so a string parameter is one line: a newline (or any
@@ -74,6 +81,21 @@ const HbaField = () =>
 /** A word: no whitespace or control characters (paths, hosts, names that reach a command line). */
 export const WORD = `^[^\\s${LINE_BREAKING}]*$`;
 const Word = () => Str({ pattern: WORD, description: 'a word without spaces or control characters' });
+/** Trees of the system itself, where no data directory belongs. */
+const SYSTEM_TREES = '(?:etc|usr|bin|sbin|lib[^/]*|boot|dev|proc|sys|run)';
+/** System directories that hold data directories but are none themselves. */
+const SYSTEM_DIRS = '(?:var|var/tmp|tmp|root|home)';
+/**
+ * A directory a role owns, chowns, chmods and may wipe (a *_clean): an absolute path of plain characters without
+ * `.`, `..` or empty segments (a path that leads elsewhere than it reads), outside the system's trees and not a
+ * system directory itself, whose owner and mode the role would otherwise change.
+ */
+const DataDir = () =>
+  Str({
+    pattern: `^(?!.*//)(?!.*/\\.\\.?(?:/|$))(?!/${SYSTEM_TREES}(?:/|$))(?!/${SYSTEM_DIRS}/?$)/[A-Za-z0-9_./-]+$`,
+    description:
+      'an absolute path of letters, digits and _ . / - without . or .. segments, neither /, /var, /var/tmp, /tmp, /root nor /home, and not in /etc, /usr, /bin, /sbin, /lib*, /boot, /dev, /proc, /sys or /run',
+  });
 const Bool = () => Type.Boolean();
 const Int = (options?: IntegerOptions) => Type.Integer(options);
 const Count = () => Type.Integer({ minimum: 0 });
@@ -430,7 +452,7 @@ const InfraParams = {
   cert_validity: def(Str({ pattern: '^[0-9]+d$', description: 'a number of days such as 7300d' }), '7300d'),
   infra_seq: Count(),
   infra_portal: notImplemented('infra', Type.Record(Key(), PortalEntry), { home: { domain: 'i.pigsty' } }),
-  infra_data: def(Str({ pattern: '^/[A-Za-z0-9_./-]+$', description: 'an absolute path of letters, digits and _ . / -' }), '/data/infra'),
+  infra_data: def(DataDir(), '/data/infra'),
   infra_services: notImplemented('infra', Type.Array(HomeLink)),
   infra_extra_services: notImplemented('infra', Type.Array(HomeLink), []),
   infra_packages: notImplemented('infra', StrList()),

@@ -3,9 +3,9 @@ import { hostsOf } from '../engine/inventory.ts';
 import type { Vars } from '../engine/inventory-types.ts';
 import { isSecretName } from '../engine/output/mask.ts';
 import { varContext, type CheckContext, type SemanticCheck } from '../engine/validate.ts';
-import type { YamlPath } from '../engine/yaml.ts';
+import { formatPath, type YamlPath } from '../engine/yaml.ts';
 import { NOT_IMPLEMENTED } from '../engine/schema.ts';
-import { PigstyParams } from './params.ts';
+import { PARAM_DEFAULTS, PigstyParams } from './params.ts';
 
 /**
  * The secrets Pigsty publishes in its roles' defaults and its example configurations (conf/*.yml): whoever has read
@@ -46,15 +46,27 @@ function publishedIn(value: unknown, secretName: boolean, path: YamlPath = []): 
   return [];
 }
 
-/** A secret the inventory sets to a published value, named by its place and never by its value. */
-const inventoryPublished: SemanticCheck = (ctx) => {
+/**
+ * A secret the inventory or -e sets to a published value, named by its place and never by its value. An inventory
+ * value that -e replaces is not the run's, so it is not reported.
+ */
+const setPublished: SemanticCheck = (ctx) => {
   const found: EngineError[] = [];
   for (const host of ctx.selected) {
     for (const [name, value] of Object.entries(ctx.hostVars.get(host) ?? {})) {
+      if (Object.hasOwn(ctx.extraVars, name)) continue;
       for (const inner of publishedIn(value, isSecretName(name))) {
         const where = varContext(ctx, host, name, inner);
         found.push(new Advisory("a secret is left at Pigsty's published default", where, 'a secret of your own'));
       }
+    }
+  }
+  if (ctx.selected.size === 0) return found;
+  for (const [name, value] of Object.entries(ctx.extraVars)) {
+    for (const inner of publishedIn(value, isSecretName(name))) {
+      found.push(
+        new Advisory("a secret is set to Pigsty's published default", { path: `-e ${formatPath([name, ...inner])}` }, 'a secret of your own'),
+      );
     }
   }
   return found;
@@ -69,12 +81,21 @@ const READERS: { names: RegExp; applies: (v: Vars, host: string, ctx: CheckConte
   // PostgreSQL hosts log in to etcd as root to create their cluster's account.
   { names: /^etcd_/, applies: (v, host, ctx) => isPgHost(v) || hostsOf(ctx.inv, 'etcd').includes(host) },
   { names: /^haproxy_/, applies: (v) => v.haproxy_enabled !== false },
+  { names: /^pgbackrest_/, applies: (v) => isPgHost(v) && v.pgbackrest_enabled !== false },
 ];
 
-/** Parameters a role reads whose declared default is a published secret. */
-const PUBLISHED_DEFAULTS: string[] = Object.entries(PigstyParams.properties)
-  .filter(([name, s]) => !(NOT_IMPLEMENTED in s) && isSecretName(name) && typeof s.default === 'string' && PUBLISHED_SECRETS.has(s.default))
-  .map(([name]) => name);
+/** Parameters holding several entries of which a host reads one: whether it reads the entry a place inside lies in. */
+const READS_ENTRY: Record<string, (v: Vars, entry: YamlPath[number] | undefined) => boolean> = {
+  pgbackrest_repo: (v, entry) => entry === (v.pgbackrest_method ?? PARAM_DEFAULTS.pgbackrest_method),
+};
+
+/**
+ * The places in the declared defaults of parameters a role reads that hold a published secret: the parameter's
+ * value itself (pg_admin_password) or a secret inside it (pgbackrest_repo.minio.s3_key_secret).
+ */
+const PUBLISHED_DEFAULTS: { name: string; inner: YamlPath }[] = Object.entries(PigstyParams.properties)
+  .filter(([, s]) => !(NOT_IMPLEMENTED in s))
+  .flatMap(([name, s]) => publishedIn(s.default, isSecretName(name)).map((inner) => ({ name, inner })));
 
 /** Secrets a role derives from names anyone can read in the inventory, when the inventory sets none. */
 const DERIVED: { name: string; how: string; applies: (v: Vars) => boolean }[] = [
@@ -84,35 +105,39 @@ const DERIVED: { name: string; how: string; applies: (v: Vars) => boolean }[] = 
 ];
 
 /** One advisory per parameter, naming the hosts, at all.vars where the parameter would be set for all of them. */
-function unsetAdvisory(ctx: CheckContext, name: string, hosts: string[], why: string): Advisory {
+function unsetAdvisory(ctx: CheckContext, name: string, inner: YamlPath, hosts: string[], why: string): Advisory {
   const place = ctx.inv.locate(['all', 'vars']) ? ['all', 'vars'] : ['all'];
   const loc = ctx.inv.locate(place);
   return new Advisory(
-    `${name} is not set for ${someHosts(hosts)}: ${why}`,
+    `${formatPath([name, ...inner])} is not set for ${someHosts(hosts)}: ${why}`,
     { file: loc?.file ?? ctx.inv.file, line: loc?.line, column: loc?.column, path: place.join('.') },
-    `${name} set to a secret of your own`,
+    inner.length ? `${name} set, with a ${formatPath(inner)} of your own` : `${name} set to a secret of your own`,
   );
 }
 
+/** A host's variables as the run sets them: its inventory's, with each name -e sets replaced. */
+const runVars = (ctx: CheckContext, host: string): Vars => ({ ...ctx.hostVars.get(host), ...ctx.extraVars });
+
 const roleDefaultPublished: SemanticCheck = (ctx) => {
   const found: Advisory[] = [];
-  for (const name of PUBLISHED_DEFAULTS) {
+  for (const { name, inner } of PUBLISHED_DEFAULTS) {
     const applies = READERS.find((r) => r.names.test(name))?.applies ?? (() => true);
+    const readsEntry = READS_ENTRY[name] ?? (() => true);
     const hosts = [...ctx.selected].filter((h) => {
-      const v = ctx.hostVars.get(h) ?? {};
-      return applies(v, h, ctx) && unset(v, name);
+      const v = runVars(ctx, h);
+      return applies(v, h, ctx) && unset(v, name) && readsEntry(v, inner[0]);
     });
-    if (hosts.length) found.push(unsetAdvisory(ctx, name, hosts, "the role's default is Pigsty's published one"));
+    if (hosts.length) found.push(unsetAdvisory(ctx, name, inner, hosts, "the role's default is Pigsty's published one"));
   }
   for (const { name, how, applies } of DERIVED) {
     const hosts = [...ctx.selected].filter((h) => {
-      const v = ctx.hostVars.get(h) ?? {};
+      const v = runVars(ctx, h);
       return applies(v) && unset(v, name);
     });
-    if (hosts.length) found.push(unsetAdvisory(ctx, name, hosts, `${how}, which anyone who reads the inventory can work out`));
+    if (hosts.length) found.push(unsetAdvisory(ctx, name, [], hosts, `${how}, which anyone who reads the inventory can work out`));
   }
   return found;
 };
 
 /** Warnings (errors with --strict) for secrets anyone could know: published defaults and secrets derived from names. */
-export const secretAdvisories: SemanticCheck[] = [inventoryPublished, roleDefaultPublished];
+export const secretAdvisories: SemanticCheck[] = [setPublished, roleDefaultPublished];

@@ -1,4 +1,4 @@
-import { shq } from '../shell-quote.ts';
+import { envEscape, shq } from '../shell-quote.ts';
 import type { EventSink, RunEvent } from './events.ts';
 
 /** Variable names whose values are secrets wherever they appear. */
@@ -13,11 +13,26 @@ const ANYWHERE_MIN_LENGTH = 8;
 /** A URL's userinfo: the password between `user:` and the last `@` of the authority. */
 const URL_USERINFO = /([A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s/:@]*:)([^\s/]*)@/g;
 
+/**
+ * A command line flag and its value in an options string (`-httpAuth.password=x`, `--web.password x`): Go's flag
+ * package and kingpin take the value after `=` or as the next word.
+ */
+const FLAG_VALUE = /(?:^|\s)--?([A-Za-z0-9][A-Za-z0-9_.-]*)(?:=(\S*)|\s+([^\s-]\S*))/g;
+
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Whether a variable of this name holds a secret (`*password`, `*secret`, `*token`, `*_key`, `private_key`, ...). */
 export function isSecretName(name: string): boolean {
   return SECRET_NAME.test(name);
+}
+
+/**
+ * Whether a command line flag carries a secret: named as a secret variable is, or with a password or an auth key
+ * anywhere in its name (VictoriaMetrics' -httpAuth.password, -snapshotAuthKey), but not a file's path
+ * (-remoteWrite.basicAuth.passwordFile), which says where the secret is, not what.
+ */
+function isSecretFlag(name: string): boolean {
+  return !/file$/i.test(name) && (isSecretName(name) || /password|authkey/i.test(name));
 }
 
 /**
@@ -76,7 +91,8 @@ export class Masker {
         .slice(1, -1)
         .replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
     const pgpass = (p: string) => p.replace(/\\/g, '\\\\').replace(/:/g, '\\:');
-    for (const form of parts.flatMap((p) => [p, JSON.stringify(p).slice(1, -1), shq(p), ...doubled(p), ascii(p), pgpass(p)])) {
+    // envEscape: inside the double quotes of a systemd EnvironmentFile line (the infra services' options).
+    for (const form of parts.flatMap((p) => [p, JSON.stringify(p).slice(1, -1), shq(p), ...doubled(p), ascii(p), pgpass(p), envEscape(p)])) {
       if (form.trim() === '' || this.forms.has(form)) continue;
       this.forms.add(form);
       this.pattern = undefined;
@@ -84,12 +100,14 @@ export class Masker {
   }
 
   /**
-   * Walk variables and remember every value held under a secret-looking name at any depth, and the password of
-   * every URL with credentials whatever its name.
+   * Walk variables and remember every value held under a secret-looking name at any depth, and, whatever the
+   * variable's name, the password of every URL with credentials and the value of every secret flag in a string of
+   * command line options (vmalert_options: -remoteWrite.basicAuth.password=...).
    */
   collect(vars: unknown): void {
     if (typeof vars === 'string') {
       for (const m of vars.matchAll(URL_USERINFO)) this.add(m[2]);
+      for (const m of vars.matchAll(FLAG_VALUE)) if (isSecretFlag(m[1] as string)) this.add(m[2] ?? m[3]);
     } else if (Array.isArray(vars)) {
       vars.forEach((v) => this.collect(v));
     } else if (vars && typeof vars === 'object') {

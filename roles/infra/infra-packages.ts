@@ -9,7 +9,7 @@ export function infraPackages(v: Pick<RoleVars, 'vmetrics_enabled' | 'alertmanag
   ];
 }
 
-/** The service users those packages create, which join group infra to read targets, rules and the infra key. */
+/** The service users those packages create, which join group infra to read targets, rules and the scrape config. */
 export function infraServiceUsers(v: Pick<RoleVars, 'vmetrics_enabled' | 'alertmanager_enabled' | 'blackbox_enabled'>): string[] {
   return [...(v.vmetrics_enabled ? ['_victoria-metrics'] : []), ...(v.alertmanager_enabled || v.blackbox_enabled ? ['prometheus'] : [])];
 }

@@ -1,4 +1,4 @@
-import { envQuoted } from '../systemd-env.ts';
+import { envLine } from '../../engine/shell-quote.ts';
 import type { RoleVars } from '../vars.ts';
 
 /** Where the exporters' queries file is installed: readable by the exporter's user, unlike /etc/pg_exporter (the dbsu's). */
@@ -66,22 +66,20 @@ export function pgExporterEnv(
     ...(v.pg_exporter_auto_discovery && v.pg_exporter_include_database !== '' ? [`--include-databases=${v.pg_exporter_include_database}`] : []),
     v.pg_exporter_options,
   ];
-  return [
-    "# Written by Pigsty's pg_monitor role (pg_exporter_*): postgres_exporter's connection and command line options.",
-    `DATA_SOURCE_NAME=${envQuoted(pgExporterUrl(v))}`,
-    `ARGS=${envQuoted(args.filter(Boolean).join(' '))}`,
-    '',
-  ].join('\n');
+  return (
+    "# Written by Pigsty's pg_monitor role (pg_exporter_*): postgres_exporter's connection and command line options.\n" +
+    envLine('DATA_SOURCE_NAME', pgExporterUrl(v)) +
+    envLine('ARGS', args.filter(Boolean).join(' '))
+  );
 }
 
 /** /etc/default/pgbouncer_exporter, read by our drop-in: the connection for the launcher (a secret) and its options. */
 export function pgbouncerExporterEnv(
   v: Parameters<typeof pgbouncerExporterUrl>[0] & Pick<RoleVars, 'pgbouncer_exporter_port' | 'pgbouncer_exporter_options'>,
 ): string {
-  return [
-    "# Written by Pigsty's pg_monitor role (pgbouncer_exporter_*): the pgbouncer exporter's connection and command line options.",
-    `PGBOUNCER_URL=${envQuoted(pgbouncerExporterUrl(v))}`,
-    `OPTIONS=${envQuoted(`--port=${v.pgbouncer_exporter_port} ${v.pgbouncer_exporter_options}`.trim())}`,
-    '',
-  ].join('\n');
+  return (
+    "# Written by Pigsty's pg_monitor role (pgbouncer_exporter_*): the pgbouncer exporter's connection and command line options.\n" +
+    envLine('PGBOUNCER_URL', pgbouncerExporterUrl(v)) +
+    envLine('OPTIONS', `--port=${v.pgbouncer_exporter_port} ${v.pgbouncer_exporter_options}`.trim())
+  );
 }

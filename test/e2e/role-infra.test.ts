@@ -117,21 +117,30 @@ describe('infra role on x85 and x86', () => {
     expect(await api<{ cluster: { status: string } }>(9059, '/api/v2/status')).toMatchObject({ cluster: { status: 'disabled' } });
   });
 
-  it('lets the blackbox exporter ping, and keeps targets, rules and the infra key from other users', async () => {
+  it('lets the blackbox exporter ping, and keeps targets, rules, configs, options and the infra key from other users', async () => {
     expect(onNode(INFRA, 'getcap /usr/bin/prometheus-blackbox-exporter').stdout).toContain('cap_net_raw=ep');
     const probe = await (await fetch(`http://${INFRA}:9115/probe?module=icmp&target=${NODE}`)).text();
     expect(probe).toMatch(/^probe_success 1$/m);
     const modes = onNode(
       INFRA,
-      'stat -c "%n %a %U:%G" /data/infra /infra/targets/node /infra/prometheus.yml /etc/pki/infra.key /data/infra/metrics',
+      'stat -c "%n %a %U:%G" /data/infra /infra/targets/node /infra/prometheus.yml /etc/pki/infra.key /data/infra/metrics ' +
+        '/etc/alertmanager.yml /etc/blackbox.yml /etc/default/victoria-metrics /etc/default/vmalert /etc/default/prometheus-blackbox-exporter',
     ).stdout;
     expect(modes.trim().split('\n')).toEqual([
       '/data/infra 751 root:infra',
       '/infra/targets/node 750 root:infra',
       '/infra/prometheus.yml 640 root:infra',
-      '/etc/pki/infra.key 640 root:infra',
+      '/etc/pki/infra.key 640 root:_victoria-metrics',
       '/data/infra/metrics 750 _victoria-metrics:infra',
+      '/etc/alertmanager.yml 640 root:prometheus',
+      '/etc/blackbox.yml 640 root:prometheus',
+      '/etc/default/victoria-metrics 640 root:_victoria-metrics',
+      '/etc/default/vmalert 640 root:_victoria-metrics',
+      '/etc/default/prometheus-blackbox-exporter 640 root:prometheus',
     ]);
+    expect(onNode(INFRA, 'stat -c "%n %a %U:%G" /var/lib/prometheus/node-exporter /var/lib/prometheus/node-exporter/cert.prom').stdout).toBe(
+      '/var/lib/prometheus/node-exporter 755 root:root\n/var/lib/prometheus/node-exporter/cert.prom 644 root:root\n',
+    );
     expect(onNode(INFRA, 'readlink /infra').stdout).toBe('/data/infra\n');
   });
 
@@ -165,7 +174,7 @@ describe('infra role on x85 and x86', () => {
     expect(changedOn(check)).toEqual({ [INFRA]: 0, [NODE]: 0 });
   });
 
-  it('shows a changed retention as one line of the env file and a restart, changing nothing', async () => {
+  it('shows a changed retention as one line of the env file and a restart, its password flag masked, changing nothing', async () => {
     const before = onNode(INFRA, 'sha256sum /etc/default/victoria-metrics').stdout;
     const check = await runEntry('infra.ts', [
       '-i',
@@ -174,13 +183,16 @@ describe('infra role on x85 and x86', () => {
       '--check',
       '--diff',
       '-e',
-      'vmetrics_options=-retentionPeriod=30d -promscrape.fileSDCheckInterval=5s',
+      // JSON: key=value would split the value at its spaces into pairs of their own, as Ansible does
+      JSON.stringify({ vmetrics_options: '-retentionPeriod=30d -promscrape.fileSDCheckInterval=5s -httpAuth.password=Vm.Pass$X85' }),
     ]);
     expect(check.code, check.stdout + check.stderr).toBe(0);
     expect(changedTasks(check)).toEqual([`${INFRA} infra : configure VictoriaMetrics`, `${INFRA} infra : launch victoria-metrics`]);
     const diff = JSON.stringify(results(check, 'configure VictoriaMetrics')[0]);
     expect(diff).toContain('-retentionPeriod=15d');
     expect(diff).toContain('-retentionPeriod=30d');
+    expect(diff).toContain('-httpAuth.password=********');
+    expect(check.stdout + check.stderr).not.toMatch(/Vm\.Pass/);
     expect(onNode(INFRA, 'sha256sum /etc/default/victoria-metrics').stdout).toBe(before);
   });
 

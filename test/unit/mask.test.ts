@@ -143,4 +143,19 @@ describe('masker gaps', () => {
     m.collectText('{"patroni_password":"J5on.Secret"');
     expect(m.mask('Y4ml.Secret "Fl0w Secret" Fl0w Secret Ext.Secret9 J5on.Secret')).toBe('******** ******** ******** ******** ********');
   });
+
+  it('masks the value of a secret flag in any options string, as written and as an EnvironmentFile escapes it', () => {
+    const m = new Masker();
+    m.collect({
+      vmalert_options: '-remoteWrite.basicAuth.password=Pa$s.W0rd -remoteWrite.basicAuth.passwordFile=/etc/vm/pw -evaluationInterval=10s',
+      vmetrics_options: '-httpAuth.password hunter2 -snapshotAuthKey=Sn4p.Key -notifier.bearerToken=b3arer',
+      blackbox_options: '--log.level=warn',
+    });
+    expect(m.mask('+VMALERT_OPTS="-remoteWrite.basicAuth.password=Pa\\$s.W0rd -remoteWrite.basicAuth.passwordFile=/etc/vm/pw"')).toBe(
+      '+VMALERT_OPTS="-remoteWrite.basicAuth.password=******** -remoteWrite.basicAuth.passwordFile=/etc/vm/pw"',
+    );
+    expect(m.mask('ARGS="-httpAuth.password hunter2 -snapshotAuthKey=Sn4p.Key -notifier.bearerToken=b3arer --log.level=warn"')).toBe(
+      'ARGS="-httpAuth.password ******** -snapshotAuthKey=******** -notifier.bearerToken=******** --log.level=warn"',
+    );
+  });
 });

@@ -73,6 +73,34 @@ describe('the parameter schema', () => {
     expect(validate.errors?.[0]?.keyword).toBe('enum');
   });
 
+  it('takes as infra_data an absolute path that leads where it reads, outside the system directories', () => {
+    for (const good of ['/data/infra', '/var/lib/infra', '/home/infra', '/srv/infra/', '/data/infra.d', '/opt/etcetera'])
+      expect(ok({ infra_data: good }), good).toBe(true);
+    for (const bad of [
+      '/',
+      '//',
+      'data/infra',
+      '/etc',
+      '/etc/',
+      '/etc/infra',
+      '/usr/local/infra',
+      '/lib64',
+      '/run/infra',
+      '/var',
+      '/var/',
+      '/var/tmp',
+      '/tmp',
+      '/root',
+      '/home/',
+      '/data/../etc',
+      '/data/infra/..',
+      '/data/./infra',
+      '//etc',
+      '/data//infra',
+    ])
+      expect(ok({ infra_data: bad }), bad).toBe(false);
+  });
+
   it('types numbers the way real inventories write them', () => {
     expect(ok({ pg_version: 17, pg_seq: 1, patroni_port: 8008, pg_port: 5432, vip_vrid: 128, pg_rpo: 1048576 })).toBe(true);
     expect(ok({ pg_version: '17' })).toBe(false);

@@ -92,6 +92,11 @@ describe('errors printed before a run never show a secret', () => {
       );
       expect(r.stderr).not.toContain('haproxy_admin_password');
       expect(r.output).not.toMatch(/DBUser\.DBA|DBUser\.Monitor|My0wn\.Secret/);
+      const fromE = deploy('-i', file, '--strict', '-e', 'pg_admin_password=My0wn.Admin', '-e', 'haproxy_admin_password=pigsty');
+      expect(fromE.code).toBe(1);
+      expect(fromE.stderr).toMatch(/error: -e haproxy_admin_password: a secret is set to Pigsty's published default/);
+      expect(fromE.stderr).not.toContain('pg_admin_password');
+      expect(fromE.output).not.toMatch(/DBUser\.DBA|My0wn\.Admin/);
     },
     SPAWN_TIMEOUT,
   );

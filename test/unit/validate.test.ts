@@ -200,6 +200,33 @@ describe('semantic checks', () => {
     ]);
   });
 
+  it('refuses an infra host name that is no IPv4 address or host name, when any infra host is in the run', () => {
+    const yaml = `all:
+  children:
+    infra:
+      hosts:
+        10.10.10.10: { infra_seq: 1 }
+        'meta -rule=/tmp/x.yml': { infra_seq: 2 }
+        infra-3.example: { infra_seq: 3 }
+        10.10.10.300: { infra_seq: 4 }
+    other: { hosts: { 10.10.10.11: {} } }
+  vars: { admin_ip: 10.10.10.10 }
+`;
+    const expected = 'an IPv4 address, or a host name of letters, digits, - and dots (no spaces, quotes, $ or backslashes)';
+    expect(described(check(yaml, ['10.10.10.10']).errors)).toEqual([
+      `inline.yml:6:9: host meta -rule=/tmp/x.yml: all.children.infra.hosts["meta -rule=/tmp/x.yml"]: infra host "meta -rule=/tmp/x.yml" is not an IPv4 address or a host name (expected ${expected})`,
+      `inline.yml:8:9: host 10.10.10.300: all.children.infra.hosts["10.10.10.300"]: infra host "10.10.10.300" is not an IPv4 address or a host name (expected ${expected})`,
+    ]);
+    expect(check(yaml, ['10.10.10.11']).errors).toEqual([]);
+  });
+
+  it('refuses a system directory as infra_data, naming the parameter and what it takes', () => {
+    const { errors } = check('all:\n  hosts: { 10.10.10.10: {} }\n  vars: { admin_ip: 10.10.10.10, infra_data: /data/../etc }\n');
+    expect(described(errors)).toEqual([
+      'inline.yml:3:34: host 10.10.10.10: all.vars.infra_data: invalid value "/data/../etc" (expected an absolute path of letters, digits and _ . / - without . or .. segments, neither /, /var, /var/tmp, /tmp, /root nor /home, and not in /etc, /usr, /bin, /sbin, /lib*, /boot, /dev, /proc, /sys or /run)',
+    ]);
+  });
+
   it('validates only the selected hosts, but judges clusters by the whole inventory', () => {
     const inv = loadInventory(fixture('two-primaries.yml'));
     expect(validateInventory(inv, { ...pigsty, hosts: ['10.10.10.14'] }).errors.map((e) => e.message)).toEqual([

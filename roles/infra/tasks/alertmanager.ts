@@ -32,9 +32,10 @@ export const alertmanagerTasks = [
         {
           src: filesPath(import.meta.url, 'alertmanager.yml'),
           dest: ALERTMANAGER_CONFIG,
-          owner: 'prometheus',
-          group: 'infra',
-          mode: '0644',
+          // Alertmanager only reads it, and the receivers added to it may hold credentials.
+          owner: 'root',
+          group: 'prometheus',
+          mode: '0640',
           validate: 'amtool check-config %s',
         },
         { tags: ['alertmanager_config'], register: 'alertmanager_conf' },

@@ -46,7 +46,7 @@ export const blackboxTasks = [
       task(
         'configure the blackbox exporter',
         copy,
-        (v) => ({ dest: '/etc/default/prometheus-blackbox-exporter', owner: 'root', group: 'root', mode: '0644', content: blackboxEnv(v) }),
+        (v) => ({ dest: '/etc/default/prometheus-blackbox-exporter', owner: 'root', group: 'prometheus', mode: '0640', content: blackboxEnv(v) }),
         {
           tags: ['blackbox_config'],
           register: 'blackbox_env',
@@ -58,9 +58,10 @@ export const blackboxTasks = [
         {
           src: filesPath(import.meta.url, 'blackbox.yml'),
           dest: BLACKBOX_CONFIG,
-          owner: 'prometheus',
-          group: 'infra',
-          mode: '0644',
+          // The exporter only reads it: a file of its user's would let that user rewrite its probes.
+          owner: 'root',
+          group: 'prometheus',
+          mode: '0640',
           validate: `${BLACKBOX_BIN} --config.file=%s --config.check`,
         },
         { tags: ['blackbox_config'], register: 'blackbox_conf' },

@@ -16,7 +16,13 @@ const infraCert = (v: RoleVars): CertSpec => ({
   sans: ['DNS:localhost', `DNS:${v.nodename ?? v.inventory_hostname}`, 'IP:127.0.0.1', `IP:${v.inventory_hostname}`],
 });
 
-/** [infra_cert]: issue it on the controller with the Pigsty CA, then copy it, its key readable by group infra only. */
+/**
+ * The infra key's group: VictoriaMetrics' alone, the one service that uses the key (to scrape etcd); group infra
+ * would give it to every service user in it (prometheus runs Alertmanager and the blackbox exporter).
+ */
+export const infraKeyGroup = (v: Pick<RoleVars, 'vmetrics_enabled'>): string => (v.vmetrics_enabled ? '_victoria-metrics' : 'root');
+
+/** [infra_cert]: issue it on the controller with the Pigsty CA, then copy it, its key readable by VictoriaMetrics only. */
 export const certTasks = [
   include(
     'infra cert',
@@ -34,7 +40,7 @@ export const certTasks = [
       task(
         'copy the infra key',
         copy,
-        (v) => ({ src: certPaths(infraCert(v)).key, dest: '/etc/pki/infra.key', owner: 'root', group: 'infra', mode: '0640' }),
+        (v) => ({ src: certPaths(infraCert(v)).key, dest: '/etc/pki/infra.key', owner: 'root', group: infraKeyGroup(v), mode: '0640' }),
         {
           tags: ['infra_cert_copy'],
           no_log: true,

@@ -5,7 +5,7 @@ import type { InfraVars } from '../infra-vars.ts';
 
 const { task, include } = dsl<InfraVars>();
 
-/** [infra_user]: group infra, which reads targets, rules and the infra key; the admin user joins it. */
+/** [infra_user]: group infra, which reads targets, rules and the scrape config; the admin user joins it. */
 export const userTasks = [
   include(
     'infra user',

@@ -15,6 +15,11 @@ import { membersChanged } from './pkg.ts';
 const { task, include } = dsl<InfraVars>();
 
 const VMETRICS_DROPIN = '/etc/systemd/system/victoria-metrics.service.d/pigsty.conf';
+/**
+ * The options files of VictoriaMetrics and vmalert (both run as _victoria-metrics): *_options may carry a password
+ * (-httpAuth.password), so only root and the service's group read them; systemd reads them as root.
+ */
+const ENV_FILE_MODE = { owner: 'root', group: '_victoria-metrics', mode: '0640' } as const;
 
 /** The rules as this infra host renders them: its view of the ports, and the clusters of the inventory that schedule backups. */
 const allRules = (v: InfraVars) => rules({ ...v, backup_stanzas: scheduledBackupStanzas(Object.values(v.hostvars)) });
@@ -60,15 +65,10 @@ const vmetrics = [
       register: 'vmetrics_dropin',
     },
   ),
-  task(
-    'configure VictoriaMetrics',
-    copy,
-    (v) => ({ dest: '/etc/default/victoria-metrics', owner: 'root', group: 'root', mode: '0644', content: vmetricsEnv(v) }),
-    {
-      tags: ['vmetrics_config'],
-      register: 'vmetrics_env',
-    },
-  ),
+  task('configure VictoriaMetrics', copy, (v) => ({ dest: '/etc/default/victoria-metrics', ...ENV_FILE_MODE, content: vmetricsEnv(v) }), {
+    tags: ['vmetrics_config'],
+    register: 'vmetrics_env',
+  }),
   task(
     'render the scrape config',
     copy,
@@ -107,15 +107,10 @@ const vmalert = [
       register: 'vmalert_unit',
     },
   ),
-  task(
-    'configure vmalert',
-    copy,
-    (v) => ({ dest: '/etc/default/vmalert', owner: 'root', group: 'root', mode: '0644', content: vmalertEnv(v, notifierUrls(v)) }),
-    {
-      tags: ['vmalert_config'],
-      register: 'vmalert_env',
-    },
-  ),
+  task('configure vmalert', copy, (v) => ({ dest: '/etc/default/vmalert', ...ENV_FILE_MODE, content: vmalertEnv(v, notifierUrls(v)) }), {
+    tags: ['vmalert_config'],
+    register: 'vmalert_env',
+  }),
   task(
     'note that alerting rules are not loaded',
     debug,

@@ -8,6 +8,8 @@ import type { NodeMonitorVars } from '../node-monitor-vars.ts';
 const { task, include } = dsl<NodeMonitorVars>();
 
 const SCRIPT = '/usr/local/lib/pigsty/cert-metrics';
+/** node_exporter's textfile directory on Debian (its package's default). */
+export const TEXTFILE_DIR = '/var/lib/prometheus/node-exporter';
 const UNITS = ['pigsty-cert-metrics.service', 'pigsty-cert-metrics.timer', 'pigsty-cert-metrics.path'];
 
 /**
@@ -26,6 +28,9 @@ export const certMetricsTasks = [
         group: 'root',
         mode: '0755',
       }),
+      // The script writes only into a directory of root's that nobody else may write to (its parent is prometheus'):
+      // the package makes it so, and this keeps it so.
+      task('create the textfile directory', file, { path: TEXTFILE_DIR, state: 'directory', owner: 'root', group: 'root', mode: '0755' }),
       task(
         'install the certificate metrics script',
         copy,

@@ -198,6 +198,27 @@ const infraHostNames: SemanticCheck = (ctx) => {
     );
 };
 
+/**
+ * postgres_exporter 0.11 turns its URL into key=value words split at spaces, so a monitor password with whitespace
+ * makes it exit at start, printing the password in its error. Refused unless pg_exporter_url gives the connection.
+ */
+const monitorPasswordWords: SemanticCheck = (ctx) => {
+  const errors: EngineError[] = [];
+  for (const host of ctx.selected) {
+    const vars = { ...varsOf(ctx, host), ...ctx.extraVars };
+    if (vars.pg_cluster === undefined || vars.pg_exporter_enabled === false || (str(vars.pg_exporter_url) ?? '') !== '') continue;
+    if (!/\s/.test(str(vars.pg_monitor_password) ?? '')) continue;
+    errors.push(
+      new EngineError(
+        'pg_monitor_password has whitespace, which postgres_exporter cannot take in its connection',
+        varContext(ctx, host, 'pg_monitor_password'),
+        'a monitor password without spaces, or pg_exporter_url set (or pg_exporter_enabled: false)',
+      ),
+    );
+  }
+  return errors;
+};
+
 /** infra.ts deploys on the hosts of group infra: without any, it would do nothing and say nothing. */
 export const infraGroupRequired: SemanticCheck = (ctx) =>
   hostsOf(ctx.inv, 'infra').length > 0
@@ -284,6 +305,7 @@ export const checks: SemanticCheck[] = [
   infraIdentity,
   infraGroupSize,
   infraHostNames,
+  monitorPasswordWords,
   minioIdentity,
   adminIpPresent,
   uniqueBusinessObjects,

@@ -717,8 +717,8 @@ const PgAccessParams = {
 /** A libpq connection URI as the exporters take it: no spaces, quotes or backslashes (percent-encode them). */
 const PgUrl = () =>
   Str({
-    pattern: `^(?:postgres(?:ql)?://[^\\s'"\\\\${LINE_BREAKING}]*)?$`,
-    description: 'empty or a postgres:// URI with no spaces, quotes or backslashes (percent-encode them)',
+    pattern: `^(?:postgres(?:ql)?://(?:[^\\s'"\\\\%${LINE_BREAKING}]|%[0-9A-Fa-f]{2})*)?$`,
+    description: 'empty or a postgres:// URI with no spaces, quotes or backslashes, and % only in %XX escapes (percent-encode them)',
   });
 /** A comma-separated list of database names, as postgres_exporter's --exclude-databases and --include-databases take it. */
 const DbNameList = () => Str({ pattern: `^(?:${DB_NAME}(?:,${DB_NAME})*)?$`, description: 'empty or database names separated by commas' });

@@ -32,10 +32,12 @@ export function launchServiceTasks<V, R extends string>(s: ServiceLaunch<V, R>):
   type Registered = V & Partial<Record<R, TaskResult>>;
   const { task } = dsl<Registered>();
   const reg = (v: Registered, r: R): TaskResult | undefined => (v as Partial<Record<R, TaskResult>>)[r];
-  const restart = (v: Registered): boolean =>
-    s.restartOn.some((r) => changed(reg(v, r))) ||
-    (s.restartFiles !== undefined && pendingAmong(reg(v, s.pending), s.restartFiles(v))) ||
-    (s.restartWhen?.(v) ?? false);
+  // Without a stamp (a service started by its package, or before stamps), the running service may have read none of its files.
+  const restartOwed = (v: Registered): boolean => {
+    const files = s.restartFiles?.(v) ?? [];
+    return files.length > 0 && (pendingAmong(reg(v, s.pending), files) || pendingFiles(reg(v, s.pending)).includes(NO_STAMP));
+  };
+  const restart = (v: Registered): boolean => s.restartOn.some((r) => changed(reg(v, r))) || restartOwed(v) || (s.restartWhen?.(v) ?? false);
   // A service without a stamp (deployed before stamps) may run on any of its reload files: one reload is owed.
   const reloadOwed = (v: Registered): boolean => {
     const files = s.reloadFiles(v);

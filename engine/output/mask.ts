@@ -12,6 +12,8 @@ const MASK = '********';
 const ANYWHERE_MIN_LENGTH = 8;
 /** A URL's userinfo: the password between `user:` and the last `@` of the authority. */
 const URL_USERINFO = /([A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s/:@]*:)([^\s/]*)@/g;
+/** A password given as a URI parameter (libpq's password= and sslpassword=), in a URL's query or a parameter list. */
+const URL_QUERY_PASSWORD = /((?:^|[?&])(?:ssl)?password=)([^&\s"'#]*)/gi;
 
 /**
  * A command line flag and its value in an options string (`-httpAuth.password=x`, `--web.password x`): Go's flag
@@ -107,6 +109,7 @@ export class Masker {
   collect(vars: unknown): void {
     if (typeof vars === 'string') {
       for (const m of vars.matchAll(URL_USERINFO)) this.add(m[2]);
+      for (const m of vars.matchAll(URL_QUERY_PASSWORD)) if (m[2]) this.add(m[2]);
       for (const m of vars.matchAll(FLAG_VALUE)) if (isSecretFlag(m[1] as string)) this.add(m[2] ?? m[3]);
     } else if (Array.isArray(vars)) {
       vars.forEach((v) => this.collect(v));
@@ -134,7 +137,9 @@ export class Masker {
   }
 
   mask(text: string): string {
-    const out = text.replace(URL_USERINFO, `$1${MASK}@`);
+    const out = text
+      .replace(URL_USERINFO, `$1${MASK}@`)
+      .replace(URL_QUERY_PASSWORD, (_m, key: string, value: string) => (value ? `${key}${MASK}` : key));
     if (this.forms.size === 0) return out;
     // Longest first, so a secret that contains another is replaced whole.
     this.pattern ??= new RegExp(

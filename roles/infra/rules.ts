@@ -318,7 +318,8 @@ const pgAlert = (alert: string, expr: string, level: 0 | 1 | 2, description: str
 function pgsqlRules(pgExporter: string, pgbouncerExporter: string, patroni: string): Rule[] {
   const datname = (expr: string): string => `label_replace(${expr}, "datname", "$1", "database", "(.*)")`;
   return [
-    recording('pgsql', 'pg:cls:partition', 'count by (job, cls) (pg_in_recovery{job="pgsql"} == 0 and on (instance) pg_up == 1)'),
+    // The number of primaries answering in each cluster: 0 (no series would say nothing) as well as 2 or more.
+    recording('pgsql', 'pg:cls:partition', 'sum by (job, cls) ((pg_in_recovery{job="pgsql"} == bool 0) and on (instance) pg_up == 1)'),
     recording('pgsql', 'pg:ins:lag_bytes', 'max without (appname, server) (label_replace(pg_repl_replay_diff, "ins", "$1", "appname", "(.+)"))'),
     recording('pgsql', 'pg:db:age', 'pg_db_age / 2147483647'),
     recording(
@@ -348,9 +349,10 @@ function pgsqlRules(pgExporter: string, pgbouncerExporter: string, patroni: stri
     pgAlert('PostgresPartition', 'pg:cls:partition != 1', 0, 'a cluster has no primary, or more than one', '1m'),
     pgAlert(
       'PostgresReplicationBreak',
-      'pg_downstream_count{state="streaming"} < max_over_time(pg_downstream_count{state="streaming"}[5m]) and on (instance) pg_up == 1',
+      'pg_downstream_count{state="streaming"} < max_over_time(pg_downstream_count{state="streaming"}[5m]) and on (instance) pg_in_recovery == 0 and on (instance) pg_up == 1',
       1,
-      'a primary streams to fewer replicas than it did in the last 5 minutes',
+      'a primary streams to fewer replicas than it did in the last 5 minutes (a demoted primary is no longer one)',
+      '1m',
     ),
     pgAlert(
       'PostgresReplicaNotStreaming',

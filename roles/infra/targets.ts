@@ -77,12 +77,21 @@ export interface PgIdentity {
 
 const pgLabels = (p: PgIdentity): Record<string, string> => ({ cls: p.cls, ins: p.ins, ip: p.ip });
 
-/** pgsql/<ins>.yml: postgres_exporter, the pgbouncer exporter and Patroni's REST API (plain HTTP) where each runs. */
+/**
+ * pgsql/<ins>.yml: postgres_exporter, the pgbouncer exporter and Patroni's REST API (plain HTTP) where each runs. The
+ * job scrapes exporter_metrics_path, which postgres_exporter serves; the other two serve only /metrics, which their
+ * group says in __metrics_path__.
+ */
 export function pgsqlTargets(p: PgIdentity & { pg_exporter?: number; pgbouncer_exporter?: number; patroni?: number }): string {
-  const targets = [p.pg_exporter, p.pgbouncer_exporter, p.patroni]
-    .filter((port): port is number => port !== undefined)
-    .map((port) => `${p.ip}:${port}`);
-  return renderTargets('pg_monitor', targets.length > 0 ? [{ labels: pgLabels(p), targets }] : []);
+  const at = (ports: (number | undefined)[]): string[] => ports.filter((port): port is number => port !== undefined).map((port) => `${p.ip}:${port}`);
+  const groups: TargetGroup[] = [
+    { labels: pgLabels(p), targets: at([p.pg_exporter]) },
+    { labels: { ...pgLabels(p), __metrics_path__: '/metrics' }, targets: at([p.pgbouncer_exporter, p.patroni]) },
+  ];
+  return renderTargets(
+    'pg_monitor',
+    groups.filter((g) => g.targets.length > 0),
+  );
 }
 
 /** patroni/<ins>.yml: Patroni's REST API over HTTPS, a job of its own for the TLS settings, its series labelled job=pgsql. */

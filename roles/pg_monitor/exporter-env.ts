@@ -25,13 +25,14 @@ function monitorUrl(v: Conn, port: number, db: string, params: string[]): string
 }
 
 /**
- * postgres_exporter's DSN: pg_exporter_url when set, else the monitor user on the local socket with
+ * postgres_exporter's DSN: pg_exporter_url when set (as postgresql://: with database discovery on, 0.11 skips a
+ * postgres:// URL and reports PostgreSQL down), else the monitor user on the local socket with
  * pg_exporter_params, and a connect timeout of pg_exporter_connect_timeout rounded up to whole seconds (libpq's unit).
  */
 export function pgExporterUrl(
   v: Conn & Pick<RoleVars, 'pg_port' | 'pg_exporter_url' | 'pg_exporter_params' | 'pg_exporter_connect_timeout'>,
 ): string {
-  if (v.pg_exporter_url !== '') return v.pg_exporter_url;
+  if (v.pg_exporter_url !== '') return v.pg_exporter_url.replace(/^postgres:\/\//, 'postgresql://');
   const timeout = Math.max(1, Math.ceil(v.pg_exporter_connect_timeout / 1000));
   return monitorUrl(v, v.pg_port, 'postgres', [v.pg_exporter_params, `connect_timeout=${timeout}`]);
 }

@@ -34,7 +34,11 @@ describe('target files', () => {
   it("lists an instance's exporters and Patroni under Pigsty's cls, ins and ip, leaving out what does not run", () => {
     const pg = { ip: '10.10.10.12', cls: 'pg-test', ins: 'pg-test-2' };
     expect(YAML.parse(pgsqlTargets({ ...pg, pg_exporter: 9630, pgbouncer_exporter: 9631, patroni: 8008 }))).toEqual([
-      { labels: { cls: 'pg-test', ins: 'pg-test-2', ip: '10.10.10.12' }, targets: ['10.10.10.12:9630', '10.10.10.12:9631', '10.10.10.12:8008'] },
+      { labels: { cls: 'pg-test', ins: 'pg-test-2', ip: '10.10.10.12' }, targets: ['10.10.10.12:9630'] },
+      {
+        labels: { cls: 'pg-test', ins: 'pg-test-2', ip: '10.10.10.12', __metrics_path__: '/metrics' },
+        targets: ['10.10.10.12:9631', '10.10.10.12:8008'],
+      },
     ]);
     expect(YAML.parse(pgsqlTargets({ ...pg, pg_exporter: 9630 }))).toEqual([{ labels: expect.any(Object), targets: ['10.10.10.12:9630'] }]);
     expect(YAML.parse(patroniTargets({ ...pg, patroni: 8008 }))).toEqual([

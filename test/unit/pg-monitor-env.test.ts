@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { parseInventory } from '../../engine/inventory.ts';
 import { Masker } from '../../engine/output/mask.ts';
+import { validateInventory } from '../../engine/validate.ts';
+import { checks } from '../../roles/checks.ts';
+import { PigstyParams } from '../../roles/params.ts';
 import { PARAM_DEFAULTS } from '../../roles/params.ts';
 import { pgbouncerExporterEnv, pgbouncerExporterUrl, pgExporterEnv, pgExporterUrl } from '../../roles/pg_monitor/exporter-env.ts';
 
@@ -27,8 +31,40 @@ describe('postgres_exporter connection and options', () => {
     expect(decodeURIComponent(/:([^:@]*)@/.exec(url)?.[1] ?? '')).toBe(`p@ss:w/o?r&d%'"$\`\\ é`);
   });
 
-  it('takes pg_exporter_url as it is when set', () => {
-    expect(pgExporterUrl({ ...v, pg_exporter_url: 'postgres://m:x@10.10.10.11:5432/postgres' })).toBe('postgres://m:x@10.10.10.11:5432/postgres');
+  it('takes pg_exporter_url when set, as postgresql:// (with database discovery, 0.11 skips a postgres:// URL)', () => {
+    expect(pgExporterUrl({ ...v, pg_exporter_url: 'postgres://m:x@10.10.10.11:5432/postgres' })).toBe('postgresql://m:x@10.10.10.11:5432/postgres');
+    expect(pgExporterUrl({ ...v, pg_exporter_url: 'postgresql://m:x@h/postgres' })).toBe('postgresql://m:x@h/postgres');
+  });
+
+  it('refuses, before any host, a monitor password with whitespace unless pg_exporter_url gives the connection', () => {
+    const errors = (extra: string, extraVars = {}) =>
+      validateInventory(
+        parseInventory(
+          `all:\n  hosts:\n    a.invalid: { pg_cluster: pg-x, pg_seq: 1, pg_role: primary${extra} }\n  vars: { admin_ip: 10.10.10.10 }\n`,
+          'inv.yml',
+        ),
+        { schema: PigstyParams, checks, extraVars },
+      ).errors.map((e) => e.describe());
+    const spaced = errors(", pg_monitor_password: 'Mon itor'");
+    expect(spaced).toHaveLength(1);
+    expect(spaced[0]).toMatch(/pg_monitor_password has whitespace/);
+    expect(spaced[0]).not.toMatch(/Mon itor/);
+    expect(errors('', { pg_monitor_password: 'a b' })).toHaveLength(1);
+    expect(errors(", pg_monitor_password: 'Mon itor', pg_exporter_url: 'postgresql://m:x@h/postgres'")).toEqual([]);
+    expect(errors(", pg_monitor_password: 'Mon itor', pg_exporter_enabled: false")).toEqual([]);
+  });
+
+  it('refuses a % in an exporter URL that is not a %XX escape', () => {
+    const errors = (url: string) =>
+      validateInventory(
+        parseInventory(`all:\n  hosts: { a.invalid: {} }\n  vars: { admin_ip: 10.10.10.10, pg_exporter_url: '${url}' }\n`, 'inv.yml'),
+        {
+          schema: PigstyParams,
+          checks,
+        },
+      ).errors.length;
+    expect(errors('postgresql://m:50%off@h/postgres')).toBe(1);
+    expect(errors('postgresql://m:50%25off@h/postgres')).toBe(0);
   });
 
   it("passes Pigsty's port, path, queries and database discovery to Debian's unit as $ARGS", () => {
@@ -47,6 +83,18 @@ describe('postgres_exporter connection and options', () => {
     const shown = masker.mask(pgExporterEnv({ ...v, pg_monitor_password: 'Sec$ret"pw' }));
     expect(shown).not.toMatch(/Sec|ret|%22pw/);
     expect(shown).toContain('postgresql://dbuser_monitor:********@:5432/postgres');
+  });
+
+  it('masks a password given as a URI parameter of pg_exporter_url or pg_exporter_params', () => {
+    const masker = new Masker();
+    const url = 'postgresql:///postgres?host=/run/postgresql&user=m&password=S3cretPw';
+    masker.collect({ pg_exporter_url: url, pg_exporter_params: 'sslpassword=K3yPass&sslmode=require' });
+    const shown = masker.mask(
+      pgExporterEnv({ ...v, pg_exporter_url: url }) + pgExporterEnv({ ...v, pg_exporter_params: 'sslpassword=K3yPass&sslmode=require' }),
+    );
+    expect(shown).not.toMatch(/S3cretPw|K3yPass/);
+    expect(shown).toContain('&password=********"');
+    expect(shown).toContain('&sslpassword=********&sslmode=require');
   });
 });
 

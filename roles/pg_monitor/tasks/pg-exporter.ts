@@ -34,7 +34,8 @@ export const pgExporterTasks = [
         { src: filesPath(import.meta.url, 'postgres-exporter.conf'), dest: DROPIN, owner: 'root', group: 'root', mode: '0644' },
         { tags: ['pg_exporter_config'], register: 'pg_exporter_dropin' },
       ),
-      // systemd reads the file as root before it drops to the prometheus user: the DSN's password stays root's.
+      // systemd reads the file as root before it drops to the prometheus user: the password is in no file another user can read;
+      // it is in the exporter's environment, which other processes of the prometheus user can read, as Pigsty's exporters have it.
       task(
         'configure postgres_exporter',
         copy,

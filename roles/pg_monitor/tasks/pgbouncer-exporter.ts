@@ -48,7 +48,8 @@ export const pgbouncerExporterTasks = [
         { src: filesPath(import.meta.url, 'pgbouncer-exporter.conf'), dest: DROPIN, owner: 'root', group: 'root', mode: '0644' },
         { tags: ['pgbouncer_exporter_config'], register: 'pgbouncer_exporter_dropin' },
       ),
-      // systemd reads the file as root before it drops to the prometheus user: the password stays root's.
+      // systemd reads the file as root before it drops to the prometheus user: the password is in no file another user can read;
+      // it is in the exporter's environment, which other processes of the prometheus user can read, as Pigsty's exporters have it.
       task(
         'configure the pgbouncer exporter',
         copy,

@@ -32,7 +32,7 @@ export const monitorTasks = [
     [
       ...deregisterTargetTasks<RemoveVars>({ what: 'the PostgreSQL exporters', job: 'pgsql', name: (v) => pgIdentity(v).ins, tags }),
       ...deregisterTargetTasks<RemoveVars>({ what: 'Patroni over HTTPS', job: 'patroni', name: (v) => pgIdentity(v).ins, tags }),
-      ...deregisterTargetTasks<RemoveVars>({ what: 'the cluster VIP', job: 'ping', name: vipTargetName, tags, when: (v) => v.pg_vip_enabled }),
+      ...deregisterTargetTasks<RemoveVars>({ what: 'the cluster VIP', job: 'ping', name: vipTargetName, tags }),
       exporterRemoval('pg exporter', 'prometheus-postgres-exporter', PG_EXPORTER_ENV),
       exporterRemoval('pgbouncer exporter', 'prometheus-pgbouncer-exporter', PGBOUNCER_EXPORTER_ENV),
       task('grafana datasources are left alone', debug, { msg: "pg_remove: skipped: Grafana datasources (grafana is only in Pigsty's repository)" }),

@@ -129,7 +129,7 @@ describe('deploy Pigsty on the 4-node sandbox', () => {
     let targets: Target[] = [];
     for (let i = 0; i < 45; i++) {
       targets = await read();
-      if (JSON.stringify(upByJob(targets)) === JSON.stringify(expected)) break;
+      if (JSON.stringify(upByJob(targets)) === JSON.stringify(Object.fromEntries(Object.entries(expected).sort()))) break;
       await sleep(2000);
     }
     console.log(`targets up per job: ${JSON.stringify(Object.fromEntries(Object.entries(upByJob(targets)).map(([j, l]) => [j, l.length])))}`);

@@ -19,6 +19,7 @@ export interface PgRegistered {
   pg_primary_hba?: TaskResult;
   pg_primary_param?: TaskResult;
   pg_available_ext?: TaskResult;
+  pg_monitor_objects?: TaskResult;
   pg_hba_result?: TaskResult;
   pg_param_result?: TaskResult;
   pg_patroni_paused?: TaskResult;

@@ -218,6 +218,24 @@ describe('deploy Pigsty on the 4-node sandbox', () => {
     expect(changedCount(check)).toBe(0);
   });
 
+  it('lets a user missing from the userlist log in through pgbouncer with pgbouncer_auth_query, through monitor.pgbouncer_auth', async () => {
+    dbsuQuery(N1, "create role dbuser_unlisted login password 'Unlisted.Pass' in role dbrole_readonly");
+    const viaPgbouncer = () => psql(url(N1, 6432, 'test', 'dbuser_unlisted', 'Unlisted.Pass'), 'select current_user');
+    expect(viaPgbouncer().code).not.toBe(0);
+    const on = await runEntry('pgsql.ts', ['-i', INVENTORY, '-l', 'pg-test', '-t', 'pgbouncer', '-e', 'pgbouncer_auth_query=true', '--json']);
+    expect(on.code).toBe(0);
+    expect(viaPgbouncer()).toEqual({ code: 0, out: 'dbuser_unlisted' });
+    // The lookup reads password hashes: no business user may call it, and it never answers for a superuser.
+    expect(psql(url(N1, 5432), "select count(*) from monitor.pgbouncer_auth('dbuser_dba')").out).toMatch(
+      /permission denied for function pgbouncer_auth/,
+    );
+    expect(dbsuQuery(N1, "select count(*) from monitor.pgbouncer_auth('postgres')", 'test')).toBe('0');
+    const off = await runEntry('pgsql.ts', ['-i', INVENTORY, '-l', 'pg-test', '-t', 'pgbouncer', '--json']);
+    expect(off.code).toBe(0);
+    expect(viaPgbouncer().code).not.toBe(0);
+    dbsuQuery(N1, 'drop role dbuser_unlisted');
+  });
+
   it('changes only HBA on a partial run after a rule is added', async () => {
     const inventory = inventoryWith((t) =>
       t.replace(

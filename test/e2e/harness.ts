@@ -45,8 +45,8 @@ export function onNode(ip: string, command: string): { code: number; stdout: str
 }
 
 /** One query run by psql as the dbsu on a node, unaligned and without headers; its trimmed output (errors too). */
-export function dbsuQuery(ip: string, query: string): string {
-  return onNode(ip, `cd / && runuser -u postgres -- psql -AXtqc ${JSON.stringify(query)} 2>&1`).stdout.trim();
+export function dbsuQuery(ip: string, query: string, db = 'postgres'): string {
+  return onNode(ip, `cd / && runuser -u postgres -- psql -d ${db} -AXtqc ${JSON.stringify(query)} 2>&1`).stdout.trim();
 }
 
 /** Drive the sandbox command (up, reset, stop, start). */

@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { dsl, type TaskItem } from '../../../engine/dsl.ts';
+import { filesPath } from '../../../modules/copy.ts';
 import { debug } from '../../../modules/debug.ts';
 import { lineinfile } from '../../../modules/lineinfile.ts';
 import { pgExtension } from '../../../modules/pg-extension.ts';
@@ -75,6 +78,23 @@ function defaultPrivileges(v: PgVars) {
   return owners.flatMap((owner) => v.pg_default_privileges.map((rule) => parseDefaultPrivilege(rule, owner)));
 }
 
+/**
+ * The monitor schema's objects (heartbeat, pgbouncer_auth for pgbouncer_auth_query), run where the schema's comment
+ * does not carry this version of the file: reruns change nothing, a changed file is applied once.
+ */
+const MONITOR_OBJECTS_FILE = readFileSync(filesPath(import.meta.url, 'monitor-objects.sql'), 'utf8');
+const MONITOR_VERSION = `Pigsty monitor objects ${createHash('sha256').update(MONITOR_OBJECTS_FILE).digest('hex').slice(0, 16)}`;
+const MONITOR_OBJECTS_SQL = `${MONITOR_OBJECTS_FILE}\nCOMMENT ON SCHEMA monitor IS '${MONITOR_VERSION}';\n`;
+const MONITOR_MARKER_SQL = "SELECT coalesce(obj_description(oid, 'pg_namespace'), '') AS version FROM pg_namespace WHERE nspname = 'monitor'";
+
+const monitorDbs = (v: PgVars): string[] => (v.pg_default_schemas.includes('monitor') ? INIT_DBS : []);
+
+/** The init databases whose monitor schema lacks this version of the objects, from the read in this run. */
+function staleMonitorDbs(v: PgVars): string[] {
+  const read = v.pg_monitor_objects?.results ?? [];
+  return monitorDbs(v).filter((_db, i) => (read[i]?.rows as { version: string }[] | undefined)?.[0]?.version !== MONITOR_VERSION);
+}
+
 const initSteps = [
   task('mark the primary initializing', setFact, { pg_primary_state: 'initializing' }),
   task('create default roles and users', pgRole, (v, user: PgUser) => pgRoleArgs(user, v), {
@@ -112,8 +132,18 @@ const initSteps = [
     },
     { ...asDbsu, loop: extensionItems },
   ),
+  task('read the monitor objects version', pgSql, (v, db: string) => ({ sql: MONITOR_MARKER_SQL, db, port: v.pg_port, readonly: true }), {
+    ...asDbsu,
+    loop: (v) => monitorDbs(v),
+    register: 'pg_monitor_objects',
+  }),
+  task('create the monitor objects', pgSql, (v, db: string) => ({ sql: MONITOR_OBJECTS_SQL, db, port: v.pg_port }), {
+    ...asDbsu,
+    loop: staleMonitorDbs,
+    when: (v) => staleMonitorDbs(v).length > 0,
+  }),
   task('skip the monitor views', debug, {
-    msg: "skipped: Pigsty's monitor schema objects (heartbeat table, bloat views, pgbouncer_auth) are not created by this role yet",
+    msg: "skipped: Pigsty's bloat views, pg_shmem() and the pg_log foreign table of the monitor schema are not created by this role",
   }),
   task('mark the primary ready', setFact, { pg_primary_state: 'ready' }),
 ];

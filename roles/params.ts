@@ -120,6 +120,12 @@ const Scalar = () => Type.Union([Str(), Type.Number(), Type.Boolean()]);
 const ScalarMap = () => Type.Record(Key(), Scalar());
 const IntOrStr = () => Type.Union([Type.Integer(), Str()]);
 
+/** A dnsmasq hosts line: an address (or ${admin_ip}, Pigsty's placeholder) and the names it answers for. */
+const DnsRecord = () =>
+  Str({
+    pattern: `^(?:\\$\\{admin_ip\\}|${IPV4})(?: +${HOST_LABEL}(?:\\.${HOST_LABEL})*)+$`,
+    description: 'an IPv4 address or ${admin_ip}, then host names, separated by spaces (e.g. "${admin_ip} i.pigsty")',
+  });
 const Ipv4 = () => Str({ pattern: `^${IPV4}$`, description: 'an IPv4 address' });
 const Ipv4Cidr = () => Str({ pattern: `^${IPV4}/(?:[0-9]|[12][0-9]|3[0-2])$`, description: 'an IPv4 address with a /mask, e.g. 10.10.10.2/24' });
 
@@ -480,12 +486,9 @@ const InfraParams = {
   certbot_sign: notImplemented('infra', Bool(), false),
   certbot_email: notImplemented('infra', Str(), 'your@email.com'),
   certbot_options: notImplemented('infra', Str(), ''),
-  dns_enabled: notImplemented('infra', Bool(), true),
-  dns_port: notImplemented('infra', Port(), 53),
-  dns_records: notImplemented('infra', StrList(), [
-    '${admin_ip} i.pigsty',
-    '${admin_ip} m.pigsty supa.pigsty api.pigsty adm.pigsty cli.pigsty ddl.pigsty',
-  ]),
+  dns_enabled: def(Bool(), true),
+  dns_port: def(Port(), 53),
+  dns_records: def(Type.Array(DnsRecord()), ['${admin_ip} i.pigsty', '${admin_ip} m.pigsty supa.pigsty api.pigsty adm.pigsty cli.pigsty ddl.pigsty']),
   vmetrics_enabled: def(Bool(), true),
   vmetrics_clean: def(Bool(), false),
   vmetrics_port: def(Port(), 8428),
@@ -706,9 +709,8 @@ const PgAccessParams = {
   pg_vip_enabled: def(Bool(), false),
   pg_vip_address: def(Ipv4Cidr(), '127.0.0.1/24'),
   pg_vip_interface: def(Word(), 'eth0'),
-  pg_dns_suffix: notImplemented('pgsql', Str(), ''),
-  pg_dns_target: notImplemented(
-    'pgsql',
+  pg_dns_suffix: def(Str({ pattern: `^(?:[.-]?${HOST_LABEL})*$`, description: 'empty or what ends a host name, such as .pigsty or -db' }), ''),
+  pg_dns_target: def(
     Str({ pattern: `^(?:auto|primary|vip|none|${IPV4})$`, description: 'one of auto, primary, vip, none or an IPv4 address' }),
     'auto',
   ),

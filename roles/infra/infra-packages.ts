@@ -1,8 +1,9 @@
 import type { RoleVars } from '../vars.ts';
 
 /** Debian 12's packages of the components this role deploys, each only when its component is enabled. */
-export function infraPackages(v: Pick<RoleVars, 'vmetrics_enabled' | 'alertmanager_enabled' | 'blackbox_enabled'>): string[] {
+export function infraPackages(v: Pick<RoleVars, 'vmetrics_enabled' | 'alertmanager_enabled' | 'blackbox_enabled' | 'dns_enabled'>): string[] {
   return [
+    ...(v.dns_enabled ? ['dnsmasq'] : []),
     ...(v.vmetrics_enabled ? ['victoria-metrics'] : []),
     ...(v.alertmanager_enabled ? ['prometheus-alertmanager'] : []),
     ...(v.blackbox_enabled ? ['prometheus-blackbox-exporter'] : []),

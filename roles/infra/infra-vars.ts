@@ -4,6 +4,9 @@ import type { RoleVars } from '../vars.ts';
 /** What the infra role's tasks register, read by later tasks. */
 export interface InfraRegisters {
   infra_members?: TaskResult;
+  dns_conf?: TaskResult;
+  dns_pending?: TaskResult;
+  dns_launch?: TaskResult;
   infra_optional?: TaskResult;
   infra_cert_copy?: TaskResult;
   blackbox_cap?: TaskResult;

@@ -4,6 +4,7 @@ import { alertmanagerTasks } from './tasks/alertmanager.ts';
 import { blackboxTasks } from './tasks/blackbox.ts';
 import { certTasks } from './tasks/cert.ts';
 import { dirTasks } from './tasks/dir.ts';
+import { dnsTasks } from './tasks/dns.ts';
 import { pkgTasks } from './tasks/pkg.ts';
 import { registerTasks } from './tasks/register.ts';
 import { userTasks } from './tasks/user.ts';
@@ -12,11 +13,21 @@ import { victoriaTasks } from './tasks/victoria.ts';
 const { role } = dsl<InfraVars>();
 
 /**
- * The metrics core of Pigsty's infra role (spec 2.8) from Debian's packages: VictoriaMetrics scraping the file_sd
- * targets under /infra/targets, vmalert with our rules, Alertmanager, the blackbox exporter for pings, and the infra
- * components registered as targets. nginx, dnsmasq and Grafana are not deployed yet.
+ * Pigsty's infra role (spec 2.8) from Debian's packages: dnsmasq for the names under /infra/hosts, VictoriaMetrics
+ * scraping the file_sd targets under /infra/targets, vmalert with our rules, Alertmanager, the blackbox exporter for
+ * pings, and the infra components registered as targets. nginx and Grafana are not deployed yet.
  */
 export const infra = role({
   name: 'infra',
-  tasks: [...userTasks, ...dirTasks, ...pkgTasks, ...certTasks, ...victoriaTasks, ...alertmanagerTasks, ...blackboxTasks, ...registerTasks],
+  tasks: [
+    ...userTasks,
+    ...dirTasks,
+    ...pkgTasks,
+    ...certTasks,
+    ...dnsTasks,
+    ...victoriaTasks,
+    ...alertmanagerTasks,
+    ...blackboxTasks,
+    ...registerTasks,
+  ],
 });

@@ -1,5 +1,5 @@
 import type { RoleVars } from '../vars.ts';
-import { withAdminIp } from './admin-ip.ts';
+import { withAdminIp } from '../admin-ip.ts';
 
 /** Where the chrony unit's drop-in for a node that may not set the clock goes. */
 export const CHRONY_DROPIN = '/etc/systemd/system/chrony.service.d/pigsty-no-clock.conf';

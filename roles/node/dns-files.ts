@@ -1,6 +1,6 @@
 import type { ParamVars } from '../params.ts';
 import type { RoleVars } from '../vars.ts';
-import { withAdminIp } from './admin-ip.ts';
+import { withAdminIp } from '../admin-ip.ts';
 
 //------------------------------------------------------------------ reading a file back
 

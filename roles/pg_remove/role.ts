@@ -4,6 +4,7 @@ import { accessTasks } from './tasks/access.ts';
 import { backupTasks } from './tasks/backup.ts';
 import { crontabTasks } from './tasks/crontab.ts';
 import { dataTasks } from './tasks/data.ts';
+import { dnsTasks } from './tasks/dns.ts';
 import { monitorTasks } from './tasks/monitor.ts';
 import { pkgTasks } from './tasks/pkg.ts';
 import { postgresTasks } from './tasks/postgres.ts';
@@ -19,5 +20,15 @@ const { role } = dsl<RemoveVars>();
  */
 export const pgRemove = role({
   name: 'pg_remove',
-  tasks: [...safeguardTasks, ...monitorTasks, ...accessTasks, ...crontabTasks, ...postgresTasks, ...backupTasks, ...dataTasks, ...pkgTasks],
+  tasks: [
+    ...safeguardTasks,
+    ...monitorTasks,
+    ...accessTasks,
+    ...dnsTasks,
+    ...crontabTasks,
+    ...postgresTasks,
+    ...backupTasks,
+    ...dataTasks,
+    ...pkgTasks,
+  ],
 });

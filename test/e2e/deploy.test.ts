@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { Resolver } from 'node:dns/promises';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +24,16 @@ function psql(url: string, sql: string): { code: number; out: string } {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** What the meta node's dnsmasq answers for a name: its addresses, or the error code (ENOTFOUND, EREFUSED, ...). */
+async function lookup(name: string): Promise<string[] | string> {
+  const resolver = new Resolver({ timeout: 2000, tries: 1 });
+  resolver.setServers([META]);
+  return resolver.resolve4(name).then(
+    (addresses) => addresses.sort(),
+    (e: NodeJS.ErrnoException) => e.code ?? String(e),
+  );
+}
 
 /** The cluster's members as Patroni on `ip` sees them. */
 function members(ip: string): { Host: string; Role: string; State: string }[] {
@@ -204,6 +215,24 @@ describe('deploy Pigsty on the 4-node sandbox', () => {
     expect(dbsuQuery(N1, "select count(*) from pg_stat_replication where state = 'streaming'")).toBe('2');
   });
 
+  it("answers the default records and each instance's and cluster's name from dnsmasq on the admin node", async () => {
+    expect(await lookup('i.pigsty')).toEqual([META]);
+    expect(await lookup('pg-meta')).toEqual([META]);
+    expect(await lookup('pg-test')).toEqual([N1]);
+    for (const [name, ip] of [
+      ['pg-meta-1', META],
+      ['pg-test-1', N1],
+      ['pg-test-2', N2],
+      ['pg-test-3', N3],
+    ] as const)
+      expect(await lookup(name)).toEqual([ip]);
+    const start = Date.now();
+    expect(await lookup('nowhere.invalid')).toMatch(/^E[A-Z]+$/);
+    expect(Date.now() - start).toBeLessThan(1000);
+    // the nodes resolve through it too: their resolver points at admin_ip
+    expect(onNode(N3, 'getent hosts pg-test-1').stdout.trim().split(/\s+/)).toEqual([N1, 'pg-test-1']);
+  });
+
   it('changes nothing on a second deploy, and a check of the deployed state reports nothing', async () => {
     const again = await runEntry('deploy.ts', ['-i', INVENTORY, '--json']);
     expect(again.code).toBe(0);
@@ -307,7 +336,7 @@ describe('deploy Pigsty on the 4-node sandbox', () => {
     expect(role).toMatch(/^Replica (running|streaming)$/);
   });
 
-  it('removes pg-test and its metrics targets with pgsql-rm, and a new deploy brings both back', async () => {
+  it('removes pg-test, its metrics targets and DNS names with pgsql-rm, and a new deploy brings them back', async () => {
     const rm = await runEntry('pgsql-rm.ts', ['-i', INVENTORY, '-l', 'pg-test', '--json']);
     expect(rm.code).toBe(0);
     for (const ip of PG_TEST) expect(onNode(ip, 'systemctl is-active patroni || true').stdout.trim()).not.toBe('active');
@@ -326,11 +355,14 @@ describe('deploy Pigsty on the 4-node sandbox', () => {
     };
     const port = (hosts: string[]) => hosts.flatMap((h) => [`${h}:8008`, `${h}:9630`, `${h}:9631`]).sort();
     expect(onNode(META, 'ls /infra/targets/pgsql').stdout.split('\n').filter(Boolean)).toEqual(['pg-meta-1.yml']);
+    expect(onNode(META, 'ls /infra/hosts').stdout.split('\n').filter(Boolean)).toEqual(['default', 'pg-meta', 'pg-meta-1']);
+    expect(await lookup('pg-test-2')).not.toEqual([N2]);
     expect(await targetsOf(port([META]))).toEqual(port([META]));
     for (const ip of PG_TEST) expect(onNode(ip, 'systemctl is-active prometheus-postgres-exporter || true').stdout.trim()).toBe('inactive');
     const back = await runEntry('pgsql.ts', ['-i', INVENTORY, '-l', 'pg-test', '--json']);
     expect(back.code).toBe(0);
     expect(psql(url(N3, 5433), 'select pg_is_in_recovery()')).toEqual({ code: 0, out: 'f' });
     expect(await targetsOf(port([META, ...PG_TEST]))).toEqual(port([META, ...PG_TEST]));
+    expect(await lookup('pg-test-2')).toEqual([N2]);
   });
 });

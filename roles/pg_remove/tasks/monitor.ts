@@ -10,6 +10,7 @@ import { lenient, type RemoveVars } from '../removal.ts';
 const { task, include } = dsl<RemoveVars>();
 
 const tags = ['pg_deregister', 'deregister', 'rm_metrics'];
+const deregister = { tags, ...lenient };
 
 /** An exporter's removal: stopped and disabled where its package is installed, and its root-only env file (a password) gone. */
 const exporterRemoval = (name: string, unit: string, env: string): TaskItem<RemoveVars> =>
@@ -30,9 +31,9 @@ export const monitorTasks = [
   include(
     'monitor',
     [
-      ...deregisterTargetTasks<RemoveVars>({ what: 'the PostgreSQL exporters', job: 'pgsql', name: (v) => pgIdentity(v).ins, tags }),
-      ...deregisterTargetTasks<RemoveVars>({ what: 'Patroni over HTTPS', job: 'patroni', name: (v) => pgIdentity(v).ins, tags }),
-      ...deregisterTargetTasks<RemoveVars>({ what: 'the cluster VIP', job: 'ping', name: vipTargetName, tags }),
+      ...deregisterTargetTasks<RemoveVars>({ what: 'the PostgreSQL exporters', job: 'pgsql', name: (v) => pgIdentity(v).ins, ...deregister }),
+      ...deregisterTargetTasks<RemoveVars>({ what: 'Patroni over HTTPS', job: 'patroni', name: (v) => pgIdentity(v).ins, ...deregister }),
+      ...deregisterTargetTasks<RemoveVars>({ what: 'the cluster VIP', job: 'ping', name: vipTargetName, ...deregister }),
       exporterRemoval('pg exporter', 'prometheus-postgres-exporter', PG_EXPORTER_ENV),
       exporterRemoval('pgbouncer exporter', 'prometheus-pgbouncer-exporter', PGBOUNCER_EXPORTER_ENV),
       task('grafana datasources are left alone', debug, { msg: "pg_remove: skipped: Grafana datasources (grafana is only in Pigsty's repository)" }),

@@ -341,13 +341,48 @@ const HomeLink = Type.Object({ name: Str(), url: Str(), desc: Type.Optional(Str(
 // The RTO plan row: five Patroni timings in seconds, then five HAProxy check settings.
 const RtoPlanRow = Type.Tuple([Int(), Int(), Int(), Int(), Int(), Str(), Str(), Str(), Int(), Int()]);
 
-const RemotePg = Type.Object({
-  pg_cluster: Str(),
-  pg_seq: Count(),
-  pg_host: Str(),
-  pg_port: Type.Optional(Port()),
-  pg_databases: Type.Optional(Type.Array(Type.Object({ name: Str() }))),
-});
+/** A libpq connection URI as the exporters take it: no spaces, quotes or backslashes (percent-encode them). */
+const PgUrl = () =>
+  Str({
+    pattern: `^(?:postgres(?:ql)?://(?:[^\\s'"\\\\%${LINE_BREAKING}]|%[0-9A-Fa-f]{2})*)?$`,
+    description: 'empty or a postgres:// URI with no spaces, quotes or backslashes, and % only in %XX escapes (percent-encode them)',
+  });
+/** A comma-separated list of database names, as postgres_exporter's --exclude-databases and --include-databases take it. */
+const DbNameList = () => Str({ pattern: `^(?:${DB_NAME}(?:,${DB_NAME})*)?$`, description: 'empty or database names separated by commas' });
+
+/** URI parameters libpq takes after the exporters' URL, such as sslmode=disable. */
+const PgUriParams = () =>
+  Str({
+    pattern: '^(?:[a-z_]+=[A-Za-z0-9_.%/:-]*(?:&[a-z_]+=[A-Za-z0-9_.%/:-]*)*)?$',
+    description: 'empty or URI parameters such as sslmode=disable&application_name=pg_exporter',
+  });
+
+/**
+ * A remote PostgreSQL that pgsql-monitor.ts watches from the infra node (pg_exporters, keyed by the exporter's local
+ * port); each optional field overrides the parameter of the same name for this entry only.
+ */
+const RemotePg = Type.Object(
+  {
+    pg_cluster: Str({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$', description: 'a cluster name of lowercase letters, digits and -' }),
+    pg_seq: Count(),
+    pg_host: Str({ pattern: `^(?:${IPV4}|(?=.{1,253}$)${HOST_LABEL}(?:\\.${HOST_LABEL})*)$`, description: 'an IPv4 address or a host name' }),
+    pg_port: Type.Optional(Port()),
+    pg_dbsu: Type.Optional(Str()),
+    pg_databases: Type.Optional(Type.Array(Type.Object({ name: Str() }))),
+    pg_monitor_username: Type.Optional(RoleName()),
+    pg_monitor_password: Type.Optional(Str()),
+    pg_exporter_url: Type.Optional(PgUrl()),
+    pg_exporter_params: Type.Optional(PgUriParams()),
+    pg_exporter_config: Type.Optional(Enum(['pg_exporter.yml'])),
+    pg_exporter_cache_ttls: Type.Optional(Str()),
+    pg_exporter_auto_discovery: Type.Optional(Bool()),
+    pg_exporter_include_database: Type.Optional(DbNameList()),
+    pg_exporter_exclude_database: Type.Optional(DbNameList()),
+    pg_exporter_connect_timeout: Type.Optional(Count()),
+  },
+  { additionalProperties: false },
+);
+export type RemotePgEntry = Static<typeof RemotePg>;
 
 //------------------------------------------------------------------ parameters by module
 
@@ -716,15 +751,6 @@ const PgAccessParams = {
   ),
 };
 
-/** A libpq connection URI as the exporters take it: no spaces, quotes or backslashes (percent-encode them). */
-const PgUrl = () =>
-  Str({
-    pattern: `^(?:postgres(?:ql)?://(?:[^\\s'"\\\\%${LINE_BREAKING}]|%[0-9A-Fa-f]{2})*)?$`,
-    description: 'empty or a postgres:// URI with no spaces, quotes or backslashes, and % only in %XX escapes (percent-encode them)',
-  });
-/** A comma-separated list of database names, as postgres_exporter's --exclude-databases and --include-databases take it. */
-const DbNameList = () => Str({ pattern: `^(?:${DB_NAME}(?:,${DB_NAME})*)?$`, description: 'empty or database names separated by commas' });
-
 const PgMonitorParams = {
   pg_exporter_enabled: def(Bool(), true),
   pg_exporter_config: def(Enum(['pg_exporter.yml']), 'pg_exporter.yml'),
@@ -734,13 +760,7 @@ const PgMonitorParams = {
     '1,10,60,300',
   ),
   pg_exporter_port: def(Port(), 9630),
-  pg_exporter_params: def(
-    Str({
-      pattern: '^(?:[a-z_]+=[A-Za-z0-9_.%/:-]*(?:&[a-z_]+=[A-Za-z0-9_.%/:-]*)*)?$',
-      description: 'empty or URI parameters such as sslmode=disable&application_name=pg_exporter',
-    }),
-    'sslmode=disable',
-  ),
+  pg_exporter_params: def(PgUriParams(), 'sslmode=disable'),
   pg_exporter_url: def(PgUrl(), ''),
   pg_exporter_auto_discovery: def(Bool(), true),
   pg_exporter_exclude_database: def(DbNameList(), 'template0,template1,postgres'),
@@ -754,7 +774,14 @@ const PgMonitorParams = {
   pgbackrest_exporter_enabled: def(Bool(), true),
   pgbackrest_exporter_port: notImplemented('pg_monitor', Port(), 9854),
   pgbackrest_exporter_options: notImplemented('pg_monitor', Str(), '--collect.interval=120 --log.level=info'),
-  pg_exporters: notImplemented('pg_exporters', Type.Record(Key(), RemotePg), {}),
+  pg_exporters: def(
+    NamedMap(
+      '^(?:[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]|[2-9][0-9]{3}|1[1-9][0-9]{2}|10[3-9][0-9]|102[4-9])$',
+      'the local ports of the exporters (1024-65535)',
+      RemotePg,
+    ),
+    {},
+  ),
 };
 
 const PgRemoveParams = {

@@ -247,6 +247,26 @@ describe('deploy Pigsty on the 4-node sandbox', () => {
     expect(changedCount(check)).toBe(0);
   });
 
+  it('monitors a remote PostgreSQL from the infra node with pgsql-monitor, and stops when its entry is gone', async () => {
+    const entries = (e: object) => ['-i', INVENTORY, '--json', '-e', JSON.stringify({ pg_exporters: e })];
+    const on = await runEntry('pgsql-monitor.ts', entries({ 20001: { pg_cluster: 'pg-rds', pg_seq: 1, pg_host: N1 } }));
+    expect(on.code, on.stdout.slice(-2000)).toBe(0);
+    const pgUp = async (): Promise<string[]> => {
+      const r = (await (await fetch(`http://${META}:8428/api/v1/query?query=${encodeURIComponent('pg_up{job="pgrds"}')}`)).json()) as {
+        data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+      };
+      return r.data.result.map((x) => `${x.metric.ins}@${x.metric.instance}=${x.value[1]}`);
+    };
+    let up: string[] = [];
+    for (let i = 0; i < 30 && JSON.stringify((up = await pgUp())) !== JSON.stringify([`pg-rds-1@${META}:20001=1`]); i++) await sleep(1000);
+    expect(up).toEqual([`pg-rds-1@${META}:20001=1`]);
+    const again = await runEntry('pgsql-monitor.ts', entries({ 20001: { pg_cluster: 'pg-rds', pg_seq: 1, pg_host: N1 } }));
+    expect(changedCount(again)).toBe(0);
+    const off = await runEntry('pgsql-monitor.ts', entries({}));
+    expect(off.code).toBe(0);
+    expect(onNode(META, 'systemctl is-active prometheus-postgres-exporter@pg-rds-1 || true; ls /infra/targets/pgrds').stdout.trim()).toBe('inactive');
+  });
+
   it('lets a user missing from the userlist log in through pgbouncer with pgbouncer_auth_query, through monitor.pgbouncer_auth', async () => {
     dbsuQuery(N1, "create role dbuser_unlisted login password 'Unlisted.Pass' in role dbrole_readonly");
     const viaPgbouncer = () => psql(url(N1, 6432, 'test', 'dbuser_unlisted', 'Unlisted.Pass'), 'select current_user');

@@ -1,15 +1,41 @@
-import { dsl } from '../../../engine/dsl.ts';
+import { dsl, type TaskItem } from '../../../engine/dsl.ts';
 import { copy, filesPath } from '../../../modules/copy.ts';
 import { file } from '../../../modules/file.ts';
 import { pkg } from '../../../modules/package.ts';
 import { launchServiceTasks } from '../../service-launch.ts';
 import { PG_EXPORTER_ENV, PG_EXPORTER_QUERIES, pgExporterEnv } from '../exporter-env.ts';
+import type { RoleVars } from '../../vars.ts';
 import type { PgMonitorRegisters, PgMonitorVars } from '../pg-monitor-vars.ts';
 
 const { task, include } = dsl<PgMonitorVars>();
 
 const UNIT = 'prometheus-postgres-exporter';
 const DROPIN = `/etc/systemd/system/${UNIT}.service.d/pigsty.conf`;
+
+/** The queries file, readable by the exporters' user: written by pg_monitor, and by pg_exporters on the infra hosts. */
+export const queriesTasks = (tags: string[], register: string): TaskItem<RoleVars>[] => {
+  const { task } = dsl<RoleVars>();
+  return [
+    task(
+      'create the postgres_exporter queries directory',
+      file,
+      { path: '/etc/prometheus-postgres-exporter', state: 'directory', owner: 'root', group: 'prometheus', mode: '0750' },
+      { tags },
+    ),
+    task(
+      'write the postgres_exporter queries',
+      copy,
+      (v) => ({
+        src: filesPath(import.meta.url, v.pg_exporter_config),
+        dest: PG_EXPORTER_QUERIES,
+        owner: 'root',
+        group: 'prometheus',
+        mode: '0640',
+      }),
+      { tags, register },
+    ),
+  ];
+};
 
 /**
  * [pg_exporter]: Debian's postgres_exporter in place of Pigsty's pg_exporter, on pg_exporter_port, connected as the
@@ -42,24 +68,7 @@ export const pgExporterTasks = [
         (v) => ({ dest: PG_EXPORTER_ENV, owner: 'root', group: 'root', mode: '0600', content: pgExporterEnv(v) }),
         { tags: ['pg_exporter_config'], register: 'pg_exporter_env' },
       ),
-      task(
-        'create the postgres_exporter queries directory',
-        file,
-        { path: '/etc/prometheus-postgres-exporter', state: 'directory', owner: 'root', group: 'prometheus', mode: '0750' },
-        { tags: ['pg_exporter_config'] },
-      ),
-      task(
-        'write the postgres_exporter queries',
-        copy,
-        (v) => ({
-          src: filesPath(import.meta.url, v.pg_exporter_config),
-          dest: PG_EXPORTER_QUERIES,
-          owner: 'root',
-          group: 'prometheus',
-          mode: '0640',
-        }),
-        { tags: ['pg_exporter_config'], register: 'pg_exporter_queries' },
-      ),
+      ...(queriesTasks(['pg_exporter_config'], 'pg_exporter_queries') as TaskItem<PgMonitorVars>[]),
       ...launchServiceTasks<PgMonitorVars, keyof PgMonitorRegisters>({
         unit: UNIT,
         tags: ['pg_exporter_launch'],

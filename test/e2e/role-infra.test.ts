@@ -80,8 +80,8 @@ describe('infra role on x85 and x86', () => {
       expect(recap(deploy).hosts[ip]?.failed).toBe(0);
       expect(onNode(ip, 'systemctl --failed --no-legend --plain').stdout).toBe('');
     }
-    expect(onNode(INFRA, 'systemctl is-active victoria-metrics vmalert prometheus-alertmanager prometheus-blackbox-exporter').stdout).toBe(
-      'active\nactive\nactive\nactive\n',
+    expect(onNode(INFRA, 'systemctl is-active victoria-metrics vmalert prometheus-alertmanager prometheus-blackbox-exporter dnsmasq').stdout).toBe(
+      'active\nactive\nactive\nactive\nactive\n',
     );
   });
 
@@ -194,6 +194,35 @@ describe('infra role on x85 and x86', () => {
     expect(diff).toContain('-httpAuth.password=********');
     expect(check.stdout + check.stderr).not.toMatch(/Vm\.Pass/);
     expect(onNode(INFRA, 'sha256sum /etc/default/victoria-metrics').stdout).toBe(before);
+  });
+
+  it('answers the default DNS records from dnsmasq, and the node resolves through it', () => {
+    expect(onNode(NODE, 'getent hosts i.pigsty').stdout.trim().split(/\s+/)).toEqual([INFRA, 'i.pigsty']);
+    expect(onNode(INFRA, 'stat -c "%U:%G %a" /infra/hosts /infra/hosts/default').stdout.trim().split('\n')).toEqual([
+      'root:root 755',
+      'root:root 644',
+    ]);
+  });
+
+  it('removes the infra components with infra-rm (refused without -l), and infra.ts brings them back', async () => {
+    const refused = await runEntry('infra-rm.ts', ['-i', INVENTORY, '--json']);
+    expect(refused.code).toBe(1);
+    const rm = await runEntry('infra-rm.ts', ['-i', INVENTORY, '-l', 'infra', '--json']);
+    expect(rm.code, rm.stdout.slice(-2000)).toBe(0);
+    expect(
+      onNode(INFRA, 'systemctl is-active victoria-metrics vmalert prometheus-alertmanager prometheus-blackbox-exporter dnsmasq || true').stdout,
+    ).toBe('inactive\ninactive\ninactive\ninactive\ninactive\n');
+    expect(
+      onNode(
+        INFRA,
+        'ls -d /infra /data/infra /etc/pki/infra.key 2>&1 | grep -c "No such file"; dpkg -s victoria-metrics 2>/dev/null | grep -c "^Status: install ok installed"; dpkg -s dnsmasq | grep -c "^Status: install ok installed"',
+      ).stdout,
+    ).toBe('3\n0\n1\n');
+    const back = await runEntry('infra.ts', ['-i', INVENTORY, '--json']);
+    expect(back.code, back.stdout.slice(-2000)).toBe(0);
+    expect(onNode(INFRA, 'systemctl is-active victoria-metrics vmalert prometheus-alertmanager prometheus-blackbox-exporter dnsmasq').stdout).toBe(
+      'active\nactive\nactive\nactive\nactive\n',
+    );
   });
 
   it('refuses infra.ts on an inventory without infra hosts before touching any', async () => {

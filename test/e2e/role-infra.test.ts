@@ -108,6 +108,8 @@ describe('infra role on x85 and x86', () => {
       'infra-alert',
       'node-alert',
       'node-recording',
+      'pgsql-alert',
+      'pgsql-recording',
     ]);
     const all = groups.flatMap((g) => g.rules);
     console.log(

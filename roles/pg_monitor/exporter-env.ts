@@ -1,11 +1,12 @@
 import { envLine } from '../../engine/shell-quote.ts';
+import { HELPER_DIR } from '../helper-dir.ts';
 import type { RoleVars } from '../vars.ts';
 
 /** Where the exporters' queries file is installed: readable by the exporter's user, unlike /etc/pg_exporter (the dbsu's). */
 export const PG_EXPORTER_QUERIES = '/etc/prometheus-postgres-exporter/queries.yml';
 export const PG_EXPORTER_ENV = '/etc/default/prometheus-postgres-exporter';
 export const PGBOUNCER_EXPORTER_ENV = '/etc/default/pgbouncer_exporter';
-export const PGBOUNCER_EXPORTER_SCRIPT = '/usr/local/lib/pigsty/pgbouncer_exporter.py';
+export const PGBOUNCER_EXPORTER_SCRIPT = `${HELPER_DIR}/pgbouncer_exporter.py`;
 
 /** A URI component with everything but unreserved characters (and `/` in paths) percent-encoded, quotes included. */
 const uriPart = (text: string, keep = ''): string =>

@@ -3,11 +3,12 @@ import { copy, filesPath } from '../../../modules/copy.ts';
 import { file } from '../../../modules/file.ts';
 import { shell } from '../../../modules/shell.ts';
 import { systemd } from '../../../modules/systemd.ts';
+import { helperDirTask, HELPER_DIR } from '../../helper-dir.ts';
 import type { NodeMonitorVars } from '../node-monitor-vars.ts';
 
 const { task, include } = dsl<NodeMonitorVars>();
 
-const SCRIPT = '/usr/local/lib/pigsty/cert-metrics';
+const SCRIPT = `${HELPER_DIR}/cert-metrics`;
 /** node_exporter's textfile directory on Debian (its package's default). */
 export const TEXTFILE_DIR = '/var/lib/prometheus/node-exporter';
 const UNITS = ['pigsty-cert-metrics.service', 'pigsty-cert-metrics.timer', 'pigsty-cert-metrics.path'];
@@ -21,13 +22,7 @@ export const certMetricsTasks = [
   include(
     'certificate metrics',
     [
-      task('create the pigsty helper directory', file, {
-        path: '/usr/local/lib/pigsty',
-        state: 'directory',
-        owner: 'root',
-        group: 'root',
-        mode: '0755',
-      }),
+      helperDirTask<NodeMonitorVars>(),
       // The script writes only into a directory of root's that nobody else may write to (its parent is prometheus'):
       // the package makes it so, and this keeps it so.
       task('create the textfile directory', file, { path: TEXTFILE_DIR, state: 'directory', owner: 'root', group: 'root', mode: '0755' }),

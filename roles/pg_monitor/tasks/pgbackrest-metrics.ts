@@ -1,13 +1,13 @@
 import { changed, dsl } from '../../../engine/dsl.ts';
 import { copy, filesPath } from '../../../modules/copy.ts';
-import { file } from '../../../modules/file.ts';
 import { systemd } from '../../../modules/systemd.ts';
 import { dbsu } from '../../pgsql/paths.ts';
+import { helperDirTask, HELPER_DIR } from '../../helper-dir.ts';
 import type { PgMonitorVars } from '../pg-monitor-vars.ts';
 
 const { task, include } = dsl<PgMonitorVars>();
 
-const SCRIPT = '/usr/local/lib/pigsty/pgbackrest-metrics';
+const SCRIPT = `${HELPER_DIR}/pgbackrest-metrics`;
 
 /** The oneshot unit the timer runs: the script as root (it writes into node_exporter's root-owned directory), pgBackRest as the dbsu. */
 export const pgbackrestMetricsUnit = (user: string): string =>
@@ -31,13 +31,7 @@ export const pgbackrestMetricsTasks = [
   include(
     'pgbackrest metrics',
     [
-      task('create the pigsty helper directory', file, {
-        path: '/usr/local/lib/pigsty',
-        state: 'directory',
-        owner: 'root',
-        group: 'root',
-        mode: '0755',
-      }),
+      helperDirTask<PgMonitorVars>(),
       task(
         'install the pgBackRest metrics script',
         copy,

@@ -4,6 +4,7 @@ import { file } from '../../../modules/file.ts';
 import { pkg } from '../../../modules/package.ts';
 import { launchServiceTasks } from '../../service-launch.ts';
 import { PGBOUNCER_EXPORTER_ENV, PGBOUNCER_EXPORTER_SCRIPT, pgbouncerExporterEnv } from '../exporter-env.ts';
+import { helperDirTask } from '../../helper-dir.ts';
 import type { PgMonitorRegisters, PgMonitorVars } from '../pg-monitor-vars.ts';
 
 const { task, include } = dsl<PgMonitorVars>();
@@ -20,14 +21,7 @@ export const pgbouncerExporterTasks = [
     'pgbouncer_exporter',
     [
       task('install the pgbouncer exporter', pkg, { name: UNIT }),
-      task(
-        'create the pigsty library directory',
-        file,
-        { path: '/usr/local/lib/pigsty', state: 'directory', owner: 'root', group: 'root', mode: '0755' },
-        {
-          tags: ['pgbouncer_exporter_config'],
-        },
-      ),
+      helperDirTask<PgMonitorVars>(['pgbouncer_exporter_config']),
       task(
         'write the pgbouncer exporter launcher',
         copy,

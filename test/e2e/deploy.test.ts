@@ -274,10 +274,11 @@ describe('deploy Pigsty on the 4-node sandbox', () => {
     const on = await runEntry('pgsql.ts', ['-i', INVENTORY, '-l', 'pg-test', '-t', 'pgbouncer', '-e', 'pgbouncer_auth_query=true', '--json']);
     expect(on.code).toBe(0);
     expect(viaPgbouncer()).toEqual({ code: 0, out: 'dbuser_unlisted' });
-    // The lookup reads password hashes: no business user may call it, and it never answers for a superuser.
-    expect(psql(url(N1, 5432), "select count(*) from monitor.pgbouncer_auth('dbuser_dba')").out).toMatch(
-      /permission denied for function pgbouncer_auth/,
-    );
+    // The lookup reads password hashes: no business or monitor role may call it, and it never answers for a superuser.
+    expect(psql(url(N1, 5432), "select count(*) from monitor.pgbouncer_auth('dbuser_dba')").out).toMatch(/permission denied/);
+    const roles = ['dbrole_readonly', 'dbrole_offline', 'dbrole_readwrite', 'dbrole_admin', 'dbuser_monitor', 'test'];
+    const canCall = `select string_agg(has_function_privilege(r, 'monitor.pgbouncer_auth(text)', 'execute')::text, ',') from unnest(array['${roles.join("','")}']) r`;
+    expect(dbsuQuery(N1, canCall, 'test')).toBe(roles.map(() => 'false').join(','));
     expect(dbsuQuery(N1, "select count(*) from monitor.pgbouncer_auth('postgres')", 'test')).toBe('0');
     const off = await runEntry('pgsql.ts', ['-i', INVENTORY, '-l', 'pg-test', '-t', 'pgbouncer', '--json']);
     expect(off.code).toBe(0);

@@ -3,7 +3,7 @@ import { hostsOf } from '../engine/inventory.ts';
 import type { Vars } from '../engine/inventory-types.ts';
 import { varContext, type CheckContext, type SemanticCheck } from '../engine/validate.ts';
 import { MAX_INFRA_NODES } from './infra/tasks/register.ts';
-import { isHostAddress } from './params.ts';
+import { isHostAddress, isIpv4 } from './params.ts';
 import { secretAdvisories } from './published-secrets.ts';
 
 // Checks read raw inventory values: a value of the wrong type is the schema's to report, so they skip it here.
@@ -59,8 +59,15 @@ const pgClusterName: SemanticCheck = (ctx) => {
   const errors: EngineError[] = [];
   for (const host of ctx.selected) {
     const name = str(varsOf(ctx, host).pg_cluster);
-    if (name === undefined || (/^[A-Za-z0-9-]+$/.test(name) && name !== 'root')) continue;
-    errors.push(new EngineError(`invalid cluster name "${name}"`, varContext(ctx, host, 'pg_cluster'), 'letters, digits and - only, and not "root"'));
+    // root is etcd's superuser; default is the DNS record file of dns_records, which the cluster's record would replace.
+    if (name === undefined || (/^[A-Za-z0-9-]+$/.test(name) && name !== 'root' && name !== 'default')) continue;
+    errors.push(
+      new EngineError(
+        `invalid cluster name "${name}"`,
+        varContext(ctx, host, 'pg_cluster'),
+        'letters, digits and - only, and not "root" or "default"',
+      ),
+    );
   }
   return errors;
 };
@@ -186,6 +193,18 @@ const infraGroupSize: SemanticCheck = (ctx) => {
 const infraHostNames: SemanticCheck = (ctx) => {
   const members = hostsOf(ctx.inv, 'infra');
   if (!touches(ctx, members)) return [];
+  // dnsmasq listens on the infra host's own address, which only an IPv4 inventory name gives.
+  const dnsOn = (h: string): boolean => ({ ...varsOf(ctx, h), ...ctx.extraVars }).dns_enabled !== false;
+  const dnsErrors = members
+    .filter((h) => isHostAddress(h) && !isIpv4(h) && dnsOn(h))
+    .map(
+      (h) =>
+        new EngineError(
+          `infra host ${JSON.stringify(h)} runs dnsmasq, which listens on the host's address, but is named by a host name`,
+          varContext(ctx, h, 'dns_enabled'),
+          'the infra host named by its IPv4 address, or dns_enabled: false',
+        ),
+    );
   return members
     .filter((h) => !isHostAddress(h))
     .map(
@@ -195,7 +214,8 @@ const infraHostNames: SemanticCheck = (ctx) => {
           varContext(ctx, h, 'inventory_hostname'),
           'an IPv4 address, or a host name of letters, digits, - and dots (no spaces, quotes, $ or backslashes)',
         ),
-    );
+    )
+    .concat(dnsErrors);
 };
 
 /**

@@ -43,7 +43,8 @@ export function remoteExporters(v: RoleVars, clsname: string): RemoteExporter[] 
         throw new Error(`pg_exporters key ${JSON.stringify(key)} is not a port from 1024 to 65535`);
       const own = Object.fromEntries(OVERRIDES.filter((k) => e[k] !== undefined).map((k) => [k, e[k]]));
       const instance = `${e.pg_cluster}-${e.pg_seq}`;
-      const env = pgExporterEnv({ ...v, ...own, pg_localhost: e.pg_host, pg_exporter_port: port, pg_exporter_options: v.pg_exporter_options });
+      // The infra host's own pg_exporter_url names its local PostgreSQL: an entry has its own, or none.
+      const env = pgExporterEnv({ ...v, pg_exporter_url: '', ...own, pg_localhost: e.pg_host, pg_exporter_port: port });
       return { port, cls: e.pg_cluster, instance, host: e.pg_host, env };
     })
     .sort((a, b) => a.port - b.port);

@@ -280,6 +280,10 @@ describe('deploy Pigsty on the 4-node sandbox', () => {
     const canCall = `select string_agg(has_function_privilege(r, 'monitor.pgbouncer_auth(text)', 'execute')::text, ',') from unnest(array['${roles.join("','")}']) r`;
     expect(dbsuQuery(N1, canCall, 'test')).toBe(roles.map(() => 'false').join(','));
     expect(dbsuQuery(N1, "select count(*) from monitor.pgbouncer_auth('postgres')", 'test')).toBe('0');
+    // The heartbeat: written on the primary, read back replicated on a replica.
+    expect(dbsuQuery(N1, 'select status from monitor.beating()')).toBe('leading');
+    await sleep(2000);
+    expect(dbsuQuery(N2, 'select status from monitor.beating()')).toBe('recovery');
     const off = await runEntry('pgsql.ts', ['-i', INVENTORY, '-l', 'pg-test', '-t', 'pgbouncer', '--json']);
     expect(off.code).toBe(0);
     expect(viaPgbouncer().code).not.toBe(0);

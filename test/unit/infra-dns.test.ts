@@ -46,6 +46,18 @@ describe('dnsmasq on the infra host', () => {
     expect(errors("pg_dns_suffix: '.pigsty'")).toEqual([]);
     expect(errors("pg_dns_suffix: ' x'")).toHaveLength(1);
   });
+
+  it('refuses a cluster named default (the dns_records file) and a dnsmasq host named by a host name', () => {
+    const errors = (yaml: string) =>
+      validateInventory(parseInventory(yaml, 'inv.yml'), { schema: PigstyParams, checks }).errors.map((e) => e.describe());
+    expect(
+      errors('all:\n  hosts:\n    10.10.10.11: { pg_cluster: default, pg_seq: 1, pg_role: primary }\n  vars: { admin_ip: 10.10.10.10 }\n')[0],
+    ).toMatch(/invalid cluster name "default"/);
+    const infra = (vars: string) =>
+      errors(`all:\n  children:\n    infra:\n      hosts:\n        infra1.invalid: { infra_seq: 1 ${vars} }\n  vars: { admin_ip: 10.10.10.10 }\n`);
+    expect(infra('')[0]).toMatch(/runs dnsmasq, which listens on the host's address, but is named by a host name/);
+    expect(infra(', dns_enabled: false')).toEqual([]);
+  });
 });
 
 describe('the cluster DNS record', () => {

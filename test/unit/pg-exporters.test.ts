@@ -38,6 +38,11 @@ describe('pg_exporters entries', () => {
     expect(envValue(all[1]!.env, 'ARGS')).toMatch(/^--web\.listen-address=:20002 /);
   });
 
+  it("never takes the infra host's own pg_exporter_url, which names its local PostgreSQL", () => {
+    const local = { ...v, pg_exporter_url: 'postgresql://m:x@/postgres?host=/var/run/postgresql' } as RoleVars;
+    expect(envValue(remoteExporters(local, 'pg-rds')[0]!.env, 'DATA_SOURCE_NAME')).toMatch(/\?host=10\.10\.10\.11&/);
+  });
+
   it('keeps only the entries of -e clsname when it is given', () => {
     expect(remoteExporters(v, 'pg-src').map((x) => x.instance)).toEqual(['pg-src-1']);
   });

@@ -207,7 +207,7 @@ describe('semantic checks', () => {
       hosts:
         10.10.10.10: { infra_seq: 1 }
         'meta -rule=/tmp/x.yml': { infra_seq: 2 }
-        infra-3.example: { infra_seq: 3 }
+        infra-3.example: { infra_seq: 3, dns_enabled: false }
         10.10.10.300: { infra_seq: 4 }
     other: { hosts: { 10.10.10.11: {} } }
   vars: { admin_ip: 10.10.10.10 }

@@ -1,3 +1,4 @@
+import { shq } from '../../../engine/shell-quote.ts';
 import { dsl } from '../../../engine/dsl.ts';
 import { debug } from '../../../modules/debug.ts';
 import { file } from '../../../modules/file.ts';
@@ -32,6 +33,9 @@ export const INFRA_CONFIGS = [
   DNSMASQ_CONF,
 ];
 
+/** What the infra role makes under infra_data (the targets, rules, records, metrics and alert state). */
+export const INFRA_DATA_ENTRIES = ['metrics', 'alertmgr', 'targets', 'rules', 'hosts', 'conf', 'tmp', 'bin', 'prometheus.yml'];
+
 /** [service], [config], [data], [package]: Pigsty's infra-rm steps on each infra host. */
 export const removeTasks = [
   task('stop and disable the infra services', systemd, (_v, name: string) => ({ name, state: 'stopped' as const, enabled: false }), {
@@ -39,6 +43,18 @@ export const removeTasks = [
     loop: INFRA_SERVICES,
     ...lenient,
   }),
+  // pgsql-monitor's exporters run on the infra hosts too: stopped, their units and connection files gone.
+  task(
+    'remove the remote exporters',
+    shell,
+    {
+      cmd:
+        'for f in /etc/default/prometheus-postgres-exporter-*; do [ -e "$f" ] || continue; i=${f#/etc/default/prometheus-postgres-exporter-}; ' +
+        'systemctl disable --now "prometheus-postgres-exporter@$i" 2>/dev/null; rm -f -- "$f"; echo "$i"; done; ' +
+        'rm -f /etc/systemd/system/prometheus-postgres-exporter@.service',
+    },
+    { tags: ['service'], changed_when: (r) => String(r.stdout ?? '').trim() !== '', ...lenient },
+  ),
   task('remove the infra configs', file, (_v, path: string) => ({ path, state: 'absent' as const }), {
     tags: ['config'],
     loop: INFRA_CONFIGS,
@@ -52,7 +68,18 @@ export const removeTasks = [
   }),
   // /infra is a link: removing it leaves infra_data, which goes by its own path.
   task('remove the /infra link', file, { path: INFRA_DIR, state: 'absent' }, { tags: ['data'], ...lenient }),
-  task('remove the infra data', file, (v) => ({ path: v.infra_data, state: 'absent' as const }), { tags: ['data'], ...lenient }),
+  // Only what the infra role made under infra_data: it may be shared (/data holds PostgreSQL's and etcd's data too).
+  task('remove the infra data', file, (v, name: string) => ({ path: `${v.infra_data}/${name}`, state: 'absent' as const }), {
+    tags: ['data'],
+    loop: INFRA_DATA_ENTRIES,
+    ...lenient,
+  }),
+  task(
+    'remove the infra data directory when nothing else is in it',
+    shell,
+    (v) => ({ cmd: `if [ -d ${shq(v.infra_data)} ] && rmdir -- ${shq(v.infra_data)} 2>/dev/null; then echo removed; fi` }),
+    { tags: ['data'], changed_when: (r) => String(r.stdout ?? '').includes('removed'), ...lenient },
+  ),
   task('uninstall the infra packages', pkg, { name: INFRA_REMOVED_PACKAGES, state: 'absent' }, { tags: ['package'], ...lenient }),
   task(
     'leave dnsmasq installed',

@@ -1,8 +1,10 @@
-import type { TaskItem } from '../../../engine/dsl.ts';
+import { dsl, type TaskItem } from '../../../engine/dsl.ts';
+import { debug } from '../../../modules/debug.ts';
 import { hostsFile, hostsLine } from '../../infra/dnsmasq-files.ts';
 import { registerOnInfraTasks } from '../../infra/tasks/register.ts';
 import type { RoleVars } from '../../vars.ts';
 import { clusterDnsTarget, clusterDnsWanted } from '../dns-records.ts';
+import { isIpv4 } from '../../params.ts';
 import { required } from '../required.ts';
 
 const instance = (v: RoleVars): string => required(v, 'pg_instance');
@@ -13,6 +15,12 @@ const clusterName = (v: RoleVars): string => `${required(v, 'pg_cluster')}${v.pg
  * name (pg_dns_cls) pointing at pg_dns_target.
  */
 export const dnsTasks: TaskItem<RoleVars>[] = [
+  dsl<RoleVars>().task(
+    'skip the DNS records of a host not named by its address',
+    debug,
+    (v) => ({ msg: `pg_dns: skipped on ${v.inventory_hostname}: a DNS record needs the host's IPv4 address as its inventory name` }),
+    { tags: ['pg_dns'], when: (v) => v.dns_enabled && !isIpv4(v.inventory_hostname) },
+  ),
   ...registerOnInfraTasks<RoleVars>({
     what: 'the instance name',
     dir: '/infra/hosts',
@@ -21,7 +29,7 @@ export const dnsTasks: TaskItem<RoleVars>[] = [
     group: 'root',
     mode: '0644',
     tags: ['pg_dns', 'pg_dns_ins', 'add_dns'],
-    when: (v) => v.dns_enabled,
+    when: (v) => v.dns_enabled && isIpv4(v.inventory_hostname),
   }),
   ...registerOnInfraTasks<RoleVars>({
     what: 'the cluster name',

@@ -84,7 +84,7 @@ function defaultPrivileges(v: PgVars) {
  */
 const MONITOR_OBJECTS_FILE = readFileSync(filesPath(import.meta.url, 'monitor-objects.sql'), 'utf8');
 const MONITOR_VERSION = `Pigsty monitor objects ${createHash('sha256').update(MONITOR_OBJECTS_FILE).digest('hex').slice(0, 16)}`;
-const MONITOR_OBJECTS_SQL = `${MONITOR_OBJECTS_FILE}\nCOMMENT ON SCHEMA monitor IS '${MONITOR_VERSION}';\n`;
+const MONITOR_OBJECTS_SQL = `${MONITOR_OBJECTS_FILE}\nCOMMENT ON SCHEMA monitor IS '${MONITOR_VERSION}';\nCOMMIT;\n`;
 const MONITOR_MARKER_SQL = "SELECT coalesce(obj_description(oid, 'pg_namespace'), '') AS version FROM pg_namespace WHERE nspname = 'monitor'";
 
 const monitorDbs = (v: PgVars): string[] => (v.pg_default_schemas.includes('monitor') ? INIT_DBS : []);

@@ -1,3 +1,4 @@
+import { dropInPath } from '../systemd-dropin.ts';
 import { envLine } from '../../engine/shell-quote.ts';
 import { isHostAddress } from '../params.ts';
 import type { RoleVars } from '../vars.ts';
@@ -20,6 +21,8 @@ export const SCRAPE_CONFIG = `${INFRA_DIR}/prometheus.yml`;
 export const RULES_DIR = `${INFRA_DIR}/rules`;
 export const ALERTMANAGER_CONFIG = '/etc/alertmanager.yml';
 export const BLACKBOX_CONFIG = '/etc/blackbox.yml';
+/** The drop-in giving Debian's VictoriaMetrics unit the reload it lacks. */
+export const VMETRICS_DROPIN = dropInPath('victoria-metrics');
 
 /**
  * /etc/default/victoria-metrics: storage under infra_data, the scrape config, and a 5 s latency offset (VictoriaMetrics'

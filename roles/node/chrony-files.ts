@@ -1,8 +1,9 @@
 import type { RoleVars } from '../vars.ts';
 import { withAdminIp } from '../admin-ip.ts';
+import { dropInPath } from '../systemd-dropin.ts';
 
 /** Where the chrony unit's drop-in for a node that may not set the clock goes. */
-export const CHRONY_DROPIN = '/etc/systemd/system/chrony.service.d/pigsty-no-clock.conf';
+export const CHRONY_DROPIN = dropInPath('chrony', 'pigsty-no-clock.conf');
 
 /** node_ntp_servers as chrony lines: `${admin_ip}` replaced, and the admin node never told to sync from itself. */
 export function chronySources(v: Pick<RoleVars, 'node_ntp_servers' | 'admin_ip' | 'inventory_hostname'>): string[] {

@@ -1,4 +1,3 @@
-import { dirname } from 'node:path';
 import { dsl } from '../../../engine/dsl.ts';
 import { copy, filesPath } from '../../../modules/copy.ts';
 import { debug } from '../../../modules/debug.ts';
@@ -8,13 +7,13 @@ import { shq } from '../../../engine/shell-quote.ts';
 import type { InfraRegisters, InfraVars } from '../infra-vars.ts';
 import { isAlert, renderRuleFile, RULE_FILES, rules, scheduledBackupStanzas, type RuleFile } from '../rules.ts';
 import { scrapeConfig } from '../scrape-config.ts';
-import { notifierUrls, RULES_DIR, SCRAPE_CONFIG, vmalertEnv, vmetricsEnv } from '../service-env.ts';
+import { notifierUrls, RULES_DIR, SCRAPE_CONFIG, vmalertEnv, VMETRICS_DROPIN, vmetricsEnv } from '../service-env.ts';
 import { launchServiceTasks } from '../../service-launch.ts';
+import { dropInTasks } from '../../systemd-dropin.ts';
 import { membersChanged } from './pkg.ts';
 
 const { task, include } = dsl<InfraVars>();
 
-const VMETRICS_DROPIN = '/etc/systemd/system/victoria-metrics.service.d/pigsty.conf';
 /**
  * The options files of VictoriaMetrics and vmalert (both run as _victoria-metrics): *_options may carry a password
  * (-httpAuth.password), so only root and the service's group read them; systemd reads them as root.
@@ -48,23 +47,14 @@ const vmetrics = [
       tags: ['vmetrics_config'],
     },
   ),
-  task(
-    'create the VictoriaMetrics unit drop-in directory',
-    file,
-    { path: dirname(VMETRICS_DROPIN), state: 'directory', owner: 'root', group: 'root', mode: '0755' },
-    {
-      tags: ['vmetrics_config'],
-    },
-  ),
-  task(
-    'let systemd reload VictoriaMetrics',
-    copy,
-    { src: filesPath(import.meta.url, 'victoria-metrics-reload.conf'), dest: VMETRICS_DROPIN, owner: 'root', group: 'root', mode: '0644' },
-    {
-      tags: ['vmetrics_config'],
-      register: 'vmetrics_dropin',
-    },
-  ),
+  ...dropInTasks<InfraVars>({
+    path: VMETRICS_DROPIN,
+    what: 'VictoriaMetrics',
+    name: 'let systemd reload VictoriaMetrics',
+    source: { src: filesPath(import.meta.url, 'victoria-metrics-reload.conf') },
+    tags: ['vmetrics_config'],
+    register: 'vmetrics_dropin',
+  }),
   task('configure VictoriaMetrics', copy, (v) => ({ dest: '/etc/default/victoria-metrics', ...ENV_FILE_MODE, content: vmetricsEnv(v) }), {
     tags: ['vmetrics_config'],
     register: 'vmetrics_env',

@@ -6,7 +6,7 @@ import { pkg } from '../../../modules/package.ts';
 import { shell } from '../../../modules/shell.ts';
 import { systemd } from '../../../modules/systemd.ts';
 import { DNSMASQ_CONF } from '../../infra/dnsmasq-files.ts';
-import { ALERTMANAGER_CONFIG, BLACKBOX_CONFIG, INFRA_DIR } from '../../infra/service-env.ts';
+import { ALERTMANAGER_CONFIG, BLACKBOX_CONFIG, INFRA_DIR, VMETRICS_DROPIN } from '../../infra/service-env.ts';
 import { RELOAD_STAMP_DIR } from '../../reloads.ts';
 import type { RoleVars } from '../../vars.ts';
 
@@ -24,7 +24,7 @@ export const INFRA_REMOVED_PACKAGES = ['victoria-metrics', 'prometheus-alertmana
 /** Files the infra role wrote outright (not package conffiles: those stay with the packages' remove, as apt keeps them). */
 export const INFRA_CONFIGS = [
   '/etc/systemd/system/vmalert.service',
-  '/etc/systemd/system/victoria-metrics.service.d/pigsty.conf',
+  VMETRICS_DROPIN,
   '/etc/default/vmalert',
   ALERTMANAGER_CONFIG,
   BLACKBOX_CONFIG,

@@ -10,6 +10,7 @@ import { CHRONY_DROPIN, CHRONY_DROPIN_CONTENT, chronySources } from '../chrony-f
 import { crontabContent } from '../crontab.ts';
 import type { NodeVars } from '../node-vars.ts';
 import { notice } from '../notice.ts';
+import { dropInTasks } from '../../systemd-dropin.ts';
 import { canSetClock, containerOf } from '../virt-probe.ts';
 
 const { task, include } = dsl<NodeVars>();
@@ -39,25 +40,15 @@ export const timeTasks = [
         }),
         { tags: ['node_ntp_config'], register: 'node_chrony_conf' },
       ),
-      task(
-        'create the chrony unit drop-in directory',
-        file,
-        { path: CHRONY_DROPIN.replace(/\/[^/]+$/, ''), state: 'directory', mode: '0755' },
-        {
-          tags: ['node_ntp_config'],
-          when: (v) => deb(v) && !canSetClock(v),
-        },
-      ),
-      task(
-        'let chronyd run without setting the clock',
-        copy,
-        { dest: CHRONY_DROPIN, mode: '0644', content: CHRONY_DROPIN_CONTENT },
-        {
-          tags: ['node_ntp_config'],
-          when: (v) => deb(v) && !canSetClock(v),
-          register: 'node_chrony_dropin',
-        },
-      ),
+      ...dropInTasks<NodeVars>({
+        path: CHRONY_DROPIN,
+        what: 'chrony',
+        name: 'let chronyd run without setting the clock',
+        source: { content: CHRONY_DROPIN_CONTENT },
+        tags: ['node_ntp_config'],
+        register: 'node_chrony_dropin',
+        when: (v) => deb(v) && !canSetClock(v),
+      }),
       task(
         'let chronyd set the clock',
         file,

@@ -3,6 +3,7 @@ import { copy, filesPath } from '../../../modules/copy.ts';
 import { file } from '../../../modules/file.ts';
 import { pkg } from '../../../modules/package.ts';
 import { launchServiceTasks } from '../../service-launch.ts';
+import { dropInPath, dropInTasks } from '../../systemd-dropin.ts';
 import { PG_EXPORTER_ENV, PG_EXPORTER_QUERIES, pgExporterEnv } from '../exporter-env.ts';
 import type { RoleVars } from '../../vars.ts';
 import type { PgMonitorRegisters, PgMonitorVars } from '../pg-monitor-vars.ts';
@@ -10,7 +11,7 @@ import type { PgMonitorRegisters, PgMonitorVars } from '../pg-monitor-vars.ts';
 const { task, include } = dsl<PgMonitorVars>();
 
 const UNIT = 'prometheus-postgres-exporter';
-const DROPIN = `/etc/systemd/system/${UNIT}.service.d/pigsty.conf`;
+const DROPIN = dropInPath(UNIT);
 
 /** The queries file, readable by the exporters' user: written by pg_monitor, and by pg_exporters on the infra hosts. */
 export const queriesTasks = (tags: string[], register: string): TaskItem<RoleVars>[] => {
@@ -46,20 +47,14 @@ export const pgExporterTasks = [
     'pg_exporter',
     [
       task('install postgres_exporter', pkg, { name: UNIT }),
-      task(
-        'create the postgres_exporter drop-in directory',
-        file,
-        { path: `/etc/systemd/system/${UNIT}.service.d`, state: 'directory', mode: '0755' },
-        {
-          tags: ['pg_exporter_config'],
-        },
-      ),
-      task(
-        'restart postgres_exporter when it exits',
-        copy,
-        { src: filesPath(import.meta.url, 'postgres-exporter.conf'), dest: DROPIN, owner: 'root', group: 'root', mode: '0644' },
-        { tags: ['pg_exporter_config'], register: 'pg_exporter_dropin' },
-      ),
+      ...dropInTasks<PgMonitorVars>({
+        path: DROPIN,
+        what: 'postgres_exporter',
+        name: 'restart postgres_exporter when it exits',
+        source: { src: filesPath(import.meta.url, 'postgres-exporter.conf') },
+        tags: ['pg_exporter_config'],
+        register: 'pg_exporter_dropin',
+      }),
       // systemd reads the file as root before it drops to the prometheus user: the password is in no file another user can read;
       // it is in the exporter's environment, which other processes of the prometheus user can read, as Pigsty's exporters have it.
       task(

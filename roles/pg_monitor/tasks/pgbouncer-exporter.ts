@@ -1,8 +1,8 @@
 import { dsl } from '../../../engine/dsl.ts';
 import { copy, filesPath } from '../../../modules/copy.ts';
-import { file } from '../../../modules/file.ts';
 import { pkg } from '../../../modules/package.ts';
 import { launchServiceTasks } from '../../service-launch.ts';
+import { dropInPath, dropInTasks } from '../../systemd-dropin.ts';
 import { PGBOUNCER_EXPORTER_ENV, PGBOUNCER_EXPORTER_SCRIPT, pgbouncerExporterEnv } from '../exporter-env.ts';
 import { helperDirTask } from '../../helper-dir.ts';
 import type { PgMonitorRegisters, PgMonitorVars } from '../pg-monitor-vars.ts';
@@ -10,7 +10,7 @@ import type { PgMonitorRegisters, PgMonitorVars } from '../pg-monitor-vars.ts';
 const { task, include } = dsl<PgMonitorVars>();
 
 const UNIT = 'prometheus-pgbouncer-exporter';
-const DROPIN = `/etc/systemd/system/${UNIT}.service.d/pigsty.conf`;
+const DROPIN = dropInPath(UNIT);
 
 /**
  * [pgbouncer_exporter]: Debian's pgbouncer exporter on pgbouncer_exporter_port, run through our launcher so that it
@@ -28,20 +28,14 @@ export const pgbouncerExporterTasks = [
         { src: filesPath(import.meta.url, 'pgbouncer_exporter.py'), dest: PGBOUNCER_EXPORTER_SCRIPT, owner: 'root', group: 'root', mode: '0644' },
         { tags: ['pgbouncer_exporter_config'], register: 'pgbouncer_exporter_script' },
       ),
-      task(
-        'create the pgbouncer exporter drop-in directory',
-        file,
-        { path: `/etc/systemd/system/${UNIT}.service.d`, state: 'directory', mode: '0755' },
-        {
-          tags: ['pgbouncer_exporter_config'],
-        },
-      ),
-      task(
-        'run the pgbouncer exporter through the launcher',
-        copy,
-        { src: filesPath(import.meta.url, 'pgbouncer-exporter.conf'), dest: DROPIN, owner: 'root', group: 'root', mode: '0644' },
-        { tags: ['pgbouncer_exporter_config'], register: 'pgbouncer_exporter_dropin' },
-      ),
+      ...dropInTasks<PgMonitorVars>({
+        path: DROPIN,
+        what: 'pgbouncer exporter',
+        name: 'run the pgbouncer exporter through the launcher',
+        source: { src: filesPath(import.meta.url, 'pgbouncer-exporter.conf') },
+        tags: ['pgbouncer_exporter_config'],
+        register: 'pgbouncer_exporter_dropin',
+      }),
       // systemd reads the file as root before it drops to the prometheus user: the password is in no file another user can read;
       // it is in the exporter's environment, which other processes of the prometheus user can read, as Pigsty's exporters have it.
       task(

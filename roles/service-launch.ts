@@ -8,15 +8,15 @@ export interface ServiceLaunch<V, R extends string> {
   /** systemd unit, also the name of its reload stamp. */
   unit: string;
   tags: string[];
-  /** Files the service re-reads on reload (SIGHUP); one newer than the stamp is a reload owed. */
-  reloadFiles: (v: V) => string[];
+  /** Files the service re-reads on reload (SIGHUP); one newer than the stamp is a reload owed. None: it is never reloaded. */
+  reloadFiles?: (v: V) => string[];
   /** Files only a restart applies (env file, drop-in); one newer than the stamp is a restart owed by a run that ended before it. */
   restartFiles?: (v: V) => string[];
   /** Registers of files that only a restart applies (unit, env file); `unitChanged` ones also need a daemon-reload. */
   restartOn: R[];
-  unitChanged: R[];
+  unitChanged?: R[];
   /** Registers of files a reload applies. */
-  reloadOn: R[];
+  reloadOn?: R[];
   pending: R;
   launch: R;
   port: (v: V) => number;
@@ -31,20 +31,19 @@ export interface ServiceLaunch<V, R extends string> {
 export function launchServiceTasks<V, R extends string>(s: ServiceLaunch<V, R>): TaskItem<V>[] {
   type Registered = V & Partial<Record<R, TaskResult>>;
   const { task } = dsl<Registered>();
+  const reloadFiles = s.reloadFiles ?? (() => []);
+  const reloadOn = s.reloadOn ?? [];
+  const unitChanged = s.unitChanged ?? [];
   const reg = (v: Registered, r: R): TaskResult | undefined => (v as Partial<Record<R, TaskResult>>)[r];
-  // Without a stamp (a service started by its package, or before stamps), the running service may have read none of its files.
-  const restartOwed = (v: Registered): boolean => {
-    const files = s.restartFiles?.(v) ?? [];
-    return files.length > 0 && (pendingAmong(reg(v, s.pending), files) || pendingFiles(reg(v, s.pending)).includes(NO_STAMP));
-  };
-  const restart = (v: Registered): boolean => s.restartOn.some((r) => changed(reg(v, r))) || restartOwed(v) || (s.restartWhen?.(v) ?? false);
-  // A service without a stamp (deployed before stamps) may run on any of its reload files: one reload is owed.
-  const reloadOwed = (v: Registered): boolean => {
-    const files = s.reloadFiles(v);
-    return files.length > 0 && (pendingAmong(reg(v, s.pending), files) || pendingFiles(reg(v, s.pending)).includes(NO_STAMP));
-  };
-  const reload = (v: Registered): boolean => !changed(reg(v, s.launch)) && (s.reloadOn.some((r) => changed(reg(v, r))) || reloadOwed(v));
-  const files = (v: Registered): string[] => [...s.reloadFiles(v), ...(s.restartFiles?.(v) ?? [])];
+  const restartFiles = s.restartFiles ?? (() => []);
+  // Files newer than the stamp were written by a run that ended before the (re)load. Without a stamp (a service its
+  // package started, or one deployed before stamps), the service may have read none of them.
+  const owed = (v: Registered, files: string[]): boolean =>
+    files.length > 0 && (pendingAmong(reg(v, s.pending), files) || pendingFiles(reg(v, s.pending)).includes(NO_STAMP));
+  const restart = (v: Registered): boolean =>
+    s.restartOn.some((r) => changed(reg(v, r))) || owed(v, restartFiles(v)) || (s.restartWhen?.(v) ?? false);
+  const reload = (v: Registered): boolean => !changed(reg(v, s.launch)) && (reloadOn.some((r) => changed(reg(v, r))) || owed(v, reloadFiles(v)));
+  const files = (v: Registered): string[] => [...reloadFiles(v), ...restartFiles(v)];
   const steps = [
     pendingReadTask<Registered>(`find ${s.unit} files not loaded yet`, s.unit, files, { tags: s.tags, register: s.pending }),
     task(
@@ -54,7 +53,7 @@ export function launchServiceTasks<V, R extends string>(s: ServiceLaunch<V, R>):
         name: s.unit,
         enabled: true,
         state: restart(v) ? ('restarted' as const) : ('started' as const),
-        daemon_reload: s.unitChanged.some((r) => changed(reg(v, r))),
+        daemon_reload: unitChanged.some((r) => changed(reg(v, r))),
       }),
       { tags: s.tags, register: s.launch },
     ),

@@ -46,7 +46,6 @@ export const alertmanagerTasks = [
         reloadFiles: () => [ALERTMANAGER_CONFIG],
         restartFiles: () => ['/etc/default/prometheus-alertmanager'],
         restartOn: ['alertmanager_env'],
-        unitChanged: [],
         reloadOn: ['alertmanager_conf'],
         pending: 'alertmanager_pending',
         launch: 'alertmanager_launch',

@@ -72,7 +72,6 @@ export const blackboxTasks = [
         reloadFiles: () => [BLACKBOX_CONFIG],
         restartFiles: () => ['/etc/default/prometheus-blackbox-exporter'],
         restartOn: ['blackbox_env'],
-        unitChanged: [],
         reloadOn: ['blackbox_conf'],
         pending: 'blackbox_pending',
         launch: 'blackbox_launch',

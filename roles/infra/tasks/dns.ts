@@ -39,11 +39,8 @@ export const dnsTasks = [
       ...launchServiceTasks<InfraVars, keyof InfraRegisters>({
         unit: 'dnsmasq',
         tags: ['dns_launch'],
-        reloadFiles: () => [],
         restartFiles: () => [DNSMASQ_CONF],
         restartOn: ['dns_conf'],
-        unitChanged: [],
-        reloadOn: [],
         pending: 'dns_pending',
         launch: 'dns_launch',
         port: (v) => v.dns_port,

@@ -67,11 +67,9 @@ export const pgExporterTasks = [
       ...launchServiceTasks<PgMonitorVars, keyof PgMonitorRegisters>({
         unit: UNIT,
         tags: ['pg_exporter_launch'],
-        reloadFiles: () => [],
         restartFiles: () => [DROPIN, PG_EXPORTER_ENV, PG_EXPORTER_QUERIES],
         restartOn: ['pg_exporter_dropin', 'pg_exporter_env', 'pg_exporter_queries'],
         unitChanged: ['pg_exporter_dropin'],
-        reloadOn: [],
         pending: 'pg_exporter_pending',
         launch: 'pg_exporter_launch',
         port: (v) => v.pg_exporter_port,

@@ -47,11 +47,9 @@ export const pgbouncerExporterTasks = [
       ...launchServiceTasks<PgMonitorVars, keyof PgMonitorRegisters>({
         unit: UNIT,
         tags: ['pgbouncer_exporter_launch'],
-        reloadFiles: () => [],
         restartFiles: () => [PGBOUNCER_EXPORTER_SCRIPT, DROPIN, PGBOUNCER_EXPORTER_ENV],
         restartOn: ['pgbouncer_exporter_script', 'pgbouncer_exporter_dropin', 'pgbouncer_exporter_env'],
         unitChanged: ['pgbouncer_exporter_dropin'],
-        reloadOn: [],
         pending: 'pgbouncer_exporter_pending',
         launch: 'pgbouncer_exporter_launch',
         port: (v) => v.pgbouncer_exporter_port,

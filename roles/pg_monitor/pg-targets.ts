@@ -1,4 +1,5 @@
 import { required } from '../pgsql/required.ts';
+import { vipIp } from '../pgsql/vip-manager.ts';
 import type { PgIdentity } from '../infra/targets.ts';
 import type { RoleVars } from '../vars.ts';
 
@@ -12,8 +13,5 @@ export const pgIdentity = (v: RoleVars): PgIdentity => ({
 /** Whether Patroni's REST API is scraped: it runs (not removed), and over HTTPS it has a job of its own. */
 export const patroniScraped = (v: RoleVars): boolean => v.patroni_enabled && v.patroni_mode !== 'remove';
 
-/** The L2 VIP's address without its mask, as the ping probe takes it. */
-export const vipAddress = (v: RoleVars): string => v.pg_vip_address.split('/')[0] as string;
-
 /** The name of the VIP's ping target file: Pigsty's <vip>---<ip>. */
-export const vipTargetName = (v: RoleVars): string => `${vipAddress(v)}---${v.inventory_hostname}`;
+export const vipTargetName = (v: RoleVars): string => `${vipIp(v)}---${v.inventory_hostname}`;

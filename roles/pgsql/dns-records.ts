@@ -1,6 +1,7 @@
 import { isIpv4 } from '../params.ts';
 import type { RoleVars } from '../vars.ts';
 import { required } from './required.ts';
+import { vipIp } from './vip-manager.ts';
 
 /**
  * The address the cluster's name points at (pg_dns_target): `auto` is the VIP when the cluster has one, else the
@@ -8,7 +9,7 @@ import { required } from './required.ts';
  * at deploy time and does not follow a later failover: `vip` is the target that does.
  */
 export function clusterDnsTarget(v: RoleVars): string | undefined {
-  const vip = v.pg_vip_address.split('/')[0] as string;
+  const vip = vipIp(v);
   const primary = required(v, 'pg_primary_ip');
   switch (v.pg_dns_target) {
     case 'none':

@@ -1,4 +1,5 @@
 import type { RoleVars } from '../vars.ts';
+import { vipIp } from './vip-manager.ts';
 
 /**
  * pg_listen with its placeholders: ${ip} the host, ${lo} loopback, ${vip} the cluster VIP when one is enabled and
@@ -7,6 +8,6 @@ import type { RoleVars } from '../vars.ts';
 export function listenAddress(v: Pick<RoleVars, 'pg_listen' | 'inventory_hostname' | 'pg_vip_enabled' | 'pg_vip_address'>): string {
   let listen = v.pg_listen.replaceAll('${ip}', v.inventory_hostname).replaceAll('${lo}', '127.0.0.1');
   const vip = v.pg_vip_address;
-  if (v.pg_vip_enabled && !vip.startsWith('127.0.0') && vip.includes('/')) listen = listen.replaceAll('${vip}', vip.split('/')[0] as string);
+  if (v.pg_vip_enabled && !vip.startsWith('127.0.0') && vip.includes('/')) listen = listen.replaceAll('${vip}', vipIp(v));
   return listen;
 }

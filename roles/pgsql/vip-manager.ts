@@ -20,6 +20,9 @@ export type VipVars = Pick<
   | 'groups'
 >;
 
+/** The cluster VIP's address without its prefix length (pg_vip_address is 10.10.10.3/24). */
+export const vipIp = (v: Pick<RoleVars, 'pg_vip_address'>): string => v.pg_vip_address.split('/')[0] as string;
+
 export const VIP_MANAGER_UNIT = '/etc/systemd/system/vip-manager.service';
 export const VIP_MANAGER_CONFIG = '/etc/default/vip-manager.yml';
 

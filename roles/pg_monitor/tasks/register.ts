@@ -2,7 +2,8 @@ import type { TaskItem } from '../../../engine/dsl.ts';
 import { deregisterTargetTasks, registerTargetTasks } from '../../infra/tasks/register.ts';
 import { patroniTargets, pgsqlTargets, pgVipTargets } from '../../infra/targets.ts';
 import type { PgMonitorVars } from '../pg-monitor-vars.ts';
-import { patroniScraped, pgIdentity, vipAddress, vipTargetName } from '../pg-targets.ts';
+import { vipIp } from '../../pgsql/vip-manager.ts';
+import { patroniScraped, pgIdentity, vipTargetName } from '../pg-targets.ts';
 
 const tags = ['pg_register', 'register', 'add_metrics'];
 
@@ -46,7 +47,7 @@ export const registerTasks: TaskItem<PgMonitorVars>[] = [
     what: 'the cluster VIP',
     job: 'ping',
     name: vipTargetName,
-    content: (v) => pgVipTargets({ ...pgIdentity(v), vip: vipAddress(v) }),
+    content: (v) => pgVipTargets({ ...pgIdentity(v), vip: vipIp(v) }),
     when: (v) => v.pg_vip_enabled,
     tags: ['pg_vip', ...tags],
   }),

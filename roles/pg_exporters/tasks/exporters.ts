@@ -46,7 +46,7 @@ function staleInstances(v: ExportersVars): string[] {
     .split('\n')
     .map((l) => l.trim())
     .filter((name) => /^[a-z0-9][a-z0-9-]*-[0-9]+$/.test(name) && !wanted.has(name))
-    .filter((name) => cls === '' || new RegExp(`^${cls.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-[0-9]+$`).test(name));
+    .filter((name) => cls === '' || (name.startsWith(`${cls}-`) && /^[0-9]+$/.test(name.slice(cls.length + 1))));
 }
 
 /** Target files of clusters no entry names any more (read only when the run covers every cluster). */
